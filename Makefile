@@ -1,0 +1,39 @@
+# The front door: make, make run, make test.
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+MESON_OPTS ?= --werror
+
+.PHONY: all deps run test test-fast bench clean
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+$(BUILD_SAN)/build.ninja:
+	CC=clang meson setup $(BUILD_SAN) $(MESON_OPTS) \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug -Doptimization=1
+
+# The main job. Until the agent exists, list what can be traced.
+run: all
+	./$(BUILD)/quazar --help
+
+# The whole suite, then again under AddressSanitizer + UBSan.
+test: all $(BUILD_SAN)/build.ninja
+	ninja -C $(BUILD_SAN)
+	./scripts/run-tests.sh $(BUILD) $(BUILD_SAN)
+
+# Only the plain build, for a quick loop while hacking.
+test-fast: all
+	./scripts/run-tests.sh $(BUILD)
+
+bench: all
+	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && echo "== $$b" && "$$b"; done
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

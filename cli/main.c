@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* quazar: the command table, like perf's commands[]. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("quazar %s\n", QUAZAR_VERSION);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "version", "print the version", cmd_version },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: quazar <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\n'quazar <command> -h' describes a command's options.\n");
+}
+
+/* A closed stdout (a pipe whose reader went away) is an error, not silence. */
+static int check_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "quazar: error writing output: %s\n", strerror(errno));
+		return ret ? ret : 1;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : check_stdout(0);
+	}
+	if (!strcmp(argv[1], "--version"))
+		return check_stdout(cmd_version(0, NULL));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return check_stdout(commands[i].run(argc - 1, argv + 1));
+	fprintf(stderr, "quazar: '%s' is not a command; 'quazar --help' lists them\n",
+		argv[1]);
+	return 2;
+}

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* libquazar: every public header. */
+#ifndef QUAZAR_QUAZAR_H
+#define QUAZAR_QUAZAR_H
+
+#include <quazar/common.h>
+#include <quazar/ring.h>
+
+#endif
