@@ -5,5 +5,7 @@
 
 #include <quazar/common.h>
 #include <quazar/ring.h>
+#include <quazar/json.h>
+#include <quazar/select.h>
 
 #endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Event selectors, perf-prof compatible:
+ *
+ *	EVENT,EVENT,...    EVENT = sys:name[/filter/ATTR/ATTR/.../]
+ *
+ * plus hardware/software event names (cycles, page-faults, ...), PMU terms
+ * (pmu/config=0x..,period=N/) and uprobes (uprobe:/path:symbol[+off],
+ * uretprobe:/path:symbol). Parsing is pure syntax: resolving a spec to a
+ * perf_event_attr is the perf layer's job (qz_evsel__new_from_spec).
+ */
+#ifndef QUAZAR_SELECT_H
+#define QUAZAR_SELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <quazar/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum qz_spec_kind {
+	QZ_SPEC_TRACEPOINT,	/* sys:name, name may hold a glob */
+	QZ_SPEC_HARDWARE,	/* cycles, instructions, ... */
+	QZ_SPEC_SOFTWARE,	/* cpu-clock, page-faults, ... */
+	QZ_SPEC_PMU,		/* pmu/term=value,.../ */
+	QZ_SPEC_UPROBE,		/* uprobe:/path:symbol[+off] */
+	QZ_SPEC_URETPROBE,	/* uretprobe:/path:symbol */
+};
+
+#define QZ_SPEC_MAX_FIELDS 8
+
+/* One event of a selector. All strings are owned by the selector. */
+struct qz_event_spec {
+	enum qz_spec_kind kind;
+	char *text;		/* the event as written, for messages */
+	int column;		/* 0-based column of the event in the input */
+	char *sys;		/* tracepoint system, or PMU name */
+	char *name;		/* tracepoint/event name; uprobe symbol */
+	char *path;		/* uprobe binary */
+	uint64_t offset;	/* uprobe offset past the symbol */
+	char *filter;		/* the filter between the first slashes, or NULL */
+	int filter_column;	/* column of the filter's first character */
+	char *pmu_terms;	/* raw "config=0x..,period=N" for QZ_SPEC_PMU */
+
+	/* Attributes (ATTR), NULL/0 when absent. */
+	bool stack;
+	int max_stack;
+	char *alias;
+	char *top_by[QZ_SPEC_MAX_FIELDS];
+	int nr_top_by;
+	char *top_add[QZ_SPEC_MAX_FIELDS];
+	int nr_top_add;
+	char *comm;		/* comm=FIELD: names a top key */
+	char *ptr;		/* kmemleak */
+	char *size;		/* kmemleak */
+	char *delay;
+	char *key;		/* multi-trace */
+	char *role;		/* multi-trace role= expression, as written */
+	bool untraced;
+	char *cpus;		/* cpus=LIST */
+	uint64_t period;	/* period=N (sample period), 0 = default */
+	bool exclude_user, exclude_kernel; /* :u / :k modifiers */
+};
+
+struct qz_selector {
+	struct qz_event_spec *events;
+	int nr_events;
+};
+
+/* Where and why a parse failed; message names the input and a fix. */
+struct qz_parse_error {
+	int column;		/* 0-based, into the text given */
+	char message[256];
+};
+
+/*
+ * Parse one selector string (a comma list). Appends to *sel so repeated
+ * -e options accumulate. 0, or -QZ_ERR_SELECTOR/-QZ_ERR_FILTER with *err
+ * filled in.
+ */
+QZ_API int qz_selector__parse(struct qz_selector *sel, const char *text,
+			      struct qz_parse_error *err);
+/* Free what the selector owns (not sel itself); accepts NULL. */
+QZ_API void qz_selector__clear(struct qz_selector *sel);
+
+/*
+ * Write a two-line caret diagnostic for err into buf:
+ *	<text>
+ *	      ^ <message>
+ */
+QZ_API void qz_parse_error__format(const struct qz_parse_error *err,
+				   const char *text, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

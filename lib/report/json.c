@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The JSON writer. Hand-written rather than json-c because it sits on the
+ * per-event hot path of `trace --json`: no tree, no allocation per value.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <quazar/json.h>
+#include "../internal.h"
+
+#define MAX_DEPTH 32
+
+struct qz_json {
+	char *buf;
+	size_t len, cap;
+	int err;
+	int depth;
+	bool need_comma[MAX_DEPTH];
+	bool after_key;
+};
+
+QZ_API struct qz_json *qz_json__new(void)
+{
+	struct qz_json *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->cap = 4096;
+	j->buf = malloc(j->cap);
+	if (!j->buf) {
+		free(j);
+		return NULL;
+	}
+	j->buf[0] = 0;
+	return j;
+}
+
+QZ_API void qz_json__free(struct qz_json *j)
+{
+	if (!j)
+		return;
+	free(j->buf);
+	free(j);
+}
+
+QZ_API void qz_json__reset(struct qz_json *j)
+{
+	j->len = 0;
+	j->buf[0] = 0;
+	j->depth = 0;
+	j->need_comma[0] = false;
+	j->after_key = false;
+}
+
+QZ_API const char *qz_json__data(const struct qz_json *j)
+{
+	return j->buf;
+}
+
+QZ_API size_t qz_json__len(const struct qz_json *j)
+{
+	return j->len;
+}
+
+QZ_API int qz_json__error(const struct qz_json *j)
+{
+	return j->err;
+}
+
+/* Room for n more bytes plus the terminating NUL. */
+static bool reserve(struct qz_json *j, size_t n)
+{
+	size_t cap = j->cap;
+	char *buf;
+
+	if (j->len + n + 1 <= j->cap)
+		return true;
+	if (j->err)
+		return false;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	buf = realloc(j->buf, cap);
+	if (!buf) {
+		j->err = -ENOMEM;
+		return false;
+	}
+	j->buf = buf;
+	j->cap = cap;
+	return true;
+}
+
+static void put(struct qz_json *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = 0;
+}
+
+/* A comma before every value but the first of its container. */
+static void begin_value(struct qz_json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->need_comma[j->depth])
+		put(j, ",", 1);
+	j->need_comma[j->depth] = true;
+}
+
+static void open_container(struct qz_json *j, char c)
+{
+	begin_value(j);
+	put(j, &c, 1);
+	if (j->depth + 1 < MAX_DEPTH)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void close_container(struct qz_json *j, char c)
+{
+	put(j, &c, 1);
+	if (j->depth)
+		j->depth--;
+}
+
+QZ_API void qz_json__begin_object(struct qz_json *j)
+{
+	open_container(j, '{');
+}
+
+QZ_API void qz_json__end_object(struct qz_json *j)
+{
+	close_container(j, '}');
+}
+
+QZ_API void qz_json__begin_array(struct qz_json *j)
+{
+	open_container(j, '[');
+}
+
+QZ_API void qz_json__end_array(struct qz_json *j)
+{
+	close_container(j, ']');
+}
+
+QZ_API void qz_json__newline(struct qz_json *j)
+{
+	put(j, "\n", 1);
+	j->depth = 0;
+	j->need_comma[0] = false;
+	j->after_key = false;
+}
+
+static void put_escaped(struct qz_json *j, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	put(j, "\"", 1);
+	while (n) {
+		size_t run = 0;
+
+		/* Copy runs of plain characters in one go. */
+		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
+		       s[run] != '\\')
+			run++;
+		put(j, s, run);
+		s += run;
+		n -= run;
+		if (!n)
+			break;
+		switch (*s) {
+		case '"': put(j, "\\\"", 2); break;
+		case '\\': put(j, "\\\\", 2); break;
+		case '\n': put(j, "\\n", 2); break;
+		case '\t': put(j, "\\t", 2); break;
+		case '\r': put(j, "\\r", 2); break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0',
+					hex[(unsigned char)*s >> 4],
+					hex[*s & 15] };
+
+			put(j, esc, 6);
+		}
+		}
+		s++;
+		n--;
+	}
+	put(j, "\"", 1);
+}
+
+QZ_API void qz_json__key(struct qz_json *j, const char *key)
+{
+	begin_value(j);
+	put_escaped(j, key, strlen(key));
+	put(j, ":", 1);
+	j->after_key = true;
+}
+
+QZ_API void qz_json__strn(struct qz_json *j, const char *s, size_t len)
+{
+	begin_value(j);
+	put_escaped(j, s, len);
+}
+
+QZ_API void qz_json__str(struct qz_json *j, const char *s)
+{
+	if (!s) {
+		qz_json__null(j);
+		return;
+	}
+	qz_json__strn(j, s, strlen(s));
+}
+
+/* Digits of v, written backwards into the end of buf; returns the start. */
+static char *u64_digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+QZ_API void qz_json__u64(struct qz_json *j, uint64_t v)
+{
+	char buf[24], *p = u64_digits(v, buf + sizeof(buf));
+
+	begin_value(j);
+	put(j, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+QZ_API void qz_json__i64(struct qz_json *j, int64_t v)
+{
+	char buf[24], *p;
+
+	p = u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + sizeof(buf));
+	if (v < 0)
+		*--p = '-';
+	begin_value(j);
+	put(j, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+QZ_API void qz_json__double(struct qz_json *j, double v)
+{
+	char buf[32];
+	int n;
+
+	if (!isfinite(v)) {
+		qz_json__null(j);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%.17g", v);
+	/* Shorter text when it round-trips: 0.1 rather than 0.10000000000000001. */
+	for (int prec = 6; prec < 17; prec++) {
+		char shorter[32];
+		int m = snprintf(shorter, sizeof(shorter), "%.*g", prec, v);
+
+		if (strtod(shorter, NULL) == v) {
+			memcpy(buf, shorter, (size_t)m + 1);
+			n = m;
+			break;
+		}
+	}
+	begin_value(j);
+	put(j, buf, (size_t)n);
+}
+
+QZ_API void qz_json__bool(struct qz_json *j, bool v)
+{
+	begin_value(j);
+	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+QZ_API void qz_json__null(struct qz_json *j)
+{
+	begin_value(j);
+	put(j, "null", 4);
+}
+
+QZ_API void qz_json__raw(struct qz_json *j, const char *json, size_t len)
+{
+	begin_value(j);
+	put(j, json, len);
+}
+
+QZ_API void qz_json__key_str(struct qz_json *j, const char *key, const char *s)
+{
+	qz_json__key(j, key);
+	qz_json__str(j, s);
+}
+
+QZ_API void qz_json__key_i64(struct qz_json *j, const char *key, int64_t v)
+{
+	qz_json__key(j, key);
+	qz_json__i64(j, v);
+}
+
+QZ_API void qz_json__key_u64(struct qz_json *j, const char *key, uint64_t v)
+{
+	qz_json__key(j, key);
+	qz_json__u64(j, v);
+}
+
+QZ_API void qz_json__key_double(struct qz_json *j, const char *key, double v)
+{
+	qz_json__key(j, key);
+	qz_json__double(j, v);
+}
+
+QZ_API void qz_json__key_bool(struct qz_json *j, const char *key, bool v)
+{
+	qz_json__key(j, key);
+	qz_json__bool(j, v);
+}
