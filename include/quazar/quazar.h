@@ -6,6 +6,7 @@
 #include <quazar/common.h>
 #include <quazar/ring.h>
 #include <quazar/json.h>
+#include <quazar/hist.h>
 #include <quazar/select.h>
 
 #endif

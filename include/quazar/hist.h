@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A bounded log-linear latency histogram in the HDR style: each power of two
+ * is split into 32 linear sub-buckets, so a recorded value is known to
+ * within 1/32 (about 3%) and memory never grows with the number of values.
+ * Values are u64 (nanoseconds, usually); min, max, count and sum are exact.
+ */
+#ifndef QUAZAR_HIST_H
+#define QUAZAR_HIST_H
+
+#include <stdint.h>
+#include <quazar/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QZ_HIST_SUB_BITS 5
+#define QZ_HIST_SUB (1u << QZ_HIST_SUB_BITS)
+/* Rows cover values up to 2^64: (64 - SUB_BITS + 1) rows of SUB buckets. */
+#define QZ_HIST_BUCKETS ((64 - QZ_HIST_SUB_BITS + 1) * QZ_HIST_SUB)
+
+struct qz_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t min;
+	uint64_t max;
+	uint32_t buckets[QZ_HIST_BUCKETS]; /* saturating counts */
+};
+
+/* sizeof(struct qz_hist) is the whole cost: 7.6 KiB, fixed. */
+QZ_API void qz_hist__init(struct qz_hist *h);
+QZ_API void qz_hist__record(struct qz_hist *h, uint64_t value);
+/* Add every value of src into dst. */
+QZ_API void qz_hist__merge(struct qz_hist *dst, const struct qz_hist *src);
+/*
+ * The value at quantile q (0..1): the highest value of the bucket holding
+ * that rank, clamped to [min, max]. 0 for an empty histogram.
+ */
+QZ_API uint64_t qz_hist__quantile(const struct qz_hist *h, double q);
+/* Bucket index of a value and the smallest value of a bucket (for heatmaps). */
+QZ_API unsigned qz_hist__bucket(uint64_t value);
+QZ_API uint64_t qz_hist__bucket_low(unsigned bucket);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
