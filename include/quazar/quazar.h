@@ -8,5 +8,6 @@
 #include <quazar/json.h>
 #include <quazar/hist.h>
 #include <quazar/select.h>
+#include <quazar/profiler.h>
 
 #endif

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+/* The profiler table: listed explicitly, in `quazar --help` order. */
+#include <string.h>
+#include <quazar/profiler.h>
+#include "profilers.h"
+
+static const struct qz_profiler *const profilers[] = {
+	NULL,
+};
+
+QZ_API const struct qz_profiler *const *qz_profilers(void)
+{
+	return profilers;
+}
+
+QZ_API const struct qz_profiler *qz_profiler__find(const char *name)
+{
+	for (const struct qz_profiler *const *p = profilers; *p; p++)
+		if (!strcmp((*p)->name, name))
+			return *p;
+	return NULL;
+}
