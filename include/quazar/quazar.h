@@ -9,5 +9,6 @@
 #include <quazar/hist.h>
 #include <quazar/select.h>
 #include <quazar/profiler.h>
+#include <quazar/output.h>
 
 #endif

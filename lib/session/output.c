@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/* Text or JSON-lines output, with the agent's envelope and delivery hooks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <quazar/output.h>
+#include "../internal.h"
+
+struct qz_output {
+	FILE *file;
+	bool json;
+	void (*envelope)(struct qz_json *j, const char *type, void *ctx);
+	void (*deliver)(const char *line, size_t len, const char *type, void *ctx);
+	void *ctx;
+	struct qz_json *writer;
+	const char *type;	/* of the record being written */
+	int error;
+	uint64_t records;
+};
+
+QZ_API struct qz_output *qz_output__new(const struct qz_output_opts *opts)
+{
+	struct qz_output *out = calloc(1, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	out->file = QZ_OPT(opts, file, stdout);
+	out->json = QZ_OPT(opts, json, false);
+	out->envelope = QZ_OPT(opts, envelope, NULL);
+	out->deliver = QZ_OPT(opts, deliver, NULL);
+	out->ctx = QZ_OPT(opts, ctx, NULL);
+	if (out->deliver)
+		out->json = true;
+	out->writer = qz_json__new();
+	if (!out->writer) {
+		free(out);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return out;
+}
+
+QZ_API void qz_output__free(struct qz_output *out)
+{
+	if (!out)
+		return;
+	qz_json__free(out->writer);
+	free(out);
+}
+
+QZ_API bool qz_output__json(const struct qz_output *out)
+{
+	return out->json;
+}
+
+QZ_API FILE *qz_output__file(struct qz_output *out)
+{
+	return out->deliver ? NULL : out->file;
+}
+
+QZ_API struct qz_json *qz_output__begin(struct qz_output *out, const char *type,
+					uint64_t ts)
+{
+	qz_json__reset(out->writer);
+	qz_json__begin_object(out->writer);
+	qz_json__key_u64(out->writer, "ts", ts);
+	qz_json__key_str(out->writer, "type", type);
+	if (out->envelope)
+		out->envelope(out->writer, type, out->ctx);
+	out->type = type;
+	return out->writer;
+}
+
+QZ_API int qz_output__end(struct qz_output *out)
+{
+	struct qz_json *j = out->writer;
+
+	qz_json__end_object(j);
+	qz_json__newline(j);
+	if (qz_json__error(j))
+		return out->error = qz_json__error(j);
+	out->records++;
+	if (out->deliver) {
+		out->deliver(qz_json__data(j), qz_json__len(j), out->type, out->ctx);
+		return 0;
+	}
+	if (fwrite(qz_json__data(j), 1, qz_json__len(j), out->file) != qz_json__len(j)) {
+		if (!out->error)
+			out->error = -(errno ? errno : EIO);
+		return out->error;
+	}
+	return 0;
+}
+
+QZ_API int qz_output__error(const struct qz_output *out)
+{
+	if (!out->error && out->file && !out->deliver && ferror(out->file))
+		return -EIO;
+	return out->error;
+}
+
+QZ_API uint64_t qz_output__records(const struct qz_output *out)
+{
+	return out->records;
+}
