@@ -9,4 +9,9 @@ struct command {
 	int (*run)(int argc, char **argv);
 };
 
+struct qz_profiler;
+
+/* Run a profiler from the command line; returns the exit status. */
+int run_profiler(const struct qz_profiler *prof, int argc, char **argv);
+
 #endif

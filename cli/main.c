@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <quazar/profiler.h>
 #include "commands.h"
 
 static int cmd_version(int argc, char **argv)
@@ -19,7 +20,10 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: quazar <command> [options]\n\ncommands:\n");
+	fprintf(out, "usage: quazar <command> [options]\n\nprofilers:\n");
+	for (const struct qz_profiler *const *p = qz_profilers(); *p; p++)
+		fprintf(out, "  %-12s %s\n", (*p)->name, (*p)->help);
+	fprintf(out, "\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n'quazar <command> -h' describes a command's options.\n");
@@ -46,6 +50,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return check_stdout(commands[i].run(argc - 1, argv + 1));
+	if (qz_profiler__find(argv[1]))
+		return check_stdout(run_profiler(qz_profiler__find(argv[1]),
+						 argc - 1, argv + 1));
 	fprintf(stderr, "quazar: '%s' is not a command; 'quazar --help' lists them\n",
 		argv[1]);
 	return 2;

@@ -5,6 +5,9 @@
 #include "profilers.h"
 
 static const struct qz_profiler *const profilers[] = {
+	&qz_profiler_trace,
+	&qz_profiler_top,
+	&qz_profiler_stat,
 	NULL,
 };
 

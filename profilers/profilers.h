@@ -5,4 +5,8 @@
 
 #include <quazar/profiler.h>
 
+extern const struct qz_profiler qz_profiler_trace;
+extern const struct qz_profiler qz_profiler_top;
+extern const struct qz_profiler qz_profiler_stat;
+
 #endif

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Session setup: selectors to events, events to an evlist on the right
+ * CPUs and threads, filters to the kernel or to user space.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include "session_internal.h"
+
+QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
+					  struct qz_env *env,
+					  struct qz_output *out,
+					  const struct qz_session_opts *opts)
+{
+	struct qz_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->prof = prof;
+	s->env = env;
+	s->out = out;
+	s->log.fn = QZ_OPT(opts, log, NULL);
+	s->log.ctx = QZ_OPT(opts, log_ctx, NULL);
+	s->track_tasks = true;
+	if (!env->interval_ns && prof->default_interval_ms && !env->workload)
+		env->interval_ns = prof->default_interval_ms * 1000000ull;
+	env->order |= prof->default_order;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_fd < 0) {
+		int err = errno;
+
+		free(s);
+		errno = err;
+		return NULL;
+	}
+	return s;
+}
+
+QZ_API void qz_session__free(struct qz_session *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nr_events; i++) {
+		free(s->events[i].name);
+		qz_filter__free(s->events[i].user_filter);
+	}
+	for (int i = 0; i < s->nr_selectors; i++)
+		qz_selector__clear(&s->selectors[i]);
+	qz_evlist__free(s->evlist);
+	qz_tasks__free(s->tasks);
+	qz_workload__free(s->workload);
+	qz_tp__free(s->tp);
+	close(s->stop_fd);
+	free(s);
+}
+
+QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
+			    const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	qz_log(&s->log, level, "%s", line);
+}
+
+QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
+{
+	s->counting = counting;
+}
+
+QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on)
+{
+	s->track_tasks = on;
+}
+
+QZ_API int qz_session__nr_events(const struct qz_session *s)
+{
+	return s->nr_events;
+}
+
+QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
+						    int index)
+{
+	return s->events[index].spec;
+}
+
+QZ_API const struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
+						      int index)
+{
+	return s->events[index].tp;
+}
+
+QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index)
+{
+	return s->events[index].evsel;
+}
+
+QZ_API const char *qz_session__event_name(const struct qz_session *s, int index)
+{
+	return s->events[index].name;
+}
+
+QZ_API struct qz_env *qz_session__env(struct qz_session *s)
+{
+	return s->env;
+}
+
+QZ_API struct qz_output *qz_session__output(struct qz_session *s)
+{
+	return s->out;
+}
+
+QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s)
+{
+	return s->evlist;
+}
+
+QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s)
+{
+	return s->tasks;
+}
+
+QZ_API void qz_session__stop(struct qz_session *s)
+{
+	uint64_t one = 1;
+
+	s->stopping = 1;
+	/* write() is async-signal-safe: a signal handler may call this. */
+	(void)!write(s->stop_fd, &one, sizeof(one));
+}
+
+QZ_API void qz_session__stats(const struct qz_session *s,
+			      struct qz_session_stats *stats)
+{
+	*stats = s->stats;
+}
+
+static void log_parse_error(struct qz_session *s, const char *what,
+			    const char *text, const struct qz_parse_error *err)
+{
+	char diag[1024];
+
+	qz_parse_error__format(err, text, diag, sizeof(diag));
+	qz_log(&s->log, QZ_LOG_ERROR, "%s:\n%s", what, diag);
+}
+
+static uint64_t default_sample_type(const struct qz_session *s,
+				    const struct qz_event_spec *spec)
+{
+	uint64_t type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			PERF_SAMPLE_PERIOD;
+
+	if (spec->kind == QZ_SPEC_TRACEPOINT || spec->kind == QZ_SPEC_UPROBE ||
+	    spec->kind == QZ_SPEC_URETPROBE)
+		type |= PERF_SAMPLE_RAW;
+	if (spec->stack || s->env->callchain)
+		type |= PERF_SAMPLE_CALLCHAIN;
+	return type;
+}
+
+/* One session event per exact event: globs expand here. */
+static int add_event(struct qz_session *s, struct qz_event_spec *spec,
+		     struct qz_tp_event *tp, uint64_t sample_type)
+{
+	struct session_event *ev;
+	char name[256];
+
+	if (s->nr_events >= MAX_SESSION_EVENTS) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "too many events (at most %d); narrow the selector",
+		       MAX_SESSION_EVENTS);
+		return -E2BIG;
+	}
+	ev = &s->events[s->nr_events];
+	memset(ev, 0, sizeof(*ev));
+	ev->spec = spec;
+	ev->tp = tp;
+	ev->sample_type = default_sample_type(s, spec) | sample_type;
+	if (spec->alias)
+		snprintf(name, sizeof(name), "%s", spec->alias);
+	else if (tp)
+		snprintf(name, sizeof(name), "%s:%s", qz_tp_event__sys(tp),
+			 qz_tp_event__name(tp));
+	else
+		snprintf(name, sizeof(name), "%s", spec->text);
+	ev->name = strdup(name);
+	if (!ev->name)
+		return -ENOMEM;
+	return s->nr_events++;
+}
+
+static int ensure_tp(struct qz_session *s)
+{
+	QZ_OPTS(qz_tp_opts, opts, .log = s->log.fn, .log_ctx = s->log.ctx);
+
+	if (s->tp)
+		return 0;
+	s->tp = qz_tp__new(&opts);
+	if (!s->tp) {
+		int err = -errno;
+
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "cannot read tracepoint formats (tracefs): %s; are you root?",
+		       qz_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
+			   uint64_t sample_type)
+{
+	struct qz_tp_event **found = NULL;
+	int nr = 0, first = -1, err;
+
+	err = ensure_tp(s);
+	if (err)
+		return err;
+	err = qz_tp__expand(s->tp, spec->sys, spec->name, &found, &nr);
+	if (err || !nr) {
+		char hint[512] = "";
+
+		qz_tp__suggest(s->tp, spec->sys, spec->name, hint, sizeof(hint));
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "unknown tracepoint '%s:%s'%s%s; 'quazar list %s:*' lists them",
+		       spec->sys, spec->name, hint[0] ? ": " : "", hint, spec->sys);
+		free(found);
+		return err ? err : -QZ_ERR_UNKNOWN_EVENT;
+	}
+	for (int i = 0; i < nr; i++) {
+		int idx = add_event(s, spec, found[i], sample_type);
+
+		if (idx < 0) {
+			free(found);
+			return idx;
+		}
+		if (first < 0)
+			first = idx;
+	}
+	free(found);
+	return first;
+}
+
+QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
+				  uint64_t sample_type)
+{
+	struct qz_selector *sel;
+	struct qz_parse_error perr;
+	int first = -1, err;
+
+	if (s->nr_selectors >= (int)QZ_ARRAY_SIZE(s->selectors))
+		return -E2BIG;
+	sel = &s->selectors[s->nr_selectors];
+	memset(sel, 0, sizeof(*sel));
+	err = qz_selector__parse(sel, selector, &perr);
+	if (err) {
+		log_parse_error(s, "bad event selector", selector, &perr);
+		qz_selector__clear(sel);
+		return err;
+	}
+	s->nr_selectors++;
+	for (int i = 0; i < sel->nr_events; i++) {
+		struct qz_event_spec *spec = &sel->events[i];
+		int idx;
+
+		if (spec->kind == QZ_SPEC_TRACEPOINT)
+			idx = add_tracepoints(s, spec, sample_type);
+		else
+			idx = add_event(s, spec, NULL, sample_type);
+		if (idx < 0)
+			return idx;
+		if (first < 0)
+			first = idx;
+	}
+	return first;
+}

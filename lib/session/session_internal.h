@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef QUAZAR_SESSION_INTERNAL_H
+#define QUAZAR_SESSION_INTERNAL_H
+
+#include <quazar/session.h>
+#include <quazar/tp.h>
+#include <quazar/filter.h>
+#include "../internal.h"
+
+#define MAX_SESSION_EVENTS 256
+
+struct session_event {
+	struct qz_event_spec *spec;	/* borrowed from a selector */
+	char *name;			/* alias, sys:name, or the text */
+	struct qz_tp_event *tp;		/* tracepoints only (borrowed from tp) */
+	struct qz_evsel *evsel;		/* owned by the evlist */
+	struct qz_filter *user_filter;	/* when the kernel cannot filter */
+	uint64_t sample_type;
+};
+
+struct qz_session {
+	const struct qz_profiler *prof;
+	struct qz_env *env;
+	struct qz_output *out;
+	struct qz_logger log;
+	void *ctx;			/* the profiler's */
+
+	struct qz_selector selectors[QZ_MAX_EVENT_ARGS * 2];
+	int nr_selectors;
+	struct session_event events[MAX_SESSION_EVENTS];
+	int nr_events;
+	bool counting;
+	bool track_tasks;
+
+	struct qz_tp *tp;
+	struct qz_evlist *evlist;
+	struct qz_tasks *tasks;
+	struct qz_workload *workload;
+
+	int stop_fd;			/* eventfd: stop requested */
+	volatile int stopping;
+	struct qz_session_stats stats;
+};
+
+/* session_loop.c */
+int session_loop(struct qz_session *s);
+
+#endif

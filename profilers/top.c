@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * top: key-value statistics refreshed every interval. Each event adds one
+ * to its key's count and its top-by/top-add fields to the key's columns.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <quazar/session.h>
+#include <quazar/tp.h>
+#include "profilers.h"
+#include "keytable.h"
+
+#define TEXT_ROWS 20
+#define JSON_ROWS 100
+
+/* Per event: where its key, name and columns come from. */
+struct top_event {
+	const struct qz_tp_field *key;		/* NULL: the sample's pid */
+	const struct qz_tp_field *comm;		/* comm=FIELD, or NULL */
+	const struct qz_tp_field *cols[KEYTABLE_MAX_COLUMNS];
+	int col_of[KEYTABLE_MAX_COLUMNS];	/* column index of cols[i] */
+	int nr_cols;
+};
+
+struct top {
+	struct qz_session *session;
+	struct qz_output *out;
+	struct keytable table;
+	struct top_event *events;
+	const char *columns[KEYTABLE_MAX_COLUMNS];
+	int nr_columns;
+	int sort_col;			/* first top-by column, or -1 */
+	const char *key_name;
+	bool only_comm;
+	uint64_t interval_start;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int column_index(struct top *t, const char *name)
+{
+	for (int i = 0; i < t->nr_columns; i++)
+		if (!strcmp(t->columns[i], name))
+			return i;
+	if (t->nr_columns == KEYTABLE_MAX_COLUMNS)
+		return -E2BIG;
+	t->columns[t->nr_columns] = name;
+	return t->nr_columns++;
+}
+
+static int resolve_field(struct top *t, int idx, const char *name,
+			 const struct qz_tp_field **out)
+{
+	const struct qz_tp_event *tp = qz_session__tp_event(t->session, idx);
+
+	*out = tp ? qz_tp_event__field(tp, name) : NULL;
+	if (!*out) {
+		qz_session__log(t->session, QZ_LOG_ERROR,
+				"%s has no field '%s'%s; 'quazar list -v %s' shows its fields",
+				qz_session__event_name(t->session, idx), name,
+				tp ? "" : " (only tracepoints have fields)",
+				qz_session__event_name(t->session, idx));
+		return -QZ_ERR_UNKNOWN_FIELD;
+	}
+	return 0;
+}
+
+static int add_columns(struct top *t, int idx, char *const *fields, int nr,
+		       bool sort)
+{
+	struct top_event *te = &t->events[idx];
+
+	for (int i = 0; i < nr; i++) {
+		int col, err;
+
+		if (te->nr_cols == KEYTABLE_MAX_COLUMNS)
+			return -E2BIG;
+		err = resolve_field(t, idx, fields[i], &te->cols[te->nr_cols]);
+		if (err)
+			return err;
+		col = column_index(t, fields[i]);
+		if (col < 0)
+			return col;
+		if (sort && t->sort_col < 0)
+			t->sort_col = col;
+		te->col_of[te->nr_cols++] = col;
+	}
+	return 0;
+}
+
+static int setup_event(struct top *t, int idx)
+{
+	const struct qz_event_spec *spec = qz_session__spec(t->session, idx);
+	const char *key = spec->key ? spec->key : qz_session__env(t->session)->key;
+	struct top_event *te = &t->events[idx];
+	int err = 0;
+
+	if (key) {
+		err = resolve_field(t, idx, key, &te->key);
+		t->key_name = key;
+	}
+	if (!err && spec->comm)
+		err = resolve_field(t, idx, spec->comm, &te->comm);
+	if (!err)
+		err = add_columns(t, idx, spec->top_by, spec->nr_top_by, true);
+	if (!err)
+		err = add_columns(t, idx, spec->top_add, spec->nr_top_add, false);
+	return err;
+}
+
+static void top_free(struct top *t)
+{
+	keytable_free(&t->table);
+	free(t->events);
+	free(t);
+}
+
+static int top_init(struct qz_session *s, void **ctx)
+{
+	struct qz_env *env = qz_session__env(s);
+	struct top *t;
+	int err = 0;
+
+	if (!env->nr_events) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"top needs events: -e 'sys:name//top-by=FIELD/'");
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || keytable_init(&t->table)) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->session = s;
+	t->out = qz_session__output(s);
+	t->sort_col = -1;
+	t->key_name = env->only_comm ? "comm" : "pid";
+	t->only_comm = env->only_comm;
+	t->interval_start = now_ns();
+	for (int i = 0; i < env->nr_events && !err; i++)
+		err = qz_session__add_events(s, env->events[i], 0);
+	if (err >= 0) {
+		err = 0;
+		t->events = calloc((size_t)qz_session__nr_events(s), sizeof(*t->events));
+		if (!t->events)
+			err = -ENOMEM;
+	}
+	for (int i = 0; !err && i < qz_session__nr_events(s); i++)
+		err = setup_event(t, i);
+	if (err) {
+		top_free(t);
+		return err;
+	}
+	*ctx = t;
+	return 0;
+}
+
+static void top_sample(void *ctx, const struct qz_event *ev)
+{
+	struct top *t = ctx;
+	const struct top_event *te = &t->events[ev->index];
+	const struct qz_sample *smp = ev->sample;
+	struct keytable_row *row;
+	uint64_t key;
+
+	if (t->only_comm)
+		key = keytable_hash_str(ev->comm);
+	else if (te->key)
+		key = qz_tp_field__u64(te->key, smp->raw, smp->raw_size);
+	else
+		key = smp->pid;
+	row = keytable_get(&t->table, key);
+	if (!row)
+		return;
+	if (!row->name[0]) {
+		if (te->comm)
+			qz_tp_field__str(te->comm, smp->raw, smp->raw_size,
+					 row->name, sizeof(row->name));
+		else
+			snprintf(row->name, sizeof(row->name), "%s", ev->comm);
+	}
+	row->count++;
+	for (int i = 0; i < te->nr_cols; i++)
+		row->sums[te->col_of[i]] +=
+			qz_tp_field__u64(te->cols[i], smp->raw, smp->raw_size);
+}
+
+static void print_text(struct top *t, struct keytable_row **rows, size_t nr,
+		       FILE *f)
+{
+	fprintf(f, "\n%-12s %-16s %12s", t->key_name, "COMM", "COUNT");
+	for (int c = 0; c < t->nr_columns; c++)
+		fprintf(f, " %16s", t->columns[c]);
+	fputc('\n', f);
+	for (size_t i = 0; i < nr && i < TEXT_ROWS; i++) {
+		if (t->only_comm)
+			fprintf(f, "%-12s %-16s %12" PRIu64, "-", rows[i]->name,
+				rows[i]->count);
+		else
+			fprintf(f, "%-12" PRIu64 " %-16s %12" PRIu64, rows[i]->key,
+				rows[i]->name, rows[i]->count);
+		for (int c = 0; c < t->nr_columns; c++)
+			fprintf(f, " %16" PRIu64, rows[i]->sums[c]);
+		fputc('\n', f);
+	}
+}
+
+static void print_json(struct top *t, struct keytable_row **rows, size_t nr,
+		       uint64_t now)
+{
+	struct qz_json *j = qz_output__begin(t->out, "top", now);
+
+	qz_json__key_u64(j, "interval_start", t->interval_start);
+	qz_json__key_str(j, "key", t->key_name);
+	qz_json__key_u64(j, "keys", nr);
+	qz_json__key(j, "rows");
+	qz_json__begin_array(j);
+	for (size_t i = 0; i < nr && i < JSON_ROWS; i++) {
+		qz_json__begin_object(j);
+		if (!t->only_comm)
+			qz_json__key_u64(j, t->key_name, rows[i]->key);
+		qz_json__key_str(j, "comm", rows[i]->name);
+		qz_json__key_u64(j, "count", rows[i]->count);
+		for (int c = 0; c < t->nr_columns; c++)
+			qz_json__key_u64(j, t->columns[c], rows[i]->sums[c]);
+		qz_json__end_object(j);
+	}
+	qz_json__end_array(j);
+	qz_output__end(t->out);
+}
+
+static void top_interval(void *ctx, struct qz_output *out, bool final)
+{
+	struct top *t = ctx;
+	uint64_t now = now_ns();
+	struct keytable_row **rows;
+	size_t nr;
+
+	(void)final;
+	rows = keytable_sorted(&t->table, t->sort_col, &nr);
+	if (!rows)
+		return;
+	if (qz_output__json(out))
+		print_json(t, rows, nr, now);
+	else
+		print_text(t, rows, nr, qz_output__file(out));
+	free(rows);
+	keytable_reset(&t->table);
+	t->interval_start = now;
+}
+
+static void top_deinit(void *ctx)
+{
+	top_free(ctx);
+}
+
+static const char *const top_options[] = { "key", "only-comm", NULL };
+
+const struct qz_profiler qz_profiler_top = {
+	.name = "top",
+	.help = "key-value statistics per interval: count and summed fields per key",
+	.usage = "attrs: key=FIELD (default pid), top-by=FIELD (sum and sort),\n"
+		 "       top-add=FIELD (sum), comm=FIELD (name the key)\n"
+		 "examples:\n"
+		 "  quazar top -e 'sched:sched_stat_runtime//top-by=runtime/' -i 1000\n"
+		 "  quazar top -e 'kmem:kmalloc//key=call_site/top-by=bytes_alloc/'",
+	.options = top_options,
+	.default_interval_ms = 1000,
+	.init = top_init,
+	.sample = top_sample,
+	.interval = top_interval,
+	.deinit = top_deinit,
+};

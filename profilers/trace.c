@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace: print every event as it arrives. Text follows perf script's
+ * shape with the kernel's print fmt; JSON has one object per event with
+ * typed fields.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <quazar/session.h>
+#include <quazar/tp.h>
+#include "profilers.h"
+#include "stack.h"
+
+struct trace {
+	struct qz_session *session;
+	struct qz_output *out;
+	struct qz_stack_printer *stacks;
+	char *line;		/* print-fmt text of one event */
+	size_t line_len;
+};
+
+static int trace_init(struct qz_session *s, void **ctx)
+{
+	struct qz_env *env = qz_session__env(s);
+	struct trace *t;
+
+	if (!env->nr_events) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"trace needs events: -e sys:name (see 'quazar list')");
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->session = s;
+	t->out = qz_session__output(s);
+	t->line_len = 4096;
+	t->line = malloc(t->line_len);
+	t->stacks = qz_stack_printer__new();
+	if (!t->line || !t->stacks)
+		goto fail;
+	for (int i = 0; i < env->nr_events; i++) {
+		int err = qz_session__add_events(s, env->events[i], 0);
+
+		if (err < 0) {
+			qz_stack_printer__free(t->stacks);
+			free(t->line);
+			free(t);
+			return err;
+		}
+	}
+	*ctx = t;
+	return 0;
+fail:
+	qz_stack_printer__free(t->stacks);
+	free(t->line);
+	free(t);
+	return -ENOMEM;
+}
+
+static void trace_json(struct trace *t, const struct qz_event *ev,
+		       struct qz_output *out)
+{
+	const struct qz_sample *smp = ev->sample;
+	struct qz_json *j = qz_output__begin(out, "event", smp->time);
+
+	qz_event__json_header(ev, j);
+	if (ev->tp) {
+		qz_json__key(j, "fields");
+		qz_tp_event__json(ev->tp, smp->raw, smp->raw_size, j);
+	} else {
+		qz_json__key_u64(j, "period", smp->period);
+	}
+	if (smp->callchain_nr) {
+		qz_json__key(j, "stack");
+		qz_stack_printer__json(t->stacks, smp, j);
+	}
+	qz_output__end(out);
+}
+
+static void trace_text(struct trace *t, const struct qz_event *ev, FILE *f)
+{
+	const struct qz_sample *smp = ev->sample;
+
+	fprintf(f, "%16s %6u/%-6u [%03u] %" PRIu64 ".%06" PRIu64 ": %s: ",
+		ev->comm, smp->pid, smp->tid, smp->cpu, smp->time / 1000000000,
+		smp->time % 1000000000 / 1000,
+		qz_session__event_name(ev->session, ev->index));
+	if (ev->tp) {
+		qz_tp_event__print(ev->tp, smp->raw, smp->raw_size, t->line,
+				   t->line_len);
+		fputs(t->line, f);
+	} else {
+		fprintf(f, "period=%" PRIu64, smp->period);
+	}
+	fputc('\n', f);
+	if (smp->callchain_nr)
+		qz_stack_printer__text(t->stacks, smp, f);
+}
+
+static void trace_sample(void *ctx, const struct qz_event *ev)
+{
+	struct trace *t = ctx;
+
+	if (qz_output__json(t->out))
+		trace_json(t, ev, t->out);
+	else
+		trace_text(t, ev, qz_output__file(t->out));
+}
+
+static void trace_interval(void *ctx, struct qz_output *out, bool final)
+{
+	(void)ctx;
+	(void)out;
+	(void)final;
+}
+
+static void trace_deinit(void *ctx)
+{
+	struct trace *t = ctx;
+
+	qz_stack_printer__free(t->stacks);
+	free(t->line);
+	free(t);
+}
+
+const struct qz_profiler qz_profiler_trace = {
+	.name = "trace",
+	.help = "print every event: time, cpu, task, event and its fields",
+	.usage = "examples:\n"
+		 "  quazar trace -e sched:sched_wakeup,sched:sched_switch\n"
+		 "  quazar trace -e 'syscalls:sys_enter_getppid' --json -- ./prog\n"
+		 "  quazar trace -e 'sched:sched_switch/prev_pid<next_pid/stack/' -N 10",
+	.init = trace_init,
+	.sample = trace_sample,
+	.interval = trace_interval,
+	.deinit = trace_deinit,
+};
