@@ -15,6 +15,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
+	{ "list", "list events: tracepoints, hardware, software, PMUs", cmd_list },
 	{ "version", "print the version", cmd_version },
 };
 

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `quazar list [GLOB]`: tracepoints, hardware and software events and
+ * PMUs, like `perf list`, filtered by a glob such as 'sched:*'.
+ */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tracefs.h>
+#include <quazar/perf.h>
+#include <quazar/json.h>
+#include "commands.h"
+
+struct lister {
+	const char *glob;
+	bool json;
+	struct qz_json *j;
+	int shown;
+};
+
+static void show(struct lister *l, const char *name, const char *kind)
+{
+	if (l->glob && fnmatch(l->glob, name, 0))
+		return;
+	l->shown++;
+	if (!l->json) {
+		printf("  %-52s [%s]\n", name, kind);
+		return;
+	}
+	qz_json__reset(l->j);
+	qz_json__begin_object(l->j);
+	qz_json__key_str(l->j, "type", "event_name");
+	qz_json__key_str(l->j, "name", name);
+	qz_json__key_str(l->j, "kind", kind);
+	qz_json__end_object(l->j);
+	qz_json__newline(l->j);
+	fputs(qz_json__data(l->j), stdout);
+}
+
+static void list_named(struct lister *l)
+{
+	size_t nr;
+	const struct qz_event_name *names = qz_event_names(&nr);
+
+	for (size_t i = 0; i < nr; i++)
+		show(l, names[i].name, names[i].type == PERF_TYPE_HARDWARE ?
+				       "Hardware event" : "Software event");
+}
+
+static void list_pmus(struct lister *l)
+{
+	DIR *d = opendir("/sys/bus/event_source/devices");
+	struct dirent *de;
+	char name[300];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof(name), "%s//", de->d_name);
+		show(l, name, "PMU");
+	}
+	closedir(d);
+}
+
+static int list_tracepoints(struct lister *l)
+{
+	char **systems;
+
+	/* tracefs_tracing_dir() mounts tracefs when it is missing. */
+	if (!tracefs_tracing_dir()) {
+		fprintf(stderr, "quazar list: tracefs is not available (are you root?)\n");
+		return -1;
+	}
+	systems = tracefs_event_systems(NULL);
+	for (int s = 0; systems && systems[s]; s++) {
+		char **events = tracefs_system_events(NULL, systems[s]);
+		char name[512];
+
+		for (int e = 0; events && events[e]; e++) {
+			snprintf(name, sizeof(name), "%s:%s", systems[s], events[e]);
+			show(l, name, "Tracepoint event");
+		}
+		tracefs_list_free(events);
+	}
+	tracefs_list_free(systems);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct lister l = { 0 };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			l.json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: quazar list [--json] [GLOB]\n\n"
+			       "List tracepoints, hardware and software events and PMUs.\n"
+			       "GLOB filters names, e.g. 'sched:*', '*clock*', 'syscalls:sys_enter_*'.\n");
+			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "quazar list: unknown option '%s'; see 'quazar list -h'\n",
+				argv[i]);
+			return 2;
+		} else {
+			l.glob = argv[i];
+		}
+	}
+	l.j = qz_json__new();
+	list_named(&l);
+	list_pmus(&l);
+	list_tracepoints(&l);
+	qz_json__free(l.j);
+	if (!l.shown && l.glob) {
+		fprintf(stderr, "quazar list: nothing matches '%s'\n", l.glob);
+		return 1;
+	}
+	return 0;
+}
