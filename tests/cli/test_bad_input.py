@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Bad input gets a clear error: the selector quoted, a caret at the column,
+the fix suggested, and a non-zero exit."""
+import os
+from qzt import *
+
+
+def caret_column(stderr, selector):
+    """Column of the caret under the quoted selector."""
+    lines = stderr.splitlines()
+    for i, line in enumerate(lines):
+        if line.endswith(selector) and i + 1 < len(lines) and "^" in lines[i + 1]:
+            return lines[i + 1].index("^") - (len(line) - len(selector))
+    return None
+
+
+cases = [
+    # selector, expected column, expected words in the message
+    ("sched:sched_switch/prev_pid==1/stak/", 31, "stak"),
+    ("sched:sched_switch/prev_pid==1", 18, "/"),
+    ("sched:sched_switch/(prev_pid==1/", 19, ")"),
+    ("sched:sched_switch//max-stack=abc/", 30, "max-stack"),
+    (",sched:sched_switch", 0, "empty"),
+]
+for selector, column, word in cases:
+    r = run(["trace", "-e", selector, "-N", "1"])
+    check(r.returncode != 0, f"{selector!r} fails")
+    check(word in r.stderr, f"{selector!r}: message mentions {word!r}: {r.stderr!r}")
+    check_eq(caret_column(r.stderr, selector), column, f"{selector!r}: caret column")
+
+if os.geteuid() == 0:
+    r = run(["trace", "-e", "sched:sched_swich", "-N", "1"])
+    check(r.returncode != 0, "unknown tracepoint fails")
+    check("sched:sched_switch" in r.stderr, f"suggests the close name: {r.stderr!r}")
+    r = run(["top", "-e", "sched:sched_switch//key=no_such_field/", "-N", "1"])
+    check(r.returncode != 0 and "no_such_field" in r.stderr,
+          f"unknown key field named: {r.stderr!r}")
+
+r = run(["trace", "--cycle", "-e", "sched:sched_switch"])
+check(r.returncode == 2 and "multi-trace" in r.stderr,
+      f"an option of another profiler names who uses it: {r.stderr!r}")
+r = run(["stat", "-i", "abc"])
+check(r.returncode == 2 and "interval" in r.stderr and "abc" in r.stderr,
+      f"a bad number names the option: {r.stderr!r}")
+done()

@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""top over sched_stat_runtime, summed by runtime, ranks a busy process first."""
+import subprocess
+import time
+from qzt import *
+
+require_root()
+busy = subprocess.Popen([prog("spin"), "3000"])
+try:
+    time.sleep(0.3)
+    p = subprocess.Popen([QUAZAR, "top", "-e", "sched:sched_stat_runtime//top-by=runtime/",
+                          "--json", "-i", "1000"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(2.2)
+    p.terminate()
+    out, err = p.communicate(timeout=30)
+finally:
+    busy.kill()
+    busy.wait()
+check_eq(p.returncode, 0, f"exit status (stderr: {err})")
+tops = [x for x in json_lines(out) if x.get("type") == "top"]
+check(len(tops) >= 2, f"interval reports: {len(tops)}")
+full = [t for t in tops if t["rows"]]
+check(len(full) >= 1, "a non-empty interval")
+first = full[0]["rows"][0] if full else {}
+check_eq(first.get("pid"), busy.pid, "busy process ranks first")
+check_eq(first.get("comm"), "spin", "its comm")
+check(first.get("runtime", 0) > 500_000_000, f"runtime of a 1 s interval > 0.5 s: {first.get('runtime')}")
+done()
