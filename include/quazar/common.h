@@ -40,7 +40,8 @@ extern "C" {
 	X(QZ_ERR_UNKNOWN_FIELD, "unknown tracepoint field")                    \
 	X(QZ_ERR_NOT_SUPPORTED, "event not supported by this machine")         \
 	X(QZ_ERR_CONFIG, "invalid configuration")                              \
-	X(QZ_ERR_OPTION, "invalid option")
+	X(QZ_ERR_OPTION, "invalid option")                                     \
+	X(QZ_ERR_PMU_TERM, "unknown or invalid PMU term")
 
 enum qz_error {
 	__QZ_ERR_START = 4000,

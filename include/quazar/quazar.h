@@ -8,6 +8,7 @@
 #include <quazar/json.h>
 #include <quazar/hist.h>
 #include <quazar/select.h>
+#include <quazar/perf.h>
 #include <quazar/profiler.h>
 #include <quazar/output.h>
 

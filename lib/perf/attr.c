@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * perf_event_attr from names, tracepoints, breakpoints and selector specs.
+ * PMU terms live in pmu.c and uprobes in uprobe.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/hw_breakpoint.h>
+#include <tracefs.h>
+#include "perf_internal.h"
+
+#define HW(n, a, c) { n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c }
+#define SW(n, a, c) { n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c }
+
+static const struct qz_event_name event_names[] = {
+	HW("cpu-cycles", "cycles", CPU_CYCLES),
+	HW("instructions", NULL, INSTRUCTIONS),
+	HW("cache-references", NULL, CACHE_REFERENCES),
+	HW("cache-misses", NULL, CACHE_MISSES),
+	HW("branch-instructions", "branches", BRANCH_INSTRUCTIONS),
+	HW("branch-misses", NULL, BRANCH_MISSES),
+	HW("bus-cycles", NULL, BUS_CYCLES),
+	HW("stalled-cycles-frontend", "idle-cycles-frontend",
+	   STALLED_CYCLES_FRONTEND),
+	HW("stalled-cycles-backend", "idle-cycles-backend",
+	   STALLED_CYCLES_BACKEND),
+	HW("ref-cycles", NULL, REF_CPU_CYCLES),
+	SW("cpu-clock", NULL, CPU_CLOCK),
+	SW("task-clock", NULL, TASK_CLOCK),
+	SW("page-faults", "faults", PAGE_FAULTS),
+	SW("context-switches", "cs", CONTEXT_SWITCHES),
+	SW("cpu-migrations", "migrations", CPU_MIGRATIONS),
+	SW("minor-faults", NULL, PAGE_FAULTS_MIN),
+	SW("major-faults", NULL, PAGE_FAULTS_MAJ),
+	SW("alignment-faults", NULL, ALIGNMENT_FAULTS),
+	SW("emulation-faults", NULL, EMULATION_FAULTS),
+	SW("dummy", NULL, DUMMY),
+	SW("bpf-output", NULL, BPF_OUTPUT),
+	SW("cgroup-switches", NULL, CGROUP_SWITCHES),
+};
+
+QZ_API const struct qz_event_name *qz_event_names(size_t *nr)
+{
+	*nr = QZ_ARRAY_SIZE(event_names);
+	return event_names;
+}
+
+QZ_API int qz_attr__named(struct perf_event_attr *attr, const char *name)
+{
+	for (size_t i = 0; name && i < QZ_ARRAY_SIZE(event_names); i++) {
+		const struct qz_event_name *e = &event_names[i];
+
+		if (strcmp(name, e->name) && (!e->alias || strcmp(name, e->alias)))
+			continue;
+		attr->size = sizeof(*attr);
+		attr->type = e->type;
+		attr->config = e->config;
+		return 0;
+	}
+	return -QZ_ERR_UNKNOWN_EVENT;
+}
+
+static bool safe_name(const char *s)
+{
+	return s && *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+QZ_API int qz_attr__tracepoint(struct perf_event_attr *attr, const char *sys,
+			       const char *name,
+			       const struct qz_attr_opts *opts)
+{
+	const char *dir = QZ_OPT(opts, tracefs_dir, NULL);
+	char path[4096];
+	uint64_t id;
+	int err;
+
+	if (!safe_name(sys) || !safe_name(name)) {
+		qz_set_err(opts, "bad tracepoint name \"%s:%s\"", sys ?: "",
+			   name ?: "");
+		return -QZ_ERR_UNKNOWN_EVENT;
+	}
+	if (!dir)
+		dir = tracefs_tracing_dir(); /* mounts tracefs if needed */
+	if (!dir) {
+		qz_set_err(opts, "tracefs is not mounted and could not be mounted");
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", dir, sys, name);
+	err = qz_read_u64_file(path, &id);
+	if (err == -ENOENT) {
+		qz_set_err(opts, "unknown tracepoint %s:%s (no %s)", sys, name,
+			   path);
+		return -QZ_ERR_UNKNOWN_EVENT;
+	}
+	if (err) {
+		qz_set_err(opts, "reading %s: %s", path, qz_strerror(err));
+		return err;
+	}
+	attr->size = sizeof(*attr);
+	attr->type = PERF_TYPE_TRACEPOINT;
+	attr->config = id;
+	return 0;
+}
+
+QZ_API int qz_attr__breakpoint(struct perf_event_attr *attr, uint64_t addr,
+			       uint64_t len, unsigned int type)
+{
+	switch (type) {
+	case HW_BREAKPOINT_X:
+		len = sizeof(long);
+		break;
+	case HW_BREAKPOINT_R:
+	case HW_BREAKPOINT_W:
+	case HW_BREAKPOINT_RW:
+		if (len != 1 && len != 2 && len != 4 && len != 8)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	attr->size = sizeof(*attr);
+	attr->type = PERF_TYPE_BREAKPOINT;
+	attr->config = 0;
+	attr->bp_addr = addr;
+	attr->bp_len = len;
+	attr->bp_type = type;
+	attr->sample_period = 1;
+	return 0;
+}
+
+#define SAMPLE_BASE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
+		     PERF_SAMPLE_PERIOD)
+
+QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
+			      const struct qz_event_spec *spec,
+			      const struct qz_attr_opts *opts)
+{
+	struct qz_pmu *pmu;
+	int err;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->size = sizeof(*attr);
+	attr->sample_type = SAMPLE_BASE | PERF_SAMPLE_IP;
+	switch (spec->kind) {
+	case QZ_SPEC_TRACEPOINT:
+		err = qz_attr__tracepoint(attr, spec->sys, spec->name, opts);
+		attr->sample_type = SAMPLE_BASE | PERF_SAMPLE_RAW;
+		attr->sample_period = 1;
+		break;
+	case QZ_SPEC_HARDWARE:
+	case QZ_SPEC_SOFTWARE:
+		err = qz_attr__named(attr, spec->name ?: spec->text);
+		if (err)
+			qz_set_err(opts, "unknown event \"%s\"",
+				   spec->name ?: spec->text ?: "");
+		break;
+	case QZ_SPEC_PMU:
+		pmu = qz_pmu__new(spec->sys, opts);
+		if (!pmu)
+			return -errno;
+		attr->type = qz_pmu__type(pmu);
+		err = qz_pmu__apply_terms(pmu, attr, spec->pmu_terms, opts);
+		qz_pmu__free(pmu);
+		break;
+	case QZ_SPEC_UPROBE:
+	case QZ_SPEC_URETPROBE:
+		err = qz_attr__uprobe(attr, spec->path, spec->name, spec->offset,
+				      spec->kind == QZ_SPEC_URETPROBE, opts);
+		attr->sample_period = 1;
+		break;
+	default:
+		qz_set_err(opts, "unknown event kind %d", (int)spec->kind);
+		return -EINVAL;
+	}
+	if (err)
+		return err;
+	if (spec->period) {
+		attr->sample_period = spec->period;
+		attr->freq = 0;
+	}
+	attr->exclude_user = spec->exclude_user;
+	attr->exclude_kernel = spec->exclude_kernel;
+	if (spec->stack || spec->max_stack > 0)
+		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (spec->max_stack > 0)
+		attr->sample_max_stack = (uint16_t)spec->max_stack;
+	return 0;
+}

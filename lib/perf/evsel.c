@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One event opened on every CPU x thread of its maps: fds, kernel ids,
+ * groups, enable/disable, filters and counter reads.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include "perf_internal.h"
+
+QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
+				      const char *name)
+{
+	struct qz_evsel *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->attr = *attr;
+	e->attr.size = sizeof(e->attr);
+	e->leader = e;
+	e->nr_members = 1;
+	e->idx = -1;
+	e->name = strdup(name ? name : "event");
+	if (!e->name) {
+		free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+QZ_API struct qz_evsel *qz_evsel__new_from_spec(const struct qz_event_spec *spec,
+						const struct qz_attr_opts *opts)
+{
+	struct perf_event_attr attr;
+	struct qz_evsel *e;
+	const char *name;
+	int err;
+
+	err = qz_attr__from_spec(&attr, spec, opts);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	name = spec->alias ?: spec->text;
+	e = qz_evsel__new(&attr, name ?: spec->name);
+	if (!e)
+		return NULL;
+	if (spec->kind == QZ_SPEC_UPROBE || spec->kind == QZ_SPEC_URETPROBE) {
+		/* config1 must point at memory that lives as long as we do. */
+		e->uprobe_path = strdup(spec->path);
+		if (!e->uprobe_path)
+			goto fail;
+		e->attr.config1 = (uint64_t)(uintptr_t)e->uprobe_path;
+	}
+	if (spec->filter && qz_evsel__set_filter_str(e, spec->filter))
+		goto fail;
+	return e;
+fail:
+	qz_evsel__free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+QZ_API void qz_evsel__close(struct qz_evsel *e)
+{
+	int n;
+
+	if (!e || !e->fds)
+		return;
+	n = e->cpus->nr * e->threads->nr;
+	/* Members first would not matter to the kernel; close in reverse
+	 * anyway so a leader outlives the fds grouped under it. */
+	for (int i = n - 1; i >= 0; i--)
+		if (e->fds[i] >= 0)
+			close(e->fds[i]);
+	free(e->fds);
+	free(e->ids);
+	e->fds = NULL;
+	e->ids = NULL;
+	qz_cpu_map__put(e->cpus);
+	qz_thread_map__put(e->threads);
+	e->cpus = NULL;
+	e->threads = NULL;
+	e->open = false;
+}
+
+QZ_API void qz_evsel__free(struct qz_evsel *e)
+{
+	if (!e)
+		return;
+	qz_evsel__close(e);
+	free(e->name);
+	free(e->filter);
+	free(e->uprobe_path);
+	free(e);
+}
+
+QZ_API struct perf_event_attr *qz_evsel__attr(struct qz_evsel *e)
+{
+	return &e->attr;
+}
+
+QZ_API const char *qz_evsel__name(const struct qz_evsel *e)
+{
+	return e->name;
+}
+
+QZ_API int qz_evsel__set_leader(struct qz_evsel *e, struct qz_evsel *leader)
+{
+	if (e->open || leader->open || leader->leader != leader || e == leader ||
+	    e->nr_members > 1)
+		return -EINVAL;
+	e->leader = leader;
+	e->group_idx = leader->nr_members++;
+	return 0;
+}
+
+QZ_API struct qz_evsel *qz_evsel__leader(struct qz_evsel *e)
+{
+	return e->leader;
+}
+
+QZ_API int qz_evsel__set_filter_str(struct qz_evsel *e, const char *filter)
+{
+	char *copy = NULL;
+
+	if (filter && !(copy = strdup(filter)))
+		return -ENOMEM;
+	free(e->filter);
+	e->filter = copy;
+	return 0;
+}
+
+QZ_API void qz_evsel__set_priv(struct qz_evsel *e, void *priv)
+{
+	e->priv = priv;
+}
+
+QZ_API void *qz_evsel__priv(const struct qz_evsel *e)
+{
+	return e->priv;
+}
+
+bool evsel_samples(const struct qz_evsel *e)
+{
+	return e->attr.sample_period || e->attr.comm || e->attr.task ||
+	       e->attr.mmap || e->attr.mmap2;
+}
+
+static bool is_hardware(const struct perf_event_attr *attr)
+{
+	return attr->type == PERF_TYPE_HARDWARE ||
+	       attr->type == PERF_TYPE_HW_CACHE || attr->type == PERF_TYPE_RAW;
+}
+
+static const char *open_hint(int err, const struct perf_event_attr *attr)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return "permission denied: run as root or lower "
+		       "/proc/sys/kernel/perf_event_paranoid";
+	case ENOENT:
+	case EOPNOTSUPP:
+		return is_hardware(attr)
+			       ? "not supported on this machine (no hardware PMU?)"
+			       : "event not supported by this kernel or PMU";
+	case ENODEV:
+		return "no PMU for this event on that CPU";
+	case ESRCH:
+		return "no such thread (it may have exited)";
+	case EMFILE:
+		return "too many open files: raise the limit (ulimit -n)";
+	case EBUSY:
+		return "the PMU is busy (used by another tool?)";
+	case EINVAL:
+		return "the kernel rejected the attr (bad combination or too old a kernel)";
+	default:
+		return "perf_event_open failed";
+	}
+}
+
+int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
+	       struct qz_thread_map *threads, int cgroup_fd,
+	       const struct qz_logger *log)
+{
+	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
+	int nc, nt, err = 0;
+
+	if (e->open)
+		return -EBUSY;
+	if (e->leader != e && (!e->leader->open || e->leader->cpus != cpus))
+		return -EINVAL;
+	if (cgroup_fd >= 0) {
+		flags |= PERF_FLAG_PID_CGROUP;
+		for (int i = 0; i < cpus->nr; i++) {
+			if (cpus->cpus[i] < 0) {
+				qz_log(log, QZ_LOG_ERROR,
+				       "%s: cgroup events need CPUs, not \"any\"",
+				       e->name);
+				return -EINVAL;
+			}
+		}
+	}
+	nc = cpus->nr;
+	nt = cgroup_fd >= 0 ? 1 : threads->nr;
+	e->cpus = qz_cpu_map__get(cpus);
+	e->threads = cgroup_fd >= 0 ? qz_thread_map__new_any()
+				    : qz_thread_map__get(threads);
+	e->fds = malloc((size_t)(nc * nt) * sizeof(int));
+	e->ids = calloc((size_t)(nc * nt), sizeof(uint64_t));
+	if (!e->threads || !e->fds || !e->ids) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < nc * nt; i++)
+		e->fds[i] = -1;
+
+	for (int c = 0; c < nc; c++) {
+		for (int t = 0; t < nt; t++) {
+			int group_fd = -1, cpu = cpus->cpus[c];
+			pid_t pid = cgroup_fd >= 0 ? cgroup_fd : threads->tids[t];
+			int fd;
+
+			if (e->leader != e)
+				group_fd = *evsel_fdp(e->leader, c, t);
+			fd = (int)syscall(SYS_perf_event_open, &e->attr, pid,
+					  cpu, group_fd, flags);
+			if (fd < 0) {
+				int errnum = errno;
+
+				qz_log(log, QZ_LOG_ERROR,
+				       "%s: cannot open on cpu %d, %s %d: %s: %s",
+				       e->name, cpu,
+				       cgroup_fd >= 0 ? "cgroup fd" : "thread",
+				       (int)pid, strerror(errnum),
+				       open_hint(errnum, &e->attr));
+				err = -errnum;
+				if ((errnum == ENOENT || errnum == EOPNOTSUPP) &&
+				    is_hardware(&e->attr))
+					err = -QZ_ERR_NOT_SUPPORTED;
+				goto fail;
+			}
+			*evsel_fdp(e, c, t) = fd;
+			if (ioctl(fd, PERF_EVENT_IOC_ID, &e->ids[c * nt + t]) < 0) {
+				err = -errno;
+				goto fail;
+			}
+		}
+	}
+	e->open = true;
+	if (e->filter) {
+		err = qz_evsel__apply_filter(e, e->filter);
+		if (err) {
+			qz_log(log, QZ_LOG_ERROR,
+			       "%s: the kernel rejected filter \"%s\": %s",
+			       e->name, e->filter, strerror(-err));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	qz_evsel__close(e);
+	return err;
+}
+
+QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
+			  struct qz_thread_map *threads,
+			  const struct qz_evsel_open_opts *opts)
+{
+	struct qz_logger log = {
+		.fn = QZ_OPT(opts, log, NULL),
+		.ctx = QZ_OPT(opts, log_ctx, NULL),
+	};
+	struct qz_cpu_map *own_cpus = NULL;
+	struct qz_thread_map *own_threads = NULL;
+	int err;
+
+	if (!cpus)
+		cpus = own_cpus = qz_cpu_map__new_any();
+	if (!threads)
+		threads = own_threads = qz_thread_map__new_any();
+	if (!cpus || !threads)
+		err = -ENOMEM;
+	else
+		err = evsel_open(e, cpus, threads, QZ_OPT(opts, cgroup_fd, -1),
+				 &log);
+	qz_cpu_map__put(own_cpus);
+	qz_thread_map__put(own_threads);
+	return err;
+}
+
+QZ_API int qz_evsel__fd(const struct qz_evsel *e, int cpu_idx, int thread_idx)
+{
+	if (!e->open || cpu_idx < 0 || cpu_idx >= e->cpus->nr || thread_idx < 0 ||
+	    thread_idx >= e->threads->nr)
+		return -1;
+	return *evsel_fdp(e, cpu_idx, thread_idx);
+}
+
+QZ_API int qz_evsel__nr_ids(const struct qz_evsel *e)
+{
+	return e->open ? e->cpus->nr * e->threads->nr : 0;
+}
+
+QZ_API uint64_t qz_evsel__id(const struct qz_evsel *e, int idx)
+{
+	return idx >= 0 && idx < qz_evsel__nr_ids(e) ? e->ids[idx] : 0;
+}
+
+static int ioctl_all(struct qz_evsel *e, unsigned long req, unsigned long arg)
+{
+	int n = qz_evsel__nr_ids(e);
+
+	if (!e->open)
+		return -EBADF;
+	for (int i = 0; i < n; i++)
+		if (ioctl(e->fds[i], req, arg) < 0)
+			return -errno;
+	return 0;
+}
+
+QZ_API int qz_evsel__enable(struct qz_evsel *e)
+{
+	return ioctl_all(e, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+QZ_API int qz_evsel__disable(struct qz_evsel *e)
+{
+	return ioctl_all(e, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+QZ_API int qz_evsel__apply_filter(struct qz_evsel *e, const char *filter)
+{
+	return ioctl_all(e, PERF_EVENT_IOC_SET_FILTER, (unsigned long)filter);
+}
+
+QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
+			  struct qz_counts *counts)
+{
+	struct qz_evsel *leader = e->leader;
+	uint64_t fmt = leader->attr.read_format;
+	bool group = fmt & PERF_FORMAT_GROUP;
+	int fd, n, max = group ? leader->nr_members : 1;
+	uint64_t buf[3 + 3 * 64];
+	struct qz_counts all[64];
+	ssize_t len;
+
+	if (max > 64)
+		return -E2BIG;
+	fd = qz_evsel__fd(group ? leader : e, cpu_idx, thread_idx);
+	if (fd < 0)
+		return -EBADF;
+	if (!group)
+		fmt = e->attr.read_format;
+	len = read(fd, buf, sizeof(buf));
+	if (len < 0)
+		return -errno;
+	n = qz_counts__parse(buf, (size_t)len, fmt, all, max);
+	if (n < 0)
+		return n;
+	if (!group) {
+		*counts = all[0];
+		return 0;
+	}
+	/* Members appear in the order they joined; match ids when we can. */
+	for (int i = 0; i < n; i++) {
+		if ((fmt & PERF_FORMAT_ID) &&
+		    all[i].id == e->ids[cpu_idx * e->threads->nr + thread_idx]) {
+			*counts = all[i];
+			return 0;
+		}
+	}
+	if (!(fmt & PERF_FORMAT_ID) && e->group_idx < n) {
+		*counts = all[e->group_idx];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+QZ_API int qz_evsel__read_total(struct qz_evsel *e, struct qz_counts *total)
+{
+	memset(total, 0, sizeof(*total));
+	if (!e->open)
+		return -EBADF;
+	for (int c = 0; c < e->cpus->nr; c++) {
+		for (int t = 0; t < e->threads->nr; t++) {
+			struct qz_counts one;
+			int err = qz_evsel__read(e, c, t, &one);
+
+			if (err)
+				return err;
+			qz_counts__add(total, &one);
+		}
+	}
+	qz_counts__scale(total);
+	return 0;
+}
+
+QZ_API struct qz_sample_format qz_evsel__sample_format(const struct qz_evsel *e)
+{
+	return qz_sample_format__from_attr(&e->attr);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* What the perf layer's files share. */
+#ifndef QUAZAR_PERF_INTERNAL_H
+#define QUAZAR_PERF_INTERNAL_H
+
+#include <stdint.h>
+#include <quazar/perf.h>
+#include "../internal.h"
+
+struct qz_cpu_map {
+	int refcnt;
+	int nr;
+	int cpus[];
+};
+
+struct qz_thread_map {
+	int refcnt;
+	int nr;
+	pid_t tids[];
+};
+
+struct qz_evsel {
+	struct perf_event_attr attr;
+	char *name;
+	char *filter;		/* applied at open */
+	char *uprobe_path;	/* config1 points here */
+	struct qz_evsel *leader; /* self when not in a group */
+	int group_idx;		/* position in the leader's group */
+	int nr_members;		/* leader only, itself included */
+	int idx;		/* in the evlist */
+	struct qz_cpu_map *cpus;
+	struct qz_thread_map *threads;
+	int *fds;		/* cpus->nr x threads->nr */
+	uint64_t *ids;		/* same shape */
+	bool open;
+	bool in_evlist;
+	void *priv;
+	struct qz_logger log;
+};
+
+static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,
+			     int thread_idx)
+{
+	return &e->fds[cpu_idx * e->threads->nr + thread_idx];
+}
+
+/* evsel.c */
+int evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
+	       struct qz_thread_map *threads, int cgroup_fd,
+	       const struct qz_logger *log);
+bool evsel_samples(const struct qz_evsel *evsel);
+
+/* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */
+int qz_read_file(const char *path, char *buf, size_t len);
+int qz_read_u64_file(const char *path, uint64_t *val);
+void qz_set_err(const struct qz_attr_opts *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* cpumap.c */
+int qz_parse_int_list(const char *list, int **out, int *nr, char *errbuf,
+		      size_t errlen);
+
+#endif
