@@ -70,6 +70,8 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 				prof->name, env->output, strerror(errno));
 			goto out;
 		}
+		/* Few, large writes: a file is not read line by line as it grows. */
+		setvbuf(file, NULL, _IOFBF, 1 << 20);
 	}
 	{
 		QZ_OPTS(qz_output_opts, oopts, .file = file, .json = env->json);

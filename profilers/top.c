@@ -173,7 +173,7 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	uint64_t key;
 
 	if (t->only_comm)
-		key = keytable_hash_str(ev->comm);
+		key = keytable_hash_str(qz_event__comm(ev));
 	else if (te->key)
 		key = qz_tp_field__u64(te->key, smp->raw, smp->raw_size);
 	else
@@ -182,11 +182,14 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	if (!row)
 		return;
 	if (!row->name[0]) {
-		if (te->comm)
-			qz_tp_field__str(te->comm, smp->raw, smp->raw_size,
-					 row->name, sizeof(row->name));
+		size_t len = 0;
+		const char *name = te->comm ? qz_tp_field__str(te->comm, smp->raw,
+							       smp->raw_size, &len) : NULL;
+
+		if (name)
+			snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
 		else
-			snprintf(row->name, sizeof(row->name), "%s", ev->comm);
+			snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
 	}
 	row->count++;
 	for (int i = 0; i < te->nr_cols; i++)

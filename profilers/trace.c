@@ -68,7 +68,9 @@ static void trace_json(struct trace *t, const struct qz_event *ev,
 	qz_event__json_header(ev, j);
 	if (ev->tp) {
 		qz_json__key(j, "fields");
-		qz_tp_event__json(ev->tp, smp->raw, smp->raw_size, j);
+		qz_json__begin_object(j);
+		qz_tp_event__write_json(ev->tp, smp->raw, smp->raw_size, j, 0);
+		qz_json__end_object(j);
 	} else {
 		qz_json__key_u64(j, "period", smp->period);
 	}
@@ -84,7 +86,7 @@ static void trace_text(struct trace *t, const struct qz_event *ev, FILE *f)
 	const struct qz_sample *smp = ev->sample;
 
 	fprintf(f, "%16s %6u/%-6u [%03u] %" PRIu64 ".%06" PRIu64 ": %s: ",
-		ev->comm, smp->pid, smp->tid, smp->cpu, smp->time / 1000000000,
+		qz_event__comm(ev), smp->pid, smp->tid, smp->cpu, smp->time / 1000000000,
 		smp->time % 1000000000 / 1000,
 		qz_session__event_name(ev->session, ev->index));
 	if (ev->tp) {

@@ -42,8 +42,13 @@ QZ_API FILE *qz_output__file(struct qz_output *out);
  */
 QZ_API struct qz_json *qz_output__begin(struct qz_output *out, const char *type,
 					uint64_t ts);
-/* Close the record and write or deliver the line. */
+/*
+ * Close the record and deliver the line, or queue it for the file: lines
+ * are written in large blocks, at the latest by qz_output__flush.
+ */
 QZ_API int qz_output__end(struct qz_output *out);
+/* Write queued lines and fflush the file. 0 or the first write error. */
+QZ_API int qz_output__flush(struct qz_output *out);
 /* The first write error seen (-errno), 0 if none: a full disk or closed pipe. */
 QZ_API int qz_output__error(const struct qz_output *out);
 /* Records written so far. */

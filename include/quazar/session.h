@@ -27,10 +27,12 @@ struct qz_event {
 	const struct qz_sample *sample;
 	int index;			/* which session event: see add_events */
 	const struct qz_event_spec *spec; /* its selector entry and attrs */
-	const struct qz_tp_event *tp;	/* tracepoint format, or NULL */
-	const char *comm;		/* of sample->tid, or "" */
+	struct qz_tp_event *tp;		/* tracepoint format, or NULL */
 	struct qz_session *session;
 };
+
+/* The comm of the event's thread, or "" (borrowed; looked up on demand). */
+QZ_API const char *qz_event__comm(const struct qz_event *ev);
 
 struct qz_session_opts {
 	size_t sz;
@@ -64,8 +66,8 @@ QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on);
 QZ_API int qz_session__nr_events(const struct qz_session *s);
 QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 						    int index);
-QZ_API const struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
-						      int index);
+QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
+						int index);
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index);
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);

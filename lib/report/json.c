@@ -70,14 +70,12 @@ QZ_API int qz_json__error(const struct qz_json *j)
 	return j->err;
 }
 
-/* Room for n more bytes plus the terminating NUL. */
-static bool reserve(struct qz_json *j, size_t n)
+/* Grow so that n more bytes and the terminating NUL fit. */
+static bool grow(struct qz_json *j, size_t n)
 {
 	size_t cap = j->cap;
 	char *buf;
 
-	if (j->len + n + 1 <= j->cap)
-		return true;
 	if (j->err)
 		return false;
 	while (cap < j->len + n + 1)
@@ -92,13 +90,40 @@ static bool reserve(struct qz_json *j, size_t n)
 	return true;
 }
 
-static void put(struct qz_json *j, const char *s, size_t n)
+/* Where n more bytes go, or NULL when memory ran out. */
+static inline char *room(struct qz_json *j, size_t n)
 {
-	if (!reserve(j, n))
+	if (__builtin_expect(j->len + n + 1 > j->cap, 0) && !grow(j, n))
+		return NULL;
+	return j->buf + j->len;
+}
+
+/* Small tokens dominate: a byte loop beats a call to memcpy for them. */
+static inline void put(struct qz_json *j, const char *s, size_t n)
+{
+	char *p = room(j, n);
+
+	if (!p)
 		return;
-	memcpy(j->buf + j->len, s, n);
+	if (n <= 16) {
+		for (size_t i = 0; i < n; i++)
+			p[i] = s[i];
+	} else {
+		memcpy(p, s, n);
+	}
 	j->len += n;
 	j->buf[j->len] = 0;
+}
+
+static inline void put_char(struct qz_json *j, char c)
+{
+	char *p = room(j, 1);
+
+	if (!p)
+		return;
+	p[0] = c;
+	p[1] = 0;
+	j->len++;
 }
 
 /* A comma before every value but the first of its container. */
@@ -109,14 +134,14 @@ static void begin_value(struct qz_json *j)
 		return;
 	}
 	if (j->need_comma[j->depth])
-		put(j, ",", 1);
+		put_char(j, ',');
 	j->need_comma[j->depth] = true;
 }
 
 static void open_container(struct qz_json *j, char c)
 {
 	begin_value(j);
-	put(j, &c, 1);
+	put_char(j, c);
 	if (j->depth + 1 < MAX_DEPTH)
 		j->depth++;
 	j->need_comma[j->depth] = false;
@@ -124,7 +149,7 @@ static void open_container(struct qz_json *j, char c)
 
 static void close_container(struct qz_json *j, char c)
 {
-	put(j, &c, 1);
+	put_char(j, c);
 	if (j->depth)
 		j->depth--;
 }
@@ -151,23 +176,43 @@ QZ_API void qz_json__end_array(struct qz_json *j)
 
 QZ_API void qz_json__newline(struct qz_json *j)
 {
-	put(j, "\n", 1);
+	put_char(j, '\n');
 	j->depth = 0;
 	j->need_comma[0] = false;
 	j->after_key = false;
 }
 
+/* Characters a JSON string cannot hold as they are. */
+static const bool needs_escape[256] = {
+	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
+};
+
 static void put_escaped(struct qz_json *j, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t plain = 0;
+	char *p;
 
-	put(j, "\"", 1);
+	/* The common case: nothing to escape, one copy. */
+	while (plain < n && !needs_escape[(unsigned char)s[plain]])
+		plain++;
+	if (plain == n) {
+		p = room(j, n + 2);
+		if (!p)
+			return;
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		p[n + 2] = 0;
+		j->len += n + 2;
+		return;
+	}
+	put_char(j, '"');
 	while (n) {
 		size_t run = 0;
 
 		/* Copy runs of plain characters in one go. */
-		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
-		       s[run] != '\\')
+		while (run < n && !needs_escape[(unsigned char)s[run]])
 			run++;
 		put(j, s, run);
 		s += run;
@@ -191,14 +236,14 @@ static void put_escaped(struct qz_json *j, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	put(j, "\"", 1);
+	put_char(j, '"');
 }
 
 QZ_API void qz_json__key(struct qz_json *j, const char *key)
 {
 	begin_value(j);
 	put_escaped(j, key, strlen(key));
-	put(j, ":", 1);
+	put_char(j, ':');
 	j->after_key = true;
 }
 

@@ -57,10 +57,14 @@ QZ_API FILE *qz_output__file(struct qz_output *out)
 	return out->deliver ? NULL : out->file;
 }
 
+#define FLUSH_BYTES (64 * 1024)
+
 QZ_API struct qz_json *qz_output__begin(struct qz_output *out, const char *type,
 					uint64_t ts)
 {
-	qz_json__reset(out->writer);
+	/* Lines for a file accumulate; a delivered line goes alone. */
+	if (out->deliver)
+		qz_json__reset(out->writer);
 	qz_json__begin_object(out->writer);
 	qz_json__key_u64(out->writer, "ts", ts);
 	qz_json__key_str(out->writer, "type", type);
@@ -70,25 +74,46 @@ QZ_API struct qz_json *qz_output__begin(struct qz_output *out, const char *type,
 	return out->writer;
 }
 
+static int write_queued(struct qz_output *out)
+{
+	struct qz_json *j = out->writer;
+	size_t len = qz_json__len(j);
+
+	if (len && fwrite(qz_json__data(j), 1, len, out->file) != len && !out->error)
+		out->error = -(errno ? errno : EIO);
+	qz_json__reset(j);
+	return out->error;
+}
+
 QZ_API int qz_output__end(struct qz_output *out)
 {
 	struct qz_json *j = out->writer;
 
 	qz_json__end_object(j);
 	qz_json__newline(j);
-	if (qz_json__error(j))
-		return out->error = qz_json__error(j);
+	if (qz_json__error(j)) {
+		out->error = qz_json__error(j);
+		qz_json__reset(j);
+		return out->error;
+	}
 	out->records++;
 	if (out->deliver) {
 		out->deliver(qz_json__data(j), qz_json__len(j), out->type, out->ctx);
 		return 0;
 	}
-	if (fwrite(qz_json__data(j), 1, qz_json__len(j), out->file) != qz_json__len(j)) {
-		if (!out->error)
-			out->error = -(errno ? errno : EIO);
-		return out->error;
-	}
+	if (qz_json__len(j) >= FLUSH_BYTES)
+		return write_queued(out);
 	return 0;
+}
+
+QZ_API int qz_output__flush(struct qz_output *out)
+{
+	if (out->deliver)
+		return 0;
+	write_queued(out);
+	if (fflush(out->file) && !out->error)
+		out->error = -(errno ? errno : EIO);
+	return out->error;
 }
 
 QZ_API int qz_output__error(const struct qz_output *out)

@@ -90,8 +90,8 @@ QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 	return s->events[index].spec;
 }
 
-QZ_API const struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
-						      int index)
+QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
+						int index)
 {
 	return s->events[index].tp;
 }
@@ -213,38 +213,60 @@ static int ensure_tp(struct qz_session *s)
 	return 0;
 }
 
+struct expand_ctx {
+	struct qz_session *s;
+	struct qz_event_spec *spec;
+	uint64_t sample_type;
+	int first;
+	int err;
+};
+
+static int add_expanded(const char *sys, const char *name, void *arg)
+{
+	struct expand_ctx *x = arg;
+	struct qz_tp_event *tp = qz_tp__event(x->s->tp, sys, name);
+	int idx;
+
+	if (!tp) {
+		x->err = -errno;
+		qz_log(&x->s->log, QZ_LOG_ERROR, "cannot load the format of %s:%s: %s",
+		       sys, name, qz_strerror(x->err));
+		return 1;
+	}
+	idx = add_event(x->s, x->spec, tp, x->sample_type);
+	if (idx < 0) {
+		x->err = idx;
+		return 1;
+	}
+	if (x->first < 0)
+		x->first = idx;
+	return 0;
+}
+
 static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 			   uint64_t sample_type)
 {
-	struct qz_tp_event **found = NULL;
-	int nr = 0, first = -1, err;
+	struct expand_ctx x = { s, spec, sample_type, -1, 0 };
+	char pattern[512];
+	int ret;
 
-	err = ensure_tp(s);
-	if (err)
-		return err;
-	err = qz_tp__expand(s->tp, spec->sys, spec->name, &found, &nr);
-	if (err || !nr) {
+	ret = ensure_tp(s);
+	if (ret)
+		return ret;
+	snprintf(pattern, sizeof(pattern), "%s:%s", spec->sys, spec->name);
+	ret = qz_tp__expand(s->tp, pattern, add_expanded, &x);
+	if (x.err)
+		return x.err;
+	if (ret < 0) {
 		char hint[512] = "";
 
-		qz_tp__suggest(s->tp, spec->sys, spec->name, hint, sizeof(hint));
+		qz_tp__suggest(s->tp, pattern, hint, sizeof(hint));
 		qz_log(&s->log, QZ_LOG_ERROR,
-		       "unknown tracepoint '%s:%s'%s%s; 'quazar list %s:*' lists them",
-		       spec->sys, spec->name, hint[0] ? ": " : "", hint, spec->sys);
-		free(found);
-		return err ? err : -QZ_ERR_UNKNOWN_EVENT;
+		       "unknown tracepoint '%s'%s%s; 'quazar list %s:*' lists them",
+		       pattern, hint[0] ? ": " : "", hint, spec->sys);
+		return ret;
 	}
-	for (int i = 0; i < nr; i++) {
-		int idx = add_event(s, spec, found[i], sample_type);
-
-		if (idx < 0) {
-			free(found);
-			return idx;
-		}
-		if (first < 0)
-			first = idx;
-	}
-	free(found);
-	return first;
+	return x.first;
 }
 
 QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,

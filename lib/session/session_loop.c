@@ -80,7 +80,6 @@ static void dispatch_sample(struct qz_session *s,
 	struct session_event *ev;
 	struct qz_sample sample;
 	struct qz_event event;
-	const char *comm;
 
 	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
 		s->stats.filtered++;
@@ -94,13 +93,11 @@ static void dispatch_sample(struct qz_session *s,
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
 		return;
-	comm = s->tasks ? qz_tasks__comm(s->tasks, (pid_t)sample.tid) : NULL;
 	event = (struct qz_event){
 		.sample = &sample,
 		.index = (int)(ev - s->events),
 		.spec = ev->spec,
 		.tp = ev->tp,
-		.comm = comm ? comm : "",
 		.session = s,
 	};
 	s->prof->sample(s->ctx, &event);
@@ -161,14 +158,15 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 		cutoff = now > window ? now - window : 0;
 	}
 	qz_ordered__read(ordered, cutoff, on_record, s);
+	/* Lines reach the file once per pass, not once per event. */
+	qz_output__flush(s->out);
 }
 
 static void report_interval(struct qz_session *s, bool final)
 {
 	if (s->prof->interval)
 		s->prof->interval(s->ctx, s->out, final);
-	if (qz_output__file(s->out))
-		fflush(qz_output__file(s->out));
+	qz_output__flush(s->out);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -176,6 +174,35 @@ static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag << 32 | idx };
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
+}
+
+/*
+ * The kernel emits a LOST record only when it next writes to the ring, so
+ * a loss at the very end of a burst may never show up as a record. Each
+ * event's PERF_FORMAT_LOST count is exact: report what records missed.
+ */
+static void reconcile_lost(struct qz_session *s)
+{
+	struct qz_cpu_map *cpus = qz_evlist__cpus(s->evlist);
+	int nr_threads = qz_thread_map__nr(qz_evlist__threads(s->evlist));
+
+	for (int c = 0; c < qz_cpu_map__nr(cpus); c++) {
+		int cpu = qz_cpu_map__cpu(cpus, c);
+		uint64_t lost = 0, seen;
+
+		for (int i = 0; i < s->nr_events; i++) {
+			for (int t = 0; t < nr_threads; t++) {
+				struct qz_counts counts = { 0 };
+
+				if (!qz_evsel__read(s->events[i].evsel, c, t, &counts))
+					lost += counts.lost;
+			}
+		}
+		seen = cpu >= 0 && cpu < (int)QZ_ARRAY_SIZE(s->stats.lost_per_cpu) ?
+			       s->stats.lost_per_cpu[cpu] : 0;
+		if (lost > seen)
+			report_lost(s, cpu, lost - seen);
+	}
 }
 
 static void log_summary(struct qz_session *s)
@@ -281,6 +308,8 @@ int session_loop(struct qz_session *s)
 	/* Everything the kernel wrote before disable is read and reported. */
 	qz_evlist__disable(s->evlist);
 	read_rings(s, ordered, true);
+	if (!s->counting)
+		reconcile_lost(s);
 	report_interval(s, true);
 	log_summary(s);
 out:
@@ -311,11 +340,19 @@ QZ_API int qz_session__run(struct qz_session *s)
 	return err;
 }
 
+QZ_API const char *qz_event__comm(const struct qz_event *ev)
+{
+	struct qz_tasks *tasks = ev->session->tasks;
+	const char *comm = tasks ? qz_tasks__comm(tasks, (pid_t)ev->sample->tid) : NULL;
+
+	return comm ? comm : "";
+}
+
 QZ_API void qz_event__json_header(const struct qz_event *ev, struct qz_json *j)
 {
 	qz_json__key_str(j, "event", ev->session->events[ev->index].name);
 	qz_json__key_u64(j, "cpu", ev->sample->cpu);
 	qz_json__key_u64(j, "pid", ev->sample->pid);
 	qz_json__key_u64(j, "tid", ev->sample->tid);
-	qz_json__key_str(j, "comm", ev->comm);
+	qz_json__key_str(j, "comm", qz_event__comm(ev));
 }

@@ -51,6 +51,8 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		attr->freq = 0;
 	} else {
 		attr->sample_type |= ev->sample_type;
+		/* The kernel's own count of what it dropped, read at the end. */
+		attr->read_format |= PERF_FORMAT_LOST;
 		default_sampling(attr);
 		if (s->env->period && !ev->spec->period) {
 			attr->freq = 0;
@@ -138,7 +140,10 @@ static void log_filter_error(struct qz_session *s, struct session_event *ev,
 	qz_log(&s->log, QZ_LOG_ERROR, "bad filter for %s:\n%s", ev->name, diag);
 }
 
-/* The kernel filters when it can; user space takes the rest. */
+/*
+ * The filter is compiled first, so a bad field is reported with its column
+ * whoever runs it; then the kernel takes it when it can.
+ */
 static int setup_filter(struct qz_session *s, struct session_event *ev)
 {
 	const char *text = ev->spec->filter;
@@ -153,19 +158,22 @@ static int setup_filter(struct qz_session *s, struct session_event *ev)
 		       ev->name, text);
 		return -QZ_ERR_FILTER;
 	}
-	if (!qz_filter__needs_user_space(text)) {
-		err = qz_evsel__apply_filter(ev->evsel, text);
-		if (!err)
-			return 0;
-		qz_log(&s->log, QZ_LOG_DEBUG,
-		       "%s: the kernel rejected filter '%s' (%s); evaluating it in user space",
-		       ev->name, text, qz_strerror(err));
-	}
 	ev->user_filter = qz_filter__compile(text, ev->tp, &perr);
 	if (!ev->user_filter) {
 		log_filter_error(s, ev, &perr);
 		return -QZ_ERR_FILTER;
 	}
+	if (qz_filter__needs_user_space(ev->user_filter))
+		return 0;
+	err = qz_evsel__apply_filter(ev->evsel, text);
+	if (err) {
+		qz_log(&s->log, QZ_LOG_DEBUG,
+		       "%s: the kernel rejected filter '%s' (%s); evaluating it in user space",
+		       ev->name, text, qz_strerror(err));
+		return 0;
+	}
+	qz_filter__free(ev->user_filter);
+	ev->user_filter = NULL;
 	return 0;
 }
 
@@ -173,13 +181,16 @@ static uint32_t watermark_bytes(const struct qz_env *env, size_t pages)
 {
 	if (env->watermark < 0)
 		return 0;	/* the evlist's default: half the ring */
-	return (uint32_t)((uint64_t)pages * 4096 * (uint64_t)env->watermark / 100) ?: 1;
+	return (uint32_t)((uint64_t)pages * 4096 * (uint64_t)env->watermark / 100) ?: 8;
 }
 
 int session_open(struct qz_session *s)
 {
+	size_t pages = s->env->mmap_pages ?: QZ_DEFAULT_RING_PAGES;
 	QZ_OPTS(qz_evlist_opts, opts, .track_tasks = s->track_tasks && !s->counting,
 		.inherit = s->env->workload || s->env->inherit,
+		.ring_pages = pages,
+		.watermark_bytes = watermark_bytes(s->env, pages),
 		.log = s->log.fn, .log_ctx = s->log.ctx);
 	char errbuf[512];
 	int err;
@@ -219,16 +230,11 @@ int session_open(struct qz_session *s)
 			return err;
 	}
 	if (!s->counting) {
-		size_t pages = s->env->mmap_pages;
-		QZ_OPTS(qz_evlist_mmap_opts, mopts, .pages = pages,
-			.watermark_bytes = watermark_bytes(s->env,
-							   pages ?: QZ_DEFAULT_RING_PAGES));
-
-		err = qz_evlist__mmap(s->evlist, &mopts);
+		err = qz_evlist__mmap(s->evlist);
 		if (err) {
 			qz_log(&s->log, QZ_LOG_ERROR,
 			       "cannot map the rings (%zu pages per CPU): %s; -m takes a power of two",
-			       pages ?: QZ_DEFAULT_RING_PAGES, qz_strerror(err));
+			       pages, qz_strerror(err));
 			return err;
 		}
 	}
