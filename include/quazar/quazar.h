@@ -7,5 +7,7 @@
 #include <quazar/ring.h>
 #include <quazar/json.h>
 #include <quazar/select.h>
+#include <quazar/tp.h>
+#include <quazar/filter.h>
 
 #endif
