@@ -8,8 +8,12 @@
 #include <quazar/json.h>
 #include <quazar/hist.h>
 #include <quazar/select.h>
+#include <quazar/filter.h>
+#include <quazar/tp.h>
 #include <quazar/perf.h>
+#include <quazar/stack.h>
 #include <quazar/profiler.h>
 #include <quazar/output.h>
+#include <quazar/session.h>
 
 #endif

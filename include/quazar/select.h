@@ -62,6 +62,12 @@ struct qz_event_spec {
 	char *cpus;		/* cpus=LIST */
 	uint64_t period;	/* period=N (sample period), 0 = default */
 	bool exclude_user, exclude_kernel; /* :u / :k modifiers */
+
+	/* Added after the first agreement: append only. */
+	uint64_t config;	/* PERF_COUNT_HW_* / PERF_COUNT_SW_* for those kinds */
+	char *printkey;		/* printkey=EXPR: how top/multi-trace print a key */
+	bool trigger;		/* multi-trace: output on this event, not per interval */
+	int max_stack_set;	/* 1 when max-stack= was given (0 is a valid depth) */
 };
 
 struct qz_selector {
@@ -92,6 +98,19 @@ QZ_API void qz_selector__clear(struct qz_selector *sel);
  */
 QZ_API void qz_parse_error__format(const struct qz_parse_error *err,
 				   const char *text, char *buf, size_t len);
+
+/*
+ * Classify a hardware/software event name ("cycles", "page-faults", ...):
+ * 0 with *kind and *config (PERF_COUNT_HW_* / PERF_COUNT_SW_*) set, or
+ * -QZ_ERR_UNKNOWN_EVENT.
+ */
+QZ_API int qz_select__builtin_event(const char *name, enum qz_spec_kind *kind,
+				    uint64_t *config);
+/*
+ * The i-th builtin event name (0-based) for listings, or NULL past the end;
+ * *kind says hardware or software. Names are static.
+ */
+QZ_API const char *qz_select__builtin_name(int i, enum qz_spec_kind *kind);
 
 #ifdef __cplusplus
 }

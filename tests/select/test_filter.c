@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * User-space filters over hand-built records of this kernel's formats:
+ * field-to-field compares, strings and globs, precedence, arithmetic,
+ * compile errors with columns, and the kernel-or-user-space decision.
+ */
+#include <quazar/filter.h>
+#include <quazar/tp.h>
+#include "../test.h"
+#include "../tp/records.h"
+
+static struct qz_tp *tp;
+
+static int match(const char *sys, const char *name, const char *text,
+		 const void *rec, size_t size)
+{
+	struct qz_tp_event *ev = qz_tp__event(tp, sys, name);
+	struct qz_parse_error err;
+	struct qz_filter *f;
+	int ret;
+
+	if (!ev)
+		return -2;
+	f = qz_filter__compile(text, ev, &err);
+	if (!f) {
+		fprintf(stderr, "  \"%s\" did not compile: %d: %s\n", text, err.column,
+			err.message);
+		return -1;
+	}
+	ret = qz_filter__match(f, rec, size);
+	qz_filter__free(f);
+	return ret;
+}
+
+static const struct {
+	const char *text;
+	int want;
+} switch_cases[] = {
+	{ "prev_pid==100", 1 },
+	{ "prev_pid!=100", 0 },
+	{ "", 1 },
+	{ "  ", 1 },
+	/* field against field */
+	{ "next_pid<next_prio", 1 },
+	{ "next_pid<next_prio&&next_pid>0", 1 },
+	{ "next_pid>next_prio", 0 },
+	{ "common_pid==prev_pid", 1 },
+	{ "prev_prio - next_prio == 20", 1 },
+	/* strings and globs */
+	{ "prev_comm==\"bash\"", 1 },
+	{ "prev_comm == 'bash'", 1 },
+	{ "prev_comm == bash", 1 },
+	{ "bash == prev_comm", 1 },
+	{ "prev_comm == \"bas\"", 0 },
+	{ "prev_comm != \"bash\"", 0 },
+	{ "next_comm ~ \"kworker*\"", 1 },
+	{ "next_comm ~ \"kw?rker/[0-9]:*\"", 1 },
+	{ "next_comm ~ \"kw?rker/[!0-9]:*\"", 0 },
+	{ "\"*/0:1\" ~ next_comm", 1 },
+	{ "prev_comm ~ \"z*\"", 0 },
+	{ "prev_comm == next_comm", 0 },
+	{ "prev_comm != next_comm", 1 },
+	/* precedence: && binds tighter than ||, comparisons tighter than & */
+	{ "prev_pid == 100 || next_pid == 5 && next_prio == 99", 1 },
+	{ "(prev_pid == 100 || next_pid == 5) && next_prio == 99", 0 },
+	{ "prev_pid == 1 || next_pid == 5 && next_prio == 100", 1 },
+	{ "!(prev_pid == 100)", 0 },
+	{ "!prev_pid", 0 },
+	{ "prev_pid * 2 + 1 == 201", 1 },
+	{ "prev_pid + 1 * 2 == 102", 1 },
+	{ "1 << 4 == 16", 1 },
+	{ "prev_pid % 7 == 2", 1 },
+	{ "prev_pid / 0 == 0", 1 },
+	{ "prev_pid % 0 == 0", 1 },
+	{ "prev_state & 1", 1 },
+	{ "(prev_state & 2) == 2", 0 },
+	{ "prev_state & 2 == 2", 1 }, /* C: prev_state & (2 == 2) = 1 & 1 */
+	{ "prev_state | 6 == 7", 1 }, /* C: prev_state | (6 == 7) = 1 */
+	{ "(prev_state | 6) == 7", 1 },
+	{ "(prev_state ^ 3) == 2", 1 },
+	{ "~0 == -1", 1 },
+	{ "-1 < prev_pid", 1 },
+	{ "prev_pid > -5", 1 },
+	{ "0x64 == prev_pid", 1 },
+	{ "prev_pid >= 100 && prev_pid <= 100", 1 },
+	{ "prev_pid > 100", 0 },
+	{ "prev_pid >> 2 == 25", 1 },
+	{ "-prev_pid == -100", 1 },
+	{ "((((prev_pid))))==100", 1 },
+};
+
+static void test_sched_switch(void)
+{
+	uint8_t rec[128];
+	size_t n = rec_sched_switch(rec, "bash", 100, 120, 1, "kworker/0:1", 5, 100);
+
+	for (size_t i = 0; i < ARRAY_SIZE(switch_cases); i++) {
+		int got = match("sched", "sched_switch", switch_cases[i].text, rec, n);
+		if (got != switch_cases[i].want) {
+			fprintf(stderr, "  \"%s\": got %d want %d\n", switch_cases[i].text,
+				got, switch_cases[i].want);
+			test_failures++;
+		}
+	}
+	/* Negative pid: signed fields sign-extend. */
+	n = rec_sched_switch(rec, "x", -1, 120, 0, "y", 0, 0);
+	CHECK_EQ(match("sched", "sched_switch", "prev_pid < 0", rec, n), 1);
+	CHECK_EQ(match("sched", "sched_switch", "prev_pid == -1", rec, n), 1);
+	CHECK_EQ(match("sched", "sched_switch", "next_comm[0] == 121", rec, n), 1);
+	CHECK_EQ(match("sched", "sched_switch", "next_comm[1] == 0", rec, n), 1);
+	/* A comm that fills all 16 bytes has no NUL: still compared in bounds. */
+	n = rec_sched_switch(rec, "0123456789abcdef", 1, 1, 0, "y", 0, 0);
+	CHECK_EQ(match("sched", "sched_switch", "prev_comm == \"0123456789abcdef\"", rec, n), 1);
+	CHECK_EQ(match("sched", "sched_switch", "prev_comm ~ \"*def\"", rec, n), 1);
+}
+
+static void test_other_formats(void)
+{
+	uint8_t rec[256];
+	uint64_t args[6] = { 1, 42, 3, 4, 5, 6 };
+	uint8_t addr[6] = { 0, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	size_t n;
+
+	/* Unsigned 64-bit fields compare unsigned. */
+	n = rec_kmalloc(rec, 9, 0xffffffff81234567ull, 0xffff888012345678ull, 100, 128,
+			0xcc0, 0);
+	CHECK_EQ(match("kmem", "kmalloc", "call_site > 0x7fffffffffffffff", rec, n), 1);
+	CHECK_EQ(match("kmem", "kmalloc", "call_site > 0", rec, n), 1);
+	CHECK_EQ(match("kmem", "kmalloc", "ptr == 0xffff888012345678", rec, n), 1);
+	CHECK_EQ(match("kmem", "kmalloc", "bytes_alloc - bytes_req >= 28", rec, n), 1);
+	CHECK_EQ(match("kmem", "kmalloc", "bytes_alloc - bytes_req > 28", rec, n), 0);
+	CHECK_EQ(match("kmem", "kmalloc", "bytes_alloc>1024", rec, n), 0);
+	CHECK_EQ(match("kmem", "kmalloc", "(gfp_flags & 0x400) && node == 0", rec, n), 1);
+
+	/* The issue's example: id==110&&common_pid>id */
+	n = rec_sys_enter(rec, 200, 110, args);
+	CHECK_EQ(match("raw_syscalls", "sys_enter", "id==110&&common_pid>id", rec, n), 1);
+	n = rec_sys_enter(rec, 100, 110, args);
+	CHECK_EQ(match("raw_syscalls", "sys_enter", "id==110&&common_pid>id", rec, n), 0);
+	CHECK_EQ(match("raw_syscalls", "sys_enter", "args[1] == 42 && args[5] == 6", rec, n), 1);
+	CHECK_EQ(match("raw_syscalls", "sys_enter", "args[0] + args[2] == args[3]", rec, n), 1);
+
+	/* __data_loc strings and byte arrays. */
+	n = rec_br_fdb_add(rec, "eth0", addr, 7);
+	CHECK_EQ(match("bridge", "br_fdb_add", "dev == \"eth0\"", rec, n), 1);
+	CHECK_EQ(match("bridge", "br_fdb_add", "dev ~ \"eth*\" && vid == 7", rec, n), 1);
+	CHECK_EQ(match("bridge", "br_fdb_add", "dev == \"eth\"", rec, n), 0);
+	CHECK_EQ(match("bridge", "br_fdb_add", "addr[5] == 0x55 && addr[0] == 0", rec, n), 1);
+	n = rec_exec(rec, 42, "/usr/bin/ls");
+	CHECK_EQ(match("sched", "sched_process_exec", "filename ~ \"*/ls\" && pid == old_pid",
+		       rec, n), 1);
+	/* A __data_loc pointing past the record reads as "". */
+	PUT(rec, 8, uint32_t, 200u << 16 | 20);
+	CHECK_EQ(match("sched", "sched_process_exec", "filename == \"\"", rec, n), 1);
+	/* __rel_loc */
+	n = rec_rel(rec, "hello", -3);
+	CHECK_EQ(match("test", "rel_test", "msg == \"hello\" && val < 0", rec, n), 1);
+	/* A short record reads its missing fields as 0. */
+	n = rec_sched_switch(rec, "bash", 100, 120, 1, "k", 5, 100);
+	CHECK_EQ(match("sched", "sched_switch", "next_prio == 0", rec, 20), 1);
+	CHECK_EQ(match("sched", "sched_switch", "prev_comm == \"\"", rec, 10), 1);
+}
+
+static const struct {
+	const char *text;
+	int column;
+	int err;
+	const char *message;
+} bad[] = {
+	{ "next_pd == 1", 0, QZ_ERR_UNKNOWN_FIELD,
+	  "unknown field 'next_pd' in sched:sched_switch; did you mean next_pid?" },
+	{ "prev_pid > 0 && bogus_field_name > 1", 16, QZ_ERR_UNKNOWN_FIELD,
+	  "unknown field 'bogus_field_name' in sched:sched_switch (fields: prev_comm, prev_pid, prev_prio, prev_state," },
+	{ "prev_pid == ", 12, QZ_ERR_FILTER, "expected a field, number or string at the end" },
+	{ "prev_pid = 1", 9, QZ_ERR_FILTER, "'=' is not a comparison; use '=='" },
+	{ "(prev_pid == 1", 0, QZ_ERR_FILTER, "unbalanced '(': missing ')'" },
+	{ "(prev_pid == 1 next_pid", 15, QZ_ERR_FILTER, "expected ')'" },
+	{ "prev_pid == 1)", 13, QZ_ERR_FILTER, "unbalanced ')'" },
+	{ ")", 0, QZ_ERR_FILTER, "unbalanced ')'" },
+	{ "prev_pid == 1 next_pid", 14, QZ_ERR_FILTER, "expected an operator such as && or == here" },
+	{ "prev_pid @ 1", 9, QZ_ERR_FILTER, "unexpected character '@'" },
+	{ "prev_comm == 1", 10, QZ_ERR_FILTER, "cannot compare a string with a number" },
+	{ "prev_pid ~ \"a*\"", 9, QZ_ERR_FILTER, "'~' matches a string field against a glob" },
+	{ "prev_comm < \"a\"", 10, QZ_ERR_FILTER, "strings compare only with ==, != and ~" },
+	{ "prev_comm + 1 == 2", 0, QZ_ERR_FILTER, "a string cannot be used in arithmetic" },
+	{ "prev_comm == \"abc", 13, QZ_ERR_FILTER, "unterminated string" },
+	{ "prev_comm", 0, QZ_ERR_FILTER, "a string alone is not a condition" },
+	{ "prev_pid == 99999999999999999999999", 12, QZ_ERR_FILTER, "number too large" },
+	{ "prev_pid == 12ab", 14, QZ_ERR_FILTER, "bad character in number" },
+	{ "prev_pid ! 1", 9, QZ_ERR_FILTER, "'!' goes before an operand; did you mean '!='?" },
+	{ "prev_pid[0] == 1", 0, QZ_ERR_FILTER, "field 'prev_pid' is not an array" },
+	{ "prev_comm[16] == 1", 0, QZ_ERR_FILTER, "index 16 is past the end of 'prev_comm' (16 elements)" },
+	{ "prev_comm[x] == 1", 10, QZ_ERR_FILTER, "an array index must be a number" },
+	{ "prev_comm[1 == 1", 12, QZ_ERR_FILTER, "expected ']'" },
+	{ "next_comm[0] == 'k'", 13, QZ_ERR_FILTER, "cannot compare a string with a number" },
+	{ "* 2", 0, QZ_ERR_FILTER, "expected a field, number or string" },
+};
+
+static void test_errors(void)
+{
+	struct qz_tp_event *ev = qz_tp__event(tp, "sched", "sched_switch");
+	char deep[600];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct qz_parse_error err;
+		struct qz_filter *f = qz_filter__compile(bad[i].text, ev, &err);
+
+		CHECK(f == NULL);
+		qz_filter__free(f);
+		if (f || errno != bad[i].err || err.column != bad[i].column ||
+		    !strstr(err.message, bad[i].message)) {
+			fprintf(stderr, "  \"%s\": got errno %d column %d \"%s\"\n"
+				"  want errno %d column %d \"%s\"\n", bad[i].text, errno,
+				err.column, err.message, bad[i].err, bad[i].column,
+				bad[i].message);
+			test_failures++;
+		}
+	}
+
+	/* Deep nesting is refused, not a stack overflow. */
+	memset(deep, '(', 500);
+	strcpy(deep + 500, "1");
+	{
+		struct qz_parse_error err;
+
+		CHECK(qz_filter__compile(deep, ev, &err) == NULL);
+		CHECK(strstr(err.message, "filter nests too deeply") != NULL);
+		memset(deep, '!', 500);
+		CHECK(qz_filter__compile(deep, ev, &err) == NULL);
+		CHECK(strstr(err.message, "filter nests too deeply") != NULL);
+	}
+	CHECK(qz_filter__compile("1", NULL, NULL) == NULL);
+	CHECK_EQ(errno, EINVAL);
+}
+
+static const struct {
+	const char *text;
+	int want;
+} user_cases[] = {
+	{ "pid<prio", 1 },
+	{ "next_pid<next_prio&&next_pid>0", 1 },
+	{ "id==110&&common_pid>id", 1 },
+	{ "prev_pid==1", 0 },
+	{ "prev_pid==1 && next_pid>0 || !(prev_comm==\"a\")", 0 },
+	{ "prev_comm ~ \"a*\"", 0 },
+	{ "prev_state & 2", 0 },
+	{ "prev_pid > -1", 0 },
+	{ "prev_pid+1==2", 1 },
+	{ "1==prev_pid", 1 },
+	{ "prev_pid", 1 },
+	{ "args[1] == 2", 1 },
+	{ "prev_pid == 1 && (prev_prio * 2) > 3", 1 },
+	{ "", 0 },
+};
+
+static void test_needs_user_space(void)
+{
+	struct qz_tp_event *ev = qz_tp__event(tp, "sched", "sched_switch");
+	struct qz_parse_error err;
+	struct qz_filter *f;
+
+	for (size_t i = 0; i < ARRAY_SIZE(user_cases); i++) {
+		int got = qz_filter__text_needs_user_space(user_cases[i].text, &err);
+
+		if (got != user_cases[i].want) {
+			fprintf(stderr, "  \"%s\": got %d want %d\n", user_cases[i].text,
+				got, user_cases[i].want);
+			test_failures++;
+		}
+	}
+	CHECK_EQ(qz_filter__text_needs_user_space("prev_pid ==", &err), -QZ_ERR_FILTER);
+	CHECK_EQ(err.column, 11);
+
+	/* Text alone cannot tell a bare word from a field; the format can. */
+	CHECK_EQ(qz_filter__text_needs_user_space("prev_comm == bash", NULL), 1);
+	f = qz_filter__compile("prev_comm == bash", ev, NULL);
+	CHECK(f && !qz_filter__needs_user_space(f));
+	CHECK_STR(qz_filter__text(f), "prev_comm == bash");
+	qz_filter__free(f);
+	f = qz_filter__compile("next_pid < next_prio", ev, NULL);
+	CHECK(f && qz_filter__needs_user_space(f));
+	qz_filter__free(f);
+	qz_filter__free(NULL);
+}
+
+int main(void)
+{
+	tp = test_tp();
+	if (!tp) {
+		fprintf(stderr, "cannot build the test formats\n");
+		return 1;
+	}
+	RUN(test_sched_switch);
+	RUN(test_other_formats);
+	RUN(test_errors);
+	RUN(test_needs_user_space);
+	qz_tp__free(tp);
+	return test_result();
+}
