@@ -391,6 +391,7 @@ QZ_API int qz_evsel__disable(struct qz_evsel *evsel);
 /*
  * PERF_EVENT_IOC_SET_FILTER on every fd. The kernel's error is returned as
  * it is (e.g. -EINVAL) so the caller can fall back to a user-space filter.
+ * The kernel takes one filter per event: a second one gives -EEXIST.
  */
 QZ_API int qz_evsel__apply_filter(struct qz_evsel *evsel, const char *filter);
 /* Read one fd (scaled); with a group format, this evsel's entry of it. */

@@ -263,11 +263,6 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 		       "events for any thread need a CPU list, not \"any\"");
 		return -EINVAL;
 	}
-	if (el->inherit && el->cpus->cpus[0] == -1) {
-		qz_log(&el->log, QZ_LOG_ERROR,
-		       "inherited events need per-CPU rings, not \"any\" CPU");
-		return -EINVAL;
-	}
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = evsel_open(el->evsels[i], el->cpus, el->threads,
@@ -365,6 +360,11 @@ QZ_API int qz_evlist__mmap(struct qz_evlist *el)
 	if (el->rings)
 		return -EBUSY;
 	per_thread = el->cpus->cpus[0] == -1;
+	if (per_thread && el->inherit) {
+		qz_log(&el->log, QZ_LOG_ERROR,
+		       "inherited events need per-CPU rings, not \"any\" CPU");
+		return -EINVAL;
+	}
 	n = per_thread ? el->threads->nr : el->cpus->nr;
 	el->rings = calloc((size_t)n, sizeof(*el->rings));
 	if (!el->rings)
