@@ -391,6 +391,7 @@ QZ_API int qz_evsel__disable(struct qz_evsel *evsel);
 /*
  * PERF_EVENT_IOC_SET_FILTER on every fd. The kernel's error is returned as
  * it is (e.g. -EINVAL) so the caller can fall back to a user-space filter.
+ * The kernel takes one filter per event: a second one gives -EEXIST.
  */
 QZ_API int qz_evsel__apply_filter(struct qz_evsel *evsel, const char *filter);
 /* Read one fd (scaled); with a group format, this evsel's entry of it. */
@@ -458,6 +459,10 @@ QZ_API int qz_evlist__set_cgroup(struct qz_evlist *evlist, const char *path);
  * with qz_evsel__set_filter_str are applied; a filter the kernel rejects
  * fails the open (apply it yourself with qz_evsel__apply_filter to fall
  * back instead).
+ *
+ * To count a task (stat -p / -- cmd) use the "any" CPU map: per-CPU task
+ * counters have time_running below time_enabled on every CPU the task was
+ * not on, which scaling would take for multiplexing.
  */
 QZ_API int qz_evlist__open(struct qz_evlist *evlist);
 QZ_API void qz_evlist__close(struct qz_evlist *evlist);

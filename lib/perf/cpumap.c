@@ -29,8 +29,8 @@ static int list_err(char *errbuf, size_t errlen, const char *list,
  * Parse "A[-B][,...]" into a sorted array without duplicates. Shared by CPU
  * lists and by sysfs files such as devices/system/cpu/online.
  */
-int qz_parse_int_list(const char *list, int **out, int *nr, char *errbuf,
-		      size_t errlen)
+int qz_parse_int_list(const char *list, long max, int **out, int *nr,
+		      char *errbuf, size_t errlen)
 {
 	const char *p = list;
 	int *v = NULL, n = 0, cap = 0, err;
@@ -45,10 +45,13 @@ int qz_parse_int_list(const char *list, int **out, int *nr, char *errbuf,
 		long a, b;
 		char *end;
 
+		while (isspace((unsigned char)*p))
+			p++;
 		if (!isdigit((unsigned char)*p)) {
 			err = list_err(errbuf, errlen, list, p, "expected a number");
 			goto fail;
 		}
+		errno = 0;
 		a = strtol(p, &end, 10);
 		b = a;
 		p = end;
@@ -62,7 +65,7 @@ int qz_parse_int_list(const char *list, int **out, int *nr, char *errbuf,
 			b = strtol(p, &end, 10);
 			p = end;
 		}
-		if (a > b || b >= MAX_CPU) {
+		if (a > b || b > max || errno == ERANGE) {
 			err = list_err(errbuf, errlen, list, p,
 				       a > b ? "range runs backwards"
 					     : "number too large");
@@ -133,7 +136,7 @@ QZ_API struct qz_cpu_map *qz_cpu_map__new(const char *list, char *errbuf,
 
 	if (!list)
 		return qz_cpu_map__new_online();
-	err = qz_parse_int_list(list, &cpus, &nr, errbuf, errlen);
+	err = qz_parse_int_list(list, MAX_CPU - 1, &cpus, &nr, errbuf, errlen);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -263,11 +263,6 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 		       "events for any thread need a CPU list, not \"any\"");
 		return -EINVAL;
 	}
-	if (el->inherit && el->cpus->cpus[0] == -1) {
-		qz_log(&el->log, QZ_LOG_ERROR,
-		       "inherited events need per-CPU rings, not \"any\" CPU");
-		return -EINVAL;
-	}
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = evsel_open(el->evsels[i], el->cpus, el->threads,
@@ -357,7 +352,7 @@ static int mmap_ring(struct qz_evlist *el, struct evl_ring *ring, int c0,
 
 QZ_API int qz_evlist__mmap(struct qz_evlist *el)
 {
-	bool per_thread;
+	bool per_thread, sampling = false;
 	int n, err = 0;
 
 	if (!el->opened)
@@ -365,6 +360,15 @@ QZ_API int qz_evlist__mmap(struct qz_evlist *el)
 	if (el->rings)
 		return -EBUSY;
 	per_thread = el->cpus->cpus[0] == -1;
+	for (int i = 0; i < el->nr_evsels; i++)
+		sampling |= evsel_samples(el->evsels[i]);
+	if (!sampling)
+		return 0;	/* counting only: nothing to map */
+	if (per_thread && el->inherit) {
+		qz_log(&el->log, QZ_LOG_ERROR,
+		       "inherited events need per-CPU rings, not \"any\" CPU");
+		return -EINVAL;
+	}
 	n = per_thread ? el->threads->nr : el->cpus->nr;
 	el->rings = calloc((size_t)n, sizeof(*el->rings));
 	if (!el->rings)

@@ -57,7 +57,7 @@ void qz_set_err(const struct qz_attr_opts *opts, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* cpumap.c */
-int qz_parse_int_list(const char *list, int **out, int *nr, char *errbuf,
-		      size_t errlen);
+int qz_parse_int_list(const char *list, long max, int **out, int *nr,
+		      char *errbuf, size_t errlen);
 
 #endif

@@ -55,7 +55,7 @@ static int parse_format(const char *text, int *field, uint64_t *mask)
 			*field = i;
 	if (*field < 0)
 		return -EINVAL;
-	err = qz_parse_int_list(colon + 1, &bits, &nr, NULL, 0);
+	err = qz_parse_int_list(colon + 1, 63, &bits, &nr, NULL, 0);
 	if (err)
 		return err;
 	*mask = 0;

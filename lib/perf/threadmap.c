@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,7 @@ static int push_list(struct tid_vec *vec, const char *list, bool expand,
 	int *ids, nr, err;
 
 	/* Pids are no CPUs but the list syntax is the same. */
-	err = qz_parse_int_list(list, &ids, &nr, errbuf, errlen);
+	err = qz_parse_int_list(list, INT_MAX, &ids, &nr, errbuf, errlen);
 	if (err)
 		return err;
 	for (int i = 0; !err && i < nr; i++) {
