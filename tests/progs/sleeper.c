@@ -29,5 +29,5 @@ int main(int argc, char **argv)
 			x++;
 		nanosleep(&ts, NULL);
 	}
-	return 0;
+	return (int)(x & 0);
 }

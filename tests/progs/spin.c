@@ -19,5 +19,5 @@ int main(int argc, char **argv)
 	while (now_ms() < until)
 		for (int i = 0; i < 10000; i++)
 			x += (unsigned long)i;
-	return 0;
+	return (int)(x & 0);
 }
