@@ -130,6 +130,46 @@ QZ_API int qz_attr__breakpoint(struct perf_event_attr *attr, uint64_t addr,
 	return 0;
 }
 
+/* "mem:ADDR[/LEN][:ACCESS]" or "mem:ADDR[:ACCESS][/LEN]", ACCESS of r, w, x. */
+QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
+				   const char *text)
+{
+	unsigned int type = 0;
+	uint64_t addr, len = 0;
+	const char *p;
+	char *end;
+
+	if (!text || strncmp(text, "mem:", 4))
+		return -EINVAL;
+	p = text + 4;
+	errno = 0;
+	addr = strtoull(p, &end, 0);
+	if (errno || end == p)
+		return -EINVAL;
+	p = end;
+	while (*p) {
+		if (*p == '/' && !len) {
+			len = strtoull(p + 1, &end, 0);
+			if (end == p + 1 || !len)
+				return -EINVAL;
+			p = end;
+		} else if (*p == ':' && !type) {
+			for (p++; *p == 'r' || *p == 'w' || *p == 'x'; p++)
+				type |= *p == 'r' ? HW_BREAKPOINT_R :
+					*p == 'w' ? HW_BREAKPOINT_W : HW_BREAKPOINT_X;
+			if (!type)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (!type)
+		type = HW_BREAKPOINT_RW;
+	if (!len)
+		len = type == HW_BREAKPOINT_X ? sizeof(long) : 4;
+	return qz_attr__breakpoint(attr, addr, len, type);
+}
+
 #define SAMPLE_BASE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
 		     PERF_SAMPLE_PERIOD)
 

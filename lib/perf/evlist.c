@@ -28,7 +28,7 @@ struct qz_evlist {
 	struct qz_cpu_map *cpus;
 	struct qz_thread_map *threads;
 	int cgroup_fd;
-	bool track_tasks, inherit, wakeup_every_event;
+	bool track_tasks, inherit, wakeup_every_event, filter_fallback;
 	size_t ring_pages;
 	uint32_t watermark_bytes;
 	struct qz_logger log;
@@ -55,6 +55,7 @@ QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 	el->cgroup_fd = -1;
 	el->track_tasks = QZ_OPT(opts, track_tasks, false);
 	el->inherit = QZ_OPT(opts, inherit, false);
+	el->filter_fallback = QZ_OPT(opts, filter_fallback, false);
 	el->ring_pages = QZ_OPT(opts, ring_pages, 0) ?: QZ_DEFAULT_RING_PAGES;
 	el->watermark_bytes = QZ_OPT(opts, watermark_bytes, 0);
 	el->wakeup_every_event = QZ_OPT(opts, wakeup_every_event, false);
@@ -266,7 +267,7 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = evsel_open(el->evsels[i], el->cpus, el->threads,
-				 el->cgroup_fd, &el->log);
+				 el->cgroup_fd, el->filter_fallback, &el->log);
 	if (!err)
 		err = build_ids(el);
 	if (err) {
@@ -470,6 +471,7 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 		return true;
 	st = &el->rings[idx].lost;
 	st->records++;
+	v = 0;
 	if (rec->type == PERF_RECORD_LOST) {
 		/* u64 id, u64 lost */
 		if (rec->size >= sizeof(*rec) + 16) {
@@ -480,6 +482,11 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 		memcpy(&v, rec + 1, 8);
 		st->lost_samples += v;
 	}
+	/* Never silent: the caller's log hears of every loss. */
+	qz_log(&el->log, QZ_LOG_WARN, "cpu %d: lost %llu %s", el->rings[idx].cpu,
+	       (unsigned long long)v,
+	       rec->type == PERF_RECORD_LOST ? "events (ring full: read faster or give it more pages)"
+					     : "samples (dropped by the kernel)");
 	return true;
 }
 

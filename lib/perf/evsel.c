@@ -187,7 +187,7 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 
 int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	       struct qz_thread_map *threads, int cgroup_fd,
-	       const struct qz_logger *log)
+	       bool filter_fallback, const struct qz_logger *log)
 {
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	int nc, nt, err = 0;
@@ -254,9 +254,17 @@ int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 		}
 	}
 	e->open = true;
+	e->filter_err = 0;
 	if (e->filter) {
 		err = qz_evsel__apply_filter(e, e->filter);
-		if (err) {
+		if (err && filter_fallback) {
+			/* The caller evaluates it in user space instead. */
+			qz_log(log, QZ_LOG_INFO,
+			       "%s: the kernel rejected filter \"%s\" (%s): filtering in user space",
+			       e->name, e->filter, strerror(-err));
+			e->filter_err = err;
+			err = 0;
+		} else if (err) {
 			qz_log(log, QZ_LOG_ERROR,
 			       "%s: the kernel rejected filter \"%s\": %s",
 			       e->name, e->filter, strerror(-err));
@@ -289,7 +297,7 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 		err = -ENOMEM;
 	else
 		err = evsel_open(e, cpus, threads, QZ_OPT(opts, cgroup_fd, -1),
-				 &log);
+				 QZ_OPT(opts, filter_fallback, false), &log);
 	qz_cpu_map__put(own_cpus);
 	qz_thread_map__put(own_threads);
 	return err;
@@ -333,6 +341,11 @@ QZ_API int qz_evsel__enable(struct qz_evsel *e)
 QZ_API int qz_evsel__disable(struct qz_evsel *e)
 {
 	return ioctl_all(e, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+QZ_API int qz_evsel__filter_error(const struct qz_evsel *e)
+{
+	return e->filter_err;
 }
 
 QZ_API int qz_evsel__apply_filter(struct qz_evsel *e, const char *filter)
