@@ -11,8 +11,14 @@
 #include <tracefs.h>
 #include "perf_internal.h"
 
-#define HW(n, a, c) { n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c }
-#define SW(n, a, c) { n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c }
+#define HW(n, a, c)                                         \
+	{                                                   \
+		n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c \
+	}
+#define SW(n, a, c)                                         \
+	{                                                   \
+		n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c \
+	}
 
 static const struct qz_event_name event_names[] = {
 	HW("cpu-cycles", "cycles", CPU_CYCLES),
@@ -52,7 +58,8 @@ QZ_API int qz_attr__named(struct perf_event_attr *attr, const char *name)
 	for (size_t i = 0; name && i < QZ_ARRAY_SIZE(event_names); i++) {
 		const struct qz_event_name *e = &event_names[i];
 
-		if (strcmp(name, e->name) && (!e->alias || strcmp(name, e->alias)))
+		if (strcmp(name, e->name) &&
+		    (!e->alias || strcmp(name, e->alias)))
 			continue;
 		attr->size = sizeof(*attr);
 		attr->type = e->type;
@@ -84,7 +91,8 @@ QZ_API int qz_attr__tracepoint(struct perf_event_attr *attr, const char *sys,
 	if (!dir)
 		dir = tracefs_tracing_dir(); /* mounts tracefs if needed */
 	if (!dir) {
-		qz_set_err(opts, "tracefs is not mounted and could not be mounted");
+		qz_set_err(opts,
+			   "tracefs is not mounted and could not be mounted");
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/%s/id", dir, sys, name);
@@ -155,8 +163,9 @@ QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
 			p = end;
 		} else if (*p == ':' && !type) {
 			for (p++; *p == 'r' || *p == 'w' || *p == 'x'; p++)
-				type |= *p == 'r' ? HW_BREAKPOINT_R :
-					*p == 'w' ? HW_BREAKPOINT_W : HW_BREAKPOINT_X;
+				type |= *p == 'r'   ? HW_BREAKPOINT_R
+					: *p == 'w' ? HW_BREAKPOINT_W
+						    : HW_BREAKPOINT_X;
 			if (!type)
 				return -EINVAL;
 		} else {
@@ -170,8 +179,9 @@ QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
 	return qz_attr__breakpoint(attr, addr, len, type);
 }
 
-#define SAMPLE_BASE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
-		     PERF_SAMPLE_PERIOD)
+#define SAMPLE_BASE                                             \
+	(PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
+	 PERF_SAMPLE_PERIOD)
 
 QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 			      const struct qz_event_spec *spec,
@@ -206,7 +216,8 @@ QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 		break;
 	case QZ_SPEC_UPROBE:
 	case QZ_SPEC_URETPROBE:
-		err = qz_attr__uprobe(attr, spec->path, spec->name, spec->offset,
+		err = qz_attr__uprobe(attr, spec->path, spec->name,
+				      spec->offset,
 				      spec->kind == QZ_SPEC_URETPROBE, opts);
 		attr->sample_period = 1;
 		break;
