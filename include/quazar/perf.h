@@ -122,6 +122,9 @@ QZ_API int qz_attr__tracepoint(struct perf_event_attr *attr, const char *sys,
  */
 QZ_API int qz_attr__breakpoint(struct perf_event_attr *attr, uint64_t addr,
 			       uint64_t len, unsigned int type);
+/* The same from "mem:ADDR[/LEN][:rwx]" (perf's syntax; default rw, 4 bytes). */
+QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
+				   const char *text);
 /*
  * A uprobe (or uretprobe) on path at symbol+offset (symbol NULL: offset is
  * a file offset). path is borrowed: config1 points at it, so it must live
@@ -366,6 +369,7 @@ QZ_API void *qz_evsel__priv(const struct qz_evsel *evsel);
 struct qz_evsel_open_opts {
 	size_t sz;
 	int cgroup_fd;		/* >= 0: scope to this cgroup (needs CPUs) */
+	bool filter_fallback;	/* see qz_evlist_opts */
 	qz_log_fn log;
 	void *log_ctx;
 };
@@ -394,6 +398,9 @@ QZ_API int qz_evsel__disable(struct qz_evsel *evsel);
  * The kernel takes one filter per event: a second one gives -EEXIST.
  */
 QZ_API int qz_evsel__apply_filter(struct qz_evsel *evsel, const char *filter);
+/* 0 when the filter set before open is in the kernel (or there is none),
+ * else the kernel's error (with filter_fallback). */
+QZ_API int qz_evsel__filter_error(const struct qz_evsel *evsel);
 /* Read one fd (scaled); with a group format, this evsel's entry of it. */
 QZ_API int qz_evsel__read(struct qz_evsel *evsel, int cpu_idx, int thread_idx,
 			  struct qz_counts *counts);
@@ -427,6 +434,12 @@ struct qz_evlist_opts {
 	uint32_t watermark_bytes;
 	/* Wake on every event instead (costly; for latency-bound tools). */
 	bool wakeup_every_event;
+	/*
+	 * A filter the kernel rejects at open does not fail the open: the
+	 * event runs unfiltered and qz_evsel__filter_error() says so, for the
+	 * caller to filter in user space.
+	 */
+	bool filter_fallback;
 	qz_log_fn log;
 	void *log_ctx;
 };
@@ -457,8 +470,7 @@ QZ_API int qz_evlist__set_cgroup(struct qz_evlist *evlist, const char *path);
  * TOTAL_TIME_ENABLED/RUNNING|ID read formats, and GROUP for group leaders.
  * Events start disabled (enable with qz_evlist__enable) and filters set
  * with qz_evsel__set_filter_str are applied; a filter the kernel rejects
- * fails the open (apply it yourself with qz_evsel__apply_filter to fall
- * back instead).
+ * fails the open unless the opts ask for filter_fallback.
  *
  * To count a task (stat -p / -- cmd) use the "any" CPU map: per-CPU task
  * counters have time_running below time_enabled on every CPU the task was

@@ -11,8 +11,14 @@
 #include <tracefs.h>
 #include "perf_internal.h"
 
-#define HW(n, a, c) { n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c }
-#define SW(n, a, c) { n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c }
+#define HW(n, a, c)                                         \
+	{                                                   \
+		n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c \
+	}
+#define SW(n, a, c)                                         \
+	{                                                   \
+		n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c \
+	}
 
 static const struct qz_event_name event_names[] = {
 	HW("cpu-cycles", "cycles", CPU_CYCLES),
@@ -52,7 +58,8 @@ QZ_API int qz_attr__named(struct perf_event_attr *attr, const char *name)
 	for (size_t i = 0; name && i < QZ_ARRAY_SIZE(event_names); i++) {
 		const struct qz_event_name *e = &event_names[i];
 
-		if (strcmp(name, e->name) && (!e->alias || strcmp(name, e->alias)))
+		if (strcmp(name, e->name) &&
+		    (!e->alias || strcmp(name, e->alias)))
 			continue;
 		attr->size = sizeof(*attr);
 		attr->type = e->type;
@@ -84,7 +91,8 @@ QZ_API int qz_attr__tracepoint(struct perf_event_attr *attr, const char *sys,
 	if (!dir)
 		dir = tracefs_tracing_dir(); /* mounts tracefs if needed */
 	if (!dir) {
-		qz_set_err(opts, "tracefs is not mounted and could not be mounted");
+		qz_set_err(opts,
+			   "tracefs is not mounted and could not be mounted");
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/%s/id", dir, sys, name);
@@ -130,8 +138,50 @@ QZ_API int qz_attr__breakpoint(struct perf_event_attr *attr, uint64_t addr,
 	return 0;
 }
 
-#define SAMPLE_BASE (PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
-		     PERF_SAMPLE_PERIOD)
+/* "mem:ADDR[/LEN][:ACCESS]" or "mem:ADDR[:ACCESS][/LEN]", ACCESS of r, w, x. */
+QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
+				   const char *text)
+{
+	unsigned int type = 0;
+	uint64_t addr, len = 0;
+	const char *p;
+	char *end;
+
+	if (!text || strncmp(text, "mem:", 4))
+		return -EINVAL;
+	p = text + 4;
+	errno = 0;
+	addr = strtoull(p, &end, 0);
+	if (errno || end == p)
+		return -EINVAL;
+	p = end;
+	while (*p) {
+		if (*p == '/' && !len) {
+			len = strtoull(p + 1, &end, 0);
+			if (end == p + 1 || !len)
+				return -EINVAL;
+			p = end;
+		} else if (*p == ':' && !type) {
+			for (p++; *p == 'r' || *p == 'w' || *p == 'x'; p++)
+				type |= *p == 'r'   ? HW_BREAKPOINT_R
+					: *p == 'w' ? HW_BREAKPOINT_W
+						    : HW_BREAKPOINT_X;
+			if (!type)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (!type)
+		type = HW_BREAKPOINT_RW;
+	if (!len)
+		len = type == HW_BREAKPOINT_X ? sizeof(long) : 4;
+	return qz_attr__breakpoint(attr, addr, len, type);
+}
+
+#define SAMPLE_BASE                                             \
+	(PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
+	 PERF_SAMPLE_PERIOD)
 
 QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 			      const struct qz_event_spec *spec,
@@ -166,7 +216,8 @@ QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 		break;
 	case QZ_SPEC_UPROBE:
 	case QZ_SPEC_URETPROBE:
-		err = qz_attr__uprobe(attr, spec->path, spec->name, spec->offset,
+		err = qz_attr__uprobe(attr, spec->path, spec->name,
+				      spec->offset,
 				      spec->kind == QZ_SPEC_URETPROBE, opts);
 		attr->sample_period = 1;
 		break;

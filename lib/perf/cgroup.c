@@ -25,7 +25,7 @@ static int perf_cgroup_mount(char *buf, size_t len)
 		if (!strcmp(m->mnt_type, "cgroup2")) {
 			snprintf(buf, len, "%s", m->mnt_dir);
 			found = true;
-			break;	/* v2 wins: it always has perf_event */
+			break; /* v2 wins: it always has perf_event */
 		}
 		if (!found && !strcmp(m->mnt_type, "cgroup") &&
 		    hasmntopt(m, "perf_event")) {

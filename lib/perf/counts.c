@@ -39,12 +39,12 @@ QZ_API int qz_counts__parse(const void *buf, size_t len, uint64_t fmt,
 	uint64_t nr = 1, ena = 0, run = 0;
 	int n;
 
-#define NEXT(dst)                                                              \
-	do {                                                                   \
-		if (off + 8 > len)                                             \
-			return -QZ_ERR_RECORD_SHORT;                           \
-		memcpy(&(dst), p + off, 8);                                    \
-		off += 8;                                                      \
+#define NEXT(dst)                                    \
+	do {                                         \
+		if (off + 8 > len)                   \
+			return -QZ_ERR_RECORD_SHORT; \
+		memcpy(&(dst), p + off, 8);          \
+		off += 8;                            \
 	} while (0)
 
 	if (fmt & PERF_FORMAT_GROUP) {

@@ -48,7 +48,8 @@ int qz_parse_int_list(const char *list, long max, int **out, int *nr,
 		while (isspace((unsigned char)*p))
 			p++;
 		if (!isdigit((unsigned char)*p)) {
-			err = list_err(errbuf, errlen, list, p, "expected a number");
+			err = list_err(errbuf, errlen, list, p,
+				       "expected a number");
 			goto fail;
 		}
 		errno = 0;

@@ -28,11 +28,11 @@ struct qz_evlist {
 	struct qz_cpu_map *cpus;
 	struct qz_thread_map *threads;
 	int cgroup_fd;
-	bool track_tasks, inherit, wakeup_every_event;
+	bool track_tasks, inherit, wakeup_every_event, filter_fallback;
 	size_t ring_pages;
 	uint32_t watermark_bytes;
 	struct qz_logger log;
-	uint64_t id_bits;	/* the sample_type bits every event shares */
+	uint64_t id_bits; /* the sample_type bits every event shares */
 	struct id_entry *ids;
 	int nr_ids;
 	struct evl_ring *rings;
@@ -42,9 +42,10 @@ struct qz_evlist {
 };
 
 /* The bits that place TIME in samples and the sample_id trailer. */
-#define ID_BITS (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |        \
-		 PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU |     \
-		 PERF_SAMPLE_IDENTIFIER)
+#define ID_BITS                                                     \
+	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |      \
+	 PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | \
+	 PERF_SAMPLE_IDENTIFIER)
 
 QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 {
@@ -55,6 +56,7 @@ QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 	el->cgroup_fd = -1;
 	el->track_tasks = QZ_OPT(opts, track_tasks, false);
 	el->inherit = QZ_OPT(opts, inherit, false);
+	el->filter_fallback = QZ_OPT(opts, filter_fallback, false);
 	el->ring_pages = QZ_OPT(opts, ring_pages, 0) ?: QZ_DEFAULT_RING_PAGES;
 	el->watermark_bytes = QZ_OPT(opts, watermark_bytes, 0);
 	el->wakeup_every_event = QZ_OPT(opts, wakeup_every_event, false);
@@ -200,7 +202,7 @@ static int build_ids(struct qz_evlist *el)
 		struct qz_evsel *e = el->evsels[i];
 
 		for (int j = 0; j < qz_evsel__nr_ids(e); j++)
-			el->ids[el->nr_ids++] = (struct id_entry){ e->ids[j], e };
+			el->ids[el->nr_ids++] = (struct id_entry){e->ids[j], e};
 	}
 	qsort(el->ids, (size_t)el->nr_ids, sizeof(*el->ids), cmp_id);
 	return 0;
@@ -213,7 +215,8 @@ static void prepare_attrs(struct qz_evlist *el)
 	uint32_t wm = el->watermark_bytes;
 
 	if (!wm)
-		wm = (uint32_t)(el->ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 4);
+		wm = (uint32_t)(el->ring_pages * (size_t)sysconf(_SC_PAGESIZE) /
+				4);
 	for (int i = 0; i < el->nr_evsels; i++)
 		bits |= el->evsels[i]->attr.sample_type & ID_BITS;
 	el->id_bits = bits;
@@ -225,7 +228,8 @@ static void prepare_attrs(struct qz_evlist *el)
 		a->sample_type |= bits;
 		a->sample_id_all = 1;
 		a->read_format |= PERF_FORMAT_TOTAL_TIME_ENABLED |
-				  PERF_FORMAT_TOTAL_TIME_RUNNING | PERF_FORMAT_ID;
+				  PERF_FORMAT_TOTAL_TIME_RUNNING |
+				  PERF_FORMAT_ID;
 		/* Reading a whole group at once is not allowed with inherit. */
 		if (e->leader->nr_members > 1 && !el->inherit)
 			a->read_format |= PERF_FORMAT_GROUP;
@@ -266,7 +270,7 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = evsel_open(el->evsels[i], el->cpus, el->threads,
-				 el->cgroup_fd, &el->log);
+				 el->cgroup_fd, el->filter_fallback, &el->log);
 	if (!err)
 		err = build_ids(el);
 	if (err) {
@@ -287,8 +291,9 @@ static int evlist_ioctl(struct qz_evlist *el, unsigned long req)
 		if (e->leader != e)
 			continue;
 		for (int j = 0; j < n; j++)
-			if (ioctl(e->fds[j], req, e->nr_members > 1 ?
-					PERF_IOC_FLAG_GROUP : 0) < 0)
+			if (ioctl(e->fds[j], req,
+				  e->nr_members > 1 ? PERF_IOC_FLAG_GROUP : 0) <
+			    0)
 				return -errno;
 	}
 	return 0;
@@ -320,28 +325,38 @@ static int mmap_ring(struct qz_evlist *el, struct evl_ring *ring, int c0,
 				int fd = *evsel_fdp(e, c, t);
 
 				if (out < 0) {
-					QZ_OPTS(qz_mmap_opts, mo, .use_fd = true,
-						.fd = fd,
+					QZ_OPTS(qz_mmap_opts, mo,
+						.use_fd = true, .fd = fd,
 						.data_pages = el->ring_pages);
 
-					ring->storage = qz_storage__new_mmap(&mo);
+					ring->storage =
+						qz_storage__new_mmap(&mo);
 					if (!ring->storage) {
 						int err = errno;
 
 						qz_log(&el->log, QZ_LOG_ERROR,
-						       "%s: mmap of %zu pages on cpu %d: %s%s",
+						       "%s: mmap of %zu pages "
+						       "on cpu %d: %s%s",
 						       e->name, el->ring_pages,
 						       ring->cpu, strerror(err),
-						       err == EPERM ? " (raise perf_event_mlock_kb or run as root)" : "");
+						       err == EPERM
+							       ? " (raise "
+								 "perf_event_"
+								 "mlock_kb or "
+								 "run as root)"
+							       : "");
 						return -err;
 					}
 					out = fd;
-				} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, out) < 0) {
+				} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT,
+						 out) < 0) {
 					int err = errno;
 
 					qz_log(&el->log, QZ_LOG_ERROR,
-					       "%s: cannot share the ring of cpu %d: %s",
-					       e->name, ring->cpu, strerror(err));
+					       "%s: cannot share the ring of "
+					       "cpu %d: %s",
+					       e->name, ring->cpu,
+					       strerror(err));
 					return -err;
 				}
 			}
@@ -363,7 +378,7 @@ QZ_API int qz_evlist__mmap(struct qz_evlist *el)
 	for (int i = 0; i < el->nr_evsels; i++)
 		sampling |= evsel_samples(el->evsels[i]);
 	if (!sampling)
-		return 0;	/* counting only: nothing to map */
+		return 0; /* counting only: nothing to map */
 	if (per_thread && el->inherit) {
 		qz_log(&el->log, QZ_LOG_ERROR,
 		       "inherited events need per-CPU rings, not \"any\" CPU");
@@ -420,7 +435,8 @@ QZ_API int qz_evlist__ring_cpu(const struct qz_evlist *el, int idx)
 	return el->rings[idx].cpu;
 }
 
-QZ_API struct qz_sample_format qz_evlist__sample_format(const struct qz_evlist *el)
+QZ_API struct qz_sample_format
+qz_evlist__sample_format(const struct qz_evlist *el)
 {
 	return (struct qz_sample_format){
 		.sample_type = el->id_bits,
@@ -428,10 +444,10 @@ QZ_API struct qz_sample_format qz_evlist__sample_format(const struct qz_evlist *
 	};
 }
 
-QZ_API struct qz_ordered *qz_evlist__new_ordered(struct qz_evlist *el,
-						 const struct qz_ordered_opts *opts)
+QZ_API struct qz_ordered *
+qz_evlist__new_ordered(struct qz_evlist *el, const struct qz_ordered_opts *opts)
 {
-	struct qz_ordered_opts o = { .sz = sizeof(o) };
+	struct qz_ordered_opts o = {.sz = sizeof(o)};
 	struct qz_ordered *ord;
 
 	if (opts)
@@ -464,12 +480,14 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 	struct qz_lost_stats *st;
 	uint64_t v;
 
-	if (rec->type != PERF_RECORD_LOST && rec->type != PERF_RECORD_LOST_SAMPLES)
+	if (rec->type != PERF_RECORD_LOST &&
+	    rec->type != PERF_RECORD_LOST_SAMPLES)
 		return false;
 	if (idx < 0 || idx >= el->nr_rings)
 		return true;
 	st = &el->rings[idx].lost;
 	st->records++;
+	v = 0;
 	if (rec->type == PERF_RECORD_LOST) {
 		/* u64 id, u64 lost */
 		if (rec->size >= sizeof(*rec) + 16) {
@@ -480,6 +498,12 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 		memcpy(&v, rec + 1, 8);
 		st->lost_samples += v;
 	}
+	/* Never silent: the caller's log hears of every loss. */
+	qz_log(&el->log, QZ_LOG_WARN, "cpu %d: lost %llu %s",
+	       el->rings[idx].cpu, (unsigned long long)v,
+	       rec->type == PERF_RECORD_LOST
+		       ? "events (ring full: read faster or give it more pages)"
+		       : "samples (dropped by the kernel)");
 	return true;
 }
 
@@ -517,7 +541,7 @@ static void read_one(const struct perf_event_header *rec, int ring, void *arg)
 QZ_API int64_t qz_evlist__read(struct qz_evlist *el, uint64_t cutoff,
 			       qz_record_fn emit, void *ctx)
 {
-	struct read_ctx rc = { el, emit, ctx };
+	struct read_ctx rc = {el, emit, ctx};
 
 	if (!el->ordered)
 		return -EBADF;
@@ -527,7 +551,7 @@ QZ_API int64_t qz_evlist__read(struct qz_evlist *el, uint64_t cutoff,
 QZ_API struct qz_evsel *qz_evlist__evsel_by_id(struct qz_evlist *el,
 					       uint64_t id)
 {
-	struct id_entry key = { .id = id }, *hit;
+	struct id_entry key = {.id = id}, *hit;
 
 	if (!el->nr_ids)
 		return NULL;
@@ -543,9 +567,10 @@ QZ_API struct qz_evsel *qz_evlist__evsel_of(struct qz_evlist *el,
 	if (rec->size < sizeof(*rec) + 8)
 		return NULL;
 	if (rec->type == PERF_RECORD_SAMPLE)
-		memcpy(&id, rec + 1, 8);	/* IDENTIFIER comes first */
+		memcpy(&id, rec + 1, 8); /* IDENTIFIER comes first */
 	else if (rec->type < PERF_RECORD_MAX)
-		memcpy(&id, (const uint8_t *)rec + rec->size - 8, 8); /* and last */
+		memcpy(&id, (const uint8_t *)rec + rec->size - 8,
+		       8); /* and last */
 	else
 		return NULL;
 	return qz_evlist__evsel_by_id(el, id);

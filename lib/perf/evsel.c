@@ -33,8 +33,9 @@ QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
 	return e;
 }
 
-QZ_API struct qz_evsel *qz_evsel__new_from_spec(const struct qz_event_spec *spec,
-						const struct qz_attr_opts *opts)
+QZ_API struct qz_evsel *
+qz_evsel__new_from_spec(const struct qz_event_spec *spec,
+			const struct qz_attr_opts *opts)
 {
 	struct perf_event_attr attr;
 	struct qz_evsel *e;
@@ -112,8 +113,8 @@ QZ_API const char *qz_evsel__name(const struct qz_evsel *e)
 
 QZ_API int qz_evsel__set_leader(struct qz_evsel *e, struct qz_evsel *leader)
 {
-	if (e->open || leader->open || leader->leader != leader || e == leader ||
-	    e->nr_members > 1)
+	if (e->open || leader->open || leader->leader != leader ||
+	    e == leader || e->nr_members > 1)
 		return -EINVAL;
 	e->leader = leader;
 	e->group_idx = leader->nr_members++;
@@ -168,7 +169,8 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 	case ENOENT:
 	case EOPNOTSUPP:
 		return is_hardware(attr)
-			       ? "not supported on this machine (no hardware PMU?)"
+			       ? "not supported on this machine (no hardware "
+				 "PMU?)"
 			       : "event not supported by this kernel or PMU";
 	case ENODEV:
 		return "no PMU for this event on that CPU";
@@ -179,7 +181,8 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 	case EBUSY:
 		return "the PMU is busy (used by another tool?)";
 	case EINVAL:
-		return "the kernel rejected the attr (bad combination or too old a kernel)";
+		return "the kernel rejected the attr (bad combination or too "
+		       "old a kernel)";
 	default:
 		return "perf_event_open failed";
 	}
@@ -187,7 +190,7 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 
 int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	       struct qz_thread_map *threads, int cgroup_fd,
-	       const struct qz_logger *log)
+	       bool filter_fallback, const struct qz_logger *log)
 {
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	int nc, nt, err = 0;
@@ -201,7 +204,8 @@ int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 		for (int i = 0; i < cpus->nr; i++) {
 			if (cpus->cpus[i] < 0) {
 				qz_log(log, QZ_LOG_ERROR,
-				       "%s: cgroup events need CPUs, not \"any\"",
+				       "%s: cgroup events need CPUs, not "
+				       "\"any\"",
 				       e->name);
 				return -EINVAL;
 			}
@@ -224,7 +228,8 @@ int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	for (int c = 0; c < nc; c++) {
 		for (int t = 0; t < nt; t++) {
 			int group_fd = -1, cpu = cpus->cpus[c];
-			pid_t pid = cgroup_fd >= 0 ? cgroup_fd : threads->tids[t];
+			pid_t pid =
+				cgroup_fd >= 0 ? cgroup_fd : threads->tids[t];
 			int fd;
 
 			if (e->leader != e)
@@ -235,28 +240,40 @@ int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 				int errnum = errno;
 
 				qz_log(log, QZ_LOG_ERROR,
-				       "%s: cannot open on cpu %d, %s %d: %s: %s",
+				       "%s: cannot open on cpu %d, %s %d: %s: "
+				       "%s",
 				       e->name, cpu,
 				       cgroup_fd >= 0 ? "cgroup fd" : "thread",
 				       (int)pid, strerror(errnum),
 				       open_hint(errnum, &e->attr));
 				err = -errnum;
-				if ((errnum == ENOENT || errnum == EOPNOTSUPP) &&
+				if ((errnum == ENOENT ||
+				     errnum == EOPNOTSUPP) &&
 				    is_hardware(&e->attr))
 					err = -QZ_ERR_NOT_SUPPORTED;
 				goto fail;
 			}
 			*evsel_fdp(e, c, t) = fd;
-			if (ioctl(fd, PERF_EVENT_IOC_ID, &e->ids[c * nt + t]) < 0) {
+			if (ioctl(fd, PERF_EVENT_IOC_ID, &e->ids[c * nt + t]) <
+			    0) {
 				err = -errno;
 				goto fail;
 			}
 		}
 	}
 	e->open = true;
+	e->filter_err = 0;
 	if (e->filter) {
 		err = qz_evsel__apply_filter(e, e->filter);
-		if (err) {
+		if (err && filter_fallback) {
+			/* The caller evaluates it in user space instead. */
+			qz_log(log, QZ_LOG_INFO,
+			       "%s: the kernel rejected filter \"%s\" (%s): "
+			       "filtering in user space",
+			       e->name, e->filter, strerror(-err));
+			e->filter_err = err;
+			err = 0;
+		} else if (err) {
 			qz_log(log, QZ_LOG_ERROR,
 			       "%s: the kernel rejected filter \"%s\": %s",
 			       e->name, e->filter, strerror(-err));
@@ -289,7 +306,7 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 		err = -ENOMEM;
 	else
 		err = evsel_open(e, cpus, threads, QZ_OPT(opts, cgroup_fd, -1),
-				 &log);
+				 QZ_OPT(opts, filter_fallback, false), &log);
 	qz_cpu_map__put(own_cpus);
 	qz_thread_map__put(own_threads);
 	return err;
@@ -297,8 +314,8 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 
 QZ_API int qz_evsel__fd(const struct qz_evsel *e, int cpu_idx, int thread_idx)
 {
-	if (!e->open || cpu_idx < 0 || cpu_idx >= e->cpus->nr || thread_idx < 0 ||
-	    thread_idx >= e->threads->nr)
+	if (!e->open || cpu_idx < 0 || cpu_idx >= e->cpus->nr ||
+	    thread_idx < 0 || thread_idx >= e->threads->nr)
 		return -1;
 	return *evsel_fdp(e, cpu_idx, thread_idx);
 }
@@ -333,6 +350,11 @@ QZ_API int qz_evsel__enable(struct qz_evsel *e)
 QZ_API int qz_evsel__disable(struct qz_evsel *e)
 {
 	return ioctl_all(e, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+QZ_API int qz_evsel__filter_error(const struct qz_evsel *e)
+{
+	return e->filter_err;
 }
 
 QZ_API int qz_evsel__apply_filter(struct qz_evsel *e, const char *filter)
@@ -371,7 +393,8 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 	/* Members appear in the order they joined; match ids when we can. */
 	for (int i = 0; i < n; i++) {
 		if ((fmt & PERF_FORMAT_ID) &&
-		    all[i].id == e->ids[cpu_idx * e->threads->nr + thread_idx]) {
+		    all[i].id ==
+			    e->ids[cpu_idx * e->threads->nr + thread_idx]) {
 			*counts = all[i];
 			return 0;
 		}

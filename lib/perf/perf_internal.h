@@ -22,17 +22,18 @@ struct qz_thread_map {
 struct qz_evsel {
 	struct perf_event_attr attr;
 	char *name;
-	char *filter;		/* applied at open */
-	char *uprobe_path;	/* config1 points here */
+	char *filter; /* applied at open */
+	char *uprobe_path; /* config1 points here */
 	struct qz_evsel *leader; /* self when not in a group */
-	int group_idx;		/* position in the leader's group */
-	int nr_members;		/* leader only, itself included */
-	int idx;		/* in the evlist */
+	int group_idx; /* position in the leader's group */
+	int nr_members; /* leader only, itself included */
+	int idx; /* in the evlist */
 	struct qz_cpu_map *cpus;
 	struct qz_thread_map *threads;
-	int *fds;		/* cpus->nr x threads->nr */
-	uint64_t *ids;		/* same shape */
+	int *fds; /* cpus->nr x threads->nr */
+	uint64_t *ids; /* same shape */
 	bool open;
+	int filter_err; /* kernel's answer to filter at open */
 	bool in_evlist;
 	void *priv;
 	struct qz_logger log;
@@ -47,7 +48,7 @@ static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,
 /* evsel.c */
 int evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
 	       struct qz_thread_map *threads, int cgroup_fd,
-	       const struct qz_logger *log);
+	       bool filter_fallback, const struct qz_logger *log);
 bool evsel_samples(const struct qz_evsel *evsel);
 
 /* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */

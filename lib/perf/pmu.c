@@ -15,7 +15,7 @@
 
 struct pmu_format {
 	char *name;
-	int field;		/* 0..2: config, config1, config2 */
+	int field; /* 0..2: config, config1, config2 */
 	uint64_t mask;
 };
 
@@ -27,14 +27,17 @@ struct qz_pmu {
 	struct pmu_format *formats;
 };
 
-static const char *const config_fields[] = { "config", "config1", "config2" };
+static const char *const config_fields[] = {"config", "config1", "config2"};
 
 static __u64 *attr_field(struct perf_event_attr *attr, int field)
 {
 	switch (field) {
-	case 0: return &attr->config;
-	case 1: return &attr->config1;
-	default: return &attr->config2;
+	case 0:
+		return &attr->config;
+	case 1:
+		return &attr->config1;
+	default:
+		return &attr->config2;
 	}
 }
 
@@ -86,11 +89,13 @@ static int load_formats(struct qz_pmu *pmu, const struct qz_attr_opts *opts)
 
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/format/%s", pmu->dir, d->d_name);
+		snprintf(path, sizeof(path), "%s/format/%s", pmu->dir,
+			 d->d_name);
 		err = qz_read_file(path, text, sizeof(text));
 		if (err < 0)
 			break;
-		f = realloc(pmu->formats, (size_t)(pmu->nr_formats + 1) * sizeof(*f));
+		f = realloc(pmu->formats,
+			    (size_t)(pmu->nr_formats + 1) * sizeof(*f));
 		if (!f) {
 			err = -ENOMEM;
 			break;
@@ -99,8 +104,8 @@ static int load_formats(struct qz_pmu *pmu, const struct qz_attr_opts *opts)
 		f = &f[pmu->nr_formats];
 		err = parse_format(text, &f->field, &f->mask);
 		if (err) {
-			qz_set_err(opts, "PMU %s: bad format %s: \"%s\"", pmu->name,
-				   d->d_name, text);
+			qz_set_err(opts, "PMU %s: bad format %s: \"%s\"",
+				   pmu->name, d->d_name, text);
 			break;
 		}
 		f->name = strdup(d->d_name);
@@ -132,7 +137,8 @@ QZ_API struct qz_pmu *qz_pmu__new(const char *name,
 	if (!pmu)
 		return NULL;
 	pmu->name = strdup(name);
-	if (asprintf(&pmu->dir, "%s/bus/event_source/devices/%s", root, name) < 0)
+	if (asprintf(&pmu->dir, "%s/bus/event_source/devices/%s", root, name) <
+	    0)
 		pmu->dir = NULL;
 	if (!pmu->name || !pmu->dir) {
 		err = -ENOMEM;
@@ -283,9 +289,11 @@ static int apply_term(const struct qz_pmu *pmu, struct perf_event_attr *attr,
 			continue;
 		if (scatter(attr_field(attr, f->field), f->mask, value)) {
 			qz_set_err(opts,
-				   "PMU %s: value 0x%" PRIx64 " of term %s does not fit its bits (%s mask 0x%" PRIx64 ")",
-				   pmu->name, value, name, config_fields[f->field],
-				   f->mask);
+				   "PMU %s: value 0x%" PRIx64
+				   " of term %s does not fit its bits (%s mask "
+				   "0x%" PRIx64 ")",
+				   pmu->name, value, name,
+				   config_fields[f->field], f->mask);
 			return -QZ_ERR_PMU_TERM;
 		}
 		return 0;

@@ -49,15 +49,15 @@ static int take(struct cursor *c, uint64_t nr, uint64_t size, const void **at)
 	return 0;
 }
 
-#define TRY(expr)                                                              \
-	do {                                                                   \
-		int _e = (expr);                                               \
-		if (_e)                                                        \
-			return _e;                                             \
+#define TRY(expr)                  \
+	do {                       \
+		int _e = (expr);   \
+		if (_e)            \
+			return _e; \
 	} while (0)
 
-QZ_API struct qz_sample_format qz_sample_format__from_attr(
-	const struct perf_event_attr *attr)
+QZ_API struct qz_sample_format
+qz_sample_format__from_attr(const struct perf_event_attr *attr)
 {
 	return (struct qz_sample_format){
 		.sample_type = attr->sample_type,
@@ -71,7 +71,8 @@ QZ_API struct qz_sample_format qz_sample_format__from_attr(
 
 static int parse_read(struct cursor *c, uint64_t fmt, struct qz_sample *s)
 {
-	uint64_t per = 1 + !!(fmt & PERF_FORMAT_ID) + !!(fmt & PERF_FORMAT_LOST);
+	uint64_t per =
+		1 + !!(fmt & PERF_FORMAT_ID) + !!(fmt & PERF_FORMAT_LOST);
 	const void *at;
 
 	s->read.format = fmt;
@@ -105,7 +106,7 @@ QZ_API int qz_sample__read_entry(const struct qz_sample *s, uint64_t i,
 {
 	uint64_t fmt = s->read.format;
 	const uint8_t *p = (const void *)s->read.values;
-	uint64_t v[3] = { 0 };
+	uint64_t v[3] = {0};
 	int n = 1 + !!(fmt & PERF_FORMAT_ID) + !!(fmt & PERF_FORMAT_LOST);
 
 	if (!p || i >= s->read.nr)
@@ -126,7 +127,9 @@ QZ_API int qz_sample__read_entry(const struct qz_sample *s, uint64_t i,
 	if (id)
 		*id = (fmt & PERF_FORMAT_ID) ? v[1] : 0;
 	if (lost)
-		*lost = (fmt & PERF_FORMAT_LOST) ? v[(fmt & PERF_FORMAT_ID) ? 2 : 1] : 0;
+		*lost = (fmt & PERF_FORMAT_LOST)
+				? v[(fmt & PERF_FORMAT_ID) ? 2 : 1]
+				: 0;
 	return 0;
 }
 
@@ -187,7 +190,8 @@ static int parse_sample(struct cursor *c, const struct qz_sample_format *f,
 		TRY(u64(c, &s->branch.nr));
 		if (f->branch_sample_type & PERF_SAMPLE_BRANCH_HW_INDEX)
 			TRY(u64(c, &s->branch.hw_idx));
-		TRY(take(c, s->branch.nr, sizeof(struct perf_branch_entry), &at));
+		TRY(take(c, s->branch.nr, sizeof(struct perf_branch_entry),
+			 &at));
 		s->branch.entries = at;
 #ifdef PERF_SAMPLE_BRANCH_COUNTERS
 		if (f->branch_sample_type & PERF_SAMPLE_BRANCH_COUNTERS) {
@@ -234,10 +238,11 @@ static int parse_sample(struct cursor *c, const struct qz_sample_format *f,
 /* The sample_id trailer: TID, TIME, ID, STREAM_ID, CPU, IDENTIFIER. */
 static size_t id_trailer_size(uint64_t t)
 {
-	return 8 * (size_t)(!!(t & PERF_SAMPLE_TID) + !!(t & PERF_SAMPLE_TIME) +
-			    !!(t & PERF_SAMPLE_ID) + !!(t & PERF_SAMPLE_STREAM_ID) +
-			    !!(t & PERF_SAMPLE_CPU) +
-			    !!(t & PERF_SAMPLE_IDENTIFIER));
+	return 8 *
+	       (size_t)(!!(t & PERF_SAMPLE_TID) + !!(t & PERF_SAMPLE_TIME) +
+			!!(t & PERF_SAMPLE_ID) + !!(t & PERF_SAMPLE_STREAM_ID) +
+			!!(t & PERF_SAMPLE_CPU) +
+			!!(t & PERF_SAMPLE_IDENTIFIER));
 }
 
 static int parse_id_trailer(const struct perf_event_header *rec,
@@ -279,10 +284,15 @@ QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 	if (rec->size < sizeof(*rec))
 		return -QZ_ERR_RECORD_SHORT;
 	if (rec->type != PERF_RECORD_SAMPLE) {
-		sample->type = fmt->sample_id_all ?
-			fmt->sample_type & (PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-					    PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID |
-					    PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER) : 0;
+		sample->type =
+			fmt->sample_id_all
+				? fmt->sample_type &
+					  (PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+					   PERF_SAMPLE_ID |
+					   PERF_SAMPLE_STREAM_ID |
+					   PERF_SAMPLE_CPU |
+					   PERF_SAMPLE_IDENTIFIER)
+				: 0;
 		return parse_id_trailer(rec, fmt, sample, 0);
 	}
 	sample->type = fmt->sample_type;
@@ -295,7 +305,7 @@ QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 static const char *str_in(const uint8_t *p, const uint8_t *end)
 {
 	return p < end && memchr(p, '\0', (size_t)(end - p)) ? (const char *)p
-							    : NULL;
+							     : NULL;
 }
 
 QZ_API int qz_record__parse(const struct perf_event_header *rec,
@@ -374,9 +384,14 @@ QZ_API int qz_record__parse(const struct perf_event_header *rec,
 	}
 	err = parse_id_trailer(rec, fmt, &out->id, 0);
 	if (!err)
-		out->id.type = fmt->sample_id_all ?
-			fmt->sample_type & (PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-					    PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID |
-					    PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER) : 0;
+		out->id.type =
+			fmt->sample_id_all
+				? fmt->sample_type &
+					  (PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+					   PERF_SAMPLE_ID |
+					   PERF_SAMPLE_STREAM_ID |
+					   PERF_SAMPLE_CPU |
+					   PERF_SAMPLE_IDENTIFIER)
+				: 0;
 	return err;
 }

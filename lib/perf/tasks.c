@@ -17,13 +17,13 @@ struct task {
 	pid_t pid, tid;
 	char comm[COMM_LEN];
 	bool exited;
-	struct task *hnext;		/* hash chain */
-	struct task *dprev, *dnext;	/* exited FIFO */
+	struct task *hnext; /* hash chain */
+	struct task *dprev, *dnext; /* exited FIFO */
 };
 
 struct qz_tasks {
 	struct task **buckets;
-	size_t nr_buckets;		/* power of two */
+	size_t nr_buckets; /* power of two */
 	size_t nr;
 	struct task *dead_head, *dead_tail; /* oldest first */
 	size_t nr_dead, max_dead;
@@ -124,7 +124,7 @@ static void grow(struct qz_tasks *t)
 	struct task **b = calloc(n, sizeof(*b));
 
 	if (!b)
-		return;	/* longer chains, still correct */
+		return; /* longer chains, still correct */
 	for (size_t i = 0; i < t->nr_buckets; i++) {
 		struct task *k = t->buckets[i], *next;
 

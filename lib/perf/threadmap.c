@@ -78,7 +78,7 @@ QZ_API struct qz_thread_map *qz_thread_map__new_any(void)
 
 QZ_API struct qz_thread_map *qz_thread_map__new_tids(const pid_t *tids, int nr)
 {
-	struct tid_vec vec = { 0 };
+	struct tid_vec vec = {0};
 
 	if (nr <= 0) {
 		errno = EINVAL;
@@ -96,7 +96,7 @@ QZ_API struct qz_thread_map *qz_thread_map__new_tids(const pid_t *tids, int nr)
 
 QZ_API struct qz_thread_map *qz_thread_map__new_pids(const pid_t *pids, int nr)
 {
-	struct tid_vec vec = { 0 };
+	struct tid_vec vec = {0};
 	int err = nr > 0 ? 0 : -EINVAL;
 
 	for (int i = 0; !err && i < nr; i++)
@@ -119,7 +119,8 @@ static int push_list(struct tid_vec *vec, const char *list, bool expand,
 	if (err)
 		return err;
 	for (int i = 0; !err && i < nr; i++) {
-		err = expand ? vec_push_pid(vec, ids[i]) : vec_push(vec, ids[i]);
+		err = expand ? vec_push_pid(vec, ids[i])
+			     : vec_push(vec, ids[i]);
 		if (err == -ESRCH && errbuf && errlen)
 			snprintf(errbuf, errlen, "no process with pid %d",
 				 ids[i]);
@@ -132,7 +133,7 @@ QZ_API struct qz_thread_map *qz_thread_map__new_str(const char *pids,
 						    const char *tids,
 						    char *errbuf, size_t errlen)
 {
-	struct tid_vec vec = { 0 };
+	struct tid_vec vec = {0};
 	int err = 0;
 
 	if (!pids && !tids)

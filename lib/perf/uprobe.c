@@ -119,7 +119,8 @@ QZ_API int qz_attr__uprobe(struct perf_event_attr *attr, const char *path,
 	if (!pmu) {
 		err = -errno;
 		qz_set_err(opts, "uprobes are not supported on this machine");
-		return err == -QZ_ERR_UNKNOWN_EVENT ? -QZ_ERR_NOT_SUPPORTED : err;
+		return err == -QZ_ERR_UNKNOWN_EVENT ? -QZ_ERR_NOT_SUPPORTED
+						    : err;
 	}
 	attr->size = sizeof(*attr);
 	attr->type = qz_pmu__type(pmu);

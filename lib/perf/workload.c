@@ -15,8 +15,8 @@
 
 struct qz_workload {
 	pid_t pid;
-	int go_fd;	/* write end: one byte starts the child */
-	int err_fd;	/* read end: errno of a failed exec, or EOF */
+	int go_fd; /* write end: one byte starts the child */
+	int err_fd; /* read end: errno of a failed exec, or EOF */
 	bool started, reaped;
 	int status;
 };
@@ -33,7 +33,7 @@ static ssize_t full_read(int fd, void *buf, size_t len)
 
 QZ_API struct qz_workload *qz_workload__prepare(char *const argv[])
 {
-	int go[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int go[2] = {-1, -1}, err[2] = {-1, -1};
 	struct qz_workload *wl;
 	int e;
 
@@ -132,7 +132,7 @@ QZ_API void qz_workload__free(struct qz_workload *wl)
 	if (!wl)
 		return;
 	if (wl->go_fd >= 0)
-		close(wl->go_fd);	/* an unstarted child exits on EOF */
+		close(wl->go_fd); /* an unstarted child exits on EOF */
 	if (wl->err_fd >= 0)
 		close(wl->err_fd);
 	if (!wl->reaped) {

@@ -302,6 +302,26 @@ static void test_breakpoint(void)
 	CHECK_EQ(qz_attr__breakpoint(&a, 0x1000, 0, HW_BREAKPOINT_X), 0);
 	CHECK_EQ(a.bp_len, sizeof(long));
 	CHECK_EQ(qz_attr__breakpoint(&a, 0x1000, 4, 0), -EINVAL);
+
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x2000/8:w"), 0);
+	CHECK_EQ(a.bp_addr, 0x2000);
+	CHECK_EQ(a.bp_len, 8);
+	CHECK_EQ(a.bp_type, HW_BREAKPOINT_W);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:4096:rw/2"), 0);
+	CHECK_EQ(a.bp_addr, 4096);
+	CHECK_EQ(a.bp_len, 2);
+	CHECK_EQ(a.bp_type, HW_BREAKPOINT_RW);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x10"), 0);
+	CHECK_EQ(a.bp_type, HW_BREAKPOINT_RW);
+	CHECK_EQ(a.bp_len, 4);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x10:x"), 0);
+	CHECK_EQ(a.bp_type, HW_BREAKPOINT_X);
+	CHECK_EQ(a.bp_len, sizeof(long));
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:"), -EINVAL);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x10:q"), -EINVAL);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x10/3"), -EINVAL);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "mem:0x10:rx"), -EINVAL);
+	CHECK_EQ(qz_attr__breakpoint_str(&a, "xmem:0x10"), -EINVAL);
 }
 
 int main(void)

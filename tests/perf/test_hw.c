@@ -56,6 +56,7 @@ int main(void)
 	for (unsigned long i = 0; i < 10000000; i++)
 		sum += i;
 	qz_evlist__disable(el);
+	CHECK(sum > 0);
 	CHECK_EQ(qz_evsel__read_total(insns, &c), 0);
 	CHECK(c.val >= 10000000);
 	CHECK_EQ(qz_evsel__read_total(cycles, &c), 0);

@@ -214,6 +214,67 @@ static void test_filter(void)
 	qz_evlist__free(el);
 }
 
+static void test_filter_fallback(void)
+{
+	QZ_OPTS(qz_evlist_opts, o, .log = test_log, .filter_fallback = true);
+	struct qz_evlist *el = qz_evlist__new(&o);
+	struct qz_evsel *bad = tracepoint_evsel("syscalls", "sys_enter_getppid");
+	struct qz_evsel *good = tracepoint_evsel("syscalls", "sys_exit_getppid");
+	pid_t self = getpid();
+	struct qz_thread_map *threads = qz_thread_map__new_pids(&self, 1);
+	struct seen s = { .el = el, .pid = getpid() };
+
+	qz_evsel__set_filter_str(bad, "no_such_field > 3");
+	qz_evsel__set_filter_str(good, "ret == 12345");
+	qz_evlist__add(el, bad);
+	qz_evlist__add(el, good);
+	qz_evlist__set_maps(el, NULL, threads);
+	qz_thread_map__put(threads);
+	CHECK_EQ(qz_evlist__open(el), 0);
+	CHECK_EQ(qz_evsel__filter_error(bad), -EINVAL);
+	CHECK_EQ(qz_evsel__filter_error(good), 0);
+	CHECK_EQ(qz_evlist__mmap(el), 0);
+	s.want[0] = bad;
+	s.want[1] = good;
+	qz_evlist__enable(el);
+	calls(100);
+	qz_evlist__disable(el);
+	qz_evlist__read(el, QZ_ORDERED_ALL, on_record, &s);
+	CHECK_EQ(s.n[0], 100);	/* unfiltered: the caller filters */
+	CHECK_EQ(s.n[1], 0);	/* getppid never returns 12345 */
+	qz_evlist__free(el);
+}
+
+static void test_per_thread_ring(void)
+{
+	QZ_OPTS(qz_evlist_opts, o, .log = test_log);
+	struct qz_evlist *el = qz_evlist__new(&o);
+	pid_t self = getpid();
+	struct qz_thread_map *threads = qz_thread_map__new_tids(&self, 1);
+	struct qz_cpu_map *any = qz_cpu_map__new_any();
+	struct seen s = { .el = el, .pid = getpid() };
+
+	qz_evlist__add(el, tracepoint_evsel("syscalls", "sys_enter_getppid"));
+	qz_evlist__add(el, tracepoint_evsel("syscalls", "sys_exit_getppid"));
+	qz_evlist__set_maps(el, any, threads);
+	qz_thread_map__put(threads);
+	qz_cpu_map__put(any);
+	CHECK_EQ(qz_evlist__open(el), 0);
+	CHECK_EQ(qz_evlist__mmap(el), 0);
+	CHECK_EQ(qz_evlist__nr_rings(el), 1);
+	CHECK_EQ(qz_evlist__ring_cpu(el, 0), -1);
+	s.want[0] = qz_evlist__evsel(el, 0);
+	s.want[1] = qz_evlist__evsel(el, 1);
+	qz_evlist__enable(el);
+	calls(N);
+	qz_evlist__disable(el);
+	qz_evlist__read(el, QZ_ORDERED_ALL, on_record, &s);
+	CHECK_EQ(s.n[0], N);
+	CHECK_EQ(s.n[1], N);
+	CHECK_EQ(s.disorder, 0);
+	qz_evlist__free(el);
+}
+
 static void test_lost(void)
 {
 	/* One data page, never read during the burst. */
@@ -310,6 +371,8 @@ int main(void)
 	RUN(test_getppid_exact);
 	RUN(test_shared_ring);
 	RUN(test_filter);
+	RUN(test_filter_fallback);
+	RUN(test_per_thread_ring);
 	RUN(test_lost);
 	RUN(test_task_tracking);
 	return test_result();
