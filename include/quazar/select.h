@@ -83,8 +83,11 @@ struct qz_parse_error {
 
 /*
  * Parse one selector string (a comma list). Appends to *sel so repeated
- * -e options accumulate. 0, or -QZ_ERR_SELECTOR/-QZ_ERR_FILTER with *err
- * filled in.
+ * -e options accumulate; on failure *sel is left as it was. 0, or
+ * -QZ_ERR_SELECTOR/-QZ_ERR_FILTER (a filter with unbalanced parentheses
+ * or quotes, or no closing '/') with *err filled in. Filters are only
+ * checked for balance here: qz_filter__compile() checks the rest against
+ * the event's format, and the kernel may accept more than it does.
  */
 QZ_API int qz_selector__parse(struct qz_selector *sel, const char *text,
 			      struct qz_parse_error *err);

@@ -56,6 +56,7 @@ static int scan_slash(struct cursor *c, int start, const char *what, int open,
 {
 	const char *s = c->text;
 	int depth = 0, outer_paren = -1, quote_at = -1;
+	int code = !strcmp(what, "filter") ? -QZ_ERR_FILTER : -QZ_ERR_SELECTOR;
 	char quote = 0;
 
 	for (int i = start; s[i]; i++) {
@@ -81,7 +82,7 @@ static int scan_slash(struct cursor *c, int start, const char *what, int open,
 		case ')':
 			if (depth == 0) {
 				qz__parse_error(c->err, i, "unbalanced ')' in %s", what);
-				return -QZ_ERR_SELECTOR;
+				return code;
 			}
 			depth--;
 			break;
@@ -94,19 +95,19 @@ static int scan_slash(struct cursor *c, int start, const char *what, int open,
 	if (quote) {
 		qz__parse_error(c->err, quote_at, "unterminated string in %s: missing closing %c",
 				what, quote);
-		return -QZ_ERR_SELECTOR;
+		return code;
 	}
 	if (depth) {
 		qz__parse_error(c->err, outer_paren, "unbalanced '(' in %s", what);
-		return -QZ_ERR_SELECTOR;
+		return code;
 	}
 	if (open_end) {
 		/* The caller words this one: it knows where the '/' belongs. */
 		*open_end = 1;
-		return -QZ_ERR_SELECTOR;
+		return code;
 	}
 	qz__parse_error(c->err, open, "unterminated %s: missing closing '/'", what);
-	return -QZ_ERR_SELECTOR;
+	return code;
 }
 
 /* /filter/ATTR/ATTR/.../ starting at the first '/'; *pos ends past it. */

@@ -4,9 +4,13 @@
  * typed JSON. Records are checked first: libtraceevent trusts __data_loc
  * words, and a corrupt one must not make it read outside the record.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <quazar/json.h>
 #include "tp_internal.h"
+
+/* Zeros after the copy of a record handed to libtraceevent. */
+#define PRINT_PAD 8
 
 QZ_API int qz_tp_event__check(const struct qz_tp_event *ev, const void *raw,
 			      size_t size)
@@ -34,16 +38,33 @@ QZ_API int qz_tp_event__print(struct qz_tp_event *ev, const void *raw,
 {
 	struct tep_record rec = { 0 };
 	struct trace_seq *s;
+	struct qz_tp *tp;
 	int ret;
 
 	ret = qz_tp_event__check(ev, raw, size);
 	if (ret)
 		return ret;
-	if (size > INT32_MAX)
+	if (size > INT32_MAX - PRINT_PAD)
 		return -QZ_ERR_RECORD_SHORT;
-	s = &ev->tp->seq;
+	/*
+	 * libtraceevent prints __get_str() with a plain "%s": a string whose
+	 * NUL is missing would be read past the record. Print from a copy
+	 * followed by zeros instead.
+	 */
+	tp = ev->tp;
+	if (tp->scratch_size < size + PRINT_PAD) {
+		uint8_t *grown = realloc(tp->scratch, size + PRINT_PAD);
+
+		if (!grown)
+			return -ENOMEM;
+		tp->scratch = grown;
+		tp->scratch_size = size + PRINT_PAD;
+	}
+	memcpy(tp->scratch, raw, size);
+	memset(tp->scratch + size, 0, PRINT_PAD);
+	s = &tp->seq;
 	trace_seq_reset(s);
-	rec.data = (void *)raw;
+	rec.data = tp->scratch;
 	rec.size = (int)size;
 	rec.record_size = (int)size;
 	tep_print_event(ev->tp->tep, s, &rec, "%s", TEP_PRINT_INFO);

@@ -72,6 +72,7 @@ QZ_API void qz_tp__free(struct qz_tp *tp)
 	for (int i = 0; i < tp->nr_events; i++)
 		qz__tp_event_free(tp->events[i]);
 	free(tp->events);
+	free(tp->scratch);
 	if (tp->seq.buffer)
 		trace_seq_destroy(&tp->seq);
 	if (tp->tep)

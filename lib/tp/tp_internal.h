@@ -31,6 +31,8 @@ struct qz_tp {
 	struct qz_tp_event **events;
 	int nr_events, cap_events;
 	struct trace_seq seq;
+	uint8_t *scratch;		/* a padded copy of the record to print */
+	size_t scratch_size;
 	struct qz_logger log;
 };
 
