@@ -35,6 +35,7 @@ struct qz_evlist {
 	uint64_t id_bits; /* the sample_type bits every event shares */
 	struct id_entry *ids;
 	int nr_ids;
+	struct id_entry last; /* the last lookup: samples come in runs */
 	struct evl_ring *rings;
 	int nr_rings;
 	struct qz_ordered *ordered;
@@ -90,6 +91,7 @@ QZ_API void qz_evlist__close(struct qz_evlist *el)
 	free(el->ids);
 	el->ids = NULL;
 	el->nr_ids = 0;
+	el->last.evsel = NULL;
 	el->opened = false;
 }
 
@@ -553,9 +555,13 @@ QZ_API struct qz_evsel *qz_evlist__evsel_by_id(struct qz_evlist *el,
 {
 	struct id_entry key = {.id = id}, *hit;
 
+	if (el->last.evsel && el->last.id == id)
+		return el->last.evsel;
 	if (!el->nr_ids)
 		return NULL;
 	hit = bsearch(&key, el->ids, (size_t)el->nr_ids, sizeof(key), cmp_id);
+	if (hit)
+		el->last = *hit;
 	return hit ? hit->evsel : NULL;
 }
 

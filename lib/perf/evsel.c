@@ -261,6 +261,7 @@ int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 			}
 		}
 	}
+	e->fmt = qz_sample_format__from_attr(&e->attr);
 	e->open = true;
 	e->filter_err = 0;
 	if (e->filter) {
@@ -427,5 +428,6 @@ QZ_API int qz_evsel__read_total(struct qz_evsel *e, struct qz_counts *total)
 
 QZ_API struct qz_sample_format qz_evsel__sample_format(const struct qz_evsel *e)
 {
-	return qz_sample_format__from_attr(&e->attr);
+	/* Parsing asks for this per sample: the attr cannot change once open. */
+	return e->open ? e->fmt : qz_sample_format__from_attr(&e->attr);
 }

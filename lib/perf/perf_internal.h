@@ -33,6 +33,7 @@ struct qz_evsel {
 	int *fds; /* cpus->nr x threads->nr */
 	uint64_t *ids; /* same shape */
 	bool open;
+	struct qz_sample_format fmt; /* of attr, fixed once open */
 	int filter_err; /* kernel's answer to filter at open */
 	bool in_evlist;
 	void *priv;

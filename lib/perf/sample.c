@@ -186,6 +186,9 @@ static int parse_sample(struct cursor *c, const struct qz_sample_format *f,
 		TRY(take(c, s->raw_size, 1, &at));
 		s->raw = at;
 	}
+	/* Most samples end here: skip testing the rarer bits one by one. */
+	if (!(t & ~((PERF_SAMPLE_RAW * 2 - 1) | PERF_SAMPLE_IDENTIFIER)))
+		return 0;
 	if (t & PERF_SAMPLE_BRANCH_STACK) {
 		TRY(u64(c, &s->branch.nr));
 		if (f->branch_sample_type & PERF_SAMPLE_BRANCH_HW_INDEX)

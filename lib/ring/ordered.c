@@ -156,7 +156,7 @@ static bool slot_advance(struct qz_ordered *o, struct ring_slot *slot,
 			       slot->id, rec->type, rec->size, qz_strerror(err));
 			o->stats.malformed++;
 		}
-		qz_ring__pop(slot->ring);
+		ring_skip(slot->ring, rec->size);
 	}
 }
 
@@ -190,7 +190,7 @@ QZ_API int64_t qz_ordered__read(struct qz_ordered *o, uint64_t cutoff,
 			emit(slot->rec, slot->id, ctx);
 			o->stats.emitted++;
 		}
-		qz_ring__pop(slot->ring);
+		ring_skip(slot->ring, (uint16_t)slot->rec->size);
 		if (!slot_advance(o, slot, cutoff, emit, ctx))
 			o->heap[0] = o->heap[--o->heap_len];
 		if (o->heap_len)

@@ -20,4 +20,10 @@ struct qz_ring {
 	struct qz_ring_cursor rd; /* consumer: tail read, head last seen */
 };
 
+/* Consume a record whose header the caller has already validated. */
+static inline void ring_skip(struct qz_ring *ring, uint16_t size)
+{
+	ring->rd.tail += size;
+}
+
 #endif
