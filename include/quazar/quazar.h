@@ -7,5 +7,6 @@
 #include <quazar/ring.h>
 #include <quazar/json.h>
 #include <quazar/select.h>
+#include <quazar/sink.h>
 
 #endif
