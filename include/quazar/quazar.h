@@ -8,5 +8,6 @@
 #include <quazar/json.h>
 #include <quazar/select.h>
 #include <quazar/sink.h>
+#include <quazar/config.h>
 
 #endif
