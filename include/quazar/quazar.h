@@ -9,5 +9,6 @@
 #include <quazar/select.h>
 #include <quazar/sink.h>
 #include <quazar/config.h>
+#include <quazar/http.h>
 
 #endif

@@ -248,9 +248,11 @@ static int p_strlist(struct ld *ld, yaml_node_t *node, void *dst)
 	size_t *n = (size_t *)((char *)dst + sizeof(*v));
 	yaml_node_item_t *it;
 
-	if (node->type == YAML_SCALAR_NODE)
-		return p_str(ld, node, &(char *){ NULL }) ?:
-		       push_str(v, n, (const char *)node->data.scalar.value);
+	if (node->type == YAML_SCALAR_NODE) {
+		if (!*node->data.scalar.value)
+			return fail(ld, node, "must not be empty");
+		return push_str(v, n, (const char *)node->data.scalar.value);
+	}
 	if (node->type != YAML_SEQUENCE_NODE)
 		return fail(ld, node, "must be a string or a list, not %s",
 			    node_kind(node));

@@ -215,7 +215,8 @@ static int list_segs(struct qz_spool *sp)
 			break;
 	}
 	closedir(d);
-	qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), cmp_seg);
+	if (sp->nsegs)
+		qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), cmp_seg);
 	return err;
 }
 
