@@ -22,6 +22,7 @@
 #include <string.h>
 #include <librdkafka/rdkafka.h>
 #include "sink_internal.h"
+#include "kafka_internal.h"
 
 #define WINDOW_RECORDS 8192
 #define WINDOW_BYTES (8u << 20)
@@ -212,29 +213,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		set_state(s, K_DRAINING, "spooling undelivered reports");
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-}
-
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	struct kafka_sink *s = opaque;
-	bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
-	char why[256];
-
-	if (fatal)
-		rd_kafka_fatal_error(rk, why, sizeof(why));
-	qz_log(&s->base.log, fatal ? QZ_LOG_ERROR : QZ_LOG_WARN, "kafka: %s: %s",
-	       rd_kafka_err2name(err), fatal ? why : reason);
-}
-
-static void on_log(const rd_kafka_t *rk, int level, const char *fac,
-		   const char *buf)
-{
-	struct kafka_sink *s = rd_kafka_opaque(rk);
-
-	/* syslog levels: 0-3 errors, 4 warnings, 5-6 info, 7 debug. */
-	/* Errors also come through on_error: these are at most warnings. */
-	qz_log(&s->base.log, level <= 4 ? QZ_LOG_WARN :
-	       level <= 6 ? QZ_LOG_INFO : QZ_LOG_DEBUG, "kafka: %s: %s", fac, buf);
 }
 
 static int produce(struct kafka_sink *s, const void *key, size_t key_len,
@@ -696,59 +674,6 @@ static const struct qz_sink_ops kafka_ops = {
 	.free = kafka_free,
 };
 
-static int conf_set(struct kafka_sink *s, rd_kafka_conf_t *conf,
-		    const char *name, const char *value)
-{
-	char errstr[512];
-
-	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	qz_log(&s->base.log, QZ_LOG_ERROR, "kafka sink: %s=%s: %s", name, value,
-	       errstr);
-	return -EINVAL;
-}
-
-static rd_kafka_conf_t *make_conf(struct kafka_sink *s,
-				  const struct qz_sink_kafka_opts *o)
-{
-	const char *const *props = QZ_OPT(o, properties, NULL);
-	unsigned int timeout = QZ_OPT(o, message_timeout_ms, 0) ?: 30000;
-	const char *acks = QZ_OPT(o, acks, NULL);
-	const char *codec = QZ_OPT(o, compression, NULL);
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char num[32];
-	int err = 0;
-
-	if (!conf)
-		return NULL;
-	snprintf(num, sizeof(num), "%u", timeout);
-	err |= conf_set(s, conf, "bootstrap.servers", o->brokers);
-	err |= conf_set(s, conf, "enable.idempotence", "true");
-	err |= conf_set(s, conf, "acks", acks ? acks : "all");
-	err |= conf_set(s, conf, "compression.codec", codec ? codec : "none");
-	err |= conf_set(s, conf, "message.timeout.ms", num);
-	/* Properties come last: they may tune anything above. */
-	for (; props && props[0]; props += 2) {
-		if (!props[1]) {
-			qz_log(&s->base.log, QZ_LOG_ERROR,
-			       "kafka sink: property %s has no value", props[0]);
-			err = -EINVAL;
-			break;
-		}
-		err |= conf_set(s, conf, props[0], props[1]);
-	}
-	if (err) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	rd_kafka_conf_set_opaque(conf, s);
-	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set_error_cb(conf, on_error);
-	rd_kafka_conf_set_log_cb(conf, on_log);
-	return conf;
-}
-
 QZ_API struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 {
 	const char *key = QZ_OPT(opts, key, NULL);
@@ -789,7 +714,7 @@ QZ_API struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 		goto err;
 	}
 	err = -EINVAL;
-	conf = make_conf(s, opts);
+	conf = qz_kafka_conf(&s->base, opts, on_delivery);
 	if (!conf)
 		goto err;
 	s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));

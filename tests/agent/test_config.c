@@ -284,9 +284,38 @@ static void test_file(void)
 	qz_config__free(NULL);
 }
 
-int main(void)
+/* docs/config.md shows the built-in config as it is. */
+static void test_doc(const char *doc)
+{
+	static char text[65536];
+	const char *def = strchr(qz_config__default_yaml(), '\n') + 1;
+	char *block, *end;
+	size_t n;
+	FILE *f = fopen(doc, "r");
+
+	CHECK(f);
+	if (!f)
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	block = strstr(text, "## The built-in config");
+	block = block ? strstr(block, "```yaml\n") : NULL;
+	end = block ? strstr(block + 8, "```") : NULL;
+	CHECK(block && end);
+	if (!block || !end)
+		return;
+	*end = 0;
+	if (strcmp(block + 8, def))
+		fprintf(stderr, "docs/config.md differs from the built-in config:\n%s", def);
+	CHECK_STR(block + 8, def);
+}
+
+int main(int argc, char **argv)
 {
 	RUN(test_default);
+	if (argc > 1)
+		RUN_ARGS(test_doc, argv[1]);
 	RUN(test_full);
 	RUN(test_bad);
 	RUN(test_units);

@@ -212,6 +212,29 @@ static void wait_settled(struct qz_sink *s, int seconds)
 	CHECK(0);
 }
 
+static void test_bad_opts(struct broker *b)
+{
+	static const char *const bogus[] = { "no.such.property", "1", NULL };
+	static const char *const dangling[] = { "linger.ms", NULL };
+	QZ_OPTS(qz_sink_kafka_opts, o, .brokers = b->addr, .topic = TOPIC,
+		.spool_dir = spool_dir, .properties = bogus);
+
+	errno = 0;
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	o.properties = dangling;
+	CHECK(!qz_sink__new_kafka(&o));
+	o.properties = NULL;
+	o.acks = "1";		/* idempotence needs acks=all */
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	o.acks = NULL;
+	o.topic = NULL;
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	CHECK(!qz_sink__new_kafka(NULL));
+}
+
 static void test_delivery(struct broker *b)
 {
 	struct qz_sink_stats st = { .sz = sizeof(st) };
@@ -349,8 +372,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "mock broker at %s\n", b.addr);
-	if (!strcmp(argv[1], "delivery"))
+	if (!strcmp(argv[1], "delivery")) {
+		RUN_ARGS(test_bad_opts, &b);
 		RUN_ARGS(test_delivery, &b);
+	}
 	else if (!strcmp(argv[1], "outage"))
 		RUN_ARGS(test_outage, &b);
 	else if (!strcmp(argv[1], "restart"))
