@@ -12,7 +12,7 @@ librdkafka-dev kcat
 libdw-dev libelf-dev
 libcyaml-dev libyaml-dev
 libmicrohttpd-dev libsystemd-dev
-libjson-c-dev
+libjson-c-dev zlib1g-dev
 linux-perf bpftrace trace-cmd
 curl jq procps
 "

@@ -15,5 +15,8 @@
 #include <quazar/profiler.h>
 #include <quazar/output.h>
 #include <quazar/session.h>
+#include <quazar/sink.h>
+#include <quazar/config.h>
+#include <quazar/http.h>
 
 #endif

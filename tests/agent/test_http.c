@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/* The HTTP endpoint: /healthz, /metrics (checked as Prometheus text), /data
+ * (parsed as JSON), errors and 404s, port 0, bad addresses. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <quazar/http.h>
+#include "../test.h"
+#include "prom_check.h"
+
+struct agent {
+	int healthy;
+	int fail;
+	unsigned long reports;
+};
+
+static int metrics(struct qz_metrics *m, void *ctx)
+{
+	struct agent *a = ctx;
+	const char *x[] = { "collector", "cpu-counters", NULL };
+	const char *y[] = { "collector", "sched \"latency\"\\\n", "cpu", "1", NULL };
+	const char *names[] = { "stdout", "bus" };
+	struct qz_sink_stats st[2] = { { .written = 5, .delivered = 5 },
+				       { .written = 9, .queued = 3, .spool_bytes = 1 << 20 } };
+
+	if (a->fail)
+		return -EIO;
+	qz_metrics__family(m, "quazar_reports_total", QZ_METRIC_COUNTER,
+			   "Reports made, per collector.\nSecond line \\ ok");
+	qz_metrics__sample_u64(m, x, a->reports);
+	qz_metrics__sample_u64(m, y, 7);
+	qz_metrics__family(m, "quazar_up", QZ_METRIC_GAUGE, "1 when running.");
+	qz_metrics__sample(m, NULL, 1);
+	qz_metrics__family(m, "quazar-bad name", QZ_METRIC_GAUGE, "Sanitized.");
+	qz_metrics__sample(m, NULL, 0.25);
+	qz_metrics__sinks(m, names, st, 2);
+	return 0;
+}
+
+static int data(struct qz_json *j, void *ctx)
+{
+	struct agent *a = ctx;
+
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "host", "test");
+	qz_json__key(j, "collectors");
+	qz_json__begin_array(j);
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "collector", "cpu-counters");
+	qz_json__key_u64(j, "seq", a->reports);
+	qz_json__end_object(j);
+	qz_json__end_array(j);
+	qz_json__end_object(j);
+	return a->fail ? -EIO : 0;
+}
+
+static int healthz(void *ctx)
+{
+	return !((struct agent *)ctx)->healthy;
+}
+
+/* GET path; returns the status, the body in body. */
+static int get(int port, const char *method, const char *path, char *body,
+	       size_t size)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char req[256], resp[65536];
+	size_t n = 0;
+	ssize_t r;
+	int fd, status = -1;
+	char *sep;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		 method, path);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		close(fd);
+		return -EIO;
+	}
+	while (n < sizeof(resp) - 1 && (r = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	resp[n] = 0;
+	sscanf(resp, "HTTP/1.1 %d", &status);
+	sep = strstr(resp, "\r\n\r\n");
+	snprintf(body, size, "%s", sep ? sep + 4 : "");
+	return status;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_pages(void)
+{
+	struct agent a = { .healthy = 1, .reports = 42 };
+	QZ_OPTS(qz_http_ops, ops, .metrics = metrics, .data = data, .healthz = healthz);
+	static char body[65536];
+	char why[256];
+	struct json_object *obj, *v;
+	struct qz_http *h;
+	int port, n, fds = count_fds();
+
+	h = qz_http__new("127.0.0.1:0", &ops, &a);
+	CHECK(h);
+	if (!h)
+		return;
+	port = qz_http__port(h);
+	CHECK(port > 0);
+
+	CHECK_EQ(get(port, "GET", "/healthz", body, sizeof(body)), 200);
+	CHECK_STR(body, "ok\n");
+	a.healthy = 0;
+	CHECK_EQ(get(port, "GET", "/healthz", body, sizeof(body)), 503);
+	a.healthy = 1;
+
+	CHECK_EQ(get(port, "GET", "/metrics", body, sizeof(body)), 200);
+	n = prom_check(body, why, sizeof(why));
+	if (n < 0)
+		fprintf(stderr, "/metrics line %d: %s\n%s", -n, why, body);
+	CHECK_EQ(n, 4 + 10 * 2);
+	CHECK(strstr(body, "quazar_reports_total{collector=\"cpu-counters\"} 42\n"));
+	CHECK(strstr(body, "{collector=\"sched \\\"latency\\\"\\\\\\n\",cpu=\"1\"} 7\n"));
+	CHECK(strstr(body, "# TYPE quazar_bad_name gauge\nquazar_bad_name 0.25\n"));
+	CHECK(strstr(body, "quazar_sink_queue_depth{sink=\"bus\"} 3\n"));
+	CHECK(strstr(body, "# TYPE quazar_sink_delivered_total counter\n"));
+	/* The checker can fail: feed it what a scraper would reject. */
+	CHECK(prom_check("# TYPE a counter\na{x=\"1} 2\n", why, sizeof(why)) < 0);
+	CHECK(prom_check("# TYPE a counter\nb 2\n", why, sizeof(why)) < 0);
+	CHECK(prom_check("# TYPE a counter\na 2\na 3\n", why, sizeof(why)) < 0);
+	CHECK(prom_check("# TYPE a counter\na two\n", why, sizeof(why)) < 0);
+	CHECK(prom_check("# TYPE 1a counter\n", why, sizeof(why)) < 0);
+
+	CHECK_EQ(get(port, "GET", "/data", body, sizeof(body)), 200);
+	obj = json_tokener_parse(body);
+	CHECK(obj);
+	CHECK(obj && json_object_object_get_ex(obj, "collectors", &v) &&
+	      json_object_array_length(v) == 1);
+	json_object_put(obj);
+
+	CHECK_EQ(get(port, "GET", "/nope", body, sizeof(body)), 404);
+	CHECK_EQ(get(port, "POST", "/metrics", body, sizeof(body)), 405);
+	CHECK_EQ(get(port, "HEAD", "/healthz", body, sizeof(body)), 200);
+	a.fail = 1;
+	CHECK_EQ(get(port, "GET", "/metrics", body, sizeof(body)), 500);
+	CHECK_EQ(get(port, "GET", "/data", body, sizeof(body)), 500);
+	qz_http__free(h);
+	CHECK_EQ(count_fds(), fds);	/* the listening socket went too */
+	CHECK(get(port, "GET", "/healthz", body, sizeof(body)) < 0);
+}
+
+static void test_listen(void)
+{
+	QZ_OPTS(qz_http_ops, ops);
+	struct qz_http *h, *h2;
+	char addr[32];
+
+	errno = 0;
+	CHECK(!qz_http__new("localhost", &ops, NULL));
+	CHECK_EQ(errno, EINVAL);
+	CHECK(!qz_http__new("no.such.host.invalid:80", &ops, NULL));
+	h = qz_http__new("[::1]:0", &ops, NULL);
+	if (h)	/* IPv6 loopback may be off in a container */
+		CHECK(qz_http__port(h) > 0);
+	qz_http__free(h);
+	h = qz_http__new("localhost:0", &ops, NULL);
+	CHECK(h);
+	if (!h)
+		return;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", qz_http__port(h));
+	errno = 0;
+	h2 = qz_http__new(addr, &ops, NULL);
+	CHECK(!h2);
+	CHECK_EQ(errno, EADDRINUSE);
+	qz_http__free(h2);
+	qz_http__free(h);
+	qz_http__free(NULL);
+}
+
+int main(void)
+{
+	RUN(test_pages);
+	RUN(test_listen);
+	return test_result();
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Kafka sink against librdkafka's mock cluster, in a helper process,
+ * with kcat as the independent consumer. Every seq 1..N of every key must
+ * arrive exactly once, in order:
+ *	delivery	a plain run
+ *	outage		the broker is down for 20 s mid-stream, writes go on
+ *	restart		closed with the broker down (spooled), reopened with it
+ *			up: the spool is replayed before new reports
+ *
+ * usage: test-kafka CASE MOCK_BROKER KCAT
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <quazar/sink.h>
+#include "../test.h"
+
+#define TOPIC "quazar"
+#define NKEYS 2
+
+static const char *mock_path, *kcat_path;
+static char spool_dir[64];
+static bool verbose;
+
+struct broker {
+	pid_t pid;
+	int cmd;		/* its stdin */
+	char addr[128];
+};
+
+static void on_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (verbose || level <= QZ_LOG_WARN)
+		fprintf(stderr, "[%ld] log %d: %s\n", (long)time(NULL), level, msg);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int broker_start(struct broker *b)
+{
+	int in[2], out[2];
+	struct pollfd pfd;
+	size_t n = 0;
+
+	if (pipe(in) || pipe(out))
+		return -errno;
+	b->pid = fork();
+	if (b->pid < 0)
+		return -errno;
+	if (!b->pid) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(mock_path, mock_path, "-t", TOPIC, "-p", "3", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	b->cmd = in[1];
+	pfd = (struct pollfd){ .fd = out[0], .events = POLLIN };
+	while (n < sizeof(b->addr) - 1 && poll(&pfd, 1, 10000) > 0) {
+		if (read(out[0], b->addr + n, 1) != 1 || b->addr[n] == '\n')
+			break;
+		n++;
+	}
+	b->addr[n] = 0;
+	close(out[0]);
+	return n ? 0 : -EIO;
+}
+
+static void broker_cmd(struct broker *b, const char *cmd)
+{
+	CHECK_EQ(write(b->cmd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+}
+
+static void broker_stop(struct broker *b)
+{
+	int status;
+
+	close(b->cmd);		/* stdin closed: it exits */
+	waitpid(b->pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
+{
+	static const char *const props[] = { "linger.ms", "5", NULL };
+	QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = on_log, .brokers = b->addr,
+		.topic = TOPIC, .spool_dir = spool_dir, .properties = props,
+		.message_timeout_ms = timeout_ms, .retry_ms = 500);
+
+	return qz_sink__new_kafka(&o);
+}
+
+/* One report of ~300 bytes: what a collector would send. */
+static int write_report(struct qz_sink *s, int key, unsigned int seq)
+{
+	char line[512], name[16];
+	int n;
+
+	snprintf(name, sizeof(name), "coll-%d", key);
+	n = snprintf(line, sizeof(line),
+		     "{\"host\":\"test\",\"collector\":\"%s\",\"type\":\"stat\","
+		     "\"seq\":%u,\"payload\":{\"pad\":\"%0200d\"}}\n", name, seq, 0);
+	return qz_sink__write(s, line, (size_t)n, name);
+}
+
+struct tally {
+	uint64_t next[NKEYS];	/* the seq expected next */
+	uint64_t dups, gaps, bad, total;
+};
+
+/* kcat reads the whole topic; every key's seqs must be 1, 2, 3, ... */
+static void consume(struct broker *b, struct tally *t)
+{
+	char cmd[512], line[1024];
+	FILE *p;
+
+	memset(t, 0, sizeof(*t));
+	for (int k = 0; k < NKEYS; k++)
+		t->next[k] = 1;
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 60 %s -C -q -b %s -t %s -o beginning -e -f '%%k %%s\\n'",
+		 kcat_path, b->addr, TOPIC);
+	p = popen(cmd, "r");
+	CHECK(p);
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p)) {
+		struct json_object *obj, *seq, *coll;
+		char *json = strchr(line, ' ');
+		int k = -1;
+		uint64_t n;
+
+		t->total++;
+		if (!json || sscanf(line, "coll-%d ", &k) != 1 || k < 0 || k >= NKEYS) {
+			t->bad++;
+			continue;
+		}
+		obj = json_tokener_parse(json + 1);
+		if (!obj || !json_object_object_get_ex(obj, "seq", &seq) ||
+		    !json_object_object_get_ex(obj, "collector", &coll) ||
+		    strncmp(line, json_object_get_string(coll), (size_t)(json - line))) {
+			t->bad++;
+			json_object_put(obj);
+			continue;
+		}
+		n = (uint64_t)json_object_get_int64(seq);
+		json_object_put(obj);
+		if (n < t->next[k]) {
+			if (t->dups++ < 5)
+				fprintf(stderr, "key %d: seq %" PRIu64 " again (next %"
+					PRIu64 ")\n", k, n, t->next[k]);
+		} else if (n > t->next[k]) {
+			if (t->gaps++ < 5)
+				fprintf(stderr, "key %d: seq %" PRIu64 ", want %" PRIu64
+					"\n", k, n, t->next[k]);
+			t->next[k] = n + 1;
+		} else {
+			t->next[k]++;
+		}
+	}
+	CHECK_EQ(pclose(p), 0);
+}
+
+static void check_all(struct broker *b, uint64_t per_key)
+{
+	struct tally t;
+
+	consume(b, &t);
+	fprintf(stderr, "consumed %" PRIu64 " reports: %" PRIu64 " dups, %" PRIu64
+		" gaps, %" PRIu64 " bad\n", t.total, t.dups, t.gaps, t.bad);
+	CHECK_EQ(t.total, per_key * NKEYS);
+	CHECK_EQ(t.dups, 0);
+	CHECK_EQ(t.gaps, 0);
+	CHECK_EQ(t.bad, 0);
+	for (int k = 0; k < NKEYS; k++)
+		CHECK_EQ(t.next[k], per_key + 1);
+}
+
+/* Waits until the sink is back to direct delivery with nothing pending. */
+static void wait_settled(struct qz_sink *s, int seconds)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	double end = now() + seconds;
+
+	do {
+		qz_sink__stats(s, &st);
+		if (!st.spool_records && !st.queued && !st.held)
+			return;
+		usleep(100 * 1000);
+	} while (now() < end);
+	fprintf(stderr, "not settled: %" PRIu64 " spooled, %" PRIu64 " queued\n",
+		st.spool_records, st.queued);
+	CHECK(0);
+}
+
+static void test_bad_opts(struct broker *b)
+{
+	static const char *const bogus[] = { "no.such.property", "1", NULL };
+	static const char *const dangling[] = { "linger.ms", NULL };
+	QZ_OPTS(qz_sink_kafka_opts, o, .brokers = b->addr, .topic = TOPIC,
+		.spool_dir = spool_dir, .properties = bogus);
+
+	errno = 0;
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	o.properties = dangling;
+	CHECK(!qz_sink__new_kafka(&o));
+	o.properties = NULL;
+	o.acks = "1";		/* idempotence needs acks=all */
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	o.acks = NULL;
+	o.topic = NULL;
+	CHECK(!qz_sink__new_kafka(&o));
+	CHECK_EQ(errno, EINVAL);
+	CHECK(!qz_sink__new_kafka(NULL));
+}
+
+static void test_delivery(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	const unsigned int n = 5000;
+	struct qz_sink *s = open_sink(b, 30000);
+
+	CHECK(s);
+	if (!s)
+		return;
+	CHECK_STR(qz_sink__type(s), "kafka");
+	for (unsigned int i = 1; i <= n; i++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, i), 0);
+	CHECK_EQ(qz_sink__flush(s, 30000), 0);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.written, n * NKEYS);
+	CHECK_EQ(st.delivered, n * NKEYS);
+	CHECK_EQ(st.queued, 0);
+	CHECK_EQ(st.spooled, 0);
+	CHECK_EQ(st.errors, 0);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	CHECK_EQ(write_report(s, 0, n + 1), -ESHUTDOWN);
+	qz_sink__free(s);
+	check_all(b, n);
+}
+
+/* Writes at ~rate reports/s per key for `seconds`, from seq *seq on. */
+static void write_for(struct qz_sink *s, double seconds, int rate,
+		      unsigned int *seq)
+{
+	double end = now() + seconds;
+
+	while (now() < end) {
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, *seq), 0);
+		(*seq)++;
+		usleep(1000000 / rate);
+	}
+}
+
+static void test_outage(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_sink(b, 3000);
+	unsigned int seq = 1;
+
+	CHECK(s);
+	if (!s)
+		return;
+	write_for(s, 3, 200, &seq);
+	broker_cmd(b, "down\n");
+	write_for(s, 20, 200, &seq);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "after 20 s down: %" PRIu64 " spooled, %" PRIu64
+		" in spool, %" PRIu64 " queued\n", st.spooled, st.spool_records,
+		st.queued);
+	CHECK(st.spool_records > 0);	/* the outage did reach the spool */
+	broker_cmd(b, "up\n");
+	write_for(s, 5, 200, &seq);
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "written %" PRIu64 " delivered %" PRIu64 " spooled %"
+		PRIu64 " replayed %" PRIu64 " reordered %" PRIu64 "\n", st.written,
+		st.delivered, st.spooled, st.replayed, st.reordered);
+	CHECK(st.replayed > 0);
+	CHECK_EQ(st.spool_dropped, 0);
+	CHECK_EQ(st.delivered, st.written);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__free(s);
+	check_all(b, seq - 1);
+}
+
+static void test_restart(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_sink(b, 30000);
+	unsigned int seq = 1;
+
+	CHECK(s);
+	if (!s)
+		return;
+	for (; seq <= 100; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__flush(s, 10000), 0);
+	broker_cmd(b, "down\n");
+	usleep(300 * 1000);
+	for (; seq <= 250; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	/* SIGTERM-style: a short deadline with the broker down. */
+	CHECK_EQ(qz_sink__close(s, 1500), 0);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.delivered, 200);
+	CHECK_EQ(st.spool_records, 300);
+	CHECK_EQ(st.queued, 0);
+	qz_sink__free(s);
+
+	/* The next start, with the broker back: spool first, then new data. */
+	broker_cmd(b, "up\n");
+	s = open_sink(b, 30000);
+	CHECK(s);
+	if (!s)
+		return;
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.spool_records, 300);
+	for (; seq <= 300; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.replayed, 400);	/* the 300 left, then the 100 new */
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__free(s);
+	check_all(b, 300);
+}
+
+int main(int argc, char **argv)
+{
+	struct broker b;
+	char cmd[128];
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s delivery|outage|restart MOCK_BROKER KCAT\n",
+			argv[0]);
+		return 2;
+	}
+	mock_path = argv[2];
+	kcat_path = argv[3];
+	verbose = getenv("QZ_TEST_VERBOSE") != NULL;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(spool_dir, sizeof(spool_dir), "/tmp/qz-kafka-%d", getpid());
+	if (broker_start(&b)) {
+		fprintf(stderr, "cannot start %s\n", mock_path);
+		return 1;
+	}
+	fprintf(stderr, "mock broker at %s\n", b.addr);
+	if (!strcmp(argv[1], "delivery")) {
+		RUN_ARGS(test_bad_opts, &b);
+		RUN_ARGS(test_delivery, &b);
+	}
+	else if (!strcmp(argv[1], "outage"))
+		RUN_ARGS(test_outage, &b);
+	else if (!strcmp(argv[1], "restart"))
+		RUN_ARGS(test_restart, &b);
+	else
+		CHECK(!"unknown case");
+	broker_stop(&b);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", spool_dir);
+	CHECK_EQ(system(cmd), 0);
+	return test_result();
+}
