@@ -6,6 +6,9 @@
  *	down [ID]	broker ID (default: all) drops connections, refuses new ones
  *	up [ID]		accepts connections again, on the same port
  *
+ * The mock keeps about 5 MB of log per partition and trims the oldest
+ * beyond that: a consumer reading from the beginning sees only the rest.
+ *
  * usage: mock_broker [-b BROKERS] [-t TOPIC] [-p PARTITIONS]
  */
 #include <errno.h>

@@ -7,6 +7,7 @@
  *	outage		the broker is down for 20 s mid-stream, writes go on
  *	restart		closed with the broker down (spooled), reopened with it
  *			up: the spool is replayed before new reports
+ *	sigterm		closed at once under load, broker up; reopened
  *
  * usage: test-kafka CASE MOCK_BROKER KCAT
  */
@@ -109,7 +110,7 @@ static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
 	return qz_sink__new_kafka(&o);
 }
 
-/* One report of ~300 bytes: what a collector would send. */
+/* One report of ~220 bytes: what a small collector would send. */
 static int write_report(struct qz_sink *s, int key, unsigned int seq)
 {
 	char line[512], name[16];
@@ -118,7 +119,7 @@ static int write_report(struct qz_sink *s, int key, unsigned int seq)
 	snprintf(name, sizeof(name), "coll-%d", key);
 	n = snprintf(line, sizeof(line),
 		     "{\"host\":\"test\",\"collector\":\"%s\",\"type\":\"stat\","
-		     "\"seq\":%u,\"payload\":{\"pad\":\"%0200d\"}}\n", name, seq, 0);
+		     "\"seq\":%u,\"payload\":{\"pad\":\"%0120d\"}}\n", name, seq, 0);
 	return qz_sink__write(s, line, (size_t)n, name);
 }
 
@@ -238,7 +239,7 @@ static void test_bad_opts(struct broker *b)
 static void test_delivery(struct broker *b)
 {
 	struct qz_sink_stats st = { .sz = sizeof(st) };
-	const unsigned int n = 5000;
+	const unsigned int n = 5000;	/* 2.2 MB: under the mock's log limit */
 	struct qz_sink *s = open_sink(b, 30000);
 
 	CHECK(s);
@@ -352,13 +353,52 @@ static void test_restart(struct broker *b)
 	check_all(b, 300);
 }
 
+/* SIGTERM under load: close at once, with much still queued; nothing lost. */
+static void test_sigterm(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_sink(b, 30000);
+	unsigned int seq = 1;
+	uint64_t delivered;
+
+	CHECK(s);
+	if (!s)
+		return;
+	/* The mock keeps ~5 MB a partition: stay under it, or kcat misses some. */
+	for (; seq <= 6000; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__close(s, 0), 0);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "closed: %" PRIu64 " delivered, %" PRIu64 " spooled\n",
+		st.delivered, st.spool_records);
+	CHECK_EQ(st.delivered + st.spool_records, 12000);
+	CHECK_EQ(st.queued, 0);
+	delivered = st.delivered;
+	qz_sink__free(s);
+
+	s = open_sink(b, 30000);
+	CHECK(s);
+	if (!s)
+		return;
+	for (; seq <= 6100; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.replayed + delivered, 12200);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__free(s);
+	check_all(b, 6100);
+}
+
 int main(int argc, char **argv)
 {
 	struct broker b;
 	char cmd[128];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s delivery|outage|restart MOCK_BROKER KCAT\n",
+		fprintf(stderr, "usage: %s delivery|outage|restart|sigterm MOCK_BROKER KCAT\n",
 			argv[0]);
 		return 2;
 	}
@@ -380,6 +420,8 @@ int main(int argc, char **argv)
 		RUN_ARGS(test_outage, &b);
 	else if (!strcmp(argv[1], "restart"))
 		RUN_ARGS(test_restart, &b);
+	else if (!strcmp(argv[1], "sigterm"))
+		RUN_ARGS(test_sigterm, &b);
 	else
 		CHECK(!"unknown case");
 	broker_stop(&b);
