@@ -16,6 +16,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "list", "list events: tracepoints, hardware, software, PMUs", cmd_list },
+	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
 	{ "version", "print the version", cmd_version },
 };
 

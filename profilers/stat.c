@@ -140,7 +140,7 @@ static void stat_interval(void *ctx, struct qz_output *out, bool final)
 		return;
 	if (qz_output__json(out)) {
 		j = qz_output__begin(out, "stat", now);
-		qz_json__key_u64(j, "interval_start", st->interval_start);
+		qz_json__key_u64(j, "interval_ns", now - st->interval_start);
 		qz_json__key(j, "counters");
 		qz_json__begin_array(j);
 	} else {

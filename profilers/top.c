@@ -222,7 +222,7 @@ static void print_json(struct top *t, struct keytable_row **rows, size_t nr,
 {
 	struct qz_json *j = qz_output__begin(t->out, "top", now);
 
-	qz_json__key_u64(j, "interval_start", t->interval_start);
+	qz_json__key_u64(j, "interval_ns", now - t->interval_start);
 	qz_json__key_str(j, "key", t->key_name);
 	qz_json__key_u64(j, "keys", nr);
 	qz_json__key(j, "rows");

@@ -18,5 +18,6 @@
 #include <quazar/sink.h>
 #include <quazar/config.h>
 #include <quazar/http.h>
+#include <quazar/agent.h>
 
 #endif

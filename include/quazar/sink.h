@@ -140,6 +140,11 @@ QZ_API void qz_sink__free(struct qz_sink *sink);
 QZ_API int qz_sink__stats(struct qz_sink *sink, struct qz_sink_stats *stats);
 /* "fd", "file" or "kafka" (static). */
 QZ_API const char *qz_sink__type(const struct qz_sink *sink);
+/*
+ * Can the sink reach where it writes? Kafka asks a broker for the topic's
+ * metadata within timeout_ms: 0, or -EHOSTUNREACH. Other sinks: 0.
+ */
+QZ_API int qz_sink__probe(struct qz_sink *sink, int timeout_ms);
 
 /*
  * The spool: a directory of append-only segment files of length-prefixed,

@@ -23,7 +23,7 @@ static const char default_yaml[] =
 	"  - name: cpu-counters\n"
 	"    profiler: stat\n"
 	"    events: [cpu-clock, task-clock, page-faults, context-switches, cpu-migrations]\n"
-	"    options: {per-cpu: true}\n"
+	"    options: {perins: true}\n"
 	"    interval: 1s\n"
 	"    sink: stdout\n"
 	"  # Wakeup to run: how long tasks wait for a CPU, summed up each second.\n"

@@ -217,8 +217,9 @@ QZ_API struct qz_http *qz_http__new(const char *listen_addr,
 	}
 	h->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, on_request, h,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
+				  /* First, or MHD logs that it is not. */
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_LIMIT, 64u,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				  MHD_OPTION_END);

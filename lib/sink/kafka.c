@@ -665,7 +665,15 @@ static void kafka_free(struct qz_sink *sink)
 	free(s);
 }
 
+static int kafka_probe(struct qz_sink *base, int timeout_ms)
+{
+	struct kafka_sink *s = (struct kafka_sink *)base;
+
+	return brokers_up(s, timeout_ms) ? 0 : -EHOSTUNREACH;
+}
+
 static const struct qz_sink_ops kafka_ops = {
+	.probe = kafka_probe,
 	.type = "kafka",
 	.write = kafka_write,
 	.flush = kafka_flush,

@@ -61,3 +61,10 @@ QZ_API const char *qz_sink__type(const struct qz_sink *sink)
 {
 	return sink ? sink->ops->type : "";
 }
+
+QZ_API int qz_sink__probe(struct qz_sink *sink, int timeout_ms)
+{
+	if (!sink)
+		return -EINVAL;
+	return sink->ops->probe ? sink->ops->probe(sink, timeout_ms) : 0;
+}

@@ -17,6 +17,8 @@ struct qz_sink_ops {
 	/* Fills a zeroed, full-sized struct. */
 	void (*stats)(struct qz_sink *s, struct qz_sink_stats *st);
 	void (*free)(struct qz_sink *s);
+	/* NULL: always reachable. */
+	int (*probe)(struct qz_sink *s, int timeout_ms);
 };
 
 /* The first member of every implementation's struct. */

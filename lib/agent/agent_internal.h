@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef QUAZAR_AGENT_INTERNAL_H
+#define QUAZAR_AGENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <quazar/agent.h>
+#include <quazar/http.h>
+#include <quazar/output.h>
+#include <quazar/profiler.h>
+#include <quazar/session.h>
+#include <quazar/sink.h>
+#include "../internal.h"
+
+/* A sink shared by the collectors that name it. */
+struct agent_sink {
+	char *name;
+	char *signature;	/* its config, to notice a change on reload */
+	char *key;		/* Kafka key from the config, or NULL */
+	struct qz_sink *sink;
+	int users;
+};
+
+/* A collector's seq, kept by name so it carries on across reloads. */
+struct agent_seq {
+	char *name;
+	uint64_t seq;
+};
+
+struct collector {
+	struct qz_agent *agent;
+	char *name;
+	char *signature;
+	struct agent_sink *sink;
+	uint64_t *seq;			/* in agent->seqs */
+	char **argv;			/* as `quazar PROFILER ...` would get */
+	int argc;
+	const struct qz_profiler *prof;
+	struct qz_env *env;
+	struct qz_output *out;
+	struct qz_session *session;
+	pthread_t thread;
+	bool running;
+	int exit_err;
+	uint64_t interval_start;	/* wall clock, ns */
+	/* Under agent->lock: */
+	char *latest;			/* the last report line */
+	uint64_t reports;
+};
+
+struct qz_agent {
+	struct qz_logger log, debug;
+	int probe_timeout_ms;
+	pthread_mutex_t lock;
+	char *host;
+	char *labels_json;		/* {"k":"v",...} or NULL */
+	char *http_listen;
+	struct qz_http *http;
+	struct collector **collectors;
+	size_t nr_collectors;
+	struct agent_sink **sinks;
+	size_t nr_sinks;
+	struct agent_seq *seqs;
+	size_t nr_seqs;
+	bool started;
+};
+
+/* collector.c */
+struct collector *collector_new(struct qz_agent *agent,
+				const struct qz_config_collector *cfg,
+				struct agent_sink *sink, uint64_t *seq,
+				char *err, size_t err_len);
+int collector_start(struct collector *c);
+void collector_stop(struct collector *c);
+void collector_free(struct collector *c);
+char *collector_signature(const struct qz_config *cfg,
+			  const struct qz_config_collector *col);
+int collector_validate(const struct qz_config_collector *col, char *err,
+		       size_t err_len);
+
+/* agent_http.c */
+int agent_http_start(struct qz_agent *agent);
+
+#endif
