@@ -8,6 +8,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_trace,
 	&qz_profiler_top,
 	&qz_profiler_stat,
+	&qz_profiler_kvm,
 	NULL,
 };
 

@@ -8,5 +8,6 @@
 extern const struct qz_profiler qz_profiler_trace;
 extern const struct qz_profiler qz_profiler_top;
 extern const struct qz_profiler qz_profiler_stat;
+extern const struct qz_profiler qz_profiler_kvm;
 
 #endif
