@@ -29,14 +29,28 @@ QZ_API struct qz_agent *qz_agent__new(const struct qz_agent_opts *opts)
 	return a;
 }
 
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Close and free a sink; returns how many reports it lost. */
 static int sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_ms)
 {
+	struct qz_sink_stats st = { .sz = sizeof(st) };
 	int lost;
 
 	if (!s)
 		return 0;
 	lost = qz_sink__close(s->sink, deadline_ms);
+	qz_sink__stats(s->sink, &st);
+	if (st.written || st.spool_records)
+		qz_log(&a->log, QZ_LOG_INFO,
+	       "sink '%s' closed: %llu written, %llu delivered, %llu in spool, %d lost",
+	       s->name, (unsigned long long)st.written, (unsigned long long)st.delivered,
+	       (unsigned long long)st.spool_records, lost > 0 ? lost : 0);
 	if (lost > 0)
 		qz_log(&a->log, QZ_LOG_ERROR,
 		       "sink '%s': %d reports could be neither delivered nor spooled",
@@ -63,6 +77,7 @@ QZ_API void qz_agent__free(struct qz_agent *a)
 	free(a->sinks);
 	free(a->host);
 	free(a->labels_json);
+	free_strv(a->info_labels);
 	free(a->http_listen);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -90,21 +105,29 @@ static char *sink_signature(const struct qz_config *cfg,
 	return buf;
 }
 
+/* A sink's log lines name it: several sinks may be of one type. */
+static void sink_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	struct agent_sink *as = ctx;
+
+	qz_log(&as->agent->log, level, "sink '%s': %s", as->name, msg);
+}
+
 static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg,
-				 const struct qz_config_sink *s, char *err,
-				 size_t err_len)
+				 const struct qz_config_sink *s,
+				 struct agent_sink *as, char *err, size_t err_len)
 {
 	struct qz_sink *sink = NULL;
 
 	switch (s->type) {
 	case QZ_CONFIG_SINK_STDOUT: {
-		QZ_OPTS(qz_sink_fd_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx);
+		QZ_OPTS(qz_sink_fd_opts, o, .log_fn = sink_log, .log_ctx = as);
 
 		sink = qz_sink__new_stdout(&o);
 		break;
 	}
 	case QZ_CONFIG_SINK_FILE: {
-		QZ_OPTS(qz_sink_file_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
+		QZ_OPTS(qz_sink_file_opts, o, .log_fn = sink_log, .log_ctx = as,
 			.max_bytes = s->max_bytes, .max_files = s->max_files);
 
 		sink = qz_sink__new_file(s->path, &o);
@@ -125,7 +148,7 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 		snprintf(spool, sizeof(spool), "%s/%s",
 			 cfg->spool_dir ? cfg->spool_dir : QZ_CONFIG_SPOOL_DIR, s->name);
 		mkdir(cfg->spool_dir ? cfg->spool_dir : QZ_CONFIG_SPOOL_DIR, 0750);
-		QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
+		QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = sink_log, .log_ctx = as,
 			.brokers = s->brokers, .topic = s->topic, .key = s->key,
 			.compression = s->compression, .acks = s->acks,
 			.properties = props, .spool_dir = spool,
@@ -216,6 +239,34 @@ static char *labels_json(const struct qz_config *cfg)
 	return out;
 }
 
+/* The labels of quazar_agent_info: host, then the config's labels. */
+static char **info_labels(const struct qz_config *cfg)
+{
+	char **v = calloc(2 * cfg->n_labels + 3, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return NULL;
+	v[n++] = strdup("host");
+	v[n++] = strdup(cfg->host ? cfg->host : "localhost");
+	for (size_t i = 0; i < cfg->n_labels; i++) {
+		/* "host" is taken; a label of that name is a report field only. */
+		if (!strcmp(cfg->labels[i].key, "host"))
+			continue;
+		v[n++] = strdup(cfg->labels[i].key);
+		v[n++] = strdup(cfg->labels[i].value);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]) {
+			for (size_t j = 0; j < n; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
 /* The sinks the new config needs: kept when unchanged, else opened. */
 static int plan_sinks(struct qz_agent *a, const struct qz_config *cfg,
 		      struct agent_sink **next, char *err, size_t err_len)
@@ -238,7 +289,8 @@ static int plan_sinks(struct qz_agent *a, const struct qz_config *cfg,
 			s->name = strdup(cs->name);
 			s->key = cs->key ? strdup(cs->key) : NULL;
 			s->signature = sig;
-			s->sink = open_sink(a, cfg, cs, err, err_len);
+			s->agent = a;
+			s->sink = s->name ? open_sink(a, cfg, cs, s, err, err_len) : NULL;
 		}
 		if (!s || !s->sink) {
 			if (s) {
@@ -352,6 +404,8 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	a->host = strdup(cfg->host ? cfg->host : "localhost");
 	free(a->labels_json);
 	a->labels_json = labels_json(cfg);
+	free_strv(a->info_labels);
+	a->info_labels = info_labels(cfg);
 	pthread_mutex_unlock(&a->lock);
 	for (size_t i = 0; i < nr_old_collectors; i++) {
 		struct collector *c = old_collectors[i];

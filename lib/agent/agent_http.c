@@ -32,6 +32,10 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 		free(stats);
 		return -ENOMEM;
 	}
+	qz_metrics__family(m, "quazar_agent_info",  QZ_METRIC_GAUGE,
+			   "Always 1; its labels are the host and global.labels of the config.");
+	if (a->info_labels)
+		qz_metrics__sample_u64(m, (const char *const *)a->info_labels, 1);
 	for (size_t f = 0; f < QZ_ARRAY_SIZE(families); f++) {
 		qz_metrics__family(m, families[f].name, families[f].type, families[f].help);
 		for (size_t i = 0; i < a->nr_collectors; i++) {

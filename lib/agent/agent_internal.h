@@ -14,6 +14,7 @@
 
 /* A sink shared by the collectors that name it. */
 struct agent_sink {
+	struct qz_agent *agent;
 	char *name;
 	char *signature;	/* its config, to notice a change on reload */
 	char *key;		/* Kafka key from the config, or NULL */
@@ -60,6 +61,7 @@ struct qz_agent {
 	pthread_mutex_t lock;
 	char *host;
 	char *labels_json;		/* {"k":"v",...} or NULL */
+	char **info_labels;		/* "host", host, label, value, ..., NULL */
 	char *http_listen;
 	struct qz_http *http;
 	struct collector **collectors;

@@ -312,6 +312,14 @@ static void deliver(const char *line, size_t len, const char *type, void *ctx)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* The session's log lines name their collector. */
+static void session_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	struct collector *c = ctx;
+
+	qz_log(&c->agent->log, level, "collector '%s': %s", c->name, msg);
+}
+
 /* On the collector's thread: the session's events are open, or not. */
 static void on_ready(int err, void *ctx)
 {
@@ -356,8 +364,7 @@ struct collector *collector_new(struct qz_agent *agent,
 	{
 		QZ_OPTS(qz_output_opts, oopts, .json = true, .envelope = envelope,
 			.deliver = deliver, .ctx = c);
-		QZ_OPTS(qz_session_opts, sopts, .log = agent->log.fn,
-			.log_ctx = agent->log.ctx, .ready = on_ready, .ready_ctx = c);
+		QZ_OPTS(qz_session_opts, sopts, .log = session_log, .log_ctx = c, .ready = on_ready, .ready_ctx = c);
 
 		c->out = qz_output__new(&oopts);
 		c->session = c->out ? qz_session__new(c->prof, c->env, c->out, &sopts) : NULL;
