@@ -19,9 +19,9 @@ $(BUILD_SAN)/build.ninja:
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debug -Doptimization=1
 
-# The main job. Until the agent exists, list what can be traced.
+# The main job: the agent with its built-in config, JSON lines on stdout.
 run: all
-	./$(BUILD)/quazar --help
+	./$(BUILD)/quazar agent
 
 # The whole suite, then again under AddressSanitizer + UBSan.
 test: all $(BUILD_SAN)/build.ninja

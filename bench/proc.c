@@ -80,11 +80,18 @@ int child_stop(struct child *c, int sig)
 	if (sig)
 		kill(c->pid, sig);
 	if (c->out_fd >= 0) {
-		/* Drain what it prints so it never blocks on a full pipe. */
+		/* Drain what it prints so it never blocks; keep the end. */
 		char buf[4096];
+		ssize_t n;
+		size_t len = 0;
 
-		while (read(c->out_fd, buf, sizeof(buf)) > 0)
-			;
+		while ((n = read(c->out_fd, buf, sizeof(buf))) > 0) {
+			if ((size_t)n + len >= sizeof(c->tail))
+				len = 0;
+			memcpy(c->tail + len, buf, (size_t)n);
+			len += (size_t)n;
+		}
+		c->tail[len < sizeof(c->tail) ? len : sizeof(c->tail) - 1] = 0;
 		close(c->out_fd);
 		c->out_fd = -1;
 	}

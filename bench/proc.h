@@ -13,6 +13,7 @@ struct child {
 	double wall_s;
 	double started;
 	int status;
+	char tail[4096];	/* the end of a captured stdout, after child_stop */
 };
 
 /* Start argv; stdout to out_path (NULL: captured through a pipe). */

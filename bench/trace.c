@@ -3,7 +3,9 @@
  * The same burst of getppid calls traced by quazar trace, quazar top,
  * perf record + perf script, and bpftrace (counting only), in one run.
  * For each: events captured and lost, collector CPU per event, and the
- * extra cost per event to the traced program. Medians over REPS runs.
+ * extra cost per event to the traced program. Each collector also runs
+ * once with no load, and that fixed cost (start-up, reading formats) is
+ * subtracted. Medians over REPS runs.
  *
  *	build/bench/trace [N] [REPS]
  */
@@ -76,11 +78,16 @@ static double loop_cpu(void)
 	return run_measured(argv, NULL);
 }
 
-/* Start a collector, give it time to open its events, run the load. */
-static void with_collector(char *const argv[], const char *out, const char *ready,
-			   int stop_sig, struct result *r, int rep)
+/*
+ * Start a collector, give it time to open its events, run the load (or,
+ * with idle, no load: the collector's fixed cost, which is subtracted so
+ * the figures are per event). Returns the collector's captured stdout end.
+ */
+static const char *with_collector(char *const argv[], const char *out,
+				  const char *ready, int stop_sig, struct result *r,
+				  int rep, bool idle)
 {
-	struct child c;
+	static struct child c;
 
 	if (child_start(&c, argv, ready ? NULL : out)) {
 		fprintf(stderr, "cannot start %s\n", argv[0]);
@@ -92,10 +99,18 @@ static void with_collector(char *const argv[], const char *out, const char *read
 	} else {
 		usleep(1500000);
 	}
-	r->loop_cpu[rep] = loop_cpu();
+	if (idle) {
+		usleep(300000);
+	} else {
+		r->loop_cpu[rep] = loop_cpu();
+	}
 	usleep(300000);
 	child_stop(&c, stop_sig);
-	r->collector_cpu[rep] = c.cpu_s;
+	if (idle)
+		r->collector_cpu[rep] -= c.cpu_s;
+	else
+		r->collector_cpu[rep] += c.cpu_s;
+	return c.tail;
 }
 
 static double med(double *v, int n)
@@ -143,13 +158,16 @@ int main(int argc, char **argv)
 
 		base.loop_cpu[rep] = loop_cpu();
 
-		with_collector(trace_argv, NULL, NULL, SIGTERM, &qtrace, rep);
+		with_collector(trace_argv, NULL, NULL, SIGTERM, &qtrace, rep, true);
+		with_collector(trace_argv, NULL, NULL, SIGTERM, &qtrace, rep, false);
 		count_json(trace_out, &qtrace.captured[rep], &qtrace.lost[rep]);
 
-		with_collector(top_argv, NULL, NULL, SIGTERM, &qtop, rep);
+		with_collector(top_argv, NULL, NULL, SIGTERM, &qtop, rep, true);
+		with_collector(top_argv, NULL, NULL, SIGTERM, &qtop, rep, false);
 		qtop.captured[rep] = count_top(top_out);
 
-		with_collector(perf_argv, NULL, NULL, SIGINT, &perf, rep);
+		with_collector(perf_argv, NULL, NULL, SIGINT, &perf, rep, true);
+		with_collector(perf_argv, NULL, NULL, SIGINT, &perf, rep, false);
 		if (!child_start(&c, script_argv, NULL)) {
 			/* Count the lines perf script prints: one per event. */
 			char buf[65536];
@@ -164,8 +182,16 @@ int main(int argc, char **argv)
 			perf.captured[rep] = lines;
 		}
 
-		if (have_bpftrace)
-			with_collector(bpf_argv, NULL, "Attaching", SIGINT, &bpft, rep);
+		if (have_bpftrace) {
+			const char *out;
+
+			with_collector(bpf_argv, NULL, "Attaching", SIGINT, &bpft, rep, true);
+			out = with_collector(bpf_argv, NULL, "Attaching", SIGINT, &bpft,
+					     rep, false);
+			/* bpftrace prints its map at exit: "@n: 2000000". */
+			if (strstr(out, "@n: "))
+				bpft.captured[rep] = atof(strstr(out, "@n: ") + 4);
+		}
 	}
 
 	double b = med(base.loop_cpu, reps);

@@ -179,7 +179,10 @@ static void stat_interval(void *ctx, struct qz_output *out, bool final)
 			for (int c = 0; c < st->nr_cpus; c++) {
 				char cpu[16];
 
-				snprintf(cpu, sizeof(cpu), "CPU%d", qz_cpu_map__cpu(cpus, c));
+				if (qz_cpu_map__cpu(cpus, c) < 0)
+					snprintf(cpu, sizeof(cpu), "any");
+				else
+					snprintf(cpu, sizeof(cpu), "CPU%d", qz_cpu_map__cpu(cpus, c));
 				text_counts(f, cpu, name, &per[c]);
 			}
 		} else {

@@ -12,6 +12,7 @@
 #include <quazar/tp.h>
 #include "profilers.h"
 #include "keytable.h"
+#include <quazar/stack.h>
 
 #define TEXT_ROWS 20
 #define JSON_ROWS 100
@@ -20,6 +21,7 @@
 struct top_event {
 	const struct qz_tp_field *key;		/* NULL: the sample's pid */
 	const struct qz_tp_field *comm;		/* comm=FIELD, or NULL */
+	bool comm_ksymbol;			/* comm=ksymbol(FIELD) */
 	const struct qz_tp_field *cols[KEYTABLE_MAX_COLUMNS];
 	int col_of[KEYTABLE_MAX_COLUMNS];	/* column index of cols[i] */
 	int nr_cols;
@@ -35,6 +37,7 @@ struct top {
 	int sort_col;			/* first top-by column, or -1 */
 	const char *key_name;
 	bool only_comm;
+	struct qz_symbolizer *ksyms;		/* for comm=ksymbol(FIELD) */
 	uint64_t interval_start;
 };
 
@@ -108,8 +111,19 @@ static int setup_event(struct top *t, int idx)
 		err = resolve_field(t, idx, key, &te->key);
 		t->key_name = key;
 	}
-	if (!err && spec->comm)
-		err = resolve_field(t, idx, spec->comm, &te->comm);
+	if (!err && spec->comm) {
+		char field[128];
+
+		/* perf-prof's comm=ksymbol(call_site): name keys by kernel symbol. */
+		if (sscanf(spec->comm, "ksymbol(%127[^)])", field) == 1) {
+			te->comm_ksymbol = true;
+			if (!t->ksyms && !(t->ksyms = qz_symbolizer__new()))
+				return -ENOMEM;
+			err = resolve_field(t, idx, field, &te->comm);
+		} else {
+			err = resolve_field(t, idx, spec->comm, &te->comm);
+		}
+	}
 	if (!err)
 		err = add_columns(t, idx, spec->top_by, spec->nr_top_by, true);
 	if (!err)
@@ -119,6 +133,7 @@ static int setup_event(struct top *t, int idx)
 
 static void top_free(struct top *t)
 {
+	qz_symbolizer__free(t->ksyms);
 	keytable_free(&t->table);
 	free(t->events);
 	free(t);
@@ -183,9 +198,18 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 		return;
 	if (!row->name[0]) {
 		size_t len = 0;
-		const char *name = te->comm ? qz_tp_field__str(te->comm, smp->raw,
-							       smp->raw_size, &len) : NULL;
+		const char *name = NULL;
+		struct qz_symbol sym;
 
+		if (te->comm_ksymbol) {
+			if (!qz_symbolizer__kernel(t->ksyms, qz_tp_field__u64(te->comm, smp->raw,
+									 smp->raw_size), &sym)) {
+				name = sym.name;
+				len = strlen(name);
+			}
+		} else if (te->comm) {
+			name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
+		}
 		if (name)
 			snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
 		else

@@ -11,14 +11,26 @@
 #include <quazar/tp.h>
 #include "profilers.h"
 #include "stack.h"
+#include "folded.h"
 
 struct trace {
 	struct qz_session *session;
 	struct qz_output *out;
 	struct qz_stack_printer *stacks;
+	struct folded *flame;		/* --flame-graph: stacks counted, not printed */
+	char *flame_path;
 	char *line;		/* print-fmt text of one event */
 	size_t line_len;
 };
+
+static void trace_free(struct trace *t)
+{
+	folded_free(t->flame);
+	free(t->flame_path);
+	qz_stack_printer__free(t->stacks);
+	free(t->line);
+	free(t);
+}
 
 static int trace_init(struct qz_session *s, void **ctx)
 {
@@ -40,22 +52,26 @@ static int trace_init(struct qz_session *s, void **ctx)
 	t->stacks = qz_stack_printer__new();
 	if (!t->line || !t->stacks)
 		goto fail;
+	if (env->flame_graph) {
+		if (asprintf(&t->flame_path, "%s.folded", env->flame_graph) < 0)
+			goto fail;
+		t->flame = folded_new(t->stacks);
+		if (!t->flame)
+			goto fail;
+		env->callchain = true;
+	}
 	for (int i = 0; i < env->nr_events; i++) {
 		int err = qz_session__add_events(s, env->events[i], 0);
 
 		if (err < 0) {
-			qz_stack_printer__free(t->stacks);
-			free(t->line);
-			free(t);
+			trace_free(t);
 			return err;
 		}
 	}
 	*ctx = t;
 	return 0;
 fail:
-	qz_stack_printer__free(t->stacks);
-	free(t->line);
-	free(t);
+	trace_free(t);
 	return -ENOMEM;
 }
 
@@ -105,6 +121,11 @@ static void trace_sample(void *ctx, const struct qz_event *ev)
 {
 	struct trace *t = ctx;
 
+	if (t->flame) {
+		if (ev->sample->callchain_nr)
+			folded_add(t->flame, qz_event__comm(ev), ev->sample);
+		return;
+	}
 	if (qz_output__json(t->out))
 		trace_json(t, ev, t->out);
 	else
@@ -113,19 +134,28 @@ static void trace_sample(void *ctx, const struct qz_event *ev)
 
 static void trace_interval(void *ctx, struct qz_output *out, bool final)
 {
-	(void)ctx;
+	struct trace *t = ctx;
+	int err;
+
 	(void)out;
-	(void)final;
+	if (!final || !t->flame)
+		return;
+	err = folded_write(t->flame, t->flame_path);
+	if (err)
+		qz_session__log(t->session, QZ_LOG_ERROR, "cannot write %s: %s",
+				t->flame_path, qz_strerror(err));
+	else
+		qz_session__log(t->session, QZ_LOG_INFO,
+				"wrote %s; make an SVG with: flamegraph.pl %s > %s.svg",
+				t->flame_path, t->flame_path, t->flame_path);
 }
 
 static void trace_deinit(void *ctx)
 {
-	struct trace *t = ctx;
-
-	qz_stack_printer__free(t->stacks);
-	free(t->line);
-	free(t);
+	trace_free(ctx);
 }
+
+static const char *const trace_options[] = { "flame-graph", "overwrite", NULL };
 
 const struct qz_profiler qz_profiler_trace = {
 	.name = "trace",
@@ -134,6 +164,7 @@ const struct qz_profiler qz_profiler_trace = {
 		 "  quazar trace -e sched:sched_wakeup,sched:sched_switch\n"
 		 "  quazar trace -e 'syscalls:sys_enter_getppid' --json -- ./prog\n"
 		 "  quazar trace -e 'sched:sched_switch/prev_pid<next_pid/stack/' -N 10",
+	.options = trace_options,
 	.init = trace_init,
 	.sample = trace_sample,
 	.interval = trace_interval,

@@ -277,13 +277,27 @@ static int parse_id_trailer(const struct perf_event_header *rec,
 	return 0;
 }
 
+/*
+ * Zero in 64-byte pieces: for the whole struct gcc emits `rep stos`, whose
+ * start-up cost is a sixth of parsing a typical sample.
+ */
+static void zero_sample(struct qz_sample *sample)
+{
+	char *p = (char *)sample;
+	size_t n = sizeof(*sample);
+
+	for (; n >= 64; p += 64, n -= 64)
+		memset(p, 0, 64);
+	memset(p, 0, n);
+}
+
 QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 			    const struct qz_sample_format *fmt,
 			    struct qz_sample *sample)
 {
 	struct cursor c;
 
-	memset(sample, 0, sizeof(*sample));
+	zero_sample(sample);
 	if (rec->size < sizeof(*rec))
 		return -QZ_ERR_RECORD_SHORT;
 	if (rec->type != PERF_RECORD_SAMPLE) {

@@ -61,7 +61,7 @@ static const struct option_def option_defs[] = {
 	OPT("verbose", 'v', ARG_COUNT, verbose, true, NULL, "more detail; repeatable"),
 	OPT("quiet", 'q', ARG_FLAG, quiet, true, NULL, "less output"),
 	OPT("inherit", 0, ARG_FLAG, inherit, true, NULL, "children inherit the events"),
-	OPT("monotonic", 0, ARG_FLAG, monotonic, true, NULL, "timestamps from CLOCK_MONOTONIC"),
+	OPT("monotonic", 0, ARG_FLAG, monotonic, true, NULL, "accepted: timestamps are always CLOCK_MONOTONIC"),
 	OPT("tsc", 0, ARG_FLAG, tsc, true, NULL, "accepted for perf-prof compatibility; ignored"),
 
 	OPT("key", 'k', ARG_STR, key, false, "FIELD", "field relating events (like key=FIELD)"),
@@ -77,7 +77,7 @@ static const struct option_def option_defs[] = {
 	OPT("flame-graph", 0, ARG_STR, flame_graph, false, "FILE", "write folded stacks to FILE.folded"),
 	OPT("heatmap", 0, ARG_STR, heatmap, false, "FILE", "write a latency heatmap (FILE.svg)"),
 	OPT("detail", 0, ARG_OPT_STR, detail, false, "[=-N,+N,samecpu,...]", "print the events between outlier pairs"),
-	OPT("overwrite", 0, ARG_FLAG, overwrite, false, NULL, "overwrite mode ring (keeps the newest)"),
+	OPT("overwrite", 0, ARG_FLAG, overwrite, false, NULL, "accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
 	OPT("only-comm", 0, ARG_FLAG, only_comm, false, NULL, "key by comm only, not pid"),
 	OPT("cycle", 0, ARG_FLAG, cycle, false, NULL, "close the event chain: last relates to first"),
 	OPT("impl", 0, ARG_STR, impl, false, "IMPL", "two-event analysis: delay (default) or pair"),

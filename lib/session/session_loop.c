@@ -350,6 +350,8 @@ QZ_API const char *qz_event__comm(const struct qz_event *ev)
 	struct qz_tasks *tasks = ev->session->tasks;
 	const char *comm = tasks ? qz_tasks__comm(tasks, (pid_t)ev->sample->tid) : NULL;
 
+	if (!comm && !ev->sample->tid)
+		return "swapper";
 	return comm ? comm : "";
 }
 

@@ -117,6 +117,12 @@ static int setup_maps(struct qz_session *s)
 			goto out;
 		}
 	}
+	/*
+	 * A task's counters count on every CPU: per-CPU ones would run only
+	 * part of the time and scaling would inflate them.
+	 */
+	if (s->counting && threads && !cpus && !env->cgroup)
+		cpus = qz_cpu_map__new_any();
 	ret = qz_evlist__set_maps(s->evlist, cpus, threads);
 	if (!ret && env->cgroup) {
 		ret = qz_evlist__set_cgroup(s->evlist, env->cgroup);

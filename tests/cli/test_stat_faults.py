@@ -10,8 +10,9 @@ stats = [x for x in json_lines(r.stdout) if x.get("type") == "stat"]
 check(len(stats) >= 1, "a stat record")
 total = sum(c["value"] for s in stats for c in s["counters"] if c["event"] == "page-faults")
 check(total >= K, f"page-faults {total} >= {K}")
-check(total < K * 3, f"page-faults {total} not wildly above {K}")
+check(total < K * 1.5, f"page-faults {total} not far above {K} (no scaling error)")
 for s in stats:
     for c in s["counters"]:
-        check(0 <= c["running_pct"] <= 100.0001, "running_pct is a percentage")
+        # A task's counters run on every CPU it runs on: no multiplexing here.
+        check(c["running_pct"] == 100, f"running_pct {c['running_pct']} is 100")
 done()

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Folded stacks for flame graphs: "comm;outer;...;inner COUNT" per line,
+ * the input of flamegraph.pl.
+ */
+#ifndef QUAZAR_PROFILERS_FOLDED_H
+#define QUAZAR_PROFILERS_FOLDED_H
+
+#include <stdint.h>
+#include <quazar/perf.h>
+#include "stack.h"
+
+struct folded;
+
+struct folded *folded_new(struct qz_stack_printer *printer);
+void folded_free(struct folded *f);
+/* Count one sample's callchain under comm. */
+void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp);
+/* Write every stack with its count to path. 0 or -errno. */
+int folded_write(struct folded *f, const char *path);
+
+#endif
