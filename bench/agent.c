@@ -312,7 +312,7 @@ static int agent_run(double *made_per_s, double *cpu10k, unsigned long long *mad
 	char config[64], dir[64], cmd[128];
 	struct agent_proc a;
 	struct broker b;
-	double t0, wall, cpu;
+	double t0, wall = 0, cpu = 0;
 	FILE *f;
 	char *p;
 	int err;
@@ -380,7 +380,7 @@ static int idle_run(bool builtin, double *cpu_pct, double *rss_mb)
 	static char log[1 << 16];
 	char config[64];
 	struct agent_proc a;
-	double c0, c1, t0, cpu;
+	double c0 = -1, c1 = -1, t0, cpu;
 	FILE *f;
 	int err;
 
@@ -424,8 +424,8 @@ int main(int argc, char **argv)
 {
 	long reports = argc > 1 ? atol(argv[1]) : 200000;
 	int runs = argc > 2 ? atoi(argv[2]) : 3;
-	double rate[16], cpu[16], r, c, a_rate, a_cpu, idle_cpu, idle_rss;
-	unsigned long long made, delivered;
+	double rate[16], cpu[16], r, c, a_rate = 0, a_cpu = 0, idle_cpu = 0, idle_rss = 0;
+	unsigned long long made = 0, delivered = 0;
 	bool builtin;
 	int err;
 
