@@ -53,12 +53,12 @@ static int reload(struct qz_agent *agent, const char *path)
 	logger_printf(QZ_LOG_INFO, "SIGHUP: reloading %s", path ? path : "the built-in config");
 	cfg = load(path);
 	if (!cfg) {
-		logger_printf(QZ_LOG_ERROR, "reload failed; the running config stays");
+		logger_printf(QZ_LOG_ERROR, "reload failed, the running config stays");
 		return -QZ_ERR_CONFIG;
 	}
 	ret = qz_agent__set_config(agent, cfg, err, sizeof(err));
 	if (ret)
-		logger_printf(QZ_LOG_ERROR, "reload failed: %s; the running config stays", err);
+		logger_printf(QZ_LOG_ERROR, "reload failed, the running config stays: %s", err);
 	else
 		logger_printf(QZ_LOG_INFO, "reloaded %s", path ? path : "the built-in config");
 	qz_config__free(cfg);
@@ -154,6 +154,9 @@ int cmd_agent(int argc, char **argv)
 			break;
 		}
 	}
+	/* Final reports made: say what each collector made, then deliver. */
+	qz_agent__stop(agent);
+	qz_agent__log_status(agent);
 	ret = qz_agent__shutdown(agent, SHUTDOWN_DEADLINE_MS);
 	qz_agent__free(agent);
 	logger_flush();

@@ -38,6 +38,13 @@ struct qz_session_opts {
 	size_t sz;
 	qz_log_fn log;		/* errors and debug lines */
 	void *log_ctx;
+	/*
+	 * Called once from run, on its thread, when the events are open and
+	 * the loop is about to start (err 0), or when init or open failed
+	 * (err < 0, already logged). Lets a caller wait for a good start.
+	 */
+	void (*ready)(int err, void *ctx);
+	void *ready_ctx;
 };
 
 /*

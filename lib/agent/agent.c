@@ -29,13 +29,28 @@ QZ_API struct qz_agent *qz_agent__new(const struct qz_agent_opts *opts)
 	return a;
 }
 
-static void sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_ms)
+static void free_strv(char **v)
 {
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Close and free a sink; returns how many reports it lost. */
+static int sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_ms)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
 	int lost;
 
 	if (!s)
-		return;
+		return 0;
 	lost = qz_sink__close(s->sink, deadline_ms);
+	qz_sink__stats(s->sink, &st);
+	if (st.written || st.spool_records)
+		qz_log(&a->log, QZ_LOG_INFO,
+	       "sink '%s' closed: %llu written, %llu delivered, %llu in spool, %d lost",
+	       s->name, (unsigned long long)st.written, (unsigned long long)st.delivered,
+	       (unsigned long long)st.spool_records, lost > 0 ? lost : 0);
 	if (lost > 0)
 		qz_log(&a->log, QZ_LOG_ERROR,
 		       "sink '%s': %d reports could be neither delivered nor spooled",
@@ -45,6 +60,7 @@ static void sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_
 	free(s->signature);
 	free(s->key);
 	free(s);
+	return lost > 0 ? lost : 0;
 }
 
 QZ_API void qz_agent__free(struct qz_agent *a)
@@ -52,13 +68,16 @@ QZ_API void qz_agent__free(struct qz_agent *a)
 	if (!a)
 		return;
 	qz_agent__shutdown(a, RELOAD_CLOSE_MS);
-	for (size_t i = 0; i < a->nr_seqs; i++)
-		free(a->seqs[i].name);
+	for (size_t i = 0; i < a->nr_seqs; i++) {
+		free(a->seqs[i]->name);
+		free(a->seqs[i]);
+	}
 	free(a->seqs);
 	free(a->collectors);
 	free(a->sinks);
 	free(a->host);
 	free(a->labels_json);
+	free_strv(a->info_labels);
 	free(a->http_listen);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -86,21 +105,29 @@ static char *sink_signature(const struct qz_config *cfg,
 	return buf;
 }
 
+/* A sink's log lines name it: several sinks may be of one type. */
+static void sink_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	struct agent_sink *as = ctx;
+
+	qz_log(&as->agent->log, level, "sink '%s': %s", as->name, msg);
+}
+
 static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg,
-				 const struct qz_config_sink *s, char *err,
-				 size_t err_len)
+				 const struct qz_config_sink *s,
+				 struct agent_sink *as, char *err, size_t err_len)
 {
 	struct qz_sink *sink = NULL;
 
 	switch (s->type) {
 	case QZ_CONFIG_SINK_STDOUT: {
-		QZ_OPTS(qz_sink_fd_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx);
+		QZ_OPTS(qz_sink_fd_opts, o, .log_fn = sink_log, .log_ctx = as);
 
 		sink = qz_sink__new_stdout(&o);
 		break;
 	}
 	case QZ_CONFIG_SINK_FILE: {
-		QZ_OPTS(qz_sink_file_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
+		QZ_OPTS(qz_sink_file_opts, o, .log_fn = sink_log, .log_ctx = as,
 			.max_bytes = s->max_bytes, .max_files = s->max_files);
 
 		sink = qz_sink__new_file(s->path, &o);
@@ -109,6 +136,7 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 	case QZ_CONFIG_SINK_KAFKA: {
 		char spool[4096];
 		const char **props = calloc(2 * s->n_properties + 1, sizeof(*props));
+		int probe_ms;
 
 		if (!props)
 			return NULL;
@@ -120,7 +148,7 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 		snprintf(spool, sizeof(spool), "%s/%s",
 			 cfg->spool_dir ? cfg->spool_dir : QZ_CONFIG_SPOOL_DIR, s->name);
 		mkdir(cfg->spool_dir ? cfg->spool_dir : QZ_CONFIG_SPOOL_DIR, 0750);
-		QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
+		QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = sink_log, .log_ctx = as,
 			.brokers = s->brokers, .topic = s->topic, .key = s->key,
 			.compression = s->compression, .acks = s->acks,
 			.properties = props, .spool_dir = spool,
@@ -129,10 +157,12 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 
 		sink = qz_sink__new_kafka(&o);
 		free(props);
-		if (sink && qz_sink__probe(sink, a->probe_timeout_ms)) {
+		probe_ms = s->probe_timeout_ms ? (int)s->probe_timeout_ms :
+						 a->probe_timeout_ms;
+		if (sink && qz_sink__probe(sink, probe_ms)) {
 			snprintf(err, err_len,
 				 "sink '%s' (line %d): cannot reach Kafka brokers '%s' for topic '%s' within %d ms; check 'brokers' and the network",
-				 s->name, s->line, s->brokers, s->topic, a->probe_timeout_ms);
+				 s->name, s->line, s->brokers, s->topic, probe_ms);
 			qz_sink__close(sink, 0);
 			qz_sink__free(sink);
 			errno = EHOSTUNREACH;
@@ -164,19 +194,30 @@ static struct collector *find_collector(struct qz_agent *a, const char *name)
 	return NULL;
 }
 
+/*
+ * A collector's seq, by name. Each lives in its own allocation: running
+ * collectors hold a pointer to it, so growing the list must not move it.
+ */
 static uint64_t *seq_of(struct qz_agent *a, const char *name)
 {
-	struct agent_seq *grown;
+	struct agent_seq **grown, *s;
 
 	for (size_t i = 0; i < a->nr_seqs; i++)
-		if (!strcmp(a->seqs[i].name, name))
-			return &a->seqs[i].seq;
+		if (!strcmp(a->seqs[i]->name, name))
+			return &a->seqs[i]->seq;
 	grown = realloc(a->seqs, (a->nr_seqs + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
 	a->seqs = grown;
-	a->seqs[a->nr_seqs] = (struct agent_seq){ .name = strdup(name) };
-	return &a->seqs[a->nr_seqs++].seq;
+	s = calloc(1, sizeof(*s));
+	if (s)
+		s->name = strdup(name);
+	if (!s || !s->name) {
+		free(s);
+		return NULL;
+	}
+	a->seqs[a->nr_seqs++] = s;
+	return &s->seq;
 }
 
 static char *labels_json(const struct qz_config *cfg)
@@ -196,6 +237,34 @@ static char *labels_json(const struct qz_config *cfg)
 	out = strdup(qz_json__data(j));
 	qz_json__free(j);
 	return out;
+}
+
+/* The labels of quazar_agent_info: host, then the config's labels. */
+static char **info_labels(const struct qz_config *cfg)
+{
+	char **v = calloc(2 * cfg->n_labels + 3, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return NULL;
+	v[n++] = strdup("host");
+	v[n++] = strdup(cfg->host ? cfg->host : "localhost");
+	for (size_t i = 0; i < cfg->n_labels; i++) {
+		/* "host" is taken; a label of that name is a report field only. */
+		if (!strcmp(cfg->labels[i].key, "host"))
+			continue;
+		v[n++] = strdup(cfg->labels[i].key);
+		v[n++] = strdup(cfg->labels[i].value);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]) {
+			for (size_t j = 0; j < n; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
 }
 
 /* The sinks the new config needs: kept when unchanged, else opened. */
@@ -220,7 +289,8 @@ static int plan_sinks(struct qz_agent *a, const struct qz_config *cfg,
 			s->name = strdup(cs->name);
 			s->key = cs->key ? strdup(cs->key) : NULL;
 			s->signature = sig;
-			s->sink = open_sink(a, cfg, cs, err, err_len);
+			s->agent = a;
+			s->sink = s->name ? open_sink(a, cfg, cs, s, err, err_len) : NULL;
 		}
 		if (!s || !s->sink) {
 			if (s) {
@@ -249,6 +319,9 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 {
 	struct agent_sink **next_sinks = calloc(cfg->n_sinks + 1, sizeof(*next_sinks));
 	struct collector **next = calloc(cfg->n_collectors + 1, sizeof(*next));
+	struct collector **old_collectors;
+	struct agent_sink **old_sinks;
+	size_t nr_old_collectors, nr_old_sinks;
 	int ret = 0;
 
 	err[0] = 0;
@@ -258,8 +331,15 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		return -ENOMEM;
 	}
 	/* 1. Check everything before touching what runs. */
-	for (size_t i = 0; i < cfg->n_collectors && !ret; i++)
-		ret = collector_validate(&cfg->collectors[i], err, err_len);
+	for (size_t i = 0; i < cfg->n_collectors && !ret; i++) {
+		const struct qz_config_collector *cc = &cfg->collectors[i];
+		struct collector *old = find_collector(a, cc->name);
+		char *sig = collector_signature(cfg, cc);
+		bool same = old && sig && !strcmp(old->signature, sig);
+
+		free(sig);
+		ret = collector_validate(cc, !same, err, err_len);
+	}
 	if (!ret)
 		ret = plan_sinks(a, cfg, next_sinks, err, err_len);
 	if (ret) {
@@ -306,9 +386,29 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		return ret;
 	}
 
-	/* 3. Apply: old collectors that are not kept stop after a final report. */
-	for (size_t i = 0; i < a->nr_collectors; i++) {
-		struct collector *c = a->collectors[i];
+	/*
+	 * 3. Apply. The lists change under the lock (the HTTP thread reads
+	 * them); then old collectors that are not kept stop after a final
+	 * report, into their sink, and only then are dropped sinks closed.
+	 */
+	pthread_mutex_lock(&a->lock);
+	old_collectors = a->collectors;
+	nr_old_collectors = a->nr_collectors;
+	old_sinks = a->sinks;
+	nr_old_sinks = a->nr_sinks;
+	a->collectors = next;
+	a->nr_collectors = cfg->n_collectors;
+	a->sinks = next_sinks;
+	a->nr_sinks = cfg->n_sinks;
+	free(a->host);
+	a->host = strdup(cfg->host ? cfg->host : "localhost");
+	free(a->labels_json);
+	a->labels_json = labels_json(cfg);
+	free_strv(a->info_labels);
+	a->info_labels = info_labels(cfg);
+	pthread_mutex_unlock(&a->lock);
+	for (size_t i = 0; i < nr_old_collectors; i++) {
+		struct collector *c = old_collectors[i];
 		bool kept = false;
 
 		for (size_t j = 0; j < cfg->n_collectors; j++)
@@ -318,26 +418,16 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 			collector_free(c);
 		}
 	}
-	for (size_t i = 0; i < a->nr_sinks; i++) {
+	for (size_t i = 0; i < nr_old_sinks; i++) {
 		bool kept = false;
 
 		for (size_t j = 0; j < cfg->n_sinks; j++)
-			kept |= next_sinks[j] == a->sinks[i];
+			kept |= next_sinks[j] == old_sinks[i];
 		if (!kept)
-			sink_release(a, a->sinks[i], RELOAD_CLOSE_MS);
+			sink_release(a, old_sinks[i], RELOAD_CLOSE_MS);
 	}
-	pthread_mutex_lock(&a->lock);
-	free(a->host);
-	a->host = strdup(cfg->host ? cfg->host : "localhost");
-	free(a->labels_json);
-	a->labels_json = labels_json(cfg);
-	pthread_mutex_unlock(&a->lock);
-	free(a->collectors);
-	free(a->sinks);
-	a->collectors = next;
-	a->nr_collectors = cfg->n_collectors;
-	a->sinks = next_sinks;
-	a->nr_sinks = cfg->n_sinks;
+	free(old_collectors);
+	free(old_sinks);
 	if (!a->http_listen || !cfg->http_listen ||
 	    strcmp(a->http_listen, cfg->http_listen)) {
 		qz_http__free(a->http);
@@ -345,14 +435,19 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		free(a->http_listen);
 		a->http_listen = cfg->http_listen ? strdup(cfg->http_listen) : NULL;
 	}
+	/*
+	 * The new config is in place: an error now (checked above, so rare)
+	 * is logged with the collector's name by start, and is not an error
+	 * of set_config, whose errors mean "nothing changed".
+	 */
 	if (a->started)
-		return qz_agent__start(a);
+		qz_agent__start(a);
 	return 0;
 }
 
 QZ_API int qz_agent__start(struct qz_agent *a)
 {
-	int ret = 0;
+	int ret = 0, err;
 
 	a->started = true;
 	if (a->http_listen && !a->http)
@@ -365,8 +460,13 @@ QZ_API int qz_agent__start(struct qz_agent *a)
 		qz_log(&a->log, QZ_LOG_INFO, "collector '%s' starts: %s every %llu ms",
 		       c->name, c->prof->name,
 		       (unsigned long long)(c->env->interval_ns / 1000000));
-		if (!ret)
-			ret = collector_start(c);
+		err = collector_start(c);
+		if (err) {
+			/* Checked by set_config, so rare: the others go on. */
+			qz_log(&a->log, QZ_LOG_ERROR, "collector '%s' cannot start: %s",
+			       c->name, qz_strerror(err));
+			ret = ret ?: err;
+		}
 	}
 	return ret;
 }
@@ -381,6 +481,8 @@ QZ_API int qz_agent__stop(struct qz_agent *a)
 
 QZ_API int qz_agent__shutdown(struct qz_agent *a, int deadline_ms)
 {
+	int lost = 0;
+
 	qz_agent__stop(a);
 	qz_http__free(a->http);
 	a->http = NULL;
@@ -388,9 +490,9 @@ QZ_API int qz_agent__shutdown(struct qz_agent *a, int deadline_ms)
 		collector_free(a->collectors[i]);
 	a->nr_collectors = 0;
 	for (size_t i = 0; i < a->nr_sinks; i++)
-		sink_release(a, a->sinks[i], deadline_ms);
+		lost += sink_release(a, a->sinks[i], deadline_ms);
 	a->nr_sinks = 0;
-	return 0;
+	return lost;
 }
 
 QZ_API int qz_agent__get_data(struct qz_agent *a, struct qz_json *j)
@@ -419,7 +521,8 @@ QZ_API void qz_agent__log_status(struct qz_agent *a)
 
 		qz_log(&a->log, QZ_LOG_INFO,
 		       "collector '%s': %s, %s, seq %llu, %llu reports to sink '%s'",
-		       c->name, c->prof->name, c->running ? "running" : "stopped",
+		       c->name, c->prof->name, c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE) ?
+		       "running" : "stopped",
 		       (unsigned long long)*c->seq, (unsigned long long)c->reports,
 		       c->sink->name);
 	}

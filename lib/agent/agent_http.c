@@ -7,8 +7,8 @@
 static int metrics_page(struct qz_metrics *m, void *ctx)
 {
 	struct qz_agent *a = ctx;
-	const char **names = calloc(a->nr_sinks + 1, sizeof(*names));
-	struct qz_sink_stats *stats = calloc(a->nr_sinks + 1, sizeof(*stats));
+	const char **names;
+	struct qz_sink_stats *stats;
 	static const struct {
 		const char *name, *help;
 		enum qz_metric_type type;
@@ -22,12 +22,20 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 		{ "quazar_collector_errors_total", "1 when the collector stopped on an error.", QZ_METRIC_COUNTER },
 	};
 
+	/* set_config swaps the lists under the lock. */
+	pthread_mutex_lock(&a->lock);
+	names = calloc(a->nr_sinks + 1, sizeof(*names));
+	stats = calloc(a->nr_sinks + 1, sizeof(*stats));
 	if (!names || !stats) {
+		pthread_mutex_unlock(&a->lock);
 		free(names);
 		free(stats);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&a->lock);
+	qz_metrics__family(m, "quazar_agent_info",  QZ_METRIC_GAUGE,
+			   "Always 1; its labels are the host and global.labels of the config.");
+	if (a->info_labels)
+		qz_metrics__sample_u64(m, (const char *const *)a->info_labels, 1);
 	for (size_t f = 0; f < QZ_ARRAY_SIZE(families); f++) {
 		qz_metrics__family(m, families[f].name, families[f].type, families[f].help);
 		for (size_t i = 0; i < a->nr_collectors; i++) {
@@ -42,7 +50,7 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 			v[2] = st.lost;
 			v[3] = st.filtered;
 			v[4] = *c->seq;
-			v[5] = c->running;
+			v[5] = c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE);
 			v[6] = c->exit_err != 0;
 			qz_metrics__sample_u64(m, labels, v[f]);
 		}

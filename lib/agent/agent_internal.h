@@ -14,6 +14,7 @@
 
 /* A sink shared by the collectors that name it. */
 struct agent_sink {
+	struct qz_agent *agent;
 	char *name;
 	char *signature;	/* its config, to notice a change on reload */
 	char *key;		/* Kafka key from the config, or NULL */
@@ -40,8 +41,14 @@ struct collector {
 	struct qz_output *out;
 	struct qz_session *session;
 	pthread_t thread;
-	bool running;
+	bool running;			/* the thread exists (until joined) */
 	int exit_err;
+	/* The session's ready callback: events open (0) or failed. */
+	pthread_mutex_t ready_lock;
+	pthread_cond_t ready_cond;
+	bool ready;
+	int start_err;
+	bool exited;			/* the session's run returned */
 	uint64_t interval_start;	/* wall clock, ns */
 	/* Under agent->lock: */
 	char *latest;			/* the last report line */
@@ -54,13 +61,14 @@ struct qz_agent {
 	pthread_mutex_t lock;
 	char *host;
 	char *labels_json;		/* {"k":"v",...} or NULL */
+	char **info_labels;		/* "host", host, label, value, ..., NULL */
 	char *http_listen;
 	struct qz_http *http;
 	struct collector **collectors;
 	size_t nr_collectors;
 	struct agent_sink **sinks;
 	size_t nr_sinks;
-	struct agent_seq *seqs;
+	struct agent_seq **seqs;		/* each allocated alone: collectors point in */
 	size_t nr_seqs;
 	bool started;
 };
@@ -75,8 +83,9 @@ void collector_stop(struct collector *c);
 void collector_free(struct collector *c);
 char *collector_signature(const struct qz_config *cfg,
 			  const struct qz_config_collector *col);
-int collector_validate(const struct qz_config_collector *col, char *err,
-		       size_t err_len);
+/* Options and selectors; with open_check, also open its events once. */
+int collector_validate(const struct qz_config_collector *col, bool open_check,
+		       char *err, size_t err_len);
 
 /* agent_http.c */
 int agent_http_start(struct qz_agent *agent);

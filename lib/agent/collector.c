@@ -13,6 +13,8 @@
 #include <quazar/tp.h>
 #include "agent_internal.h"
 
+#define START_TIMEOUT_S 10
+
 static uint64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -138,8 +140,96 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 	return ret;
 }
 
-int collector_validate(const struct qz_config_collector *col, char *err,
-		       size_t err_len)
+static void discard(const char *line, size_t len, const char *type, void *ctx)
+{
+	(void)line;
+	(void)len;
+	(void)type;
+	(void)ctx;
+}
+
+struct preflight {
+	struct qz_session *session;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready;
+	int err;
+	char msg[512];		/* the first error the session logged */
+};
+
+static void preflight_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	struct preflight *p = ctx;
+
+	if (level == QZ_LOG_ERROR && !p->msg[0])
+		snprintf(p->msg, sizeof(p->msg), "%s", msg);
+}
+
+static void preflight_ready(int err, void *ctx)
+{
+	struct preflight *p = ctx;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->ready) {
+		p->ready = true;
+		p->err = err;
+	}
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *preflight_main(void *arg)
+{
+	struct preflight *p = arg;
+
+	preflight_ready(qz_session__run(p->session), p);
+	return NULL;
+}
+
+/*
+ * Run the collector's profiler up to the point where its events are open,
+ * then stop it, with its reports thrown away: what only the profiler's
+ * init or perf_event_open can find wrong (a top-by field the tracepoint
+ * does not have, an event this machine cannot count) is found here,
+ * before anything running is touched.
+ */
+static int preflight(const struct qz_config_collector *col,
+		     const struct qz_profiler *prof, struct qz_env *env,
+		     char *err, size_t err_len)
+{
+	struct preflight p = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER };
+	QZ_OPTS(qz_output_opts, oopts, .json = true, .deliver = discard);
+	QZ_OPTS(qz_session_opts, sopts, .log = preflight_log, .log_ctx = &p,
+		.ready = preflight_ready, .ready_ctx = &p);
+	struct qz_output *out = qz_output__new(&oopts);
+	pthread_t thread;
+	int ret;
+
+	p.session = out ? qz_session__new(prof, env, out, &sopts) : NULL;
+	if (!p.session || pthread_create(&thread, NULL, preflight_main, &p)) {
+		qz_session__free(p.session);
+		qz_output__free(out);
+		snprintf(err, err_len, "collector '%s': %s", col->name, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&p.lock);
+	while (!p.ready)
+		pthread_cond_wait(&p.cond, &p.lock);
+	ret = p.err;
+	pthread_mutex_unlock(&p.lock);
+	qz_session__stop(p.session);
+	pthread_join(thread, NULL);
+	qz_session__free(p.session);
+	qz_output__free(out);
+	if (ret)
+		snprintf(err, err_len, "collector '%s' (line %d): cannot start: %s",
+			 col->name, col->line, p.msg[0] ? p.msg : qz_strerror(ret));
+	return ret;
+}
+
+int collector_validate(const struct qz_config_collector *col, bool open_check,
+		       char *err, size_t err_len)
 {
 	const struct qz_profiler *prof = qz_profiler__find(col->profiler);
 	char perr[512];
@@ -167,9 +257,14 @@ int collector_validate(const struct qz_config_collector *col, char *err,
 		free_argv(argv, argc);
 		return -QZ_ERR_CONFIG;
 	}
+	ret = validate_events(col, err, err_len);
+	if (!ret && open_check) {
+		env->interval_ns = col->interval_ms * 1000000ull;
+		env->json = true;
+		ret = preflight(col, prof, env, err, err_len);
+	}
 	qz_env__free(env);
 	free_argv(argv, argc);
-	ret = validate_events(col, err, err_len);
 	return ret;
 }
 
@@ -217,6 +312,28 @@ static void deliver(const char *line, size_t len, const char *type, void *ctx)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* The session's log lines name their collector. */
+static void session_log(enum qz_log_level level, const char *msg, void *ctx)
+{
+	struct collector *c = ctx;
+
+	qz_log(&c->agent->log, level, "collector '%s': %s", c->name, msg);
+}
+
+/* On the collector's thread: the session's events are open, or not. */
+static void on_ready(int err, void *ctx)
+{
+	struct collector *c = ctx;
+
+	pthread_mutex_lock(&c->ready_lock);
+	if (!c->ready) {
+		c->ready = true;
+		c->start_err = err;
+	}
+	pthread_cond_signal(&c->ready_cond);
+	pthread_mutex_unlock(&c->ready_lock);
+}
+
 struct collector *collector_new(struct qz_agent *agent,
 				const struct qz_config_collector *cfg,
 				struct agent_sink *sink, uint64_t *seq,
@@ -227,13 +344,15 @@ struct collector *collector_new(struct qz_agent *agent,
 
 	if (!c)
 		return NULL;
+	pthread_mutex_init(&c->ready_lock, NULL);
+	pthread_cond_init(&c->ready_cond, NULL);
 	c->agent = agent;
 	c->sink = sink;
 	c->seq = seq;
 	c->name = strdup(cfg->name);
 	c->prof = qz_profiler__find(cfg->profiler);
 	c->argv = build_argv(cfg, &c->argc);
-	if (!c->name || !c->prof || !c->argv)
+	if (!seq || !c->name || !c->prof || !c->argv)
 		goto fail;
 	c->env = qz_env__parse(c->prof, c->argc, c->argv, perr, sizeof(perr));
 	if (!c->env) {
@@ -245,8 +364,7 @@ struct collector *collector_new(struct qz_agent *agent,
 	{
 		QZ_OPTS(qz_output_opts, oopts, .json = true, .envelope = envelope,
 			.deliver = deliver, .ctx = c);
-		QZ_OPTS(qz_session_opts, sopts, .log = agent->log.fn,
-			.log_ctx = agent->log.ctx);
+		QZ_OPTS(qz_session_opts, sopts, .log = session_log, .log_ctx = c, .ready = on_ready, .ready_ctx = c);
 
 		c->out = qz_output__new(&oopts);
 		c->session = c->out ? qz_session__new(c->prof, c->env, c->out, &sopts) : NULL;
@@ -272,17 +390,32 @@ static void *collector_main(void *arg)
 	if (c->exit_err)
 		qz_log(&c->agent->log, QZ_LOG_ERROR, "collector '%s' stopped: %s",
 		       c->name, qz_strerror(c->exit_err));
+	on_ready(c->exit_err, c);	/* in case run returned before open */
+	__atomic_store_n(&c->exited, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
+/*
+ * Start the thread and wait until its events are open, so a collector
+ * that cannot start (a field the profiler does not know, a failed
+ * perf_event_open) is an error of the start, not a line in the log.
+ */
 int collector_start(struct collector *c)
 {
+	struct timespec until;
 	int err = pthread_create(&c->thread, NULL, collector_main, c);
 
 	if (err)
 		return -err;
 	c->running = true;
-	return 0;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += START_TIMEOUT_S;
+	pthread_mutex_lock(&c->ready_lock);
+	while (!c->ready && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&c->ready_cond, &c->ready_lock, &until);
+	err = c->ready ? c->start_err : 0;	/* slow, not failed: it goes on */
+	pthread_mutex_unlock(&c->ready_lock);
+	return err;
 }
 
 /* The session makes its final report before run returns. */
@@ -309,5 +442,7 @@ void collector_free(struct collector *c)
 	free(c->latest);
 	free(c->signature);
 	free(c->name);
+	pthread_cond_destroy(&c->ready_cond);
+	pthread_mutex_destroy(&c->ready_lock);
 	free(c);
 }

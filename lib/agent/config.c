@@ -415,6 +415,7 @@ static const struct field kafka_fields[] = {
 	SINK("compression", p_str, compression, false),
 	SINK("acks", p_str, acks, false),
 	SINK("message_timeout", p_interval_u32, message_timeout_ms, false),
+	SINK("probe_timeout", p_interval_u32, probe_timeout_ms, false),
 	SINK("properties", p_kv, properties, false),
 	{ 0 }
 };

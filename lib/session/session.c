@@ -24,6 +24,8 @@ QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
 	s->out = out;
 	s->log.fn = QZ_OPT(opts, log, NULL);
 	s->log.ctx = QZ_OPT(opts, log_ctx, NULL);
+	s->ready = QZ_OPT(opts, ready, NULL);
+	s->ready_ctx = QZ_OPT(opts, ready_ctx, NULL);
 	s->track_tasks = true;
 	if (!env->interval_ns && prof->default_interval_ms && !env->workload)
 		env->interval_ns = prof->default_interval_ms * 1000000ull;

@@ -24,6 +24,8 @@ struct qz_session {
 	struct qz_output *out;
 	struct qz_logger log;
 	void *ctx;			/* the profiler's */
+	void (*ready)(int err, void *ctx);
+	void *ready_ctx;
 
 	struct qz_selector selectors[QZ_MAX_EVENT_ARGS * 2];
 	int nr_selectors;

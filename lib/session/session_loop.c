@@ -329,9 +329,14 @@ QZ_API int qz_session__run(struct qz_session *s)
 	int err;
 
 	err = s->prof->init(s, &s->ctx);
-	if (err)
+	if (err) {
+		if (s->ready)
+			s->ready(err, s->ready_ctx);
 		return err;
+	}
 	err = session_open(s);
+	if (s->ready)
+		s->ready(err, s->ready_ctx);
 	if (!err)
 		err = session_loop(s);
 	if (s->prof->deinit)

@@ -29,7 +29,7 @@ static void test_default(void)
 		CHECK_STR(cpu->events[0], "cpu-clock");
 		CHECK_STR(cpu->events[4], "cpu-migrations");
 		CHECK_EQ(cpu->n_options, 1);
-		CHECK_STR(cpu->options[0], "--per-cpu");
+		CHECK_STR(cpu->options[0], "--perins");
 		CHECK_EQ(cpu->interval_ms, 1000);
 		CHECK_STR(cpu->sink, "stdout");
 	}
