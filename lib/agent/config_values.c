@@ -33,6 +33,11 @@ static const char default_yaml[] =
 	"      - sched:sched_wakeup//key=pid/\n"
 	"      - sched:sched_switch//key=next_pid/\n"
 	"    interval: 1s\n"
+	"    sink: stdout\n"
+	"  # KVM virtual machines created, their vCPUs, and their end.\n"
+	"  - name: vm-lifecycle\n"
+	"    profiler: kvm\n"
+	"    interval: 10s\n"
 	"    sink: stdout\n";
 
 QZ_API const char *qz_config__default_yaml(void)
