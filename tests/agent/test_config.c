@@ -12,17 +12,23 @@ static void test_default(void)
 	struct qz_config_error e;
 	struct qz_config *c = qz_config__load_string(qz_config__default_yaml(),
 						     strlen(qz_config__default_yaml()), &e);
-	const struct qz_config_collector *cpu, *sched;
+	const struct qz_config_collector *cpu, *sched, *vm;
 
 	if (!c)
 		fprintf(stderr, "default config: %s\n", e.msg);
 	CHECK(c);
 	if (!c)
 		return;
-	CHECK_EQ(c->n_collectors, 2);
+	CHECK_EQ(c->n_collectors, 3);
 	cpu = qz_config__collector(c, "cpu-counters");
 	sched = qz_config__collector(c, "sched-latency");
-	CHECK(cpu && sched);
+	vm = qz_config__collector(c, "vm-lifecycle");
+	CHECK(cpu && sched && vm);
+	if (vm) {
+		CHECK_STR(vm->profiler, "kvm");
+		CHECK_EQ(vm->n_events, 0);
+		CHECK_EQ(vm->interval_ms, 10000);
+	}
 	if (cpu) {
 		CHECK_STR(cpu->profiler, "stat");
 		CHECK_EQ(cpu->n_events, 5);
