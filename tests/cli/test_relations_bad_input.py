@@ -38,5 +38,7 @@ refused(["kmemleak", "--alloc", "kmem:kmalloc//ptr=ptr/", "--free", "kmem:kfree"
         "--free", "kmem:kfree", "ptr=")
 refused(["kmemleak", "--alloc", "uretprobe:/lib/x86_64-linux-gnu/libc.so.6:malloc//ptr=eax/",
          "--free", "uprobe:/lib/x86_64-linux-gnu/libc.so.6:free//ptr=rdi/"], "ptr=eax", "$retval")
-refused(["task-state", "--filter", "a,b", "-p", "1"], "--filter", "-p")
+refused(["task-state", "--", "true"], "-- true", "-p PID", "--filter COMM")
+refused(["task-state", "-p", "999999999"], "-p 999999999", "no such process")
+refused(["task-state", "--cgroup", "/no/such/cgroup"], "--cgroup /no/such/cgroup", "cgroup v2 path")
 done()
