@@ -180,7 +180,7 @@ static int mt_init(struct qz_session *s, void **ctx)
 		if (len < 4 || strcmp(env->heatmap + len - 4, ".svg"))
 			strcat(heatmap, ".svg");
 		cfg.heatmap = heatmap;
-		cfg.heatmap_col_ns = env->interval_ns;
+		cfg.heatmap_col_ns = env->interval_ns / 10;	/* 0: 100 ms */
 	}
 	m = mt_new(&cfg);
 	free(evs);
