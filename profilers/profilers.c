@@ -8,6 +8,9 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_trace,
 	&qz_profiler_top,
 	&qz_profiler_stat,
+	&qz_profiler_multi_trace,
+	&qz_profiler_kmemleak,
+	&qz_profiler_task_state,
 	&qz_profiler_kvm,
 	NULL,
 };

@@ -66,6 +66,13 @@ QZ_API void qz_session__free(struct qz_session *s);
  */
 QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 				  uint64_t sample_type);
+/*
+ * Sample these user registers (PERF_SAMPLE_REGS_USER, mask as in
+ * perf_event_attr.sample_regs_user) with event index: how uprobe events
+ * read arguments and return values. Call from init, before run opens.
+ */
+QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
+				     uint64_t mask);
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */

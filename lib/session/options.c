@@ -83,6 +83,7 @@ static const struct option_def option_defs[] = {
 	OPT("impl", 0, ARG_STR, impl, false, "IMPL", "two-event analysis: delay (default) or pair"),
 	OPT("interruptible", 'S', ARG_FLAG, interruptible, false, NULL, "select S-state tasks"),
 	OPT("uninterruptible", 'D', ARG_FLAG, uninterruptible, false, NULL, "select D-state tasks"),
+	OPT("no-interruptible", 0, ARG_FLAG, no_interruptible, false, NULL, "leave out S-state (interruptible sleep)"),
 };
 
 /* Options a profiler reads beyond the common ones. */
@@ -235,6 +236,33 @@ static void refuse(const struct qz_profiler *prof, const struct option_def *def,
 	}
 }
 
+/*
+ * perf-prof bundles short flags (-SD). When every character of rest names
+ * a flag, apply them (the first is applied by the caller) and return true;
+ * *ret is set when the profiler does not read one of them.
+ */
+static bool bundled_flags(const struct qz_profiler *prof, struct qz_env *env,
+			  const char *rest, char *err, size_t err_len, int *ret)
+{
+	for (const char *c = rest; *c; c++) {
+		const struct option_def *d = find_short(*c);
+
+		if (!d || d->kind != ARG_FLAG)
+			return false;
+	}
+	for (const char *c = rest; *c; c++) {
+		const struct option_def *d = find_short(*c);
+
+		if (!d->common && !profiler_reads(prof, d->name)) {
+			refuse(prof, d, err, err_len);
+			*ret = -QZ_ERR_OPTION;
+			return true;
+		}
+		*(bool *)((char *)env + d->offset) = true;
+	}
+	return true;
+}
+
 static struct qz_env *env_new(void)
 {
 	struct qz_env *env = calloc(1, sizeof(*env));
@@ -301,6 +329,11 @@ QZ_API struct qz_env *qz_env__parse(const struct qz_profiler *prof, int argc,
 				for (const char *c = arg + 1; *c == def->short_name; c++)
 					env->verbose++;
 				continue;
+			} else if (arg[2] && def->kind == ARG_FLAG &&
+				   bundled_flags(prof, env, arg + 2, err, err_len, &ret)) {
+				/* -SD: the rest were flags too, and are applied */
+				if (ret)
+					break;
 			} else if (arg[2]) {
 				snprintf(err, err_len, "option '-%c' takes no value (in '%s')",
 					 arg[1], arg);

@@ -71,6 +71,17 @@ QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
 	qz_log(&s->log, level, "%s", line);
 }
 
+QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
+				     uint64_t mask)
+{
+	if (index < 0 || index >= s->nr_events)
+		return -EINVAL;
+	s->events[index].regs_user = mask;
+	if (mask)
+		s->events[index].sample_type |= PERF_SAMPLE_REGS_USER;
+	return 0;
+}
+
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 {
 	s->counting = counting;

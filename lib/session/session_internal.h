@@ -16,6 +16,7 @@ struct session_event {
 	struct qz_evsel *evsel;		/* owned by the evlist */
 	struct qz_filter *user_filter;	/* when the kernel cannot filter */
 	uint64_t sample_type;
+	uint64_t regs_user;		/* sample_regs_user mask, 0 = none */
 };
 
 struct qz_session {
@@ -42,6 +43,7 @@ struct qz_session {
 	int stop_fd;			/* eventfd: stop requested */
 	volatile int stopping;
 	struct qz_session_stats stats;
+	uint64_t throttled;		/* THROTTLE records seen */
 };
 
 /* session_loop.c */

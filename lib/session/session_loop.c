@@ -124,6 +124,13 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 				    rec->type == PERF_RECORD_LOST ? r.lost.lost :
 								   r.lost_samples.lost);
 		break;
+	case PERF_RECORD_THROTTLE:
+		/* The kernel stops an event that overflows too often per tick. */
+		if (!s->throttled++)
+			qz_log(&s->log, QZ_LOG_WARN,
+			       "the kernel throttled an event on ring %d (kernel.perf_event_max_sample_rate): events are missing; filter more",
+			       ring);
+		break;
 	case PERF_RECORD_COMM:
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
@@ -135,12 +142,20 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 	}
 }
 
+/*
+ * A record older than one already delivered. With --order it arrived past
+ * the reorder window: counted (stats.late, the summary and the profilers'
+ * reports say so), never delivered out of order. Without --order nobody
+ * asked for a global order, so it is delivered as it comes, like perf-prof.
+ */
 static void on_late(const struct perf_event_header *rec, int ring, void *ctx)
 {
 	struct qz_session *s = ctx;
 
-	(void)rec;
-	(void)ring;
+	if (!s->env->order) {
+		on_record(rec, ring, ctx);
+		return;
+	}
 	s->stats.late++;
 }
 

@@ -51,6 +51,7 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		attr->freq = 0;
 	} else {
 		attr->sample_type |= ev->sample_type;
+		attr->sample_regs_user |= ev->regs_user;
 		/* The kernel's own count of what it dropped, read at the end. */
 		attr->read_format |= PERF_FORMAT_LOST;
 		default_sampling(attr);

@@ -26,6 +26,8 @@ __attribute__((noinline)) static void churn(void)
 		void *p = malloc(64 + (size_t)i);
 
 		memset(p, 2, 64);
+		/* Opaque use: the compiler may not elide the malloc/free pair. */
+		__asm__ volatile("" : : "r"(p) : "memory");
 		free(p);
 	}
 }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * multi-trace's runtime, built from a resolved configuration so it runs
+ * the same behind a live session (mt_setup.c) and in the benchmark.
+ */
+#ifndef QUAZAR_PROFILERS_MULTI_TRACE_H
+#define QUAZAR_PROFILERS_MULTI_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "detail.h"
+#include "relations.h"
+
+struct qz_session;
+struct qz_event;
+struct qz_output;
+
+struct mt_config {
+	struct qz_session *session;	/* for names and output; may be NULL */
+	int nr_events;
+	const struct mt_event_cfg *events;
+	int nr_pos;
+	bool cycle, perins, key_tid, has_key_field;
+	const char *key_name;		/* the perins column */
+	enum mt_impl impl;
+	uint64_t than, lower, max_keys;
+	bool detail;
+	struct mt_detail_opts dopts;
+	size_t detail_max_bytes;
+	const char *heatmap;		/* SVG path, or NULL */
+	uint64_t heatmap_col_ns;
+};
+
+struct mt;
+
+struct mt *mt_new(const struct mt_config *cfg);
+void mt_free(struct mt *m);
+/* The profiler callbacks, on a struct mt. */
+void mt_sample(void *ctx, const struct qz_event *ev);
+void mt_interval(void *ctx, struct qz_output *out, bool final);
+
+#endif

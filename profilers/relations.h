@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The core of multi-trace, usable without a live session (the benchmark
+ * replays recorded events through it): events in -e positions are paired
+ * by key, each pair's latency goes into a bounded histogram per pair (and
+ * per instance with --perins), outliers are handed to a callback.
+ *
+ * Memory, fixed by the options and never by the event count:
+ *  - pending keys: at most max_keys (default 1M) entries of 48 bytes plus
+ *    a u32 bucket; with --than/--impl pair each also holds a copy of its
+ *    event (header + raw + callchain, typically 100-300 bytes). When full,
+ *    the oldest pending key is evicted and counted.
+ *  - statistics: one struct qz_hist (7.7 KiB) per pair, or per
+ *    (instance, pair) with --perins, at most max_rows rows (default 4096);
+ *    rows past that are folded into one "other" row per pair.
+ */
+#ifndef QUAZAR_PROFILERS_RELATIONS_H
+#define QUAZAR_PROFILERS_RELATIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <quazar/hist.h>
+#include <quazar/perf.h>
+#include "reltab.h"
+
+struct qz_event;
+struct qz_tp_field;
+
+/* A copy of one event's sample, kept for printing after the fact. */
+struct mt_rec {
+	uint64_t time, key;
+	uint32_t cpu, pid, tid;
+	int index;		/* session event */
+	uint32_t raw_size;
+	uint32_t callchain_nr;
+	uint64_t seq;		/* timeline sequence (detail) */
+	uint32_t pins;		/* timeline: reasons to keep it */
+	uint64_t data[];	/* callchain, then raw */
+};
+
+struct mt_rec *mt_rec__new(const struct qz_event *ev, uint64_t key);
+/* A qz_sample over the copy (borrowed pointers into rec). */
+void mt_rec__sample(const struct mt_rec *rec, struct qz_sample *smp);
+
+enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
+
+struct mt_event_cfg {
+	const struct qz_tp_field *key;	/* NULL: the default key */
+	int pos;			/* which -e */
+	bool untraced;
+	bool find_prev;			/* event2 of a pair */
+	bool backup;			/* event1 of a pair */
+};
+
+struct mt_pair {
+	int from, to;			/* session event indexes */
+};
+
+struct mt_row {
+	uint64_t inst;
+	int pair;
+	bool used, other;
+	struct qz_hist hist;
+};
+
+struct mt_core;
+
+/* Called for a pair beyond --than (or below --lower), or unpaired (pair). */
+typedef void (*mt_outlier_fn)(void *ctx, struct reltab_entry *prev,
+			      const struct qz_event *ev, uint64_t key,
+			      uint64_t delta, int pair);
+
+struct mt_core_opts {
+	int nr_events;
+	const struct mt_event_cfg *events;	/* copied; find_prev/backup set here */
+	int nr_pos;			/* number of -e */
+	bool cycle;			/* last position relates to the first */
+	enum mt_impl impl;
+	bool perins;
+	bool key_tid;			/* default key: tid (else cpu) */
+	uint64_t than, lower;		/* 0: off */
+	bool keep_records;		/* copy event1s (for printing) */
+	uint64_t max_keys, max_rows;	/* 0: defaults */
+	mt_outlier_fn outlier;
+	void (*latency)(void *ctx, uint64_t time, uint64_t delta); /* heatmap */
+	/* How event1 copies are made and dropped (default mt_rec__new/free). */
+	struct mt_rec *(*copy)(void *ctx, const struct qz_event *ev, uint64_t key);
+	void (*release)(void *ctx, struct mt_rec *rec);
+	void *ctx;
+};
+
+struct mt_core {
+	int nr_events;
+	struct mt_event_cfg *ev;
+	int16_t *pair_of;		/* [from * nr_events + to], -1: none */
+	struct mt_pair *pairs;
+	int nr_pairs;
+	enum mt_impl impl;
+	bool perins, key_tid, keep;
+	uint64_t than, lower;
+	mt_outlier_fn outlier;
+	void (*latency)(void *ctx, uint64_t time, uint64_t delta);
+	struct mt_rec *(*copy)(void *ctx, const struct qz_event *ev, uint64_t key);
+	void (*release)(void *ctx, struct mt_rec *rec);
+	void *ctx;
+
+	struct reltab pending;
+	struct mt_row *rows;		/* perins: open addressing */
+	uint64_t rows_cap, rows_nr, max_rows;
+	struct mt_row *other;		/* [nr_pairs], perins overflow */
+	struct mt_row *total;		/* [nr_pairs], without perins */
+
+	uint64_t events, paired, outliers, backwards;
+	uint64_t unpaired_from, unpaired_to;	/* --impl pair */
+};
+
+struct mt_core *mt_core__new(const struct mt_core_opts *opts);
+void mt_core__free(struct mt_core *c);
+/* Key of an event as this core sees it. */
+uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev);
+/* The per-event path: pair, record, back up. */
+void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key);
+/* Rows with calls, sorted by (instance, pair); *nr set. Owned by caller. */
+struct mt_row **mt_core__rows(struct mt_core *c, size_t *nr);
+/* Forget the statistics (each interval). */
+void mt_core__reset_stats(struct mt_core *c);
+
+#endif

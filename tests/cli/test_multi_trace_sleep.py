@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""multi-trace: a program sleeping 100 x 5 ms, measured from its switch-out to
+its switch-in (keyed by pid), gives ~100 calls with p50 in [5.0, 5.7] ms, and
+--than 4ms prints ~100 outliers, each with both events."""
+import subprocess
+import time
+from qzt import *
+
+require_root()
+def run_once():
+    # The sleeper waits for a line on stdin, so quazar can filter on its pid
+    # before it starts; SCHED_FIFO keeps its wakeups prompt on a busy machine.
+    sleeper = subprocess.Popen(["chrt", "-f", "10", "sh", "-c", f"read x; exec {prog('sleeper')} 100 5"],
+                               stdin=subprocess.PIPE, text=True)
+    pid = sleeper.pid
+    mt = subprocess.Popen([QUAZAR, "multi-trace",
+                           "-e", f"sched:sched_switch/prev_pid=={pid}/key=prev_pid/",
+                           "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/",
+                           "--than", "4ms", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    sleeper.stdin.write("go\n")
+    sleeper.stdin.flush()
+    sleeper.wait(timeout=60)
+    time.sleep(0.5)
+    mt.terminate()
+    out, err = mt.communicate(timeout=30)
+    return pid, mt, out, err
+
+
+# On this shared VM the kernel has been seen to skip some sched_switch
+# samples of one CPU while other suites run (no LOST or THROTTLE record):
+# a run that did not see 2 x 101 events is repeated, up to 3 times.
+for attempt in range(3):
+    pid, mt, out, err = run_once()
+    fin = [r for r in json_lines(out) if r.get("type") == "multi_trace" and r.get("final")]
+    if fin and fin[0].get("events", 0) >= 200:
+        break
+    print(f"attempt {attempt + 1}: saw {fin[0].get('events') if fin else None} events of ~202; again")
+check_eq(mt.returncode, 0, f"exit status (stderr: {err})")
+recs = json_lines(out)
+finals = [r for r in recs if r.get("type") == "multi_trace" and r.get("final")]
+check_eq(len(finals), 1, "one final report")
+pairs = finals[0]["pairs"] if finals else []
+check_eq(len(pairs), 1, "one pair")
+p = pairs[0] if pairs else {}
+check_eq((p.get("start"), p.get("end")), ("sched_switch", "sched_switch"), "pair names")
+calls = p.get("calls", 0)
+check(95 <= calls <= 101, f"~100 calls: {calls}")
+p50 = p.get("p50", 0) / 1e6
+check(5.0 <= p50 <= 5.7, f"p50 in [5.0, 5.7] ms: {p50:.3f}")
+check(p.get("min", 0) >= 5_000_000, f"min >= 5 ms (nanosleep never returns early): {p.get('min')}")
+check(p.get("total", 0) >= calls * 5_000_000, "total >= calls x 5 ms")
+outliers = [r for r in recs if r.get("type") == "outlier"]
+check(95 <= len(outliers) <= 101, f"~100 outliers above 4 ms: {len(outliers)}")
+for o in outliers[:5]:
+    check(o["latency"] > 4_000_000, f"outlier latency > 4 ms: {o['latency']}")
+    check_eq(o["event1"]["fields"]["prev_pid"], pid, "event1 is the switch-out")
+    check_eq(o["event2"]["fields"]["next_pid"], pid, "event2 is the switch-in")
+    check_eq(o["event2"]["time"] - o["event1"]["time"], o["latency"], "latency = t2 - t1")
+check_eq(finals[0].get("late") if finals else None, 0, "no late events")
+check_eq(finals[0].get("lost") if finals else None, 0, "no lost events")
+done()
