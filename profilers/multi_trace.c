@@ -352,7 +352,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 	struct qz_session *s = m->session;
 	struct qz_json *j = qz_output__begin(m->out, "multi_trace", now);
 
-	qz_json__key_u64(j, "interval_start", m->interval_start);
+	qz_json__key_u64(j, "interval_ns", now - m->interval_start);
 	qz_json__key_bool(j, "final", final);
 	qz_json__key_str(j, "impl", m->core->impl == MT_IMPL_PAIR ? "pair" : "delay");
 	if (m->core->perins)

@@ -431,7 +431,7 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "task_state", now);
 
-		qz_json__key_u64(j, "interval_start", t->interval_start);
+		qz_json__key_u64(j, "interval_ns", now - t->interval_start);
 		qz_json__key_bool(j, "final", final);
 		qz_json__key(j, "rows");
 		qz_json__begin_array(j);
