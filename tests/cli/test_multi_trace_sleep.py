@@ -14,7 +14,9 @@ def run_once():
                                stdin=subprocess.PIPE, text=True)
     pid = sleeper.pid
     mt = subprocess.Popen([QUAZAR, "multi-trace",
-                           "-e", f"sched:sched_switch/prev_pid=={pid}/key=prev_pid/",
+                           # Switch-outs to sleep (S, 1) only: a preemption or a short I/O
+                           # wait of the same task is not one of its 5 ms sleeps.
+                           "-e", f"sched:sched_switch/prev_pid=={pid} && prev_state==1/key=prev_pid/",
                            "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/",
                            "--than", "4ms", "--json"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
