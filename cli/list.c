@@ -49,19 +49,35 @@ static void list_named(struct lister *l)
 				       "Hardware event" : "Software event");
 }
 
+/* Each PMU, and the named events its sysfs folder lists (msr/tsc/). */
 static void list_pmus(struct lister *l)
 {
-	DIR *d = opendir("/sys/bus/event_source/devices");
+	const char *root = "/sys/bus/event_source/devices";
+	DIR *d = opendir(root);
 	struct dirent *de;
-	char name[300];
+	char name[600];
 
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
+		DIR *events;
+		struct dirent *ev;
+
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(name, sizeof(name), "%s//", de->d_name);
 		show(l, name, "PMU");
+		snprintf(name, sizeof(name), "%s/%s/events", root, de->d_name);
+		events = opendir(name);
+		while (events && (ev = readdir(events))) {
+			/* foo.scale and foo.unit describe foo. */
+			if (ev->d_name[0] == '.' || strchr(ev->d_name, '.'))
+				continue;
+			snprintf(name, sizeof(name), "%s/%s/", de->d_name, ev->d_name);
+			show(l, name, "Kernel PMU event");
+		}
+		if (events)
+			closedir(events);
 	}
 	closedir(d);
 }
