@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <quazar/sink.h>
 #include "bench.h"
+#include "../tests/sink/broker_proc.h"
 
 #define REPORT_BYTES 1024
 #define WRITERS 2
@@ -42,51 +43,6 @@
 #define AGENT_COLLECTORS 16
 #define AGENT_SECONDS 5
 #define IDLE_SECONDS 10
-
-struct broker {
-	pid_t pid;
-	int cmd;
-	char addr[128];
-};
-
-static int broker_start(struct broker *b)
-{
-	int in[2], out[2];
-	struct pollfd pfd;
-	size_t n = 0;
-
-	if (pipe(in) || pipe(out))
-		return -errno;
-	b->pid = fork();
-	if (b->pid < 0)
-		return -errno;
-	if (!b->pid) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(MOCK_BROKER, MOCK_BROKER, "-t", "bench", "-p", "4", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	b->cmd = in[1];
-	pfd = (struct pollfd){ .fd = out[0], .events = POLLIN };
-	while (n < sizeof(b->addr) - 1 && poll(&pfd, 1, 10000) > 0) {
-		if (read(out[0], b->addr + n, 1) != 1 || b->addr[n] == '\n')
-			break;
-		n++;
-	}
-	b->addr[n] = 0;
-	close(out[0]);
-	return n ? 0 : -EIO;
-}
-
-static void broker_stop(struct broker *b)
-{
-	close(b->cmd);
-	waitpid(b->pid, NULL, 0);
-}
 
 static double self_cpu(void)
 {
@@ -155,7 +111,7 @@ static int sink_run(long reports, double *rate, double *cpu10k)
 	double t0, c0;
 	int err = 0;
 
-	if (broker_start(&b))
+	if (broker_start(&b, MOCK_BROKER, "bench", 4))
 		return -EIO;
 	snprintf(dir, sizeof(dir), "/tmp/qz-bench-agent-%d", getpid());
 	QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = on_log, .brokers = b.addr,
@@ -317,7 +273,7 @@ static int agent_run(double *made_per_s, double *cpu10k, unsigned long long *mad
 	char *p;
 	int err;
 
-	if (broker_start(&b))
+	if (broker_start(&b, MOCK_BROKER, "bench", 4))
 		return -EIO;
 	snprintf(config, sizeof(config), "/tmp/qz-bench-agent-%d.yaml", getpid());
 	snprintf(dir, sizeof(dir), "/tmp/qz-bench-agent-spool-%d", getpid());

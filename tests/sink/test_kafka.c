@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <quazar/sink.h>
 #include "../test.h"
+#include "broker_proc.h"
 
 #define TOPIC "quazar"
 #define NKEYS 2
@@ -31,12 +32,6 @@
 static const char *mock_path, *kcat_path;
 static char spool_dir[64];
 static bool verbose;
-
-struct broker {
-	pid_t pid;
-	int cmd;		/* its stdin */
-	char addr[128];
-};
 
 static void on_log(enum qz_log_level level, const char *msg, void *ctx)
 {
@@ -51,53 +46,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int broker_start(struct broker *b)
-{
-	int in[2], out[2];
-	struct pollfd pfd;
-	size_t n = 0;
-
-	if (pipe(in) || pipe(out))
-		return -errno;
-	b->pid = fork();
-	if (b->pid < 0)
-		return -errno;
-	if (!b->pid) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(mock_path, mock_path, "-t", TOPIC, "-p", "3", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	b->cmd = in[1];
-	pfd = (struct pollfd){ .fd = out[0], .events = POLLIN };
-	while (n < sizeof(b->addr) - 1 && poll(&pfd, 1, 10000) > 0) {
-		if (read(out[0], b->addr + n, 1) != 1 || b->addr[n] == '\n')
-			break;
-		n++;
-	}
-	b->addr[n] = 0;
-	close(out[0]);
-	return n ? 0 : -EIO;
-}
-
-static void broker_cmd(struct broker *b, const char *cmd)
-{
-	CHECK_EQ(write(b->cmd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
-}
-
-static void broker_stop(struct broker *b)
-{
-	int status;
-
-	close(b->cmd);		/* stdin closed: it exits */
-	waitpid(b->pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
@@ -286,14 +234,14 @@ static void test_outage(struct broker *b)
 	if (!s)
 		return;
 	write_for(s, 3, 200, &seq);
-	broker_cmd(b, "down\n");
+	CHECK_EQ(broker_cmd(b, "down\n"), 0);
 	write_for(s, 20, 200, &seq);
 	qz_sink__stats(s, &st);
 	fprintf(stderr, "after 20 s down: %" PRIu64 " spooled, %" PRIu64
 		" in spool, %" PRIu64 " queued\n", st.spooled, st.spool_records,
 		st.queued);
 	CHECK(st.spool_records > 0);	/* the outage did reach the spool */
-	broker_cmd(b, "up\n");
+	CHECK_EQ(broker_cmd(b, "up\n"), 0);
 	write_for(s, 5, 200, &seq);
 	wait_settled(s, 60);
 	qz_sink__stats(s, &st);
@@ -321,7 +269,7 @@ static void test_restart(struct broker *b)
 		for (int k = 0; k < NKEYS; k++)
 			CHECK_EQ(write_report(s, k, seq), 0);
 	CHECK_EQ(qz_sink__flush(s, 10000), 0);
-	broker_cmd(b, "down\n");
+	CHECK_EQ(broker_cmd(b, "down\n"), 0);
 	usleep(300 * 1000);
 	for (; seq <= 250; seq++)
 		for (int k = 0; k < NKEYS; k++)
@@ -335,7 +283,7 @@ static void test_restart(struct broker *b)
 	qz_sink__free(s);
 
 	/* The next start, with the broker back: spool first, then new data. */
-	broker_cmd(b, "up\n");
+	CHECK_EQ(broker_cmd(b, "up\n"), 0);
 	s = open_sink(b, 30000);
 	CHECK(s);
 	if (!s)
@@ -414,7 +362,7 @@ int main(int argc, char **argv)
 	verbose = getenv("QZ_TEST_VERBOSE") != NULL;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(spool_dir, sizeof(spool_dir), "/tmp/qz-kafka-%d", getpid());
-	if (broker_start(&b)) {
+	if (broker_start(&b, mock_path, TOPIC, 3)) {
 		fprintf(stderr, "cannot start %s\n", mock_path);
 		return 1;
 	}
@@ -431,7 +379,7 @@ int main(int argc, char **argv)
 		RUN_ARGS(test_sigterm, &b);
 	else
 		CHECK(!"unknown case");
-	broker_stop(&b);
+	CHECK_EQ(broker_stop(&b), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", spool_dir);
 	CHECK_EQ(system(cmd), 0);
 	return test_result();
