@@ -51,8 +51,11 @@ calls = p.get("calls", 0)
 check(95 <= calls <= 101, f"~100 calls: {calls}")
 p50 = p.get("p50", 0) / 1e6
 check(5.0 <= p50 <= 5.7, f"p50 in [5.0, 5.7] ms: {p50:.3f}")
-check(p.get("min", 0) >= 5_000_000, f"min >= 5 ms (nanosleep never returns early): {p.get('min')}")
-check(p.get("total", 0) >= calls * 5_000_000, "total >= calls x 5 ms")
+# nanosleep arms its 5 ms timer a little before the task switches out, so
+# one switch-out to switch-in gap may be a few microseconds short of 5 ms
+# (CI saw 4.983 ms); it is never much shorter.
+check(p.get("min", 0) >= 4_900_000, f"min >= 4.9 ms: {p.get('min')}")
+check(p.get("total", 0) >= calls * 4_900_000, "total >= calls x 4.9 ms")
 outliers = [r for r in recs if r.get("type") == "outlier"]
 check(95 <= len(outliers) <= 101, f"~100 outliers above 4 ms: {len(outliers)}")
 for o in outliers[:5]:
