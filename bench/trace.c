@@ -121,6 +121,18 @@ static double med(double *v, int n)
 	return bench_median(copy, n);
 }
 
+/*
+ * Collector CPU per event, load run minus idle run. bpftrace counts in the
+ * traced task's context, so its collector does almost nothing and noise
+ * can make the difference negative: that reads as 0.
+ */
+static double cpu_ns_per_event(struct result *r, int reps, long n)
+{
+	double ns = med(r->collector_cpu, reps) / (double)n * 1e9;
+
+	return ns > 0 ? ns : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
@@ -131,8 +143,11 @@ int main(int argc, char **argv)
 	char trace_out[128], top_out[128], perf_data[128];
 	bool have_bpftrace = !system("command -v bpftrace >/dev/null 2>&1");
 
-	if (reps > MAX_REPS)
-		reps = MAX_REPS;
+	if (n <= 0 || reps <= 0 || reps > MAX_REPS) {
+		fprintf(stderr, "usage: %s [N getppid calls > 0] [REPS 1..%d]\n", argv[0],
+			MAX_REPS);
+		return 2;
+	}
 	if (getenv("QUAZAR"))
 		quazar = getenv("QUAZAR");
 	if (getenv("GETPPID_LOOP"))
@@ -212,7 +227,7 @@ int main(int argc, char **argv)
 			continue;
 		printf("%-22s %12.0f %10.0f %16.1f %18.1f\n", rows[i].name,
 		       med(r->captured, reps), med(r->lost, reps),
-		       med(r->collector_cpu, reps) / n * 1e9,
+		       cpu_ns_per_event(r, reps, n),
 		       (med(r->loop_cpu, reps) - b) / n * 1e9);
 	}
 	printf("{\"bench\":\"trace\",\"events\":%ld,\"reps\":%d"
@@ -221,13 +236,12 @@ int main(int argc, char **argv)
 	       ",\"captured\":%.0f,\"lost\":%.0f"
 	       ",\"program_extra_ns_quazar\":%.1f,\"program_extra_ns_perf\":%.1f"
 	       ",\"bpftrace_cpu_ns_per_event\":%.1f}\n",
-	       n, reps, med(qtrace.collector_cpu, reps) / n * 1e9,
-	       med(perf.collector_cpu, reps) / n * 1e9,
-	       med(qtrace.collector_cpu, reps) / med(perf.collector_cpu, reps),
-	       med(qtop.collector_cpu, reps) / n * 1e9, med(qtrace.captured, reps),
+	       n, reps, cpu_ns_per_event(&qtrace, reps, n), cpu_ns_per_event(&perf, reps, n),
+	       cpu_ns_per_event(&qtrace, reps, n) / cpu_ns_per_event(&perf, reps, n),
+	       cpu_ns_per_event(&qtop, reps, n), med(qtrace.captured, reps),
 	       med(qtrace.lost, reps), (med(qtrace.loop_cpu, reps) - b) / n * 1e9,
 	       (med(perf.loop_cpu, reps) - b) / n * 1e9,
-	       have_bpftrace ? med(bpft.collector_cpu, reps) / n * 1e9 : -1.0);
+	       have_bpftrace ? cpu_ns_per_event(&bpft, reps, n) : -1.0);
 	unlink(trace_out);
 	unlink(top_out);
 	unlink(perf_data);

@@ -302,6 +302,7 @@ const struct qz_profiler qz_profiler_top = {
 		 "  quazar top -e 'kmem:kmalloc//key=call_site/top-by=bytes_alloc/'",
 	.options = top_options,
 	.default_interval_ms = 1000,
+	.any_order = true,	/* sums per key */
 	.init = top_init,
 	.sample = top_sample,
 	.interval = top_interval,

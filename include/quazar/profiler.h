@@ -80,6 +80,9 @@ struct qz_profiler {
 	const char *const *options;
 	unsigned default_interval_ms;	/* 0: report only at exit */
 	bool default_order;
+	/* Its results do not depend on event order: without --order the
+	 * session reads the rings one after another instead of merging. */
+	bool any_order;
 
 	/* Check options, add events to the session; *ctx is its state. */
 	int (*init)(struct qz_session *session, void **ctx);

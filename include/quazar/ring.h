@@ -185,6 +185,13 @@ QZ_API int qz_ordered__add_ring(struct qz_ordered *ordered,
  */
 QZ_API int64_t qz_ordered__read(struct qz_ordered *ordered, uint64_t cutoff,
 				qz_record_fn emit, void *ctx);
+/*
+ * Emit every visible record, ring after ring, each ring in its own order:
+ * for consumers whose result does not depend on order (counting, top),
+ * which then skip the merge. Corrupt rings are handled as in read.
+ */
+QZ_API int64_t qz_ordered__drain(struct qz_ordered *ordered, qz_record_fn emit,
+				 void *ctx);
 
 struct qz_ordered_stats {
 	uint64_t emitted;

@@ -202,6 +202,32 @@ QZ_API int64_t qz_ordered__read(struct qz_ordered *o, uint64_t cutoff,
 	return (int64_t)(o->stats.emitted - before);
 }
 
+QZ_API int64_t qz_ordered__drain(struct qz_ordered *o, qz_record_fn emit,
+				 void *ctx)
+{
+	uint64_t before = o->stats.emitted;
+
+	for (size_t i = 0; i < o->nr_slots; i++) {
+		struct ring_slot *slot = &o->slots[i];
+		const struct perf_event_header *rec;
+		int err = qz_ring__start_read_batch(slot->ring);
+
+		if (err) {
+			reset_ring(o, slot, err);
+			continue;
+		}
+		while ((rec = qz_ring__peek(slot->ring, slot->scratch))) {
+			emit(rec, slot->id, ctx);
+			o->stats.emitted++;
+			ring_skip(slot->ring, rec->size);
+		}
+		if (errno != ENODATA)
+			reset_ring(o, slot, -errno);
+		qz_ring__finish_read_batch(slot->ring);
+	}
+	return (int64_t)(o->stats.emitted - before);
+}
+
 QZ_API void qz_ordered__stats(const struct qz_ordered *o,
 			      struct qz_ordered_stats *stats)
 {

@@ -172,7 +172,10 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	qz_ordered__read(ordered, cutoff, on_record, s);
+	if (!s->env->order && s->prof->any_order)
+		qz_ordered__drain(ordered, on_record, s);
+	else
+		qz_ordered__read(ordered, cutoff, on_record, s);
 	/* Lines reach the file once per pass, not once per event. */
 	qz_output__flush(s->out);
 }

@@ -178,6 +178,37 @@ static void test_malformed_and_corrupt(void)
 	free_all(o, s, 2);
 }
 
+static void test_drain(void)
+{
+	struct qz_storage *s[2];
+	struct qz_ordered *o = ordered_over(s, 2);
+	struct seen seen = { 0 };
+	struct qz_ordered_stats st;
+	struct perf_event_mmap_page *meta;
+
+	put(s[0], 30);
+	put(s[0], 10);
+	put(s[1], 20);
+	/* Ring after ring, each in its own order: no merge. */
+	CHECK_EQ(qz_ordered__drain(o, record, &seen), 3);
+	CHECK_EQ(seen.time[0], 30);
+	CHECK_EQ(seen.time[1], 10);
+	CHECK_EQ(seen.time[2], 20);
+	CHECK_EQ(seen.ring[2], 11);
+	CHECK_EQ(qz_ordered__drain(o, record, &seen), 0);
+	/* A corrupt ring is reset; the other is still read. */
+	put(s[0], 40);
+	meta = qz_storage__base(s[0]);
+	((struct perf_event_header *)((uint8_t *)meta + meta->data_offset + 32))->size = 0;
+	put(s[1], 50);
+	CHECK_EQ(qz_ordered__drain(o, record, &seen), 1);
+	CHECK_EQ(seen.time[3], 50);
+	qz_ordered__stats(o, &st);
+	CHECK_EQ(st.resets, 1);
+	CHECK_EQ(st.emitted, 4);
+	free_all(o, s, 2);
+}
+
 /* The timestamp sits where sample_type and sample_id_all put it. */
 static void test_record_time(void)
 {
@@ -210,6 +241,7 @@ int main(void)
 	RUN(test_cutoff_and_late);
 	RUN(test_untimed_first);
 	RUN(test_malformed_and_corrupt);
+	RUN(test_drain);
 	RUN(test_record_time);
 	return test_result();
 }
