@@ -14,6 +14,14 @@ struct folded;
 
 struct folded *folded_new(struct qz_stack_printer *printer);
 void folded_free(struct folded *f);
+/*
+ * One sample's callchain as a folded line, "comm;root;...;leaf", into
+ * line; returns its length (cut to fit).
+ */
+size_t folded_line(struct qz_stack_printer *printer, const char *comm,
+		   const struct qz_sample *smp, char *line, size_t size);
+/* Count a line made by folded_line. */
+void folded_count(struct folded *f, const char *line);
 /* Count one sample's callchain under comm. */
 void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp);
 /* Write every stack with its count to path. 0 or -errno. */

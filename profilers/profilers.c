@@ -11,6 +11,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_multi_trace,
 	&qz_profiler_kmemleak,
 	&qz_profiler_task_state,
+	&qz_profiler_profile,
 	&qz_profiler_kvm,
 	NULL,
 };

@@ -13,6 +13,7 @@ extern const struct qz_profiler qz_profiler_kvm;
 extern const struct qz_profiler qz_profiler_multi_trace;
 extern const struct qz_profiler qz_profiler_kmemleak;
 extern const struct qz_profiler qz_profiler_task_state;
+extern const struct qz_profiler qz_profiler_profile;
 
 struct qz_session;
 struct qz_tp_event;
