@@ -4,22 +4,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <quazar/session.h>
 #include "folded.h"
 #include "strcount.h"
 
 struct folded {
 	struct qz_stack_printer *printer;
 	struct strcount *stacks;
+	char *path;		/* FILE.folded */
 };
 
-struct folded *folded_new(struct qz_stack_printer *printer)
+struct folded *folded_new(struct qz_stack_printer *printer, const char *file)
 {
+	size_t len = strlen(file) + sizeof(".folded");
 	struct folded *f = calloc(1, sizeof(*f));
 
-	if (!f || !(f->stacks = strcount_new())) {
-		free(f);
+	if (!f || !(f->stacks = strcount_new()) || !(f->path = malloc(len))) {
+		folded_free(f);
 		return NULL;
 	}
+	snprintf(f->path, len, "%s.folded", file);
 	f->printer = printer;
 	return f;
 }
@@ -29,6 +33,7 @@ void folded_free(struct folded *f)
 	if (!f)
 		return;
 	strcount_free(f->stacks);
+	free(f->path);
 	free(f);
 }
 
@@ -85,9 +90,9 @@ void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp)
 	folded_count(f, line);
 }
 
-int folded_write(struct folded *f, const char *path)
+static int write_lines(struct folded *f)
 {
-	FILE *out = fopen(path, "w");
+	FILE *out = fopen(f->path, "w");
 	struct strcount_entry *e;
 	size_t nr = 0;
 	int err = 0;
@@ -103,4 +108,17 @@ int folded_write(struct folded *f, const char *path)
 	if (fclose(out))
 		err = -errno;
 	return err;
+}
+
+void folded_write(struct folded *f, struct qz_session *s)
+{
+	int err = write_lines(f);
+
+	if (err)
+		qz_session__log(s, QZ_LOG_ERROR, "cannot write %s: %s", f->path,
+				qz_strerror(err));
+	else
+		qz_session__log(s, QZ_LOG_INFO,
+				"wrote %s; make an SVG with: flamegraph.pl %s > %s.svg",
+				f->path, f->path, f->path);
 }

@@ -11,8 +11,10 @@
 #include "stack.h"
 
 struct folded;
+struct qz_session;
 
-struct folded *folded_new(struct qz_stack_printer *printer);
+/* Stacks for FILE.folded (the --flame-graph FILE). */
+struct folded *folded_new(struct qz_stack_printer *printer, const char *file);
 void folded_free(struct folded *f);
 /*
  * One sample's callchain as a folded line, "comm;root;...;leaf", into
@@ -24,7 +26,7 @@ size_t folded_line(struct qz_stack_printer *printer, const char *comm,
 void folded_count(struct folded *f, const char *line);
 /* Count one sample's callchain under comm. */
 void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp);
-/* Write every stack with its count to path. 0 or -errno. */
-int folded_write(struct folded *f, const char *path);
+/* Write FILE.folded, every stack with its count; log where, or why not. */
+void folded_write(struct folded *f, struct qz_session *s);
 
 #endif

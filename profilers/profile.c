@@ -29,7 +29,6 @@ struct profile {
 	struct strcount *functions;	/* "sym\tmodule" per interval */
 	struct strcount *stacks;	/* folded lines per interval (-g) */
 	struct folded *flame;		/* the whole run, for --flame-graph */
-	char *flame_path;
 	uint64_t period_ns;
 	uint64_t samples;		/* this interval, idle left out */
 	uint64_t *cpu_samples, *cpu_idle;
@@ -50,7 +49,6 @@ static void profile_free(struct profile *p)
 	strcount_free(p->functions);
 	strcount_free(p->stacks);
 	folded_free(p->flame);
-	free(p->flame_path);
 	qz_stack_printer__free(p->printer);
 	free(p->cpu_samples);
 	free(p->cpu_idle);
@@ -83,8 +81,7 @@ static int profile_init(struct qz_session *s, void **ctx)
 	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks)
 		goto nomem;
 	if (env->flame_graph) {
-		if (asprintf(&p->flame_path, "%s.folded", env->flame_graph) < 0 ||
-		    !(p->flame = folded_new(p->printer)))
+		if (!(p->flame = folded_new(p->printer, env->flame_graph)))
 			goto nomem;
 		env->callchain = true;
 	}
@@ -257,19 +254,6 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_output__end(p->out);
 }
 
-static void write_flame(struct profile *p)
-{
-	int err = folded_write(p->flame, p->flame_path);
-
-	if (err)
-		qz_session__log(p->session, QZ_LOG_ERROR, "cannot write %s: %s",
-				p->flame_path, qz_strerror(err));
-	else
-		qz_session__log(p->session, QZ_LOG_INFO,
-				"wrote %s; make an SVG with: flamegraph.pl %s > %s.svg",
-				p->flame_path, p->flame_path, p->flame_path);
-}
-
 static void profile_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct profile *p = ctx;
@@ -294,7 +278,7 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	p->samples = 0;
 	p->interval_start = now;
 	if (final && p->flame)
-		write_flame(p);
+		folded_write(p->flame, p->session);
 }
 
 static void profile_deinit(void *ctx)

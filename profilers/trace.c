@@ -18,7 +18,6 @@ struct trace {
 	struct qz_output *out;
 	struct qz_stack_printer *stacks;
 	struct folded *flame;		/* --flame-graph: stacks counted, not printed */
-	char *flame_path;
 	char *line;		/* print-fmt text of one event */
 	size_t line_len;
 };
@@ -26,7 +25,6 @@ struct trace {
 static void trace_free(struct trace *t)
 {
 	folded_free(t->flame);
-	free(t->flame_path);
 	qz_stack_printer__free(t->stacks);
 	free(t->line);
 	free(t);
@@ -53,9 +51,7 @@ static int trace_init(struct qz_session *s, void **ctx)
 	if (!t->line || !t->stacks)
 		goto fail;
 	if (env->flame_graph) {
-		if (asprintf(&t->flame_path, "%s.folded", env->flame_graph) < 0)
-			goto fail;
-		t->flame = folded_new(t->stacks);
+		t->flame = folded_new(t->stacks, env->flame_graph);
 		if (!t->flame)
 			goto fail;
 		env->callchain = true;
@@ -135,19 +131,10 @@ static void trace_sample(void *ctx, const struct qz_event *ev)
 static void trace_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct trace *t = ctx;
-	int err;
 
 	(void)out;
-	if (!final || !t->flame)
-		return;
-	err = folded_write(t->flame, t->flame_path);
-	if (err)
-		qz_session__log(t->session, QZ_LOG_ERROR, "cannot write %s: %s",
-				t->flame_path, qz_strerror(err));
-	else
-		qz_session__log(t->session, QZ_LOG_INFO,
-				"wrote %s; make an SVG with: flamegraph.pl %s > %s.svg",
-				t->flame_path, t->flame_path, t->flame_path);
+	if (final && t->flame)
+		folded_write(t->flame, t->session);
 }
 
 static void trace_deinit(void *ctx)
