@@ -10,7 +10,11 @@ require_root()
 def run_once():
     # The sleeper waits for a line on stdin, so quazar can filter on its pid
     # before it starts; SCHED_FIFO keeps its wakeups prompt on a busy machine.
-    sleeper = subprocess.Popen(["chrt", "-f", "10", "sh", "-c", f"read x; exec {prog('sleeper')} 100 5"],
+    # CPU 0: on these VMs the kernel never raises sched_switch when CPU 1
+    # leaves its idle task (`perf stat -a -A` counts none either), so a
+    # sleeper on CPU 1 has no switch-ins at all.
+    sleeper = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "0", "sh", "-c",
+                                f"read x; exec {prog('sleeper')} 100 5"],
                                stdin=subprocess.PIPE, text=True)
     pid = sleeper.pid
     mt = subprocess.Popen([QUAZAR, "multi-trace",
