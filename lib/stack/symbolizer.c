@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <elfutils/libdwfl.h>
 #include <quazar/stack.h>
 #include "../internal.h"
 
 #define MAX_PROCS 1024
+#define REREAD_NS 1000000000ull
 
 struct ksym {
 	uint64_t addr;
@@ -18,6 +20,7 @@ struct ksym {
 struct proc_syms {
 	pid_t pid;
 	Dwfl *dwfl;	/* NULL when the process could not be read */
+	uint64_t read_ns;	/* when its mappings were read */
 };
 
 struct qz_symbolizer {
@@ -127,31 +130,52 @@ static struct proc_syms *find_proc(struct qz_symbolizer *sym, pid_t pid)
 	return NULL;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A process's mappings, or NULL when they cannot be read (it exited). */
+static Dwfl *read_maps(pid_t pid)
+{
+	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
+
+	if (dwfl && (dwfl_linux_proc_report(dwfl, pid) ||
+		     dwfl_report_end(dwfl, NULL, NULL))) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	return dwfl;
+}
+
+/* Read pid's mappings into p, keeping what p had if they are gone. */
+static void refresh(struct proc_syms *p, pid_t pid, bool same_pid)
+{
+	Dwfl *dwfl = read_maps(pid);
+
+	p->read_ns = now_ns();
+	if (!dwfl && same_pid)
+		return;
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->pid = pid;
+	p->dwfl = dwfl;
+}
+
 QZ_API void qz_symbolizer__prepare(struct qz_symbolizer *sym, pid_t pid)
 {
 	struct proc_syms *p;
-	Dwfl *dwfl;
 
 	if (find_proc(sym, pid))
 		return;
-	if (sym->nr_procs < MAX_PROCS) {
+	if (sym->nr_procs < MAX_PROCS)
 		p = &sym->procs[sym->nr_procs++];
-	} else {
-		/* Bounded: the oldest process's symbols go first. */
+	else	/* Bounded: the oldest process's symbols go first. */
 		p = &sym->procs[sym->next_evict++ % MAX_PROCS];
-		if (p->dwfl)
-			dwfl_end(p->dwfl);
-	}
-	p->pid = pid;
-	p->dwfl = NULL;
-	dwfl = dwfl_begin(&proc_callbacks);
-	if (!dwfl)
-		return;
-	if (dwfl_linux_proc_report(dwfl, pid) || dwfl_report_end(dwfl, NULL, NULL)) {
-		dwfl_end(dwfl);
-		return;
-	}
-	p->dwfl = dwfl;
+	refresh(p, pid, false);
 }
 
 QZ_API int qz_symbolizer__user(struct qz_symbolizer *sym, pid_t pid,
@@ -167,9 +191,18 @@ QZ_API int qz_symbolizer__user(struct qz_symbolizer *sym, pid_t pid,
 		qz_symbolizer__prepare(sym, pid);
 		p = find_proc(sym, pid);
 	}
-	if (!p || !p->dwfl)
+	if (!p)
 		return -ENOENT;
-	mod = dwfl_addrmodule(p->dwfl, addr);
+	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	/*
+	 * Not mapped when last read: the process may have loaded a library,
+	 * exec'd, or be a new process under a reused pid. Read again, at
+	 * most once a second per process.
+	 */
+	if (!mod && now_ns() - p->read_ns > REREAD_NS) {
+		refresh(p, pid, true);
+		mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	}
 	if (!mod)
 		return -ENOENT;
 	name = dwfl_module_addrinfo(mod, addr, &offset, &elf_sym, NULL, NULL, NULL);
