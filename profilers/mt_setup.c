@@ -125,11 +125,11 @@ static int mt_init(struct qz_session *s, void **ctx)
 
 		evs[idx].untraced = spec->untraced;
 		if (spec->role) {
-			qz_session__log(s, QZ_LOG_ERROR,
-					"role=%s on '%s': role expressions are not supported; split the event into two filtered events instead",
-					spec->role, qz_session__event_name(s, idx));
-			ret = -QZ_ERR_OPTION;
-			break;
+			evs[idx].role = qz_session__expr(s, idx, "role", spec->role);
+			if (!evs[idx].role) {
+				ret = -errno;
+				break;
+			}
 		}
 		if (key) {
 			ret = mt_resolve_field(s, idx, spec->key ? "key" : "-k", key,
@@ -203,7 +203,8 @@ static const char *const mt_options[] = {
 const struct qz_profiler qz_profiler_multi_trace = {
 	.name = "multi-trace",
 	.help = "relate events by key: latency statistics per event pair, outliers, heatmap",
-	.usage = "event attrs: key=FIELD, untraced, alias=NAME, stack\n"
+	.usage = "event attrs: key=FIELD, role=EXPR (1: event1, 2: event2, 3: both),\n"
+		 "             untraced, alias=NAME, stack\n"
 		 "examples:\n"
 		 "  quazar multi-trace -e 'sched:sched_wakeup,sched:sched_wakeup_new' \\\n"
 		 "      -e 'sched:sched_switch//key=next_pid/' -k pid -i 1000\n"

@@ -278,18 +278,20 @@ void mt_sample(void *ctx, const struct qz_event *ev)
 	struct mt *m = ctx;
 	struct mt_core *c = m->core;
 	uint64_t key = mt_core__key(c, ev);
+	unsigned role = mt_core__role(c, ev);
 
 	if (ev->sample->callchain_nr && m->printer.stacks)
 		qz_symbolizer__prepare(qz_stack_printer__symbolizer(m->printer.stacks),
 				       (pid_t)ev->sample->pid);
 	if (m->detail) {
 		struct mt_rec *r = mt_timeline__append(&m->tl, ev, key,
-						       c->ev[ev->index].backup);
+						       c->ev[ev->index].backup &&
+						       (role & MT_ROLE_EVENT1));
 
 		m->cur_seq = r ? r->seq : UINT64_MAX;
 	}
 	if (!c->ev[ev->index].untraced)
-		mt_core__event(c, ev, key);
+		mt_core__event(c, ev, key, role);
 	if (m->detail) {
 		if (m->nr_defer)
 			flush_deferred(m, false);

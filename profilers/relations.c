@@ -5,6 +5,7 @@
 #include <string.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/filter.h>
 #include "relations.h"
 
 #define DEFAULT_MAX_KEYS (1u << 20)
@@ -243,14 +244,27 @@ uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 	return c->key_tid ? smp->tid : smp->cpu;
 }
 
-void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key)
+unsigned mt_core__role(const struct mt_core *c, const struct qz_event *ev)
 {
 	const struct mt_event_cfg *e = &c->ev[ev->index];
+
+	if (!e->role)
+		return MT_ROLE_ANY;
+	return (unsigned)qz_filter__eval(e->role, ev->sample->raw, ev->sample->raw_size) &
+	       MT_ROLE_ANY;
+}
+
+void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
+		    unsigned role)
+{
+	const struct mt_event_cfg *e = &c->ev[ev->index];
+	bool find_prev = e->find_prev && (role & MT_ROLE_EVENT2);
+	bool backup = e->backup && (role & MT_ROLE_EVENT1);
 	uint64_t time = ev->sample->time;
 	struct reltab_entry *p = NULL;
 
 	c->events++;
-	if (e->find_prev) {
+	if (find_prev) {
 		p = reltab_find(&c->pending, key);
 		if (p) {
 			int pair = c->pair_of[p->ev * (uint32_t)c->nr_events +
@@ -274,7 +288,7 @@ void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key)
 					c->outlier(c->ctx, p, ev, key, delta, pair);
 				}
 				drop_data(c, p);
-				if (!e->backup) {
+				if (!backup) {
 					reltab_remove(&c->pending, p);
 					return;
 				}
@@ -290,7 +304,7 @@ void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key)
 				c->outlier(c->ctx, NULL, ev, key, 0, -1);
 		}
 	}
-	if (!e->backup)
+	if (!backup)
 		return;
 	if (!p)
 		p = reltab_find(&c->pending, key);

@@ -25,6 +25,7 @@
 
 struct qz_event;
 struct qz_tp_field;
+struct qz_filter;
 
 /* A copy of one event's sample, kept for printing after the fact. */
 struct mt_rec {
@@ -46,6 +47,8 @@ enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
 
 struct mt_event_cfg {
 	const struct qz_tp_field *key;	/* NULL: the default key */
+	/* role=: bit 0 lets it be an event1, bit 1 an event2 (NULL: both) */
+	const struct qz_filter *role;
 	int pos;			/* which -e */
 	bool untraced;
 	bool find_prev;			/* event2 of a pair */
@@ -118,8 +121,15 @@ struct mt_core *mt_core__new(const struct mt_core_opts *opts);
 void mt_core__free(struct mt_core *c);
 /* Key of an event as this core sees it. */
 uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev);
-/* The per-event path: pair, record, back up. */
-void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key);
+enum { MT_ROLE_EVENT1 = 1, MT_ROLE_EVENT2 = 2, MT_ROLE_ANY = 3 };
+/* What an event may be in a pair: its role= value, else MT_ROLE_ANY. */
+unsigned mt_core__role(const struct mt_core *c, const struct qz_event *ev);
+/*
+ * The per-event path: pair with the key's pending event1 (when role allows
+ * event2), record the latency, back the event up (when it allows event1).
+ */
+void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
+		    unsigned role);
 /* Rows with calls, sorted by (instance, pair); *nr set. Owned by caller. */
 struct mt_row **mt_core__rows(struct mt_core *c, size_t *nr);
 /* Forget the statistics (each interval). */

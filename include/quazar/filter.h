@@ -7,8 +7,8 @@
  *	prev_comm ~ "kworker*" || (prev_state & 2) == 2
  *	common_pid != id && bytes_alloc - bytes_req >= 64
  *
- * operators (C precedence): || && | ^ & == != ~ < <= > >= << >> + - * / %
- * and unary ! - ~; integers (decimal, 0x hex, negative), "strings" or
+ * operators (C precedence): ?: || && | ^ & == != ~ < <= > >= << >> + - * /
+ * % and unary ! - ~; integers (decimal, 0x hex, negative), "strings" or
  * 'strings', field[N] for array elements. Strings compare with ==, != and
  * ~ (glob: * ? [..]). As in ftrace, a bare word opposite a string field is
  * a string: prev_comm == bash.
@@ -47,6 +47,14 @@ QZ_API void qz_filter__free(struct qz_filter *f);
 /* Does the raw record (PERF_SAMPLE_RAW bytes) pass? Never reads past size. */
 QZ_API bool qz_filter__match(const struct qz_filter *f, const void *raw,
 			     size_t size);
+
+/*
+ * The expression's value over the raw record, for expressions that are
+ * numbers rather than conditions (role=, keys): prev_pid ? 2 : 0. An
+ * empty filter is 0.
+ */
+QZ_API int64_t qz_filter__eval(const struct qz_filter *f, const void *raw,
+			       size_t size);
 
 /* The text compiled (borrowed). */
 QZ_API const char *qz_filter__text(const struct qz_filter *f);

@@ -21,6 +21,7 @@ extern "C" {
 #endif
 
 struct qz_tp_event;
+struct qz_filter;
 
 /* One decoded event, as a profiler's sample callback sees it. All borrowed. */
 struct qz_event {
@@ -83,6 +84,13 @@ QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 						int index);
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index);
+/*
+ * Compile an expression over event index's fields (an attr such as role=,
+ * evaluated with qz_filter__eval); the session owns it. NULL + errno after
+ * logging an error that names attr and points at the column.
+ */
+QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
+					       const char *attr, const char *text);
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);
 QZ_API struct qz_env *qz_session__env(struct qz_session *s);

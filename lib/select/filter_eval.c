@@ -118,7 +118,8 @@ static int resolve(const struct qz_tp_event *ev, struct qz_fnode *n,
 			}
 		}
 	}
-	if ((ret = resolve(ev, n->l, err)) || (n->r && (ret = resolve(ev, n->r, err))))
+	if ((n->cond && (ret = resolve(ev, n->cond, err))) ||
+	    (ret = resolve(ev, n->l, err)) || (n->r && (ret = resolve(ev, n->r, err))))
 		return ret;
 
 	switch (n->op) {
@@ -142,6 +143,10 @@ static int resolve(const struct qz_tp_event *ev, struct qz_fnode *n,
 		}
 		break;
 	default:
+		if (n->op == FOP_COND && n->cond->is_str) {
+			qz__parse_error(err, n->cond->col, "a string alone is not a condition");
+			return -QZ_ERR_FILTER;
+		}
 		if (n->l->is_str || (n->r && n->r->is_str)) {
 			const struct qz_fnode *s = n->l->is_str ? n->l : n->r;
 
@@ -203,6 +208,8 @@ static int64_t eval(const struct qz_fnode *n, const void *raw, size_t size)
 		return (int64_t)(0 - (uint64_t)eval(n->l, raw, size));
 	case FOP_BNOT:
 		return ~eval(n->l, raw, size);
+	case FOP_COND:
+		return eval(n->cond, raw, size) ? eval(n->l, raw, size) : eval(n->r, raw, size);
 	case FOP_OR:
 		return eval(n->l, raw, size) || eval(n->r, raw, size);
 	case FOP_AND:
@@ -335,6 +342,14 @@ QZ_API bool qz_filter__match(const struct qz_filter *f, const void *raw,
 	if (!f || !f->root)
 		return true;
 	return eval(f->root, raw, size) != 0;
+}
+
+QZ_API int64_t qz_filter__eval(const struct qz_filter *f, const void *raw,
+			       size_t size)
+{
+	if (!f || !f->root)
+		return 0;
+	return eval(f->root, raw, size);
 }
 
 QZ_API const char *qz_filter__text(const struct qz_filter *f)

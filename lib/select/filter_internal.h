@@ -13,6 +13,8 @@ enum qz_fop {
 	FOP_INT, FOP_STR, FOP_IDENT, FOP_FIELD,
 	/* unary */
 	FOP_NOT, FOP_NEG, FOP_BNOT,
+	/* cond ? l : r, with cond in `cond` */
+	FOP_COND,
 	/* binary, lowest precedence first */
 	FOP_OR, FOP_AND, FOP_BOR, FOP_BXOR, FOP_BAND,
 	FOP_EQ, FOP_NE, FOP_GLOB,
@@ -24,6 +26,7 @@ struct qz_fnode {
 	enum qz_fop op;
 	int col;			/* into the filter text */
 	struct qz_fnode *l, *r;
+	struct qz_fnode *cond;		/* FOP_COND */
 	int64_t ival;			/* FOP_INT */
 	bool uns;			/* compares as unsigned 64-bit */
 	bool is_str;			/* evaluates to a string */

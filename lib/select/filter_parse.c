@@ -14,7 +14,7 @@
 
 enum tok {
 	T_END, T_INT, T_STR, T_IDENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
-	T_OP,
+	T_QUESTION, T_COLON, T_OP,
 };
 
 struct lexer {
@@ -129,6 +129,8 @@ static int next(struct lexer *lx)
 	case ')': lx->tok = T_RPAREN; return 0;
 	case '[': lx->tok = T_LBRACK; return 0;
 	case ']': lx->tok = T_RBRACK; return 0;
+	case '?': lx->tok = T_QUESTION; return 0;
+	case ':': lx->tok = T_COLON; return 0;
 	}
 	lx->pos--;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -184,6 +186,7 @@ void qz__fnode_free(struct qz_fnode *n)
 {
 	if (!n)
 		return;
+	qz__fnode_free(n->cond);
 	qz__fnode_free(n->l);
 	qz__fnode_free(n->r);
 	free(n->str);
@@ -191,6 +194,7 @@ void qz__fnode_free(struct qz_fnode *n)
 }
 
 static int parse_binary(struct lexer *lx, int min_prec, struct qz_fnode **out);
+static int parse_expr(struct lexer *lx, struct qz_fnode **out);
 
 static int expect_operand(struct lexer *lx)
 {
@@ -238,7 +242,7 @@ static int parse_unary(struct lexer *lx, struct qz_fnode **out)
 		break;
 	}
 	case T_LPAREN:
-		if ((ret = next(lx)) || (ret = parse_binary(lx, 1, &n)))
+		if ((ret = next(lx)) || (ret = parse_expr(lx, &n)))
 			return ret;
 		if (lx->tok != T_RPAREN) {
 			qz__fnode_free(n);
@@ -339,6 +343,39 @@ static int parse_binary(struct lexer *lx, int min_prec, struct qz_fnode **out)
 	return 0;
 }
 
+/* A binary expression, or C's `cond ? a : b` (lowest, right to left). */
+static int parse_expr(struct lexer *lx, struct qz_fnode **out)
+{
+	struct qz_fnode *cond = NULL, *n;
+	int col, ret;
+
+	if ((ret = parse_binary(lx, 1, &cond)))
+		return ret;
+	if (lx->tok != T_QUESTION) {
+		*out = cond;
+		return 0;
+	}
+	col = lx->col;
+	if (!(n = node(FOP_COND, col))) {
+		qz__fnode_free(cond);
+		return -ENOMEM;
+	}
+	n->cond = cond;
+	if ((ret = next(lx)) || (ret = parse_expr(lx, &n->l)))
+		goto fail;
+	if (lx->tok != T_COLON) {
+		ret = fail(lx, lx->col, "expected ':' of the '?' here", NULL);
+		goto fail;
+	}
+	if ((ret = next(lx)) || (ret = parse_expr(lx, &n->r)))
+		goto fail;
+	*out = n;
+	return 0;
+fail:
+	qz__fnode_free(n);
+	return ret;
+}
+
 int qz__filter_parse(const char *text, struct qz_fnode **root,
 		     struct qz_parse_error *err)
 {
@@ -351,13 +388,15 @@ int qz__filter_parse(const char *text, struct qz_fnode **root,
 		goto out;
 	if (lx.tok == T_END)
 		goto out;	/* empty: matches everything */
-	if ((ret = parse_binary(&lx, 1, &n)))
+	if ((ret = parse_expr(&lx, &n)))
 		goto out;
 	if (lx.tok != T_END) {
 		qz__fnode_free(n);
 		n = NULL;
 		if (lx.tok == T_RPAREN)
 			ret = fail(&lx, lx.col, "unbalanced ')'", NULL);
+		else if (lx.tok == T_COLON)
+			ret = fail(&lx, lx.col, "':' without a '?' before it", NULL);
 		else
 			ret = fail(&lx, lx.col, "expected an operator such as && or == here", NULL);
 		goto out;

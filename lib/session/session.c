@@ -49,6 +49,9 @@ QZ_API void qz_session__free(struct qz_session *s)
 		free(s->events[i].name);
 		qz_filter__free(s->events[i].user_filter);
 	}
+	for (int i = 0; i < s->nr_exprs; i++)
+		qz_filter__free(s->exprs[i]);
+	free(s->exprs);
 	for (int i = 0; i < s->nr_selectors; i++)
 		qz_selector__clear(&s->selectors[i]);
 	qz_evlist__free(s->evlist);
@@ -107,6 +110,41 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 						int index)
 {
 	return s->events[index].tp;
+}
+
+QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
+					       const char *attr, const char *text)
+{
+	struct session_event *ev = &s->events[index];
+	struct qz_filter **grown, *f;
+	struct qz_parse_error perr;
+	char diag[1024];
+
+	if (!ev->tp) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s=%s on '%s': expressions read tracepoint fields; drop %s= or use a tracepoint",
+		       attr, text, ev->name, attr);
+		errno = QZ_ERR_UNKNOWN_FIELD;
+		return NULL;
+	}
+	f = qz_filter__compile(text, ev->tp, &perr);
+	if (!f) {
+		int err = errno;
+
+		qz_parse_error__format(&perr, text, diag, sizeof(diag));
+		qz_log(&s->log, QZ_LOG_ERROR, "bad %s= for %s:\n%s", attr, ev->name, diag);
+		errno = err;
+		return NULL;
+	}
+	grown = realloc(s->exprs, (size_t)(s->nr_exprs + 1) * sizeof(*grown));
+	if (!grown) {
+		qz_filter__free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->exprs = grown;
+	s->exprs[s->nr_exprs++] = f;
+	return f;
 }
 
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index)

@@ -40,6 +40,9 @@ struct qz_session {
 	struct qz_tasks *tasks;
 	struct qz_workload *workload;
 
+	struct qz_filter **exprs;	/* compiled for profilers (role=) */
+	int nr_exprs;
+
 	int stop_fd;			/* eventfd: stop requested */
 	volatile int stopping;
 	struct qz_session_stats stats;

@@ -28,6 +28,13 @@ refused(["multi-trace", "-e", "sched:sched_wakeup", "-e", "sched:sched_switch", 
         "--detail", "--than")
 refused(["multi-trace", "-e", "sched:sched_wakeup", "-e", "sched:sched_switch", "--than", "5ms",
          "--detail=samecpu,bogus"], "bogus", "samekey")
+# role= expressions: a parse error points at the column, a bad field is named.
+refused(["multi-trace", "-e", "sched:sched_switch//role=prev_pid ? 1/", "-e", "sched:sched_wakeup"],
+        "bad role= for sched:sched_switch", "prev_pid ? 1\n            ^ expected ':'")
+refused(["multi-trace", "-e", "sched:sched_switch//role=prev_sate==1/", "-e", "sched:sched_wakeup"],
+        "bad role=", "unknown field 'prev_sate'", "prev_state")
+refused(["multi-trace", "-e", "page-faults//role=1/", "-e", "sched:sched_wakeup"],
+        "role=1 on 'page-faults", "tracepoint")
 # kmemleak without --free: names the missing option and an example.
 refused(["kmemleak", "--alloc", "kmem:kmalloc//ptr=ptr/size=bytes_alloc/"],
         "--free", "kmem:kmalloc//ptr=ptr/size=bytes_alloc/", "kmem:kfree//ptr=ptr/")

@@ -87,6 +87,12 @@ static const struct {
 	{ "prev_pid >> 2 == 25", 1 },
 	{ "-prev_pid == -100", 1 },
 	{ "((((prev_pid))))==100", 1 },
+	/* ?: binds loosest and groups right to left */
+	{ "prev_pid == 100 ? 1 : 0", 1 },
+	{ "prev_pid == 101 ? 1 : 0", 0 },
+	{ "prev_pid ? next_pid == 5 : 0", 1 },
+	{ "0 ? 0 : prev_pid == 1 ? 0 : 1", 1 },
+	{ "(prev_pid > 1 ? 4 : 8) == 4", 1 },
 };
 
 static void test_sched_switch(void)
@@ -194,6 +200,10 @@ static const struct {
 	{ "prev_comm[1 == 1", 12, QZ_ERR_FILTER, "expected ']'" },
 	{ "next_comm[0] == 'k'", 13, QZ_ERR_FILTER, "cannot compare a string with a number" },
 	{ "* 2", 0, QZ_ERR_FILTER, "expected a field, number or string" },
+	{ "prev_pid ? 1", 12, QZ_ERR_FILTER, "expected ':' of the '?' here" },
+	{ "prev_pid : 1", 9, QZ_ERR_FILTER, "':' without a '?' before it" },
+	{ "prev_comm ? 1 : 2", 0, QZ_ERR_FILTER, "a string alone is not a condition" },
+	{ "prev_pid ? prev_comm : 2", 11, QZ_ERR_FILTER, "a string cannot be used in arithmetic" },
 };
 
 static void test_errors(void)
@@ -233,6 +243,29 @@ static void test_errors(void)
 	CHECK_EQ(errno, EINVAL);
 }
 
+/* Expressions as values: multi-trace's role=. */
+static void test_eval(void)
+{
+	struct qz_tp_event *ev = qz_tp__event(tp, "sched", "sched_switch");
+	uint8_t rec[128];
+	size_t n = rec_sched_switch(rec, "bash", 100, 120, 1, "swapper/0", 0, 120);
+	struct qz_filter *f = qz_filter__compile("(next_pid ? 2 : 0) | (prev_pid ? 1 : 0)",
+						 ev, NULL);
+
+	CHECK(f != NULL);
+	CHECK_EQ(qz_filter__eval(f, rec, n), 1);
+	n = rec_sched_switch(rec, "swapper/0", 0, 120, 0, "bash", 100, 120);
+	CHECK_EQ(qz_filter__eval(f, rec, n), 2);
+	CHECK_EQ(qz_filter__match(f, rec, n), 1);
+	qz_filter__free(f);
+	f = qz_filter__compile("prev_prio - next_prio * 2", ev, NULL);
+	CHECK_EQ(qz_filter__eval(f, rec, n), -120);
+	qz_filter__free(f);
+	f = qz_filter__compile("", ev, NULL);
+	CHECK_EQ(qz_filter__eval(f, rec, n), 0);
+	qz_filter__free(f);
+}
+
 static const struct {
 	const char *text;
 	int want;
@@ -250,6 +283,7 @@ static const struct {
 	{ "prev_pid", 1 },
 	{ "args[1] == 2", 1 },
 	{ "prev_pid == 1 && (prev_prio * 2) > 3", 1 },
+	{ "prev_pid ? 1 : 0", 1 },
 	{ "", 0 },
 };
 
@@ -293,6 +327,7 @@ int main(void)
 	RUN(test_sched_switch);
 	RUN(test_other_formats);
 	RUN(test_errors);
+	RUN(test_eval);
 	RUN(test_needs_user_space);
 	qz_tp__free(tp);
 	return test_result();

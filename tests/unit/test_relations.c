@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <quazar/filter.h>
 #include <quazar/session.h>
 #include "../../profilers/relations.h"
 #include "../../profilers/reltab.h"
 #include "../test.h"
+#include "../tp/records.h"
 
 struct seen {
 	int outliers;
@@ -36,7 +38,7 @@ static void feed(struct mt_core *c, int idx, uint64_t t, uint32_t tid)
 	struct qz_sample smp = { .time = t, .tid = tid, .pid = tid, .cpu = 0 };
 	struct qz_event ev = { .sample = &smp, .index = idx };
 
-	mt_core__event(c, &ev, mt_core__key(c, &ev));
+	mt_core__event(c, &ev, mt_core__key(c, &ev), MT_ROLE_ANY);
 }
 
 static struct mt_core *core(struct mt_event_cfg *evs, int n, int nr_pos, bool cycle,
@@ -107,6 +109,60 @@ static void test_cycle_and_replace(void)
 	mt_core__free(c);
 }
 
+/* A sched_switch of key tid with prev_state, through its role= value. */
+static void feed_switch(struct mt_core *c, uint64_t t, uint32_t tid, int64_t prev_state)
+{
+	uint8_t rec[68];
+	struct qz_sample smp = { .time = t, .tid = tid, .pid = tid, .raw = rec };
+	struct qz_event ev = { .sample = &smp, .index = 0 };
+
+	smp.raw_size = (uint32_t)rec_sched_switch(rec, "a", (int32_t)tid, 120, prev_state,
+						  "b", 0, 120);
+	mt_core__event(c, &ev, mt_core__key(c, &ev), mt_core__role(c, &ev));
+}
+
+static uint64_t cycle_pairs(const struct qz_filter *role, uint64_t *sum)
+{
+	struct mt_event_cfg evs[1] = { { .pos = 0, .role = role } };
+	struct seen s = { 0 };
+	struct mt_core *c = core(evs, 1, 1, true, 0, 0, &s);
+	struct mt_row **rows;
+	uint64_t calls;
+	size_t nr;
+
+	feed_switch(c, 100, 7, 1);
+	feed_switch(c, 150, 7, 1);
+	feed_switch(c, 400, 7, 0);
+	feed_switch(c, 500, 7, 0);
+	rows = mt_core__rows(c, &nr);
+	calls = nr ? rows[0]->hist.count : 0;
+	*sum = nr ? rows[0]->hist.sum : 0;
+	free(rows);
+	mt_core__free(c);
+	return calls;
+}
+
+static void test_role(void)
+{
+	struct qz_tp *tp = test_tp();
+	struct qz_filter *role = qz_filter__compile("prev_state == 1 ? 1 : 2",
+						    qz_tp__event(tp, "sched", "sched_switch"), NULL);
+	uint64_t sum = 0;
+
+	CHECK(role != NULL);
+	/* Without role=: 100->150, 150->400, 400->500. */
+	CHECK_EQ(cycle_pairs(NULL, &sum), 3);
+	CHECK_EQ(sum, 400);
+	/*
+	 * role: a sleep (state 1) is only an event1, the others only event2:
+	 * 150 replaces 100, 400 closes it, 500 finds nothing pending.
+	 */
+	CHECK_EQ(cycle_pairs(role, &sum), 1);
+	CHECK_EQ(sum, 250);
+	qz_filter__free(role);
+	qz_tp__free(tp);
+}
+
 static void test_cap(void)
 {
 	/* at most 4 pending keys: the oldest are evicted and never pair */
@@ -157,6 +213,7 @@ int main(void)
 	RUN(test_chain);
 	RUN(test_cycle_and_replace);
 	RUN(test_cap);
+	RUN(test_role);
 	RUN(test_reltab);
 	return test_result();
 }
