@@ -10,6 +10,7 @@
 #include <time.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/filter.h>
 #include "profilers.h"
 #include "keytable.h"
 #include <quazar/stack.h>
@@ -17,12 +18,18 @@
 #define TEXT_ROWS 20
 #define JSON_ROWS 100
 
+/* A number of an event: a field, or an expression over its fields. */
+struct top_value {
+	const struct qz_tp_field *field;
+	const struct qz_filter *expr;
+};
+
 /* Per event: where its key, name and columns come from. */
 struct top_event {
-	const struct qz_tp_field *key;		/* NULL: the sample's pid */
+	struct top_value key;			/* neither: the sample's pid */
 	const struct qz_tp_field *comm;		/* comm=FIELD, or NULL */
 	bool comm_ksymbol;			/* comm=ksymbol(FIELD) */
-	const struct qz_tp_field *cols[KEYTABLE_MAX_COLUMNS];
+	struct top_value cols[KEYTABLE_MAX_COLUMNS];
 	int col_of[KEYTABLE_MAX_COLUMNS];	/* column index of cols[i] */
 	int nr_cols;
 };
@@ -77,8 +84,27 @@ static int resolve_field(struct top *t, int idx, const char *name,
 	return 0;
 }
 
-static int add_columns(struct top *t, int idx, char *const *fields, int nr,
-		       bool sort)
+static uint64_t value_of(const struct top_value *v, const struct qz_sample *smp)
+{
+	if (v->field)
+		return qz_tp_field__u64(v->field, smp->raw, smp->raw_size);
+	return (uint64_t)qz_filter__eval(v->expr, smp->raw, smp->raw_size);
+}
+
+/*
+ * A field name reads the field; anything else (perf-prof's
+ * top-by="runtime/1000") is compiled as an expression over the fields.
+ */
+static int resolve_value(struct top *t, int idx, const char *attr, const char *text,
+			 struct top_value *v)
+{
+	if (text[strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+		return (v->expr = qz_session__expr(t->session, idx, attr, text)) ? 0 : -errno;
+	return resolve_field(t, idx, text, &v->field);
+}
+
+static int add_columns(struct top *t, int idx, const char *attr, char *const *fields,
+		       int nr, bool sort)
 {
 	struct top_event *te = &t->events[idx];
 
@@ -87,7 +113,7 @@ static int add_columns(struct top *t, int idx, char *const *fields, int nr,
 
 		if (te->nr_cols == KEYTABLE_MAX_COLUMNS)
 			return -E2BIG;
-		err = resolve_field(t, idx, fields[i], &te->cols[te->nr_cols]);
+		err = resolve_value(t, idx, attr, fields[i], &te->cols[te->nr_cols]);
 		if (err)
 			return err;
 		col = column_index(t, fields[i]);
@@ -108,7 +134,7 @@ static int setup_event(struct top *t, int idx)
 	int err = 0;
 
 	if (key) {
-		err = resolve_field(t, idx, key, &te->key);
+		err = resolve_value(t, idx, "key", key, &te->key);
 		t->key_name = key;
 	}
 	if (!err && spec->comm) {
@@ -125,9 +151,9 @@ static int setup_event(struct top *t, int idx)
 		}
 	}
 	if (!err)
-		err = add_columns(t, idx, spec->top_by, spec->nr_top_by, true);
+		err = add_columns(t, idx, "top-by", spec->top_by, spec->nr_top_by, true);
 	if (!err)
-		err = add_columns(t, idx, spec->top_add, spec->nr_top_add, false);
+		err = add_columns(t, idx, "top-add", spec->top_add, spec->nr_top_add, false);
 	return err;
 }
 
@@ -189,8 +215,8 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 
 	if (t->only_comm)
 		key = keytable_hash_str(qz_event__comm(ev));
-	else if (te->key)
-		key = qz_tp_field__u64(te->key, smp->raw, smp->raw_size);
+	else if (te->key.field || te->key.expr)
+		key = value_of(&te->key, smp);
 	else
 		key = smp->pid;
 	row = keytable_get(&t->table, key);
@@ -217,8 +243,7 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	}
 	row->count++;
 	for (int i = 0; i < te->nr_cols; i++)
-		row->sums[te->col_of[i]] +=
-			qz_tp_field__u64(te->cols[i], smp->raw, smp->raw_size);
+		row->sums[te->col_of[i]] += value_of(&te->cols[i], smp);
 }
 
 static void print_text(struct top *t, struct keytable_row **rows, size_t nr,

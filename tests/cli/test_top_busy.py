@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""top over sched_stat_runtime, summed by runtime, ranks a busy process first."""
+"""top over sched_stat_runtime, summed by runtime, ranks a busy process first;
+an expression column (perf-prof's top-add="runtime/1000") sums per event."""
 import subprocess
 import time
 from qzt import *
@@ -9,7 +10,7 @@ require_root()
 busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "3000"])
 try:
     time.sleep(0.3)
-    p = subprocess.Popen([QUAZAR, "top", "-e", "sched:sched_stat_runtime//top-by=runtime/",
+    p = subprocess.Popen([QUAZAR, "top", "-e", "sched:sched_stat_runtime//top-by=runtime/top-add=\"runtime/1000\"/",
                           "--json", "-i", "1000", "-C", "1"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(2.2)
@@ -27,4 +28,7 @@ first = full[0]["rows"][0] if full else {}
 check_eq(first.get("pid"), busy.pid, "busy process ranks first")
 check_eq(first.get("comm"), "spin", "its comm")
 check(first.get("runtime", 0) > 500_000_000, f"runtime of a 1 s interval > 0.5 s: {first.get('runtime')}")
+# Each event adds runtime/1000 rounded down: the sum is at most one less per event.
+us, ns, n = first.get("runtime/1000", -1), first.get("runtime", 0), first.get("count", 0)
+check(ns // 1000 - n <= us <= ns // 1000, f"runtime/1000 column {us} ~ {ns} / 1000 over {n} events")
 done()
