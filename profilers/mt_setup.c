@@ -131,7 +131,14 @@ static int mt_init(struct qz_session *s, void **ctx)
 				break;
 			}
 		}
-		if (key) {
+		if (key && !is_field_name(key)) {
+			/* Not a field name: an expression over the fields. */
+			evs[idx].key_expr = qz_session__expr(s, idx, spec->key ? "key" : "-k", key);
+			ret = evs[idx].key_expr ? 0 : -errno;
+			cfg.has_key_field = true;
+			if (!cfg.key_name)
+				cfg.key_name = key;
+		} else if (key) {
 			ret = mt_resolve_field(s, idx, spec->key ? "key" : "-k", key,
 					       &evs[idx].key);
 			cfg.has_key_field = true;

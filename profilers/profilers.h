@@ -3,7 +3,9 @@
 #ifndef QUAZAR_PROFILERS_H
 #define QUAZAR_PROFILERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <quazar/profiler.h>
 
 extern const struct qz_profiler qz_profiler_trace;
@@ -18,6 +20,13 @@ extern const struct qz_profiler qz_profiler_profile;
 struct qz_session;
 struct qz_tp_event;
 struct qz_tp_field;
+
+/* An attr's text names a field, rather than being an expression over them. */
+static inline bool is_field_name(const char *text)
+{
+	return !text[strspn(text, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")];
+}
 
 /* Helpers the relation profilers share (mt_setup.c). */
 /* "prev_comm, prev_pid, ...": an event's own fields, for messages. */

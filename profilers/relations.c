@@ -241,6 +241,8 @@ uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 
 	if (e->key)
 		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
+	if (e->key_expr)
+		return (uint64_t)qz_filter__eval(e->key_expr, smp->raw, smp->raw_size);
 	return c->key_tid ? smp->tid : smp->cpu;
 }
 

@@ -46,7 +46,8 @@ void mt_rec__sample(const struct mt_rec *rec, struct qz_sample *smp);
 enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
 
 struct mt_event_cfg {
-	const struct qz_tp_field *key;	/* NULL: the default key */
+	const struct qz_tp_field *key;	/* NULL: key_expr, or the default key */
+	const struct qz_filter *key_expr;	/* key=EXPR that is not a field */
 	/* role=: bit 0 lets it be an event1, bit 1 an event2 (NULL: both) */
 	const struct qz_filter *role;
 	int pos;			/* which -e */

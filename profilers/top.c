@@ -98,7 +98,7 @@ static uint64_t value_of(const struct top_value *v, const struct qz_sample *smp)
 static int resolve_value(struct top *t, int idx, const char *attr, const char *text,
 			 struct top_value *v)
 {
-	if (text[strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+	if (!is_field_name(text))
 		return (v->expr = qz_session__expr(t->session, idx, attr, text)) ? 0 : -errno;
 	return resolve_field(t, idx, text, &v->field);
 }

@@ -2,7 +2,8 @@
 """multi-trace role=: one event list sees every switch of a sleeper, in and
 out; role= lets only its switch-outs to sleep start a pair. Each 5 ms sleep
 is one pair and nothing is left pending, where without role= the switch-ins
-would also back themselves up."""
+would also back themselves up. The key of the first list is an expression
+(perf-prof's key=EXPR)."""
 import subprocess
 import time
 from qzt import *
@@ -16,7 +17,7 @@ def run_once(role):
                                 f"read x; exec {prog('sleeper')} 100 5"],
                                stdin=subprocess.PIPE, text=True)
     pid = sleeper.pid
-    first = f"sched:sched_switch/prev_pid=={pid}||next_pid=={pid}/key=common_pid/"
+    first = f"sched:sched_switch/prev_pid=={pid}||next_pid=={pid}/key=prev_pid=={pid} ? prev_pid : 0/"
     if role:
         first += f"role=prev_pid=={pid} && prev_state==1 ? 1 : 0/"
     mt = subprocess.Popen([QUAZAR, "multi-trace", "-e", first,
