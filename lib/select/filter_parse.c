@@ -361,6 +361,11 @@ static int parse_expr(struct lexer *lx, struct qz_fnode **out)
 		return -ENOMEM;
 	}
 	n->cond = cond;
+	/* a ? b : c ? d : ... nests too: bound it like parentheses. */
+	if (++lx->depth > MAX_DEPTH) {
+		ret = fail(lx, col, "filter nests too deeply", NULL);
+		goto fail;
+	}
 	if ((ret = next(lx)) || (ret = parse_expr(lx, &n->l)))
 		goto fail;
 	if (lx->tok != T_COLON) {
@@ -369,6 +374,7 @@ static int parse_expr(struct lexer *lx, struct qz_fnode **out)
 	}
 	if ((ret = next(lx)) || (ret = parse_expr(lx, &n->r)))
 		goto fail;
+	lx->depth--;
 	*out = n;
 	return 0;
 fail:

@@ -40,7 +40,7 @@ struct qz_session {
 	struct qz_tasks *tasks;
 	struct qz_workload *workload;
 
-	struct qz_filter **exprs;	/* compiled for profilers (role=) */
+	struct qz_filter **exprs;	/* attrs' expressions: role=, key=, top-by= */
 	int nr_exprs;
 
 	int stop_fd;			/* eventfd: stop requested */

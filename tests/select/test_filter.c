@@ -238,6 +238,11 @@ static void test_errors(void)
 		memset(deep, '!', 500);
 		CHECK(qz_filter__compile(deep, ev, &err) == NULL);
 		CHECK(strstr(err.message, "filter nests too deeply") != NULL);
+		for (int i = 0; i < 200; i++)
+			memcpy(deep + 3 * i, "1?1", 3);
+		strcpy(deep + 600 - 3, ":1");
+		CHECK(qz_filter__compile(deep, ev, &err) == NULL);
+		CHECK(strstr(err.message, "filter nests too deeply") != NULL);
 	}
 	CHECK(qz_filter__compile("1", NULL, NULL) == NULL);
 	CHECK_EQ(errno, EINVAL);
