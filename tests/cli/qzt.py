@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 QUAZAR = os.environ.get("QUAZAR", "build/quazar")
 PROGS = os.environ.get("PROGS", "build/tests/progs")
@@ -28,6 +29,31 @@ def run(args, timeout=120, **kw):
     """Run quazar with args; returns the CompletedProcess (text mode)."""
     return subprocess.run([QUAZAR] + args, capture_output=True, text=True,
                           timeout=timeout, **kw)
+
+
+def with_sleeper(rounds, quazar_args):
+    """Run prog('sleeper') with the arguments in `rounds` under quazar.
+
+    The sleeper waits for a line on stdin, so quazar can filter on its pid
+    before it starts; SCHED_FIFO keeps its wakeups prompt on a busy machine.
+    It runs on CPU 0: on these VMs the kernel never raises sched_switch when
+    CPU 1 leaves its idle task (`perf stat -a -A` counts none either), so a
+    task there has no switch-ins. quazar_args(pid) gives quazar's arguments.
+    Returns (pid, quazar's CompletedProcess-like Popen, stdout, stderr).
+    """
+    sleeper = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "0", "sh", "-c",
+                                f"read x; exec {prog('sleeper')} {rounds}"],
+                               stdin=subprocess.PIPE, text=True)
+    q = subprocess.Popen([QUAZAR] + quazar_args(sleeper.pid), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    sleeper.stdin.write("go\n")
+    sleeper.stdin.flush()
+    sleeper.wait(timeout=60)
+    time.sleep(0.5)
+    q.terminate()
+    out, err = q.communicate(timeout=30)
+    return sleeper.pid, q, out, err
 
 
 def json_lines(text):

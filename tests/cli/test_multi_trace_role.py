@@ -4,32 +4,19 @@ out; role= lets only its switch-outs to sleep start a pair. Each 5 ms sleep
 is one pair and nothing is left pending, where without role= the switch-ins
 would also back themselves up. The key of the first list is an expression
 (perf-prof's key=EXPR)."""
-import subprocess
-import time
 from qzt import *
 
 require_root()
 
 
 def run_once(role):
-    # CPU 0: see test_multi_trace_sleep.py (CPU 1 loses its idle switch-ins).
-    sleeper = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "0", "sh", "-c",
-                                f"read x; exec {prog('sleeper')} 100 5"],
-                               stdin=subprocess.PIPE, text=True)
-    pid = sleeper.pid
-    first = f"sched:sched_switch/prev_pid=={pid}||next_pid=={pid}/key=prev_pid=={pid} ? prev_pid : 0/"
-    if role:
-        first += f"role=prev_pid=={pid} && prev_state==1 ? 1 : 0/"
-    mt = subprocess.Popen([QUAZAR, "multi-trace", "-e", first,
-                           "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/", "--json"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
-    sleeper.stdin.write("go\n")
-    sleeper.stdin.flush()
-    sleeper.wait(timeout=60)
-    time.sleep(0.5)
-    mt.terminate()
-    out, err = mt.communicate(timeout=30)
+    def args(pid):
+        first = f"sched:sched_switch/prev_pid=={pid}||next_pid=={pid}/key=prev_pid=={pid} ? prev_pid : 0/"
+        if role:
+            first += f"role=prev_pid=={pid} && prev_state==1 ? 1 : 0/"
+        return ["multi-trace", "-e", first,
+                "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/", "--json"]
+    _, mt, out, err = with_sleeper("100 5", args)
     check_eq(mt.returncode, 0, f"exit status (stderr: {err})")
     fin = [r for r in json_lines(out) if r.get("type") == "multi_trace" and r.get("final")]
     return fin[0] if fin else {}

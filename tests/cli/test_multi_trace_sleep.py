@@ -2,36 +2,17 @@
 """multi-trace: a program sleeping 100 x 5 ms, measured from its switch-out to
 its switch-in (keyed by pid), gives ~100 calls with p50 in [5.0, 5.7] ms, and
 --than 4ms prints ~100 outliers, each with both events."""
-import subprocess
-import time
 from qzt import *
 
 require_root()
 def run_once():
-    # The sleeper waits for a line on stdin, so quazar can filter on its pid
-    # before it starts; SCHED_FIFO keeps its wakeups prompt on a busy machine.
-    # CPU 0: on these VMs the kernel never raises sched_switch when CPU 1
-    # leaves its idle task (`perf stat -a -A` counts none either), so a
-    # sleeper on CPU 1 has no switch-ins at all.
-    sleeper = subprocess.Popen(["chrt", "-f", "10", "taskset", "-c", "0", "sh", "-c",
-                                f"read x; exec {prog('sleeper')} 100 5"],
-                               stdin=subprocess.PIPE, text=True)
-    pid = sleeper.pid
-    mt = subprocess.Popen([QUAZAR, "multi-trace",
-                           # Switch-outs to sleep (S, 1) only: a preemption or a short I/O
-                           # wait of the same task is not one of its 5 ms sleeps.
-                           "-e", f"sched:sched_switch/prev_pid=={pid} && prev_state==1/key=prev_pid/",
-                           "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/",
-                           "--than", "4ms", "--json"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
-    sleeper.stdin.write("go\n")
-    sleeper.stdin.flush()
-    sleeper.wait(timeout=60)
-    time.sleep(0.5)
-    mt.terminate()
-    out, err = mt.communicate(timeout=30)
-    return pid, mt, out, err
+    return with_sleeper("100 5", lambda pid: [
+        "multi-trace",
+        # Switch-outs to sleep (S, 1) only: a preemption or a short I/O
+        # wait of the same task is not one of its 5 ms sleeps.
+        "-e", f"sched:sched_switch/prev_pid=={pid} && prev_state==1/key=prev_pid/",
+        "-e", f"sched:sched_switch/next_pid=={pid}/key=next_pid/",
+        "--than", "4ms", "--json"])
 
 
 # On this shared VM the kernel has been seen to skip some sched_switch
