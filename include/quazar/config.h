@@ -77,6 +77,7 @@ struct qz_config {
 	enum qz_log_level log_level;	/* default: info */
 	char *spool_dir;
 	uint64_t spool_max_bytes;
+	char *state_dir;		/* each collector's last seq; NULL: none */
 	char *http_listen;		/* NULL: no HTTP endpoint ("off") */
 	struct qz_config_sink *sinks;	/* "stdout" is always there */
 	size_t n_sinks;

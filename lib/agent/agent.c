@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "agent_internal.h"
 
@@ -69,6 +70,8 @@ QZ_API void qz_agent__free(struct qz_agent *a)
 		return;
 	qz_agent__shutdown(a, RELOAD_CLOSE_MS);
 	for (size_t i = 0; i < a->nr_seqs; i++) {
+		if (a->seqs[i]->fd >= 0)
+			close(a->seqs[i]->fd);
 		free(a->seqs[i]->name);
 		free(a->seqs[i]);
 	}
@@ -198,13 +201,14 @@ static struct collector *find_collector(struct qz_agent *a, const char *name)
  * A collector's seq, by name. Each lives in its own allocation: running
  * collectors hold a pointer to it, so growing the list must not move it.
  */
-static uint64_t *seq_of(struct qz_agent *a, const char *name)
+static struct agent_seq *seq_of(struct qz_agent *a, const struct qz_config *cfg,
+			       const char *name)
 {
 	struct agent_seq **grown, *s;
 
 	for (size_t i = 0; i < a->nr_seqs; i++)
 		if (!strcmp(a->seqs[i]->name, name))
-			return &a->seqs[i]->seq;
+			return a->seqs[i];
 	grown = realloc(a->seqs, (a->nr_seqs + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
@@ -216,8 +220,9 @@ static uint64_t *seq_of(struct qz_agent *a, const char *name)
 		free(s);
 		return NULL;
 	}
+	s->fd = cfg->state_dir ? seq_state_open(a, cfg->state_dir, name, &s->seq) : -1;
 	a->seqs[a->nr_seqs++] = s;
-	return &s->seq;
+	return s;
 }
 
 static char *labels_json(const struct qz_config *cfg)
@@ -364,7 +369,7 @@ QZ_API int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 			free(sig);
 			continue;
 		}
-		next[i] = sink ? collector_new(a, cc, sink, seq_of(a, cc->name), err,
+		next[i] = sink ? collector_new(a, cc, sink, seq_of(a, cfg, cc->name), err,
 					       err_len) : NULL;
 		if (!next[i]) {
 			if (!err[0])
@@ -523,7 +528,7 @@ QZ_API void qz_agent__log_status(struct qz_agent *a)
 		       "collector '%s': %s, %s, seq %llu, %llu reports to sink '%s'",
 		       c->name, c->prof->name, c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE) ?
 		       "running" : "stopped",
-		       (unsigned long long)*c->seq, (unsigned long long)c->reports,
+		       (unsigned long long)c->seq->seq, (unsigned long long)c->reports,
 		       c->sink->name);
 	}
 	pthread_mutex_unlock(&a->lock);

@@ -49,7 +49,7 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 			v[1] = st.samples;
 			v[2] = st.lost;
 			v[3] = st.filtered;
-			v[4] = *c->seq;
+			v[4] = c->seq->seq;
 			v[5] = c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE);
 			v[6] = c->exit_err != 0;
 			qz_metrics__sample_u64(m, labels, v[f]);

@@ -25,7 +25,8 @@ struct agent_sink {
 /* A collector's seq, kept by name so it carries on across reloads. */
 struct agent_seq {
 	char *name;
-	uint64_t seq;
+	uint64_t seq;			/* the last one used */
+	int fd;				/* its state file, or -1 */
 };
 
 struct collector {
@@ -33,7 +34,7 @@ struct collector {
 	char *name;
 	char *signature;
 	struct agent_sink *sink;
-	uint64_t *seq;			/* in agent->seqs */
+	struct agent_seq *seq;		/* in agent->seqs */
 	char **argv;			/* as `quazar PROFILER ...` would get */
 	int argc;
 	const struct qz_profiler *prof;
@@ -73,10 +74,15 @@ struct qz_agent {
 	bool started;
 };
 
+/* seq_state.c: the last seq of a collector in state_dir, across restarts. */
+/* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
+int seq_state_open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq);
+void seq_state_store(int fd, uint64_t seq);
+
 /* collector.c */
 struct collector *collector_new(struct qz_agent *agent,
 				const struct qz_config_collector *cfg,
-				struct agent_sink *sink, uint64_t *seq,
+				struct agent_sink *sink, struct agent_seq *seq,
 				char *err, size_t err_len);
 int collector_start(struct collector *c);
 void collector_stop(struct collector *c);

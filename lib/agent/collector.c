@@ -278,7 +278,9 @@ static void envelope(struct qz_json *j, const char *type, void *ctx)
 	pthread_mutex_lock(&a->lock);
 	qz_json__key_str(j, "host", a->host);
 	qz_json__key_str(j, "collector", c->name);
-	qz_json__key_u64(j, "seq", ++*c->seq);
+	qz_json__key_u64(j, "seq", ++c->seq->seq);
+	if (c->seq->fd >= 0)
+		seq_state_store(c->seq->fd, c->seq->seq);
 	qz_json__key_u64(j, "interval_start", c->interval_start);
 	qz_json__key_u64(j, "interval_end", now);
 	if (a->labels_json) {
@@ -336,7 +338,7 @@ static void on_ready(int err, void *ctx)
 
 struct collector *collector_new(struct qz_agent *agent,
 				const struct qz_config_collector *cfg,
-				struct agent_sink *sink, uint64_t *seq,
+				struct agent_sink *sink, struct agent_seq *seq,
 				char *err, size_t err_len)
 {
 	struct collector *c = calloc(1, sizeof(*c));

@@ -382,6 +382,7 @@ static const struct field global_fields[] = {
 	F("log_level", p_log_level, struct qz_config, log_level, false),
 	F("spool_dir", p_str, struct qz_config, spool_dir, false),
 	F("spool_max_bytes", p_size, struct qz_config, spool_max_bytes, false),
+	F("state_dir", p_str, struct qz_config, state_dir, false),
 	F("http_listen", p_listen, struct qz_config, http_listen, false),
 	{ 0 }
 };

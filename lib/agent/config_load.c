@@ -169,6 +169,7 @@ QZ_API void qz_config__free(struct qz_config *c)
 	free_kv(c->labels, c->n_labels);
 	free(c->host);
 	free(c->spool_dir);
+	free(c->state_dir);
 	free(c->http_listen);
 	free(c);
 }
