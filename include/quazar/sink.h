@@ -53,6 +53,12 @@ struct qz_sink_stats {
 	uint64_t errors;	/* failed writes and delivery errors */
 	uint64_t rotations;	/* file sink: rotations done */
 	uint64_t reordered;	/* kafka: acked out of order after an outage */
+	/*
+	 * kafka: reports that failed after being sent, so the brokers may have
+	 * stored them unacknowledged, and that were spooled for another try:
+	 * each may reach the topic twice (same host, collector and seq).
+	 */
+	uint64_t possible_dups;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */

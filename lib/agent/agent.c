@@ -49,9 +49,10 @@ static int sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_m
 	qz_sink__stats(s->sink, &st);
 	if (st.written || st.spool_records)
 		qz_log(&a->log, QZ_LOG_INFO,
-	       "sink '%s' closed: %llu written, %llu delivered, %llu in spool, %d lost",
+	       "sink '%s' closed: %llu written, %llu delivered, %llu in spool, %d lost, %llu possible duplicates",
 	       s->name, (unsigned long long)st.written, (unsigned long long)st.delivered,
-	       (unsigned long long)st.spool_records, lost > 0 ? lost : 0);
+	       (unsigned long long)st.spool_records, lost > 0 ? lost : 0,
+	       (unsigned long long)st.possible_dups);
 	if (lost > 0)
 		qz_log(&a->log, QZ_LOG_ERROR,
 		       "sink '%s': %d reports could be neither delivered nor spooled",

@@ -164,6 +164,8 @@ QZ_API void qz_metrics__sinks(struct qz_metrics *m, const char *const *names,
 		  "Oldest reports dropped from a full spool."),
 		S("errors_total", QZ_METRIC_COUNTER, errors,
 		  "Failed writes and delivery errors."),
+		S("possible_duplicates_total", QZ_METRIC_COUNTER, possible_dups,
+		  "Reports that failed after being sent and were tried again: each may reach the topic twice."),
 #undef S
 	};
 

@@ -71,6 +71,7 @@ struct kafka_sink {
 	uint8_t *win_done;
 	bool win_active, win_failed;
 	uint64_t written, delivered, spooled, replayed, errors, reordered, lost;
+	uint64_t possible_dups;	/* failed after being sent: tried again anyway */
 	int last_err;		/* the last delivery error logged */
 };
 
@@ -167,6 +168,22 @@ static void spool_failed(struct kafka_sink *s)
 	s->failed_n = 0;
 }
 
+/*
+ * Under mu. A report that failed after it was sent may be in the topic
+ * already; not trying it again could lose it, so it is tried again and
+ * counted: the only way a report can arrive twice.
+ */
+static void count_possible_dup(struct kafka_sink *s, const rd_kafka_message_t *m,
+			       uint64_t n)
+{
+	if (rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
+		return;
+	s->possible_dups++;
+	qz_log(&s->base.log, QZ_LOG_DEBUG,
+	       "kafka sink: report %" PRIu64 " may have been persisted; "
+	       "it is tried again (a possible duplicate)", n);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct kafka_sink *s = opaque;
@@ -187,6 +204,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			/* Still in the spool: it is tried again later. */
 			s->win_failed = true;
 			s->errors++;
+			count_possible_dup(s, m, n);
 		}
 	} else if (!m->err) {
 		s->delivered++;
@@ -195,10 +213,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			       "kafka sink: a report was acked after an earlier one failed");
 	} else {
 		s->errors++;
-		if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-			qz_log(&s->base.log, QZ_LOG_DEBUG,
-			       "kafka sink: report %" PRIu64 " may have been "
-			       "persisted; spooled anyway", n);
+		count_possible_dup(s, m, n);
 		if (s->state == K_DIRECT)
 			s->first_fail = n;
 		keep_failed(s, m, n);
@@ -640,6 +655,7 @@ static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
 	st->spool_dropped = sp.dropped;
 	st->errors = s->errors;
 	st->reordered = s->reordered;
+	st->possible_dups = s->possible_dups;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -138,7 +138,7 @@ static void test_pages(void)
 	n = prom_check(body, why, sizeof(why));
 	if (n < 0)
 		fprintf(stderr, "/metrics line %d: %s\n%s", -n, why, body);
-	CHECK_EQ(n, 4 + 10 * 2);
+	CHECK_EQ(n, 4 + 11 * 2);	/* 11 sink families of one sample each */
 	CHECK(strstr(body, "quazar_reports_total{collector=\"cpu-counters\"} 42\n"));
 	CHECK(strstr(body, "{collector=\"sched \\\"latency\\\"\\\\\\n\",cpu=\"1\"} 7\n"));
 	CHECK(strstr(body, "# TYPE quazar_bad_name gauge\nquazar_bad_name 0.25\n"));
