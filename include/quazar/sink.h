@@ -54,9 +54,10 @@ struct qz_sink_stats {
 	uint64_t rotations;	/* file sink: rotations done */
 	uint64_t reordered;	/* kafka: acked out of order after an outage */
 	/*
-	 * kafka: reports that failed after being sent, so the brokers may have
-	 * stored them unacknowledged, and that were spooled for another try:
-	 * each may reach the topic twice (same host, collector and seq).
+	 * kafka: reports that failed after being sent (the brokers may have
+	 * stored them unacked) and were sent again without the topic having
+	 * been read back to see: each may reach it twice. Read back, they are
+	 * sent again only when absent, and are not counted.
 	 */
 	uint64_t possible_dups;
 };

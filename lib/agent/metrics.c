@@ -165,7 +165,7 @@ QZ_API void qz_metrics__sinks(struct qz_metrics *m, const char *const *names,
 		S("errors_total", QZ_METRIC_COUNTER, errors,
 		  "Failed writes and delivery errors."),
 		S("possible_duplicates_total", QZ_METRIC_COUNTER, possible_dups,
-		  "Reports that failed after being sent and were tried again: each may reach the topic twice."),
+		  "Reports that failed after being sent and were sent again without reading the topic back: each may be in it twice."),
 #undef S
 	};
 

@@ -29,6 +29,7 @@
 #define HELD_MAX_BYTES (64u << 20)
 #define POLL_MS 50
 #define PURGE_EVERY_MS 100
+#define READ_BACK_MS 10000	/* to read one partition back */
 
 enum kstate { K_DIRECT, K_DRAINING, K_SPOOLING, K_REPLAYING };
 
@@ -40,6 +41,9 @@ struct held {
 	uint64_t wseq;
 	size_t key_len, len;
 	bool has_key;
+	bool suspect;		/* failed after it was sent: see kafka_suspects.c */
+	int32_t partition;
+	int64_t from;
 	char buf[];		/* key, then data */
 };
 
@@ -71,7 +75,12 @@ struct kafka_sink {
 	uint8_t *win_done;
 	bool win_active, win_failed;
 	uint64_t written, delivered, spooled, replayed, errors, reordered, lost;
-	uint64_t possible_dups;	/* failed after being sent: tried again anyway */
+	uint64_t possible_dups;	/* sent again without reading the topic back */
+	uint64_t found_in_topic; /* suspects read back: never sent again */
+	struct suspects suspects;
+	rd_kafka_conf_t *reader_conf;	/* for the reader, made when first needed */
+	struct kafka_reader *reader;
+	char *topic;
 	int last_err;		/* the last delivery error logged */
 };
 
@@ -87,20 +96,30 @@ static void set_state(struct kafka_sink *s, enum kstate st, const char *why)
 }
 
 /* Under mu. A report librdkafka could not deliver, or one held back. */
-static void spool_put(struct kafka_sink *s, const void *key, size_t key_len,
-		      const void *data, size_t len)
+static int spool_put(struct kafka_sink *s, const void *key, size_t key_len,
+		     const void *data, size_t len)
 {
 	int err = qz_spool__append(s->spool, key, key_len, data, len);
 
 	if (!err) {
 		s->spooled++;
-		return;
+		return 0;
 	}
 	s->lost++;
 	s->errors++;
 	qz_log(&s->base.log, QZ_LOG_ERROR,
 	       "kafka sink: report lost: cannot spool it: %s (%" PRIu64 " lost)",
 	       qz_strerror(err), s->lost);
+	return err;
+}
+
+/* The number the spool gives the next record it takes. */
+static uint64_t spool_next_index(struct kafka_sink *s)
+{
+	struct qz_spool_stats st = { .sz = sizeof(st) };
+
+	qz_spool__stats(s->spool, &st);
+	return st.head + st.records;
 }
 
 static struct held *held_new(const void *key, size_t key_len, const void *data,
@@ -111,6 +130,7 @@ static struct held *held_new(const void *key, size_t key_len, const void *data,
 	if (!h)
 		return NULL;
 	h->next = NULL;
+	h->suspect = false;
 	h->wseq = wseq;
 	h->has_key = key != NULL;
 	h->key_len = key_len;
@@ -139,6 +159,11 @@ static void keep_failed(struct kafka_sink *s, const rd_kafka_message_t *m,
 	h = held_new(m->key, m->key_len, m->payload, m->len, wseq);
 	if (!h)
 		goto direct;
+	if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+		h->suspect = true;
+		h->partition = m->partition;
+		h->from = suspects_from(&s->suspects, m->partition);
+	}
 	s->failed[s->failed_n++] = h;
 	return;
 direct:
@@ -160,28 +185,15 @@ static void spool_failed(struct kafka_sink *s)
 	qsort(s->failed, s->failed_n, sizeof(*s->failed), cmp_wseq);
 	for (size_t i = 0; i < s->failed_n; i++) {
 		struct held *h = s->failed[i];
+		const char *key = h->has_key ? h->buf : NULL, *data = h->buf + h->key_len;
+		uint64_t index = spool_next_index(s);
 
-		spool_put(s, h->has_key ? h->buf : NULL, h->key_len,
-			  h->buf + h->key_len, h->len);
+		if (!spool_put(s, key, h->key_len, data, h->len) && h->suspect)
+			suspects_add(&s->suspects, index, h->partition, h->from,
+				     kafka_report_hash(key, h->key_len, data, h->len));
 		free(h);
 	}
 	s->failed_n = 0;
-}
-
-/*
- * Under mu. A report that failed after it was sent may be in the topic
- * already; not trying it again could lose it, so it is tried again and
- * counted: the only way a report can arrive twice.
- */
-static void count_possible_dup(struct kafka_sink *s, const rd_kafka_message_t *m,
-			       uint64_t n)
-{
-	if (rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-		return;
-	s->possible_dups++;
-	qz_log(&s->base.log, QZ_LOG_DEBUG,
-	       "kafka sink: report %" PRIu64 " may have been persisted; "
-	       "it is tried again (a possible duplicate)", n);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -200,20 +212,25 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 				s->win_done[n - s->win_base] = 1;
 			s->replayed++;
 			s->delivered++;
+			suspects_acked(&s->suspects, m->partition, m->offset);
 		} else {
 			/* Still in the spool: it is tried again later. */
 			s->win_failed = true;
 			s->errors++;
-			count_possible_dup(s, m, n);
+			if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
+				suspects_add(&s->suspects, n, m->partition,
+					     suspects_from(&s->suspects, m->partition),
+					     kafka_report_hash(m->key, m->key_len,
+							       m->payload, m->len));
 		}
 	} else if (!m->err) {
 		s->delivered++;
+		suspects_acked(&s->suspects, m->partition, m->offset);
 		if (n > s->first_fail && !s->reordered++)
 			qz_log(&s->base.log, QZ_LOG_WARN,
 			       "kafka sink: a report was acked after an earlier one failed");
 	} else {
 		s->errors++;
-		count_possible_dup(s, m, n);
 		if (s->state == K_DIRECT)
 			s->first_fail = n;
 		keep_failed(s, m, n);
@@ -382,6 +399,7 @@ static uint64_t spool_records(struct kafka_sink *s)
 /* Under mu: produce the next window of spooled reports. */
 static void start_window(struct kafka_sink *s)
 {
+	struct suspect *sp;
 	struct qz_spool_rec rec;
 	uint64_t bytes = 0;
 	int err;
@@ -400,7 +418,17 @@ static void start_window(struct kafka_sink *s)
 		}
 		if (rec.index - s->win_base >= WINDOW_RECORDS)
 			break;
+		sp = suspects_find(&s->suspects, rec.index);
+		if (sp && sp->state == SUSPECT_IN_TOPIC &&
+		    !s->win_done[rec.index - s->win_base]) {
+			/* Read back: the brokers have it. Delivered, not sent again. */
+			s->win_done[rec.index - s->win_base] = 1;
+			s->found_in_topic++;
+			s->delivered++;
+		}
 		if (!s->win_done[rec.index - s->win_base]) {
+			if (sp && sp->state != SUSPECT_ABSENT)
+				s->possible_dups++;	/* could not read it back */
 			err = produce(s, rec.key, rec.key_len, rec.data, rec.len,
 				      (rec.index << 1) | TAG_REPLAY);
 			if (err == -ENOBUFS)
@@ -432,6 +460,7 @@ static void end_window(struct kafka_sink *s)
 		done++;
 	qz_spool__commit(s->spool, done);
 	win_rebase(s, spool_head(s));
+	suspects_prune(&s->suspects, spool_head(s));
 	s->win_active = false;
 }
 
@@ -451,6 +480,105 @@ static bool brokers_up(struct kafka_sink *s, int timeout_ms)
 	}
 	rd_kafka_metadata_destroy(md);
 	return up;
+}
+
+/* The hashes of one partition's reports, read back from an offset on. */
+struct scan {
+	int32_t partition;
+	int64_t from;
+	uint64_t *seen;
+	size_t n, cap;
+	int err;
+};
+
+static void scan_seen(uint64_t hash, void *ctx)
+{
+	struct scan *sc = ctx;
+
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 1024;
+		uint64_t *v = realloc(sc->seen, cap * sizeof(*v));
+
+		if (!v) {
+			sc->err = -ENOMEM;
+			return;
+		}
+		sc->seen = v;
+		sc->cap = cap;
+	}
+	sc->seen[sc->n++] = hash;
+}
+
+static struct scan *scan_of(struct scan *scans, size_t nr, int32_t partition)
+{
+	for (size_t j = 0; j < nr; j++)
+		if (scans[j].partition == partition)
+			return &scans[j];
+	return NULL;
+}
+
+static bool scan_saw(const struct scan *sc, uint64_t hash)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->seen[i] == hash)
+			return true;
+	return false;
+}
+
+/*
+ * Under mu, before a replay window: read back the partitions of suspects
+ * not checked yet (mu is dropped while reading; only this thread serves
+ * delivery reports, so the suspects do not change meanwhile).
+ */
+static void check_suspects(struct kafka_sink *s)
+{
+	size_t nr = 0, n_before = s->suspects.n, unreadable = 0;
+	struct scan *scans = calloc(n_before + 1, sizeof(*scans)), *sc;
+
+	if (!scans)
+		return;
+	for (size_t i = 0; i < n_before; i++) {
+		struct suspect *sp = &s->suspects.v[i];
+
+		if (sp->state != SUSPECT_UNKNOWN)
+			continue;
+		sc = scan_of(scans, nr, sp->partition);
+		if (!sc) {
+			scans[nr++] = (struct scan){ .partition = sp->partition, .from = sp->from };
+		} else if (sp->from < 0 || (sc->from >= 0 && sp->from < sc->from)) {
+			sc->from = sp->from;
+		}
+	}
+	if (nr && !s->reader && s->reader_conf) {
+		s->reader = kafka_reader_new(&s->base, s->reader_conf, s->topic);
+		s->reader_conf = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	for (size_t j = 0; j < nr; j++)
+		scans[j].err = s->reader ? kafka_reader_scan(s->reader, scans[j].partition,
+							     scans[j].from, READ_BACK_MS,
+							     scan_seen, &scans[j]) : -ENOTCONN;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < n_before; i++) {
+		struct suspect *sp = &s->suspects.v[i];
+
+		sc = scan_of(scans, nr, sp->partition);
+		if (sp->state != SUSPECT_UNKNOWN || !sc)
+			continue;
+		if (sc->err) {
+			sp->state = SUSPECT_UNREADABLE;
+			unreadable++;
+		} else {
+			sp->state = scan_saw(sc, sp->hash) ? SUSPECT_IN_TOPIC : SUSPECT_ABSENT;
+		}
+	}
+	if (unreadable)
+		qz_log(&s->base.log, QZ_LOG_WARN,
+		       "kafka sink: cannot read the topic back: %zu reports the brokers may "
+		       "hold are sent again (possible duplicates)", unreadable);
+	for (size_t j = 0; j < nr; j++)
+		free(scans[j].seen);
+	free(scans);
 }
 
 /* Under mu: one turn of the state machine. May drop mu to talk to brokers. */
@@ -517,6 +645,7 @@ static void step(struct kafka_sink *s)
 			set_state(s, K_DIRECT, "spool replayed");
 			break;
 		}
+		check_suspects(s);
 		start_window(s);
 		break;
 	}
@@ -570,6 +699,7 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 {
 	struct kafka_sink *s = (struct kafka_sink *)sink;
 	uint64_t lost_before, undone = 0;
+	size_t suspected;
 	long long stop_at;
 	int err;
 
@@ -622,6 +752,15 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 			       "replayed again at the next start",
 			       s->win_end - spool_head(s) - undone);
 	}
+	suspects_prune(&s->suspects, spool_head(s));
+	suspected = s->suspects.n - suspects_count(&s->suspects, SUSPECT_ABSENT);
+	if (suspected) {
+		/* The next start cannot tell them: it sends them again. */
+		s->possible_dups += suspected;
+		qz_log(&sink->log, QZ_LOG_WARN,
+		       "kafka sink: %zu spooled reports the brokers may hold "
+		       "already: possible duplicates at the next start", suspected);
+	}
 	err = qz_spool__sync(s->spool);
 	if (err)
 		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: spool sync: %s",
@@ -673,6 +812,11 @@ static void kafka_free(struct qz_sink *sink)
 	spool_failed(s);
 	unhold(s);
 	free(s->failed);
+	kafka_reader_free(s->reader);
+	if (s->reader_conf)
+		rd_kafka_conf_destroy(s->reader_conf);
+	suspects_free(&s->suspects);
+	free(s->topic);
 	qz_spool__free(s->spool);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
@@ -750,6 +894,13 @@ QZ_API struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	s->rkt = rd_kafka_topic_new(s->rk, opts->topic, NULL);
 	if (!s->rkt) {
 		err = -errno;
+		goto err;
+	}
+	/* For reading the topic back; the consumer is made when first needed. */
+	s->topic = strdup(opts->topic);
+	s->reader_conf = qz_kafka_reader_conf(&s->base, opts);
+	if (!s->topic || !s->reader_conf) {
+		err = -ENOMEM;
 		goto err;
 	}
 	/* A spool left by the last run goes out before any new report. */

@@ -44,10 +44,51 @@ static int conf_set(struct qz_sink *s, rd_kafka_conf_t *conf,
 	return -EINVAL;
 }
 
+/* The caller's properties (security, tuning) go last: they may tune anything. */
+static int set_properties(struct qz_sink *s, rd_kafka_conf_t *conf,
+			  const char *const *props)
+{
+	int err = 0;
+
+	for (; props && props[0]; props += 2) {
+		if (!props[1]) {
+			qz_log(&s->log, QZ_LOG_ERROR,
+			       "kafka sink: property %s has no value", props[0]);
+			return -EINVAL;
+		}
+		err |= conf_set(s, conf, props[0], props[1]);
+	}
+	return err;
+}
+
+static void set_callbacks(struct qz_sink *s, rd_kafka_conf_t *conf)
+{
+	rd_kafka_conf_set_opaque(conf, s);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+}
+
+rd_kafka_conf_t *qz_kafka_reader_conf(struct qz_sink *s, const struct qz_sink_kafka_opts *o)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	int err = 0;
+
+	if (!conf)
+		return NULL;
+	err |= conf_set(s, conf, "bootstrap.servers", o->brokers);
+	err |= conf_set(s, conf, "enable.partition.eof", "true");
+	err |= set_properties(s, conf, QZ_OPT(o, properties, NULL));
+	if (err) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	set_callbacks(s, conf);
+	return conf;
+}
+
 rd_kafka_conf_t *qz_kafka_conf(struct qz_sink *s, const struct qz_sink_kafka_opts *o,
 			       void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *))
 {
-	const char *const *props = QZ_OPT(o, properties, NULL);
 	unsigned int timeout = QZ_OPT(o, message_timeout_ms, 0) ?: 30000;
 	const char *acks = QZ_OPT(o, acks, NULL);
 	const char *codec = QZ_OPT(o, compression, NULL);
@@ -63,24 +104,13 @@ rd_kafka_conf_t *qz_kafka_conf(struct qz_sink *s, const struct qz_sink_kafka_opt
 	err |= conf_set(s, conf, "acks", acks ? acks : "all");
 	err |= conf_set(s, conf, "compression.codec", codec ? codec : "none");
 	err |= conf_set(s, conf, "message.timeout.ms", num);
-	/* Properties come last: they may tune anything above. */
-	for (; props && props[0]; props += 2) {
-		if (!props[1]) {
-			qz_log(&s->log, QZ_LOG_ERROR,
-			       "kafka sink: property %s has no value", props[0]);
-			err = -EINVAL;
-			break;
-		}
-		err |= conf_set(s, conf, props[0], props[1]);
-	}
+	err |= set_properties(s, conf, QZ_OPT(o, properties, NULL));
 	if (err) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
-	rd_kafka_conf_set_opaque(conf, s);
+	set_callbacks(s, conf);
 	rd_kafka_conf_set_dr_msg_cb(conf, dr);
-	rd_kafka_conf_set_error_cb(conf, on_error);
-	rd_kafka_conf_set_log_cb(conf, on_log);
 	return conf;
 }
 

@@ -56,6 +56,24 @@ def with_sleeper(rounds, quazar_args):
     return sleeper.pid, q, out, err
 
 
+def with_spinner(quazar_args, seconds=2.2):
+    """Run quazar with quazar_args for `seconds` while a real-time spinner
+    owns CPU 1, whatever else the machine runs. Returns (spinner's pid,
+    quazar's Popen, stdout, stderr)."""
+    busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "3000"])
+    try:
+        time.sleep(0.3)
+        q = subprocess.Popen([QUAZAR] + quazar_args, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(seconds)
+        q.terminate()
+        out, err = q.communicate(timeout=30)
+    finally:
+        busy.kill()
+        busy.wait()
+    return busy.pid, q, out, err
+
+
 def json_lines(text):
     """Every line must be one JSON object: a bad line is a failure."""
     records = []

@@ -4,9 +4,7 @@
 flame graph file says the same. System-wide, a CPU owned by a spinner is
 reported busy, and -e is refused with a hint."""
 import os
-import subprocess
 import tempfile
-import time
 from qzt import *
 
 require_root()
@@ -43,17 +41,7 @@ check(burn_lines and sum(burn_lines.values()) == st.get("samples"),
       f"the folded file counts main;burn as the report does: {burn_lines} vs {st.get('samples')}")
 
 # 2. System-wide on one CPU: a real-time spinner owns CPU 1.
-busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "3000"])
-try:
-    time.sleep(0.3)
-    q = subprocess.Popen([QUAZAR, "profile", "-C", "1", "--json", "-i", "1000"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.2)
-    q.terminate()
-    out, err = q.communicate(timeout=30)
-finally:
-    busy.kill()
-    busy.wait()
+_, q, out, err = with_spinner(["profile", "-C", "1", "--json", "-i", "1000"])
 check_eq(q.returncode, 0, f"exit status (stderr: {err})")
 full = [x for x in json_lines(out) if x.get("type") == "profile"][:2]
 check(len(full) == 2, f"two 1 s interval reports: {len(full)}")

@@ -1,31 +1,19 @@
 #!/usr/bin/env python3
 """top over sched_stat_runtime, summed by runtime, ranks a busy process first;
 an expression column (perf-prof's top-add="runtime/1000") sums per event."""
-import subprocess
-import time
 from qzt import *
 
 require_root()
-# A real-time spinner on CPU 1 owns that CPU whatever else the machine runs.
-busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "3000"])
-try:
-    time.sleep(0.3)
-    p = subprocess.Popen([QUAZAR, "top", "-e", "sched:sched_stat_runtime//top-by=runtime/top-add=\"runtime/1000\"/",
-                          "--json", "-i", "1000", "-C", "1"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    time.sleep(2.2)
-    p.terminate()
-    out, err = p.communicate(timeout=30)
-finally:
-    busy.kill()
-    busy.wait()
+pid, p, out, err = with_spinner(["top", "-e",
+                                 "sched:sched_stat_runtime//top-by=runtime/top-add=\"runtime/1000\"/",
+                                 "--json", "-i", "1000", "-C", "1"])
 check_eq(p.returncode, 0, f"exit status (stderr: {err})")
 tops = [x for x in json_lines(out) if x.get("type") == "top"]
 check(len(tops) >= 2, f"interval reports: {len(tops)}")
 full = [t for t in tops if t["rows"]]
 check(len(full) >= 1, "a non-empty interval")
 first = full[0]["rows"][0] if full else {}
-check_eq(first.get("pid"), busy.pid, "busy process ranks first")
+check_eq(first.get("pid"), pid, "busy process ranks first")
 check_eq(first.get("comm"), "spin", "its comm")
 check(first.get("runtime", 0) > 500_000_000, f"runtime of a 1 s interval > 0.5 s: {first.get('runtime')}")
 # Each event adds runtime/1000 rounded down: the sum is at most one less per event.

@@ -5,6 +5,9 @@
  * until stdin closes or SIGTERM. Commands on stdin, one per line:
  *	down [ID]	broker ID (default: all) drops connections, refuses new ones
  *	up [ID]		accepts connections again, on the same port
+ *	rtt MS		every broker answers MS ms late; what it is sent is
+ *			stored at once (a producer may time out a request
+ *			whose reports are in the log: possible duplicates)
  *
  * The mock keeps about 5 MB of log per partition and trims the oldest
  * beyond that: a consumer reading from the beginning sees only the rest.
@@ -44,6 +47,13 @@ static void set_state(rd_kafka_mock_cluster_t *mc, int brokers, const char *arg,
 	}
 	fprintf(stderr, "mock_broker: broker %s %s\n", id ? arg : "all",
 		up ? "up" : "down");
+}
+
+static void set_rtt(rd_kafka_mock_cluster_t *mc, int brokers, int rtt_ms)
+{
+	for (int b = 1; b <= brokers; b++)
+		rd_kafka_mock_broker_set_rtt(mc, b, rtt_ms);
+	fprintf(stderr, "mock_broker: answers %d ms late\n", rtt_ms);
 }
 
 int main(int argc, char **argv)
@@ -112,6 +122,8 @@ int main(int argc, char **argv)
 				set_state(mc, brokers, line + 4 + (line[4] == ' '), 0);
 			else if (!strncmp(line, "up", 2))
 				set_state(mc, brokers, line + 2 + (line[2] == ' '), 1);
+			else if (!strncmp(line, "rtt ", 4))
+				set_rtt(mc, brokers, atoi(line + 4));
 			else if (*line)
 				fprintf(stderr, "mock_broker: unknown command: %s\n", line);
 			used -= (size_t)(nl + 1 - line);
