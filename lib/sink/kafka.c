@@ -554,10 +554,14 @@ static void check_suspects(struct kafka_sink *s)
 		s->reader_conf = NULL;
 	}
 	pthread_mutex_unlock(&s->mu);
-	for (size_t j = 0; j < nr; j++)
-		scans[j].err = s->reader ? kafka_reader_scan(s->reader, scans[j].partition,
-							     scans[j].from, READ_BACK_MS,
-							     scan_seen, &scans[j]) : -ENOTCONN;
+	for (size_t j = 0; j < nr; j++) {
+		int err = s->reader ? kafka_reader_scan(s->reader, scans[j].partition,
+							scans[j].from, READ_BACK_MS,
+							scan_seen, &scans[j]) : -ENOTCONN;
+
+		if (!scans[j].err)	/* scan_seen's own (out of memory) stays */
+			scans[j].err = err;
+	}
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < n_before; i++) {
 		struct suspect *sp = &s->suspects.v[i];
