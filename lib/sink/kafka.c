@@ -1,18 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The Kafka sink: an idempotent librdkafka producer in front of the spool.
- *
- * States, all changed under mu:
- *   DIRECT     writes are produced.
- *   DRAINING   a delivery failed: librdkafka's queue is purged; failed
- *              reports are collected and, once all are back, spooled in
- *              write order; new writes wait in memory (held) behind them.
- *   SPOOLING   nothing of ours is in librdkafka; writes go to the spool and
- *              the brokers are probed every retry_ms.
- *   REPLAYING  a broker answered: the spool is produced one window at a
- *              time and committed as the window is acked; writes still go
- *              to the spool. Empty spool: back to DIRECT.
- * A service thread serves delivery reports and moves between the states.
+ * Its states are described in kafka_sink.h; replaying the spool is in
+ * kafka_replay.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,73 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <librdkafka/rdkafka.h>
-#include "sink_internal.h"
-#include "kafka_internal.h"
+#include "kafka_sink.h"
 
-#define WINDOW_RECORDS 8192
-#define WINDOW_BYTES (8u << 20)
 #define HELD_MAX_BYTES (64u << 20)
 #define POLL_MS 50
 #define PURGE_EVERY_MS 100
-#define READ_BACK_MS 10000	/* to read one partition back */
-
-enum kstate { K_DIRECT, K_DRAINING, K_SPOOLING, K_REPLAYING };
 
 static const char *const state_name[] = { "direct", "draining", "spooling",
 					  "replaying" };
 
-struct held {
-	struct held *next;
-	uint64_t wseq;
-	size_t key_len, len;
-	bool has_key;
-	bool suspect;		/* failed after it was sent: see kafka_suspects.c */
-	int32_t partition;
-	int64_t from;
-	char buf[];		/* key, then data */
-};
-
-struct kafka_sink {
-	struct qz_sink base;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;	/* a delivery report came or the state moved */
-	rd_kafka_t *rk;
-	rd_kafka_topic_t *rkt;
-	char *key;
-	struct qz_spool *spool;
-	enum kstate state;
-	pthread_t thread;
-	bool thread_started, closing, closed;
-	long long deadline;	/* of close, on CLOCK_MONOTONIC ms; -1: none */
-	unsigned int retry_ms;
-	long long next_probe, last_purge;
-	uint64_t wseq;		/* write number, in the direct messages' opaque */
-	uint64_t first_fail;	/* wseq of the first failure; UINT64_MAX: none */
-	uint64_t inflight, inflight_replay;
-	struct held *held, **held_tail;
-	uint64_t held_n, held_bytes;
-	/* Failed reports, spooled in write order once the queue is drained:
-	 * a purge reports them out of order. */
-	struct held **failed;
-	size_t failed_n, failed_cap;
-	/* Replay window: win_done[i] says record win_base + i is acked. */
-	uint64_t win_base, win_end;
-	uint8_t *win_done;
-	bool win_active, win_failed;
-	uint64_t written, delivered, spooled, replayed, errors, reordered, lost;
-	uint64_t possible_dups;	/* sent again without reading the topic back */
-	uint64_t found_in_topic; /* suspects read back: never sent again */
-	struct suspects suspects;
-	rd_kafka_conf_t *reader_conf;	/* for the reader, made when first needed */
-	struct kafka_reader *reader;
-	char *topic;
-	int last_err;		/* the last delivery error logged */
-};
-
-#define TAG_REPLAY 1u
-
-static void set_state(struct kafka_sink *s, enum kstate st, const char *why)
+void kafka_set_state(struct kafka_sink *s, enum kstate st, const char *why)
 {
 	qz_log(&s->base.log, st == K_DIRECT ? QZ_LOG_INFO : QZ_LOG_WARN,
 	       "kafka sink: %s -> %s: %s", state_name[s->state], state_name[st],
@@ -113,13 +46,12 @@ static int spool_put(struct kafka_sink *s, const void *key, size_t key_len,
 	return err;
 }
 
-/* The number the spool gives the next record it takes. */
-static uint64_t spool_next_index(struct kafka_sink *s)
+struct qz_spool_stats kafka_spool_stats(struct kafka_sink *s)
 {
 	struct qz_spool_stats st = { .sz = sizeof(st) };
 
 	qz_spool__stats(s->spool, &st);
-	return st.head + st.records;
+	return st;
 }
 
 static struct held *held_new(const void *key, size_t key_len, const void *data,
@@ -186,7 +118,8 @@ static void spool_failed(struct kafka_sink *s)
 	for (size_t i = 0; i < s->failed_n; i++) {
 		struct held *h = s->failed[i];
 		const char *key = h->has_key ? h->buf : NULL, *data = h->buf + h->key_len;
-		uint64_t index = spool_next_index(s);
+		struct qz_spool_stats sp = kafka_spool_stats(s);
+		uint64_t index = sp.head + sp.records;	/* the number it gets */
 
 		if (!spool_put(s, key, h->key_len, data, h->len) && h->suspect)
 			suspects_add(&s->suspects, index, h->partition, h->from,
@@ -242,12 +175,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (m->err)
 		s->last_err = m->err;
 	if (m->err && !(tag & TAG_REPLAY) && s->state == K_DIRECT)
-		set_state(s, K_DRAINING, "spooling undelivered reports");
+		kafka_set_state(s, K_DRAINING, "spooling undelivered reports");
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 }
 
-static int produce(struct kafka_sink *s, const void *key, size_t key_len,
+int kafka_produce(struct kafka_sink *s, const void *key, size_t key_len,
 		   const void *data, size_t len, uintptr_t tag)
 {
 	rd_kafka_resp_err_t err;
@@ -335,7 +268,7 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 		}
 		switch (s->state) {
 		case K_DIRECT:
-			err = produce(s, key, key_len, line, len, s->wseq << 1);
+			err = kafka_produce(s, key, key_len, line, len, s->wseq << 1);
 			if (err != -ENOBUFS)
 				break;
 			/* Queue full: wait for acks, or for the state to move. */
@@ -364,106 +297,6 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 	return err;
 }
 
-/* Shifts the window so it starts at base (the spool's head). */
-static void win_rebase(struct kafka_sink *s, uint64_t base)
-{
-	uint64_t shift = base - s->win_base;
-
-	if (base < s->win_base)
-		return;
-	if (shift >= WINDOW_RECORDS) {
-		memset(s->win_done, 0, WINDOW_RECORDS);
-	} else {
-		memmove(s->win_done, s->win_done + shift, WINDOW_RECORDS - shift);
-		memset(s->win_done + WINDOW_RECORDS - shift, 0, shift);
-	}
-	s->win_base = base;
-}
-
-static uint64_t spool_head(struct kafka_sink *s)
-{
-	struct qz_spool_stats st = { .sz = sizeof(st) };
-
-	qz_spool__stats(s->spool, &st);
-	return st.head;
-}
-
-static uint64_t spool_records(struct kafka_sink *s)
-{
-	struct qz_spool_stats st = { .sz = sizeof(st) };
-
-	qz_spool__stats(s->spool, &st);
-	return st.records;
-}
-
-/* Under mu: produce the next window of spooled reports. */
-static void start_window(struct kafka_sink *s)
-{
-	struct suspect *sp;
-	struct qz_spool_rec rec;
-	uint64_t bytes = 0;
-	int err;
-
-	win_rebase(s, spool_head(s));
-	qz_spool__rewind(s->spool, s->win_base);
-	s->win_end = s->win_base;
-	s->win_failed = false;
-	while (s->win_end - s->win_base < WINDOW_RECORDS && bytes < WINDOW_BYTES) {
-		err = qz_spool__read(s->spool, &rec);
-		if (err <= 0) {
-			if (err)
-				qz_log(&s->base.log, QZ_LOG_ERROR,
-				       "kafka sink: spool read: %s", qz_strerror(err));
-			break;
-		}
-		if (rec.index - s->win_base >= WINDOW_RECORDS)
-			break;
-		sp = suspects_find(&s->suspects, rec.index);
-		if (sp && sp->state == SUSPECT_IN_TOPIC &&
-		    !s->win_done[rec.index - s->win_base]) {
-			/* Read back: the brokers have it. Delivered, not sent again. */
-			s->win_done[rec.index - s->win_base] = 1;
-			s->found_in_topic++;
-			s->delivered++;
-		}
-		if (!s->win_done[rec.index - s->win_base]) {
-			if (sp && sp->state != SUSPECT_ABSENT)
-				s->possible_dups++;	/* could not read it back */
-			err = produce(s, rec.key, rec.key_len, rec.data, rec.len,
-				      (rec.index << 1) | TAG_REPLAY);
-			if (err == -ENOBUFS)
-				break;	/* the window ends here */
-			if (err) {
-				qz_log(&s->base.log, QZ_LOG_ERROR,
-				       "kafka sink: replay: %s", qz_strerror(err));
-				s->win_failed = true;
-				break;
-			}
-			s->inflight_replay++;
-		}
-		s->win_end = rec.index + 1;
-		bytes += rec.len;
-	}
-	s->win_active = s->win_end > s->win_base;
-	if (!s->win_active && s->win_failed) {
-		s->next_probe = qz_sink_now_ms() + s->retry_ms;
-		set_state(s, K_SPOOLING, "replay cannot produce");
-	}
-}
-
-/* Under mu, when the window's reports are all acked or failed. */
-static void end_window(struct kafka_sink *s)
-{
-	uint64_t done = s->win_base;
-
-	while (done < s->win_end && s->win_done[done - s->win_base])
-		done++;
-	qz_spool__commit(s->spool, done);
-	win_rebase(s, spool_head(s));
-	suspects_prune(&s->suspects, spool_head(s));
-	s->win_active = false;
-}
-
 /* Asks a broker for the topic's metadata: are we connected again? */
 static bool brokers_up(struct kafka_sink *s, int timeout_ms)
 {
@@ -480,109 +313,6 @@ static bool brokers_up(struct kafka_sink *s, int timeout_ms)
 	}
 	rd_kafka_metadata_destroy(md);
 	return up;
-}
-
-/* The hashes of one partition's reports, read back from an offset on. */
-struct scan {
-	int32_t partition;
-	int64_t from;
-	uint64_t *seen;
-	size_t n, cap;
-	int err;
-};
-
-static void scan_seen(uint64_t hash, void *ctx)
-{
-	struct scan *sc = ctx;
-
-	if (sc->n == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 1024;
-		uint64_t *v = realloc(sc->seen, cap * sizeof(*v));
-
-		if (!v) {
-			sc->err = -ENOMEM;
-			return;
-		}
-		sc->seen = v;
-		sc->cap = cap;
-	}
-	sc->seen[sc->n++] = hash;
-}
-
-static struct scan *scan_of(struct scan *scans, size_t nr, int32_t partition)
-{
-	for (size_t j = 0; j < nr; j++)
-		if (scans[j].partition == partition)
-			return &scans[j];
-	return NULL;
-}
-
-static bool scan_saw(const struct scan *sc, uint64_t hash)
-{
-	for (size_t i = 0; i < sc->n; i++)
-		if (sc->seen[i] == hash)
-			return true;
-	return false;
-}
-
-/*
- * Under mu, before a replay window: read back the partitions of suspects
- * not checked yet (mu is dropped while reading; only this thread serves
- * delivery reports, so the suspects do not change meanwhile).
- */
-static void check_suspects(struct kafka_sink *s)
-{
-	size_t nr = 0, n_before = s->suspects.n, unreadable = 0;
-	struct scan *scans = calloc(n_before + 1, sizeof(*scans)), *sc;
-
-	if (!scans)
-		return;
-	for (size_t i = 0; i < n_before; i++) {
-		struct suspect *sp = &s->suspects.v[i];
-
-		if (sp->state != SUSPECT_UNKNOWN)
-			continue;
-		sc = scan_of(scans, nr, sp->partition);
-		if (!sc) {
-			scans[nr++] = (struct scan){ .partition = sp->partition, .from = sp->from };
-		} else if (sp->from < 0 || (sc->from >= 0 && sp->from < sc->from)) {
-			sc->from = sp->from;
-		}
-	}
-	if (nr && !s->reader && s->reader_conf) {
-		s->reader = kafka_reader_new(&s->base, s->reader_conf, s->topic);
-		s->reader_conf = NULL;
-	}
-	pthread_mutex_unlock(&s->mu);
-	for (size_t j = 0; j < nr; j++) {
-		int err = s->reader ? kafka_reader_scan(s->reader, scans[j].partition,
-							scans[j].from, READ_BACK_MS,
-							scan_seen, &scans[j]) : -ENOTCONN;
-
-		if (!scans[j].err)	/* scan_seen's own (out of memory) stays */
-			scans[j].err = err;
-	}
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < n_before; i++) {
-		struct suspect *sp = &s->suspects.v[i];
-
-		sc = scan_of(scans, nr, sp->partition);
-		if (sp->state != SUSPECT_UNKNOWN || !sc)
-			continue;
-		if (sc->err) {
-			sp->state = SUSPECT_UNREADABLE;
-			unreadable++;
-		} else {
-			sp->state = scan_saw(sc, sp->hash) ? SUSPECT_IN_TOPIC : SUSPECT_ABSENT;
-		}
-	}
-	if (unreadable)
-		qz_log(&s->base.log, QZ_LOG_WARN,
-		       "kafka sink: cannot read the topic back: %zu reports the brokers may "
-		       "hold are sent again (possible duplicates)", unreadable);
-	for (size_t j = 0; j < nr; j++)
-		free(scans[j].seen);
-	free(scans);
 }
 
 /* Under mu: one turn of the state machine. May drop mu to talk to brokers. */
@@ -609,13 +339,13 @@ static void step(struct kafka_sink *s)
 		spool_failed(s);
 		unhold(s);
 		s->next_probe = now + s->retry_ms;
-		set_state(s, K_SPOOLING, "queue drained");
+		kafka_set_state(s, K_SPOOLING, "queue drained");
 		break;
 	case K_SPOOLING:
-		if (!spool_records(s)) {
+		if (!kafka_spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
 			s->last_err = 0;
-			set_state(s, K_DIRECT, "spool empty");
+			kafka_set_state(s, K_DIRECT, "spool empty");
 			break;
 		}
 		if (now < s->next_probe)
@@ -628,7 +358,7 @@ static void step(struct kafka_sink *s)
 		pthread_mutex_lock(&s->mu);
 		s->next_probe = qz_sink_now_ms() + s->retry_ms;
 		if (up && s->state == K_SPOOLING)
-			set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
+			kafka_set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
 		break;
 	case K_REPLAYING:
 		if (s->win_active && s->inflight_replay)
@@ -636,21 +366,21 @@ static void step(struct kafka_sink *s)
 		if (s->win_active) {
 			bool failed = s->win_failed;
 
-			end_window(s);
+			kafka_end_window(s);
 			if (failed) {
 				s->next_probe = now + s->retry_ms;
-				set_state(s, K_SPOOLING, "replay failed");
+				kafka_set_state(s, K_SPOOLING, "replay failed");
 				break;
 			}
 		}
-		if (!spool_records(s)) {
+		if (!kafka_spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
 			s->last_err = 0;
-			set_state(s, K_DIRECT, "spool replayed");
+			kafka_set_state(s, K_DIRECT, "spool replayed");
 			break;
 		}
-		check_suspects(s);
-		start_window(s);
+		kafka_check_suspects(s);
+		kafka_start_window(s);
 		break;
 	}
 }
@@ -748,15 +478,15 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 	if (s->win_active) {
 		for (uint64_t i = s->win_base; i < s->win_end; i++)
 			undone += !s->win_done[i - s->win_base];
-		end_window(s);
-		if (spool_head(s) < s->win_end &&
-		    s->win_end - spool_head(s) > undone)
+		kafka_end_window(s);
+		if (kafka_spool_stats(s).head < s->win_end &&
+		    s->win_end - kafka_spool_stats(s).head > undone)
 			qz_log(&sink->log, QZ_LOG_WARN,
 			       "kafka sink: %" PRIu64 " replayed reports will be "
 			       "replayed again at the next start",
-			       s->win_end - spool_head(s) - undone);
+			       s->win_end - kafka_spool_stats(s).head - undone);
 	}
-	suspects_prune(&s->suspects, spool_head(s));
+	suspects_prune(&s->suspects, kafka_spool_stats(s).head);
 	suspected = s->suspects.n - suspects_count(&s->suspects, SUSPECT_ABSENT);
 	if (suspected) {
 		/* The next start cannot tell them: it sends them again. */
@@ -769,10 +499,10 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 	if (err)
 		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: spool sync: %s",
 		       qz_strerror(err));
-	if (spool_records(s))
+	if (kafka_spool_stats(s).records)
 		qz_log(&sink->log, QZ_LOG_INFO,
 		       "kafka sink: closed with %" PRIu64 " reports spooled",
-		       spool_records(s));
+		       kafka_spool_stats(s).records);
 	s->closed = true;
 	pthread_cond_broadcast(&s->cond);
 	err = err ? err : (int)(s->lost - lost_before);
@@ -908,9 +638,9 @@ QZ_API struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 		goto err;
 	}
 	/* A spool left by the last run goes out before any new report. */
-	if (spool_records(s))
+	if (kafka_spool_stats(s).records)
 		s->state = K_SPOOLING;
-	s->win_base = spool_head(s);
+	s->win_base = kafka_spool_stats(s).head;
 	err = -pthread_create(&s->thread, NULL, service, s);
 	if (err)
 		goto err;

@@ -247,6 +247,17 @@ def possible_dups(agent_text):
     return sum(int(n) for n in re.findall(r", (\d+) possible duplicates", agent_text))
 
 
+def start_stat_top_agent(d, broker):
+    """An agent with the STAT and TOP collectors to the broker's topic,
+    its HTTP endpoint up."""
+    cfg = d + "/agent.yaml"
+    write(cfg, kafka_config(broker.addr, d + "/spool",
+                            STAT.format(sink="bus") + TOP.format(sink="bus")))
+    agent = Agent(cfg)
+    agent.port()
+    return agent
+
+
 def check_seqs(reports, want, what, possible=0):
     """reports: dicts in arrival order. want: {collector: N}. Every
     collector must have exactly seq 1..N, each once, in order. A report may

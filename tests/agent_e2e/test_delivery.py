@@ -9,20 +9,16 @@ payload of its profiler.
 import signal
 import time
 
-from agentlib import (STAT, TOP, Agent, Broker, check, check_contiguous,
-                      check_envelope, check_eq, check_seqs, done, kafka_config,
-                      log, require_root, require_tools, workdir, write)
+from agentlib import (Broker, check, check_contiguous, check_envelope, check_eq,
+                      check_seqs, done, log, require_root, require_tools,
+                      start_stat_top_agent, workdir)
 
 require_root()
 require_tools()
 d = workdir("delivery")
 broker = Broker()
 try:
-    cfg = d + "/agent.yaml"
-    write(cfg, kafka_config(broker.addr, d + "/spool",
-                            STAT.format(sink="bus") + TOP.format(sink="bus")))
-    agent = Agent(cfg)
-    agent.port()
+    agent = start_stat_top_agent(d, broker)
     time.sleep(4)
     before = {c: agent.seq(c) for c in ("sw", "runtime")}
     log(f"/metrics before SIGTERM: {before}")

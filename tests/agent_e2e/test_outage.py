@@ -8,9 +8,9 @@ after SIGTERM every seq 1..N of every collector is consumed once, in order.
 import signal
 import time
 
-from agentlib import (STAT, TOP, Agent, Broker, check, check_eq, check_seqs, possible_dups,
-                      done, kafka_config, log, require_root, require_tools,
-                      wait_until, workdir, write)
+from agentlib import (Broker, check, check_eq, check_seqs, done, log, possible_dups,
+                      require_root, require_tools, start_stat_top_agent,
+                      wait_until, workdir)
 
 OUTAGE_S = 20
 
@@ -28,11 +28,7 @@ require_tools()
 d = workdir("outage")
 broker = Broker()
 try:
-    cfg = d + "/agent.yaml"
-    write(cfg, kafka_config(broker.addr, d + "/spool",
-                            STAT.format(sink="bus") + TOP.format(sink="bus")))
-    agent = Agent(cfg)
-    agent.port()
+    agent = start_stat_top_agent(d, broker)
     time.sleep(3)
     broker.down()
     log("broker down")
