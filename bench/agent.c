@@ -33,7 +33,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <quazar/sink.h>
+#include "sink.h"
 #include "bench.h"
 #include "../tests/sink/broker_proc.h"
 

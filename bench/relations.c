@@ -25,7 +25,7 @@
 #include <quazar/ring.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
-#include "../profilers/multi_trace.h"
+#include "multi_trace.h"
 #include "bench.h"
 #include "proc.h"
 

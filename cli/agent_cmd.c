@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <quazar/agent.h>
+#include "agent.h"
 #include "commands.h"
 #include "logger.h"
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <quazar/profiler.h>
+#include "profiler.h"
 #include "commands.h"
 
 static int cmd_version(int argc, char **argv)

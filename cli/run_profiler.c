@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <quazar/session.h>
+#include "profiler.h"
 #include "commands.h"
 
 static struct qz_session *running;
@@ -46,6 +47,7 @@ static void log_stderr(enum qz_log_level level, const char *msg, void *ctx)
 int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 {
 	char err[512];
+	struct qz_profiler_args *args;
 	struct qz_env *env;
 	struct qz_output *out = NULL;
 	struct qz_session *s = NULL;
@@ -54,15 +56,16 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			qz_env__usage(prof, stdout);
+			qz_profiler__usage(prof, stdout);
 			return 0;
 		}
 	}
-	env = qz_env__parse(prof, argc, argv, err, sizeof(err));
-	if (!env) {
+	args = qz_profiler_args__parse(prof, argc, argv, err, sizeof(err));
+	if (!args) {
 		fprintf(stderr, "quazar %s: %s\n", prof->name, err);
 		return 2;
 	}
+	env = args->env;
 	verbose = env->verbose;
 	if (env->output) {
 		file = fopen(env->output, "we");
@@ -79,7 +82,7 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		QZ_OPTS(qz_session_opts, sopts, .log = log_stderr, .log_ctx = &verbose);
 
 		out = qz_output__new(&oopts);
-		s = out ? qz_session__new(prof, env, out, &sopts) : NULL;
+		s = out ? qz_profiler_args__session(args, out, &sopts) : NULL;
 	}
 	if (!s) {
 		fprintf(stderr, "quazar %s: %s\n", prof->name, strerror(errno));
@@ -99,6 +102,6 @@ out:
 	qz_output__free(out);
 	if (file && file != stdout)
 		fclose(file);
-	qz_env__free(env);
+	qz_profiler_args__free(args);
 	return ret;
 }

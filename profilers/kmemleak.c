@@ -23,9 +23,15 @@
 #include <asm/perf_regs.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
-#include "profilers.h"
+#include "profiler_table.h"
 #include "reltab.h"
-#include "stack.h"
+#include "callchain.h"
+
+/* Options beyond the common ones (kmemleak_options below). */
+struct kmemleak_opts {
+	char *alloc, *free;
+	uint64_t than;
+};
 
 #define MAX_PENDING (1u << 20)
 #define MAX_STACKS 65536
@@ -185,22 +191,23 @@ static int add_option(struct kmemleak *k, const char *opt, const char *text,
 static int km_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct kmemleak_opts *opts = qz_session__ops_opts(s);
 	struct kmemleak *k;
 	uint64_t *masks = NULL;
 	int err;
 
-	if (!env->alloc) {
+	if (!opts->alloc) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"kmemleak needs --alloc EVENT//ptr=FIELD/size=FIELD/stack/, e.g. --alloc 'kmem:kmalloc//ptr=ptr/size=bytes_alloc/stack/'");
 		return -QZ_ERR_OPTION;
 	}
-	if (!env->free) {
+	if (!opts->free) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"kmemleak needs --free EVENT//ptr=FIELD/ to pair with --alloc '%s', e.g. --free 'kmem:kfree//ptr=ptr/'",
-				env->alloc);
+				opts->alloc);
 		return -QZ_ERR_OPTION;
 	}
-	if (env->nr_events) {
+	if (env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"kmemleak takes its events from --alloc and --free, not -e");
 		return -QZ_ERR_OPTION;
@@ -210,13 +217,13 @@ static int km_init(struct qz_session *s, void **ctx)
 		return -ENOMEM;
 	k->session = s;
 	k->out = qz_session__output(s);
-	k->than = env->than;
+	k->than = opts->than;
 	k->stacks = qz_stack_printer__new();
 	err = k->stacks ? 0 : -ENOMEM;
 	if (!err)
-		err = add_option(k, "--alloc", env->alloc, true, &masks);
+		err = add_option(k, "--alloc", opts->alloc, true, &masks);
 	if (!err)
-		err = add_option(k, "--free", env->free, false, &masks);
+		err = add_option(k, "--free", opts->free, false, &masks);
 	for (int i = 0; !err && i < qz_session__nr_events(s); i++)
 		if (masks[i])
 			err = qz_session__set_regs_user(s, i, masks[i]);
@@ -478,7 +485,15 @@ static void km_deinit(void *ctx)
 	km_free_all(ctx);
 }
 
-static const char *const km_options[] = { "alloc", "free", "than", NULL };
+static const struct qz_option kmemleak_options[] = {
+	QZ_OPTION_ENTRY(struct kmemleak_opts, alloc, "alloc", 0, QZ_OPTION_STRING, "EVENT",
+			"allocation event (ptr=, size=, stack attrs)"),
+	QZ_OPTION_ENTRY(struct kmemleak_opts, free, "free", 0, QZ_OPTION_STRING, "EVENT",
+			"free event (ptr= attr)"),
+	QZ_OPTION_ENTRY(struct kmemleak_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
+			"report what exceeds TIME (ns, us, ms, s)"),
+	{ 0 },
+};
 
 const struct qz_profiler qz_profiler_kmemleak = {
 	.name = "kmemleak",
@@ -490,9 +505,12 @@ const struct qz_profiler qz_profiler_kmemleak = {
 		 "  L=/lib/x86_64-linux-gnu/libc.so.6\n"
 		 "  quazar kmemleak --alloc \"uprobe:$L:malloc//size=rdi/,uretprobe:$L:malloc//ptr=rax/stack/\" \\\n"
 		 "      --free \"uprobe:$L:free//ptr=rdi/\" -- ./prog",
-	.options = km_options,
-	.init = km_init,
-	.sample = km_sample,
-	.interval = km_interval,
-	.deinit = km_deinit,
+	.options = kmemleak_options,
+	.opts_size = sizeof(struct kmemleak_opts),
+	.ops = {
+		.init = km_init,
+		.sample = km_sample,
+		.interval = km_interval,
+		.deinit = km_deinit,
+	},
 };

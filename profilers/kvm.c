@@ -13,7 +13,7 @@
 #include <linux/kvm.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
-#include "profilers.h"
+#include "profiler_table.h"
 
 #define MAX_VMS 4096
 
@@ -170,8 +170,10 @@ const struct qz_profiler qz_profiler_kvm = {
 		 "examples:\n"
 		 "  quazar kvm -i 10000\n"
 		 "  quazar kvm --json -- qemu-system-x86_64 -enable-kvm ...",
-	.init = kvm_init,
-	.sample = kvm_sample,
-	.interval = kvm_interval,
-	.deinit = kvm_deinit,
+	.ops = {
+		.init = kvm_init,
+		.sample = kvm_sample,
+		.interval = kvm_interval,
+		.deinit = kvm_deinit,
+	},
 };

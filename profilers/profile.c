@@ -13,10 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 #include <quazar/session.h>
-#include "profilers.h"
-#include "stack.h"
+#include "profiler_table.h"
+#include "callchain.h"
 #include "folded.h"
 #include "strcount.h"
+
+/* Options beyond the common ones (profile_options below). */
+struct profile_opts {
+	uint64_t freq;
+	uint64_t period;
+	char *flame_graph;
+};
 
 #define DEFAULT_FREQ 99
 #define TOP_FUNCTIONS 20
@@ -58,13 +65,14 @@ static void profile_free(struct profile *p)
 static int profile_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct profile_opts *opts = qz_session__ops_opts(s);
 	struct profile *p;
 	int idx;
 
-	if (env->nr_events) {
+	if (env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"profile samples cpu-clock and takes no -e '%s'; to sample another event use: quazar trace -e '%s' -g",
-				env->events[0], env->events[0]);
+				env->events.v[0], env->events.v[0]);
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -80,16 +88,14 @@ static int profile_init(struct qz_session *s, void **ctx)
 	p->stacks = strcount_new();
 	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks)
 		goto nomem;
-	if (env->flame_graph) {
-		if (!(p->flame = folded_new(p->printer, env->flame_graph)))
+	if (opts->flame_graph) {
+		if (!(p->flame = folded_new(p->printer, opts->flame_graph)))
 			goto nomem;
 		env->callchain = true;
 	}
 	/* A fixed period, not a frequency: samples x period is then CPU time. */
-	if (!env->period)
-		env->period = 1000000000ull / (env->freq ?: DEFAULT_FREQ);
-	env->freq = 0;
-	p->period_ns = env->period;
+	p->period_ns = opts->period ?: 1000000000ull / (opts->freq ?: DEFAULT_FREQ);
+	qz_session__set_sampling(s, p->period_ns, 0);
 	idx = qz_session__add_events(s, "cpu-clock", PERF_SAMPLE_IP);
 	if (idx < 0) {
 		profile_free(p);
@@ -286,7 +292,15 @@ static void profile_deinit(void *ctx)
 	profile_free(ctx);
 }
 
-static const char *const profile_options[] = { "freq", "period", "flame-graph", NULL };
+static const struct qz_option profile_options[] = {
+	QZ_OPTION_ENTRY(struct profile_opts, freq, "freq", 'F', QZ_OPTION_COUNT, "HZ",
+			"sample frequency"),
+	QZ_OPTION_ENTRY(struct profile_opts, period, "period", 0, QZ_OPTION_TIME, "TIME",
+			"sample period: 10ms, 500us, 1s or ns"),
+	QZ_OPTION_ENTRY(struct profile_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"write folded stacks to FILE.folded"),
+	{ 0 },
+};
 
 const struct qz_profiler qz_profiler_profile = {
 	.name = "profile",
@@ -298,10 +312,13 @@ const struct qz_profiler qz_profiler_profile = {
 		 "  quazar profile -g --flame-graph cpu -- ./prog args\n"
 		 "  quazar profile -p 1234 --json -i 1000",
 	.options = profile_options,
-	.default_interval_ms = 1000,
-	.any_order = true,	/* counts per function and stack */
-	.init = profile_init,
-	.sample = profile_sample,
-	.interval = profile_interval,
-	.deinit = profile_deinit,
+	.opts_size = sizeof(struct profile_opts),
+	.ops = {
+		.default_interval_ms = 1000,
+		.any_order = true,	/* counts per function and stack */
+		.init = profile_init,
+		.sample = profile_sample,
+		.interval = profile_interval,
+		.deinit = profile_deinit,
+	},
 };

@@ -9,7 +9,12 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
-#include "profilers.h"
+#include "profiler_table.h"
+
+/* Options beyond the common ones (stat_options below). */
+struct stat_opts {
+	bool perins;
+};
 
 struct stat_prev {
 	uint64_t val, ena, run;
@@ -34,23 +39,24 @@ static uint64_t now_ns(void)
 static int stat_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct stat_opts *opts = qz_session__ops_opts(s);
 	struct stat *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return -ENOMEM;
 	st->session = s;
-	st->perins = env->perins;
+	st->perins = opts->perins;
 	st->interval_start = now_ns();
 	qz_session__set_counting(s, true);
-	for (int i = 0; i < env->nr_events; i++) {
-		int err = qz_session__add_events(s, env->events[i], 0);
+	for (int i = 0; i < env->events.n; i++) {
+		int err = qz_session__add_events(s, env->events.v[i], 0);
 
 		if (err < 0) {
 			free(st);
 			return err;
 		}
 	}
-	if (!env->nr_events) {
+	if (!env->events.n) {
 		/* perf stat's habit: a useful default set. */
 		int err = qz_session__add_events(s,
 			"task-clock,context-switches,cpu-migrations,page-faults", 0);
@@ -204,7 +210,11 @@ static void stat_deinit(void *ctx)
 	free(st);
 }
 
-static const char *const stat_options[] = { "perins", NULL };
+static const struct qz_option stat_options[] = {
+	QZ_OPTION_ENTRY(struct stat_opts, perins, "perins", 0, QZ_OPTION_BOOL, NULL,
+			"statistics per instance (CPU, thread or key)"),
+	{ 0 },
+};
 
 const struct qz_profiler qz_profiler_stat = {
 	.name = "stat",
@@ -214,7 +224,10 @@ const struct qz_profiler qz_profiler_stat = {
 		 "  quazar stat -e page-faults -- ./prog\n"
 		 "  quazar stat -e 'syscalls:sys_enter_read' --perins -i 1000",
 	.options = stat_options,
-	.init = stat_init,
-	.interval = stat_interval,
-	.deinit = stat_deinit,
+	.opts_size = sizeof(struct stat_opts),
+	.ops = {
+		.init = stat_init,
+		.interval = stat_interval,
+		.deinit = stat_deinit,
+	},
 };

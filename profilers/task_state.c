@@ -25,8 +25,16 @@
 #include <quazar/hist.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
-#include "profilers.h"
+#include "profiler_table.h"
 #include "reltab.h"
+
+/* Options beyond the common ones (task_state_options below). */
+struct task_state_opts {
+	bool interruptible, uninterruptible, no_interruptible;
+	char *filter;
+	uint64_t than;
+	bool perins;
+};
 
 #define MAX_TASKS (1u << 18)
 #define MAX_ROWS 4096
@@ -499,19 +507,20 @@ static int add_event(struct task_state *t, const char *name, const char *filter,
 	return *idx < 0 ? *idx : 0;
 }
 
-static int setup_scope(struct task_state *t, struct qz_env *env)
+static int setup_scope(struct task_state *t, struct qz_env *env,
+		       const char *filter)
 {
 	int err = 0;
 
 	t->tids = calloc(MAX_SCOPE_TIDS, sizeof(*t->tids));
 	if (!t->tids)
 		return -ENOMEM;
-	if (env->filter) {
-		char *copy = strdup(env->filter), *tok, *save = NULL;
+	if (filter) {
+		char *copy = strdup(filter), *tok, *save = NULL;
 
 		if (!copy)
 			return -ENOMEM;
-		t->comms = calloc(strlen(env->filter) + 1, sizeof(*t->comms));
+		t->comms = calloc(strlen(filter) + 1, sizeof(*t->comms));
 		for (tok = strtok_r(copy, ",", &save); tok && t->comms;
 		     tok = strtok_r(NULL, ",", &save))
 			if (!(t->comms[t->nr_comms++] = strdup(tok)))
@@ -522,7 +531,7 @@ static int setup_scope(struct task_state *t, struct qz_env *env)
 		if (env->pids || env->tids)
 			qz_session__log(t->session, QZ_LOG_WARN,
 					"--filter %s is used; -p/-t are ignored (as perf-prof does)",
-					env->filter);
+					filter);
 	} else {
 		if (env->pids)
 			err = add_list(t, env->pids, true);
@@ -542,6 +551,7 @@ static int setup_scope(struct task_state *t, struct qz_env *env)
 static int ts_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct task_state_opts *opts = qz_session__ops_opts(s);
 	struct task_state *t;
 	char f1[4096], f2[4096], sw[8300], state[64] = "";
 	int err;
@@ -552,7 +562,7 @@ static int ts_init(struct qz_session *s, void **ctx)
 				env->workload[0]);
 		return -QZ_ERR_OPTION;
 	}
-	if (env->nr_events) {
+	if (env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"task-state chooses its own events (sched_switch, sched_wakeup); drop -e");
 		return -QZ_ERR_OPTION;
@@ -562,8 +572,8 @@ static int ts_init(struct qz_session *s, void **ctx)
 		return -ENOMEM;
 	t->session = s;
 	t->out = qz_session__output(s);
-	t->perins = env->perins;
-	t->than = env->than;
+	t->perins = opts->perins;
+	t->than = opts->than;
 	t->interval_start = now_ns();
 	t->i_wakeup_new = -1;
 	for (int i = 0; i < NR_ST; i++) {
@@ -575,21 +585,21 @@ static int ts_init(struct qz_session *s, void **ctx)
 	}
 	err = reltab_init(&t->tasks, MAX_TASKS, NULL, NULL);
 	if (!err)
-		err = setup_scope(t, env);
+		err = setup_scope(t, env, opts->filter);
 	if (err)
 		goto fail;
-	t->sleep_only = env->interruptible || env->uninterruptible;
+	t->sleep_only = opts->interruptible || opts->uninterruptible;
 	if (t->sleep_only) {
-		t->report = (env->interruptible ? 1u << ST_S : 0) |
-			    (env->uninterruptible ? 1u << ST_D : 0);
+		t->report = (opts->interruptible ? 1u << ST_S : 0) |
+			    (opts->uninterruptible ? 1u << ST_D : 0);
 		snprintf(state, sizeof(state), "%s%s%s",
-			 env->interruptible ? "prev_state==1" : "",
-			 env->interruptible && env->uninterruptible ? "||" : "",
-			 env->uninterruptible ? "prev_state==2" : "");
+			 opts->interruptible ? "prev_state==1" : "",
+			 opts->interruptible && opts->uninterruptible ? "||" : "",
+			 opts->uninterruptible ? "prev_state==2" : "");
 	} else {
 		t->report = (1u << NR_ST) - 1;
 	}
-	if (env->no_interruptible)
+	if (opts->no_interruptible)
 		t->report &= ~(1u << ST_S);
 	/* sched_switch: the task going out, or (all states) coming in */
 	scope_filter(t, "prev_pid", "prev_comm", f1, sizeof(f1));
@@ -640,8 +650,20 @@ static void ts_deinit(void *ctx)
 	ts_free(ctx);
 }
 
-static const char *const ts_options[] = {
-	"interruptible", "uninterruptible", "no-interruptible", "filter", "than", "perins", NULL,
+static const struct qz_option task_state_options[] = {
+	QZ_OPTION_ENTRY(struct task_state_opts, interruptible, "interruptible", 'S', QZ_OPTION_BOOL, NULL,
+			"select S-state tasks"),
+	QZ_OPTION_ENTRY(struct task_state_opts, uninterruptible, "uninterruptible", 'D', QZ_OPTION_BOOL, NULL,
+			"select D-state tasks"),
+	QZ_OPTION_ENTRY(struct task_state_opts, no_interruptible, "no-interruptible", 0, QZ_OPTION_BOOL, NULL,
+			"leave out S-state (interruptible sleep)"),
+	QZ_OPTION_ENTRY(struct task_state_opts, filter, "filter", 0, QZ_OPTION_STRING, "FILTER",
+			"filter for built-in events"),
+	QZ_OPTION_ENTRY(struct task_state_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
+			"report what exceeds TIME (ns, us, ms, s)"),
+	QZ_OPTION_ENTRY(struct task_state_opts, perins, "perins", 0, QZ_OPTION_BOOL, NULL,
+			"statistics per instance (CPU, thread or key)"),
+	{ 0 },
 };
 
 const struct qz_profiler qz_profiler_task_state = {
@@ -651,11 +673,14 @@ const struct qz_profiler qz_profiler_task_state = {
 		 "  quazar task-state -i 1000\n"
 		 "  quazar task-state -p 2347 -SD --than 20ms\n"
 		 "  quazar task-state --filter 'java,python*' --perins",
-	.options = ts_options,
-	.default_interval_ms = 1000,
-	.default_order = true,
-	.init = ts_init,
-	.sample = ts_sample,
-	.interval = ts_interval,
-	.deinit = ts_deinit,
+	.options = task_state_options,
+	.opts_size = sizeof(struct task_state_opts),
+	.ops = {
+		.default_interval_ms = 1000,
+		.default_order = true,
+		.init = ts_init,
+		.sample = ts_sample,
+		.interval = ts_interval,
+		.deinit = ts_deinit,
+	},
 };

@@ -11,9 +11,15 @@
 #include <quazar/session.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
-#include "profilers.h"
+#include "profiler_table.h"
 #include "keytable.h"
 #include <quazar/stack.h>
+
+/* Options beyond the common ones (top_options below). */
+struct top_opts {
+	char *key;
+	bool only_comm;
+};
 
 #define TEXT_ROWS 20
 #define JSON_ROWS 100
@@ -129,7 +135,8 @@ static int add_columns(struct top *t, int idx, const char *attr, char *const *fi
 static int setup_event(struct top *t, int idx)
 {
 	const struct qz_event_spec *spec = qz_session__spec(t->session, idx);
-	const char *key = spec->key ? spec->key : qz_session__env(t->session)->key;
+	const struct top_opts *opts = qz_session__ops_opts(t->session);
+	const char *key = spec->key ? spec->key : opts->key;
 	struct top_event *te = &t->events[idx];
 	int err = 0;
 
@@ -168,10 +175,11 @@ static void top_free(struct top *t)
 static int top_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct top_opts *opts = qz_session__ops_opts(s);
 	struct top *t;
 	int err = 0;
 
-	if (!env->nr_events) {
+	if (!env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"top needs events: -e 'sys:name//top-by=FIELD/'");
 		return -EINVAL;
@@ -184,11 +192,11 @@ static int top_init(struct qz_session *s, void **ctx)
 	t->session = s;
 	t->out = qz_session__output(s);
 	t->sort_col = -1;
-	t->key_name = env->only_comm ? "comm" : "pid";
-	t->only_comm = env->only_comm;
+	t->key_name = opts->only_comm ? "comm" : "pid";
+	t->only_comm = opts->only_comm;
 	t->interval_start = now_ns();
-	for (int i = 0; i < env->nr_events && !err; i++)
-		err = qz_session__add_events(s, env->events[i], 0);
+	for (int i = 0; i < env->events.n && !err; i++)
+		err = qz_session__add_events(s, env->events.v[i], 0);
 	if (err >= 0) {
 		err = 0;
 		t->events = calloc((size_t)qz_session__nr_events(s), sizeof(*t->events));
@@ -315,7 +323,13 @@ static void top_deinit(void *ctx)
 	top_free(ctx);
 }
 
-static const char *const top_options[] = { "key", "only-comm", NULL };
+static const struct qz_option top_options[] = {
+	QZ_OPTION_ENTRY(struct top_opts, key, "key", 'k', QZ_OPTION_STRING, "FIELD",
+			"field relating events (like key=FIELD)"),
+	QZ_OPTION_ENTRY(struct top_opts, only_comm, "only-comm", 0, QZ_OPTION_BOOL, NULL,
+			"key by comm only, not pid"),
+	{ 0 },
+};
 
 const struct qz_profiler qz_profiler_top = {
 	.name = "top",
@@ -326,10 +340,13 @@ const struct qz_profiler qz_profiler_top = {
 		 "  quazar top -e 'sched:sched_stat_runtime//top-by=runtime/' -i 1000\n"
 		 "  quazar top -e 'kmem:kmalloc//key=call_site/top-by=bytes_alloc/'",
 	.options = top_options,
-	.default_interval_ms = 1000,
-	.any_order = true,	/* sums per key */
-	.init = top_init,
-	.sample = top_sample,
-	.interval = top_interval,
-	.deinit = top_deinit,
+	.opts_size = sizeof(struct top_opts),
+	.ops = {
+		.default_interval_ms = 1000,
+		.any_order = true,	/* sums per key */
+		.init = top_init,
+		.sample = top_sample,
+		.interval = top_interval,
+		.deinit = top_deinit,
+	},
 };

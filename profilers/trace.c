@@ -9,9 +9,15 @@
 #include <stdlib.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
-#include "profilers.h"
-#include "stack.h"
+#include "profiler_table.h"
+#include "callchain.h"
 #include "folded.h"
+
+/* Options beyond the common ones (trace_options below). */
+struct trace_opts {
+	char *flame_graph;
+	bool overwrite;
+};
 
 struct trace {
 	struct qz_session *session;
@@ -33,9 +39,10 @@ static void trace_free(struct trace *t)
 static int trace_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
+	const struct trace_opts *opts = qz_session__ops_opts(s);
 	struct trace *t;
 
-	if (!env->nr_events) {
+	if (!env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"trace needs events: -e sys:name (see 'quazar list')");
 		return -EINVAL;
@@ -50,14 +57,14 @@ static int trace_init(struct qz_session *s, void **ctx)
 	t->stacks = qz_stack_printer__new();
 	if (!t->line || !t->stacks)
 		goto fail;
-	if (env->flame_graph) {
-		t->flame = folded_new(t->stacks, env->flame_graph);
+	if (opts->flame_graph) {
+		t->flame = folded_new(t->stacks, opts->flame_graph);
 		if (!t->flame)
 			goto fail;
 		env->callchain = true;
 	}
-	for (int i = 0; i < env->nr_events; i++) {
-		int err = qz_session__add_events(s, env->events[i], 0);
+	for (int i = 0; i < env->events.n; i++) {
+		int err = qz_session__add_events(s, env->events.v[i], 0);
 
 		if (err < 0) {
 			trace_free(t);
@@ -142,7 +149,13 @@ static void trace_deinit(void *ctx)
 	trace_free(ctx);
 }
 
-static const char *const trace_options[] = { "flame-graph", "overwrite", NULL };
+static const struct qz_option trace_options[] = {
+	QZ_OPTION_ENTRY(struct trace_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"write folded stacks to FILE.folded"),
+	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
+			"accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
+	{ 0 },
+};
 
 const struct qz_profiler qz_profiler_trace = {
 	.name = "trace",
@@ -152,8 +165,11 @@ const struct qz_profiler qz_profiler_trace = {
 		 "  quazar trace -e 'syscalls:sys_enter_getppid' --json -- ./prog\n"
 		 "  quazar trace -e 'sched:sched_switch/prev_pid<next_pid/stack/' -N 10",
 	.options = trace_options,
-	.init = trace_init,
-	.sample = trace_sample,
-	.interval = trace_interval,
-	.deinit = trace_deinit,
+	.opts_size = sizeof(struct trace_opts),
+	.ops = {
+		.init = trace_init,
+		.sample = trace_sample,
+		.interval = trace_interval,
+		.deinit = trace_deinit,
+	},
 };

@@ -12,12 +12,7 @@
 #include <quazar/tp.h>
 #include <quazar/perf.h>
 #include <quazar/stack.h>
-#include <quazar/profiler.h>
 #include <quazar/output.h>
 #include <quazar/session.h>
-#include <quazar/sink.h>
-#include <quazar/config.h>
-#include <quazar/http.h>
-#include <quazar/agent.h>
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <quazar/common.h>
 #include <quazar/perf.h>
-#include <quazar/profiler.h>
+#include <quazar/options.h>
 #include <quazar/output.h>
 #include <quazar/select.h>
 
@@ -22,6 +22,62 @@ extern "C" {
 
 struct qz_tp_event;
 struct qz_filter;
+struct qz_session;
+struct qz_event;
+
+#define QZ_MAX_EVENT_ARGS 16	/* -e options */
+
+/*
+ * The options every session reads, perf-prof compatible. A handler (a
+ * profiler) keeps its own options in its own struct and table. Times are
+ * in nanoseconds, 0 = unset. Strings are owned by the env.
+ */
+struct qz_env {
+	struct qz_strv events;		/* -e, in order: relations follow it */
+	char *cpus, *pids, *tids, *cgroup;
+	uint64_t interval_ns;		/* -i, given in ms */
+	uint64_t mmap_pages;		/* -m, per CPU; 0 = default */
+	int watermark;			/* --watermark percent; -1 = default */
+	uint64_t exit_n;		/* -N */
+	char *output;			/* -o */
+	bool order;			/* --order */
+	uint64_t order_window_ns;	/* --order-window, given in ms */
+	bool callchain;			/* -g */
+	bool json;			/* --json */
+	bool exclude_user, exclude_kernel, exclude_guest, exclude_host;
+	bool user_callchain, kernel_callchain; /* default true */
+	int verbose;
+	bool quiet;
+	bool inherit;
+	bool monotonic, tsc;
+
+	/* After `--`: a command to run and trace. NULL-terminated, borrowed. */
+	char **workload;
+};
+
+/* An env with the defaults (owned; free with qz_env__free). NULL + errno. */
+QZ_API struct qz_env *qz_env__new(void);
+QZ_API void qz_env__free(struct qz_env *env);
+/* The table of the common options, whose values land in struct qz_env. */
+QZ_API const struct qz_option *qz_env__options(void);
+
+/* What a session calls with the events it reads: a profiler, for one. */
+struct qz_session_ops {
+	unsigned default_interval_ms;	/* 0: report only at exit */
+	bool default_order;
+	/* Results do not depend on event order: without --order the
+	 * session reads the rings one after another instead of merging. */
+	bool any_order;
+
+	/* Check options, add events to the session; *ctx is its state. */
+	int (*init)(struct qz_session *session, void **ctx);
+	void (*sample)(void *ctx, const struct qz_event *event);
+	/* Events the kernel dropped on a CPU (-1: unknown). */
+	void (*lost)(void *ctx, int cpu, uint64_t lost);
+	/* Report what was gathered since the last call; final at exit. */
+	void (*interval)(void *ctx, struct qz_output *out, bool final);
+	void (*deinit)(void *ctx);
+};
 
 /* One decoded event, as a profiler's sample callback sees it. All borrowed. */
 struct qz_event {
@@ -49,10 +105,12 @@ struct qz_session_opts {
 };
 
 /*
- * A session for prof over env (both borrowed, must outlive it) writing to
- * out (borrowed). Nothing is opened until run. NULL + errno on failure.
+ * A session calling ops over env, writing to out. ops_opts is the handler's
+ * own options, handed back by qz_session__ops_opts. All borrowed: they must
+ * outlive the session. Nothing is opened until run. NULL + errno on failure.
  */
-QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
+QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
+					  const void *ops_opts,
 					  struct qz_env *env,
 					  struct qz_output *out,
 					  const struct qz_session_opts *opts);
@@ -94,6 +152,14 @@ QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);
 QZ_API struct qz_env *qz_session__env(struct qz_session *s);
+/* The handler's own options, as given to qz_session__new (borrowed). */
+QZ_API const void *qz_session__ops_opts(const struct qz_session *s);
+/*
+ * Sample every event that has no period= of its own every period events
+ * (or ns, for clocks), or at freq Hz when freq is not 0. Call from init.
+ */
+QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
+				     uint64_t freq);
 /* Where the profiler writes (borrowed). */
 QZ_API struct qz_output *qz_session__output(struct qz_session *s);
 QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s);

@@ -10,7 +10,8 @@
 #include <sys/eventfd.h>
 #include "session_internal.h"
 
-QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
+QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
+					  const void *ops_opts,
 					  struct qz_env *env,
 					  struct qz_output *out,
 					  const struct qz_session_opts *opts)
@@ -19,7 +20,8 @@ QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
 
 	if (!s)
 		return NULL;
-	s->prof = prof;
+	s->ops = ops;
+	s->ops_opts = ops_opts;
 	s->env = env;
 	s->out = out;
 	s->log.fn = QZ_OPT(opts, log, NULL);
@@ -27,9 +29,9 @@ QZ_API struct qz_session *qz_session__new(const struct qz_profiler *prof,
 	s->ready = QZ_OPT(opts, ready, NULL);
 	s->ready_ctx = QZ_OPT(opts, ready_ctx, NULL);
 	s->track_tasks = true;
-	if (!env->interval_ns && prof->default_interval_ms && !env->workload)
-		env->interval_ns = prof->default_interval_ms * 1000000ull;
-	env->order |= prof->default_order;
+	if (!env->interval_ns && ops->default_interval_ms && !env->workload)
+		env->interval_ns = ops->default_interval_ms * 1000000ull;
+	env->order |= ops->default_order;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->stop_fd < 0) {
 		int err = errno;
@@ -160,6 +162,18 @@ QZ_API const char *qz_session__event_name(const struct qz_session *s, int index)
 QZ_API struct qz_env *qz_session__env(struct qz_session *s)
 {
 	return s->env;
+}
+
+QZ_API const void *qz_session__ops_opts(const struct qz_session *s)
+{
+	return s->ops_opts;
+}
+
+QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
+				     uint64_t freq)
+{
+	s->period = period;
+	s->freq = freq;
 }
 
 QZ_API struct qz_output *qz_session__output(struct qz_session *s)

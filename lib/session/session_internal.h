@@ -20,11 +20,12 @@ struct session_event {
 };
 
 struct qz_session {
-	const struct qz_profiler *prof;
+	const struct qz_session_ops *ops;
+	const void *ops_opts;
 	struct qz_env *env;
 	struct qz_output *out;
 	struct qz_logger log;
-	void *ctx;			/* the profiler's */
+	void *ctx;			/* the handler's */
 	void (*ready)(int err, void *ctx);
 	void *ready_ctx;
 
@@ -33,6 +34,7 @@ struct qz_session {
 	struct session_event events[MAX_SESSION_EVENTS];
 	int nr_events;
 	bool counting;
+	uint64_t period, freq;		/* qz_session__set_sampling */
 	bool track_tasks;
 
 	struct qz_tp *tp;

@@ -59,8 +59,8 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 	s->stats.lost += lost;
 	if (cpu >= 0 && cpu < (int)QZ_ARRAY_SIZE(s->stats.lost_per_cpu))
 		s->stats.lost_per_cpu[cpu] += lost;
-	if (s->prof->lost)
-		s->prof->lost(s->ctx, cpu, lost);
+	if (s->ops->lost)
+		s->ops->lost(s->ctx, cpu, lost);
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "lost", now_ns());
 
@@ -100,7 +100,7 @@ static void dispatch_sample(struct qz_session *s,
 		.tp = ev->tp,
 		.session = s,
 	};
-	s->prof->sample(s->ctx, &event);
+	s->ops->sample(s->ctx, &event);
 	if (++s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
@@ -172,7 +172,7 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	if (!s->env->order && s->prof->any_order)
+	if (!s->env->order && s->ops->any_order)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -182,8 +182,8 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 static void report_interval(struct qz_session *s, bool final)
 {
-	if (s->prof->interval)
-		s->prof->interval(s->ctx, s->out, final);
+	if (s->ops->interval)
+		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
 }
 
@@ -346,7 +346,7 @@ QZ_API int qz_session__run(struct qz_session *s)
 {
 	int err;
 
-	err = s->prof->init(s, &s->ctx);
+	err = s->ops->init(s, &s->ctx);
 	if (err) {
 		if (s->ready)
 			s->ready(err, s->ready_ctx);
@@ -357,8 +357,8 @@ QZ_API int qz_session__run(struct qz_session *s)
 		s->ready(err, s->ready_ctx);
 	if (!err)
 		err = session_loop(s);
-	if (s->prof->deinit)
-		s->prof->deinit(s->ctx);
+	if (s->ops->deinit)
+		s->ops->deinit(s->ctx);
 	s->ctx = NULL;
 	return err;
 }

@@ -55,13 +55,13 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		/* The kernel's own count of what it dropped, read at the end. */
 		attr->read_format |= PERF_FORMAT_LOST;
 		default_sampling(attr);
-		if (s->env->period && !ev->spec->period) {
+		if (s->period && !ev->spec->period) {
 			attr->freq = 0;
-			attr->sample_period = s->env->period;
+			attr->sample_period = s->period;
 		}
-		if (s->env->freq) {
+		if (s->freq) {
 			attr->freq = 1;
-			attr->sample_freq = s->env->freq;
+			attr->sample_freq = s->freq;
 		}
 	}
 	/* One clock for the kernel's timestamps and the --order cutoff. */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <quazar/config.h>
+#include "config.h"
 
 static void check(const struct qz_config *c)
 {

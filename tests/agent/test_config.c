@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <quazar/config.h>
+#include "config.h"
 #include "../test.h"
 
 static void test_default(void)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <quazar/http.h>
+#include "http.h"
 #include "../test.h"
 #include "prom_check.h"
 

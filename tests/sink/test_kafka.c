@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <quazar/sink.h>
+#include "sink.h"
 #include "../test.h"
 #include "broker_proc.h"
 

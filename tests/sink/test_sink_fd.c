@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <quazar/sink.h>
+#include "sink.h"
 #include "../test.h"
 
 static char last_log[512];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <quazar/sink.h>
+#include "sink.h"
 #include "../test.h"
 
 static char dir[64];

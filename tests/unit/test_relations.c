@@ -9,8 +9,8 @@
 #include <string.h>
 #include <quazar/filter.h>
 #include <quazar/session.h>
-#include "../../profilers/relations.h"
-#include "../../profilers/reltab.h"
+#include "relations.h"
+#include "reltab.h"
 #include "../test.h"
 #include "../tp/records.h"
 

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef QUAZAR_AGENT_INTERNAL_H
+#define QUAZAR_AGENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "agent.h"
+#include "http.h"
+#include <quazar/output.h>
+#include "profiler.h"
+#include <quazar/session.h>
+#include "sink.h"
+#include "internal.h"
+
+/* A sink shared by the collectors that name it. */
+struct agent_sink {
+	struct qz_agent *agent;
+	char *name;
+	char *signature;	/* its config, to notice a change on reload */
+	char *key;		/* Kafka key from the config, or NULL */
+	struct qz_sink *sink;
+	int users;
+};
+
+/* A collector's seq, kept by name so it carries on across reloads. */
+struct agent_seq {
+	char *name;
+	uint64_t seq;			/* the last one used */
+	int fd;				/* its state file, or -1 */
+};
+
+struct collector {
+	struct qz_agent *agent;
+	char *name;
+	char *signature;
+	struct agent_sink *sink;
+	struct agent_seq *seq;		/* in agent->seqs */
+	char **argv;			/* as `quazar PROFILER ...` would get */
+	int argc;
+	const struct qz_profiler *prof;
+	struct qz_profiler_args *args;
+	struct qz_env *env;		/* args->env */
+	struct qz_output *out;
+	struct qz_session *session;
+	pthread_t thread;
+	bool running;			/* the thread exists (until joined) */
+	int exit_err;
+	/* The session's ready callback: events open (0) or failed. */
+	pthread_mutex_t ready_lock;
+	pthread_cond_t ready_cond;
+	bool ready;
+	int start_err;
+	bool exited;			/* the session's run returned */
+	uint64_t interval_start;	/* wall clock, ns */
+	/* Under agent->lock: */
+	char *latest;			/* the last report line */
+	uint64_t reports;
+};
+
+struct qz_agent {
+	struct qz_logger log, debug;
+	int probe_timeout_ms;
+	pthread_mutex_t lock;
+	char *host;
+	char *labels_json;		/* {"k":"v",...} or NULL */
+	char **info_labels;		/* "host", host, label, value, ..., NULL */
+	char *http_listen;
+	struct qz_http *http;
+	struct collector **collectors;
+	size_t nr_collectors;
+	struct agent_sink **sinks;
+	size_t nr_sinks;
+	struct agent_seq **seqs;		/* each allocated alone: collectors point in */
+	size_t nr_seqs;
+	bool started;
+};
+
+/* seq_state.c: the last seq of a collector in state_dir, across restarts. */
+/* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
+int seq_state_open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq);
+void seq_state_store(int fd, uint64_t seq);
+
+/* collector.c */
+struct collector *collector_new(struct qz_agent *agent,
+				const struct qz_config_collector *cfg,
+				struct agent_sink *sink, struct agent_seq *seq,
+				char *err, size_t err_len);
+int collector_start(struct collector *c);
+void collector_stop(struct collector *c);
+void collector_free(struct collector *c);
+char *collector_signature(const struct qz_config *cfg,
+			  const struct qz_config_collector *col);
+/* Options and selectors; with open_check, also open its events once. */
+int collector_validate(const struct qz_config_collector *col, bool open_check,
+		       char *err, size_t err_len);
+
+/* agent_http.c */
+int agent_http_start(struct qz_agent *agent);
+
+#endif

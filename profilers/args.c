@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A profiler's command line: the session's common options and the
+ * profiler's own, parsed by one call over both tables. The CLI and the
+ * agent's collector `options:` both come through here, so an option is
+ * refused the same way in both, naming the profilers that do read it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "profiler.h"
+
+/* The option as typed ("--than", "-S") in prof's table, or NULL. */
+static const struct qz_option *lookup(const struct qz_profiler *prof,
+				      const char *option)
+{
+	if (option[1] == '-')
+		return qz_options__find(prof->options, option + 2, 0);
+	return qz_options__find(prof->options, NULL, option[1]);
+}
+
+/* An option this profiler lacks: name those that read it, if any. */
+static void refuse(const char *option, char *err, size_t err_len, void *ctx)
+{
+	const struct qz_profiler *prof = ctx;
+	const char *sep = "; it is used by: ";
+	const struct qz_option *known = NULL;
+	int n = 0;
+
+	for (const struct qz_profiler *const *p = qz_profilers(); *p; p++) {
+		const struct qz_option *o = lookup(*p, option);
+
+		if (!o || (known && strcmp(o->name, known->name)))
+			continue;
+		if (!known)
+			n = snprintf(err, err_len, "option --%s is not used by '%s'",
+				     o->name, prof->name);
+		known = o;
+		if (n >= 0 && (size_t)n < err_len)
+			n += snprintf(err + n, err_len - (size_t)n, "%s%s", sep,
+				      (*p)->name);
+		sep = ", ";
+	}
+	if (!known)
+		snprintf(err, err_len, "unknown option '%s'; 'quazar %s -h' lists the options",
+			 option, prof->name);
+}
+
+void qz_profiler_args__free(struct qz_profiler_args *args)
+{
+	if (!args)
+		return;
+	qz_env__free(args->env);
+	qz_options__free(args->prof->options, args->opts);
+	free(args->opts);
+	free(args);
+}
+
+struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
+						 int argc, char **argv,
+						 char *err, size_t err_len)
+{
+	struct qz_profiler_args *args = calloc(1, sizeof(*args));
+	QZ_OPTS(qz_args_opts, aopts, .unknown = refuse, .ctx = (void *)prof,
+		.command = prof->name);
+	int ret;
+
+	snprintf(err, err_len, "out of memory");
+	if (!args)
+		return NULL;
+	args->prof = prof;
+	args->env = qz_env__new();
+	args->opts = calloc(1, prof->opts_size ?: 1);
+	if (!args->env || !args->opts)
+		goto fail;
+	if (prof->opts_defaults)
+		memcpy(args->opts, prof->opts_defaults, prof->opts_size);
+	{
+		struct qz_option_set sets[] = {
+			{ qz_env__options(), args->env },
+			{ prof->options, args->opts },
+		};
+
+		ret = qz_args__parse(sets, 2, argc, argv, &args->env->workload,
+				     err, err_len, &aopts);
+	}
+	if (!ret)
+		return args;
+	errno = ret == -QZ_ERR_OPTION ? QZ_ERR_OPTION : -ret;
+	qz_profiler_args__free(args);
+	return NULL;
+fail:
+	qz_profiler_args__free(args);
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
+					     struct qz_output *out,
+					     const struct qz_session_opts *opts)
+{
+	return qz_session__new(&args->prof->ops, args->opts, args->env, out, opts);
+}
+
+void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
+{
+	fprintf(out, "usage: quazar %s [options] [-- command args]\n\n%s\n",
+		prof->name, prof->help);
+	if (prof->usage)
+		fprintf(out, "\n%s\n", prof->usage);
+	if (prof->options && prof->options[0].name) {
+		fprintf(out, "\n%s options:\n", prof->name);
+		qz_options__print(prof->options, out);
+	}
+	fprintf(out, "\ncommon options:\n");
+	qz_options__print(qz_env__options(), out);
+	fprintf(out, "  %-34s %s\n", "-h, --help", "this help");
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+/* The profiler table: listed explicitly, in `quazar --help` order. */
+#include <string.h>
+#include "profiler.h"
+#include "profiler_table.h"
+
+static const struct qz_profiler *const profilers[] = {
+	&qz_profiler_trace,
+	&qz_profiler_top,
+	&qz_profiler_stat,
+	&qz_profiler_multi_trace,
+	&qz_profiler_kmemleak,
+	&qz_profiler_task_state,
+	&qz_profiler_profile,
+	&qz_profiler_kvm,
+	NULL,
+};
+
+const struct qz_profiler *const *qz_profilers(void)
+{
+	return profilers;
+}
+
+const struct qz_profiler *qz_profiler__find(const char *name)
+{
+	for (const struct qz_profiler *const *p = profilers; *p; p++)
+		if (!strcmp((*p)->name, name))
+			return *p;
+	return NULL;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Each profiler file defines one of these. */
+#ifndef QUAZAR_PROFILERS_H
+#define QUAZAR_PROFILERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include "profiler.h"
+
+extern const struct qz_profiler qz_profiler_trace;
+extern const struct qz_profiler qz_profiler_top;
+extern const struct qz_profiler qz_profiler_stat;
+extern const struct qz_profiler qz_profiler_kvm;
+extern const struct qz_profiler qz_profiler_multi_trace;
+extern const struct qz_profiler qz_profiler_kmemleak;
+extern const struct qz_profiler qz_profiler_task_state;
+extern const struct qz_profiler qz_profiler_profile;
+
+struct qz_session;
+struct qz_tp_event;
+struct qz_tp_field;
+
+/* An attr's text names a field, rather than being an expression over them. */
+static inline bool is_field_name(const char *text)
+{
+	return !text[strspn(text, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")];
+}
+
+/* Helpers the relation profilers share (mt_setup.c). */
+/* "prev_comm, prev_pid, ...": an event's own fields, for messages. */
+void mt_list_fields(const struct qz_tp_event *tp, char *buf, size_t len);
+/*
+ * The field `name` given by `attr` (key=, ptr=, -k, ...) of session event
+ * idx, or -QZ_ERR_UNKNOWN_FIELD after logging what is wrong and the fix.
+ */
+int mt_resolve_field(struct qz_session *s, int idx, const char *attr,
+		     const char *name, const struct qz_tp_field **out);
+
+#endif

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Kafka sink: an idempotent librdkafka producer in front of the spool.
+ * Its states are described in kafka_sink.h; replaying the spool is in
+ * kafka_replay.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kafka_sink.h"
+
+#define HELD_MAX_BYTES (64u << 20)
+#define POLL_MS 50
+#define PURGE_EVERY_MS 100
+
+static const char *const state_name[] = { "direct", "draining", "spooling",
+					  "replaying" };
+
+void kafka_set_state(struct kafka_sink *s, enum kstate st, const char *why)
+{
+	qz_log(&s->base.log, st == K_DIRECT ? QZ_LOG_INFO : QZ_LOG_WARN,
+	       "kafka sink: %s -> %s: %s", state_name[s->state], state_name[st],
+	       why);
+	s->state = st;
+	pthread_cond_broadcast(&s->cond);
+}
+
+/* Under mu. A report librdkafka could not deliver, or one held back. */
+static int spool_put(struct kafka_sink *s, const void *key, size_t key_len,
+		     const void *data, size_t len)
+{
+	int err = qz_spool__append(s->spool, key, key_len, data, len);
+
+	if (!err) {
+		s->spooled++;
+		return 0;
+	}
+	s->lost++;
+	s->errors++;
+	qz_log(&s->base.log, QZ_LOG_ERROR,
+	       "kafka sink: report lost: cannot spool it: %s (%" PRIu64 " lost)",
+	       qz_strerror(err), s->lost);
+	return err;
+}
+
+struct qz_spool_stats kafka_spool_stats(struct kafka_sink *s)
+{
+	struct qz_spool_stats st = { .sz = sizeof(st) };
+
+	qz_spool__stats(s->spool, &st);
+	return st;
+}
+
+static struct held *held_new(const void *key, size_t key_len, const void *data,
+			     size_t len, uint64_t wseq)
+{
+	struct held *h = malloc(sizeof(*h) + key_len + len);
+
+	if (!h)
+		return NULL;
+	h->next = NULL;
+	h->suspect = false;
+	h->wseq = wseq;
+	h->has_key = key != NULL;
+	h->key_len = key_len;
+	h->len = len;
+	if (key_len)
+		memcpy(h->buf, key, key_len);
+	memcpy(h->buf + key_len, data, len);
+	return h;
+}
+
+/* Under mu: keep a failed report until its elders are all back. */
+static void keep_failed(struct kafka_sink *s, const rd_kafka_message_t *m,
+			uint64_t wseq)
+{
+	struct held *h;
+
+	if (s->failed_n == s->failed_cap) {
+		size_t cap = s->failed_cap ? s->failed_cap * 2 : 1024;
+		struct held **v = realloc(s->failed, cap * sizeof(*v));
+
+		if (!v)
+			goto direct;
+		s->failed = v;
+		s->failed_cap = cap;
+	}
+	h = held_new(m->key, m->key_len, m->payload, m->len, wseq);
+	if (!h)
+		goto direct;
+	if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+		h->suspect = true;
+		h->partition = m->partition;
+		h->from = suspects_from(&s->suspects, m->partition);
+	}
+	s->failed[s->failed_n++] = h;
+	return;
+direct:
+	spool_put(s, m->key, m->key_len, m->payload, m->len);
+}
+
+static int cmp_wseq(const void *a, const void *b)
+{
+	const struct held *x = *(struct held *const *)a, *y = *(struct held *const *)b;
+
+	return (x->wseq > y->wseq) - (x->wseq < y->wseq);
+}
+
+/* Under mu, with no direct report left in librdkafka. */
+static void spool_failed(struct kafka_sink *s)
+{
+	if (!s->failed_n)
+		return;
+	qsort(s->failed, s->failed_n, sizeof(*s->failed), cmp_wseq);
+	for (size_t i = 0; i < s->failed_n; i++) {
+		struct held *h = s->failed[i];
+		const char *key = h->has_key ? h->buf : NULL, *data = h->buf + h->key_len;
+		struct qz_spool_stats sp = kafka_spool_stats(s);
+		uint64_t index = sp.head + sp.records;	/* the number it gets */
+
+		if (!spool_put(s, key, h->key_len, data, h->len) && h->suspect)
+			suspects_add(&s->suspects, index, h->partition, h->from,
+				     kafka_report_hash(key, h->key_len, data, h->len));
+		free(h);
+	}
+	s->failed_n = 0;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kafka_sink *s = opaque;
+	uintptr_t tag = (uintptr_t)m->_private;
+	uint64_t n = tag >> 1;
+
+	(void)rk;
+	pthread_mutex_lock(&s->mu);
+	s->inflight--;
+	if (tag & TAG_REPLAY) {
+		s->inflight_replay--;
+		if (!m->err) {
+			if (n >= s->win_base && n < s->win_base + WINDOW_RECORDS)
+				s->win_done[n - s->win_base] = 1;
+			s->replayed++;
+			s->delivered++;
+			suspects_acked(&s->suspects, m->partition, m->offset);
+		} else {
+			/* Still in the spool: it is tried again later. */
+			s->win_failed = true;
+			s->errors++;
+			if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
+				suspects_add(&s->suspects, n, m->partition,
+					     suspects_from(&s->suspects, m->partition),
+					     kafka_report_hash(m->key, m->key_len,
+							       m->payload, m->len));
+		}
+	} else if (!m->err) {
+		s->delivered++;
+		suspects_acked(&s->suspects, m->partition, m->offset);
+		if (n > s->first_fail && !s->reordered++)
+			qz_log(&s->base.log, QZ_LOG_WARN,
+			       "kafka sink: a report was acked after an earlier one failed");
+	} else {
+		s->errors++;
+		if (s->state == K_DIRECT)
+			s->first_fail = n;
+		keep_failed(s, m, n);
+	}
+	/* One line per kind of failure, not one per report. */
+	if (m->err && m->err != s->last_err)
+		qz_log(&s->base.log, QZ_LOG_WARN, "kafka sink: delivery failed: %s",
+		       rd_kafka_err2str(m->err));
+	if (m->err)
+		s->last_err = m->err;
+	if (m->err && !(tag & TAG_REPLAY) && s->state == K_DIRECT)
+		kafka_set_state(s, K_DRAINING, "spooling undelivered reports");
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int kafka_produce(struct kafka_sink *s, const void *key, size_t key_len,
+		   const void *data, size_t len, uintptr_t tag)
+{
+	rd_kafka_resp_err_t err;
+
+	err = rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_KEY(key, key_len),
+				RD_KAFKA_V_VALUE((void *)data, len),
+				RD_KAFKA_V_OPAQUE((void *)tag), RD_KAFKA_V_END);
+	if (!err) {
+		s->inflight++;
+		return 0;
+	}
+	switch (err) {
+	case RD_KAFKA_RESP_ERR__QUEUE_FULL: return -ENOBUFS;
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return -EMSGSIZE;
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: return -ENOENT;
+	case RD_KAFKA_RESP_ERR__FATAL: return -ENOTRECOVERABLE;
+	default: return -EIO;
+	}
+}
+
+static int hold(struct kafka_sink *s, const char *key, size_t key_len,
+		const char *data, size_t len)
+{
+	struct held *h = held_new(key, key_len, data, len, s->wseq);
+
+	if (!h)
+		return -ENOMEM;
+	*s->held_tail = h;
+	s->held_tail = &h->next;
+	s->held_n++;
+	s->held_bytes += key_len + len;
+	return 0;
+}
+
+/* Under mu: the held reports follow the failed ones into the spool. */
+static void unhold(struct kafka_sink *s)
+{
+	struct held *h;
+
+	while ((h = s->held)) {
+		s->held = h->next;
+		spool_put(s, h->has_key ? h->buf : NULL, h->key_len,
+			  h->buf + h->key_len, h->len);
+		free(h);
+	}
+	s->held_tail = &s->held;
+	s->held_n = s->held_bytes = 0;
+}
+
+static void timed_wait(struct kafka_sink *s, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+}
+
+static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
+		       const char *key)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	size_t key_len;
+	int err;
+
+	if (len && line[len - 1] == '\n')
+		len--;
+	key = key ? key : s->key;
+	key_len = key ? strlen(key) : 0;
+	pthread_mutex_lock(&s->mu);
+	if (s->closing) {
+		pthread_mutex_unlock(&s->mu);
+		return -ESHUTDOWN;
+	}
+	s->written++;
+	s->wseq++;
+	for (;;) {
+		if (s->closing) {
+			err = -ESHUTDOWN;	/* closed while we waited */
+			break;
+		}
+		switch (s->state) {
+		case K_DIRECT:
+			err = kafka_produce(s, key, key_len, line, len, s->wseq << 1);
+			if (err != -ENOBUFS)
+				break;
+			/* Queue full: wait for acks, or for the state to move. */
+			timed_wait(s, 100);
+			continue;
+		case K_DRAINING:
+			if (s->held_bytes > HELD_MAX_BYTES) {
+				timed_wait(s, 100);
+				continue;
+			}
+			err = hold(s, key, key_len, line, len);
+			break;
+		default:
+			spool_put(s, key, key_len, line, len);
+			err = 0;
+			break;
+		}
+		break;
+	}
+	if (err) {
+		s->errors++;
+		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: produce: %s",
+		       qz_strerror(err));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
+/* Asks a broker for the topic's metadata: are we connected again? */
+static bool brokers_up(struct kafka_sink *s, int timeout_ms)
+{
+	const struct rd_kafka_metadata *md;
+	bool up = false;
+
+	if (rd_kafka_metadata(s->rk, 0, s->rkt, &md, timeout_ms))
+		return false;
+	if (md->topic_cnt == 1 && !md->topics[0].err) {
+		up = md->topics[0].partition_cnt > 0;
+		for (int i = 0; i < md->topics[0].partition_cnt; i++)
+			if (md->topics[0].partitions[i].leader < 0)
+				up = false;
+	}
+	rd_kafka_metadata_destroy(md);
+	return up;
+}
+
+/* Under mu: one turn of the state machine. May drop mu to talk to brokers. */
+static void step(struct kafka_sink *s)
+{
+	long long now = qz_sink_now_ms();
+	int timeout;
+	bool up;
+
+	switch (s->state) {
+	case K_DIRECT:
+		break;
+	case K_DRAINING:
+		if (s->inflight) {
+			/* Retries put messages back in the queue: purge again. */
+			if (now - s->last_purge >= PURGE_EVERY_MS) {
+				s->last_purge = now;
+				pthread_mutex_unlock(&s->mu);
+				rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE);
+				pthread_mutex_lock(&s->mu);
+			}
+			break;
+		}
+		spool_failed(s);
+		unhold(s);
+		s->next_probe = now + s->retry_ms;
+		kafka_set_state(s, K_SPOOLING, "queue drained");
+		break;
+	case K_SPOOLING:
+		if (!kafka_spool_stats(s).records) {
+			s->first_fail = UINT64_MAX;
+			s->last_err = 0;
+			kafka_set_state(s, K_DIRECT, "spool empty");
+			break;
+		}
+		if (now < s->next_probe)
+			break;
+		timeout = (int)s->retry_ms;
+		if (s->deadline >= 0 && s->deadline - now < timeout)
+			timeout = (int)(s->deadline - now);
+		pthread_mutex_unlock(&s->mu);
+		up = timeout > 0 && brokers_up(s, timeout);
+		pthread_mutex_lock(&s->mu);
+		s->next_probe = qz_sink_now_ms() + s->retry_ms;
+		if (up && s->state == K_SPOOLING)
+			kafka_set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
+		break;
+	case K_REPLAYING:
+		if (s->win_active && s->inflight_replay)
+			break;
+		if (s->win_active) {
+			bool failed = s->win_failed;
+
+			kafka_end_window(s);
+			if (failed) {
+				s->next_probe = now + s->retry_ms;
+				kafka_set_state(s, K_SPOOLING, "replay failed");
+				break;
+			}
+		}
+		if (!kafka_spool_stats(s).records) {
+			s->first_fail = UINT64_MAX;
+			s->last_err = 0;
+			kafka_set_state(s, K_DIRECT, "spool replayed");
+			break;
+		}
+		kafka_check_suspects(s);
+		kafka_start_window(s);
+		break;
+	}
+}
+
+static bool settled(struct kafka_sink *s)
+{
+	return s->state == K_DIRECT && !s->inflight && !s->held_n;
+}
+
+static void *service(void *arg)
+{
+	struct kafka_sink *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		pthread_mutex_unlock(&s->mu);
+		rd_kafka_poll(s->rk, POLL_MS);
+		pthread_mutex_lock(&s->mu);
+		step(s);
+		if (s->closing && (settled(s) || (s->deadline >= 0 &&
+						 qz_sink_now_ms() >= s->deadline)))
+			break;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static int kafka_flush(struct qz_sink *sink, int deadline_ms)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	long long end = qz_sink_now_ms() + deadline_ms;
+	int err = 0;
+
+	pthread_mutex_lock(&s->mu);
+	/* Flushed: every write so far is acked or spooled. */
+	while (s->inflight != s->inflight_replay || s->held_n) {
+		long long left = end - qz_sink_now_ms();
+
+		if (s->closed || (deadline_ms >= 0 && left <= 0)) {
+			err = s->closed ? 0 : -ETIMEDOUT;
+			break;
+		}
+		timed_wait(s, deadline_ms < 0 || left > 100 ? 100 : (int)left);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
+static int kafka_close(struct qz_sink *sink, int deadline_ms)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	uint64_t lost_before, undone = 0;
+	size_t suspected;
+	long long stop_at;
+	int err;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->closing) {
+		pthread_mutex_unlock(&s->mu);
+		return 0;
+	}
+	lost_before = s->lost;
+	s->closing = true;
+	s->deadline = deadline_ms < 0 ? -1 : qz_sink_now_ms() + deadline_ms;
+	pthread_mutex_unlock(&s->mu);
+	/* Deliver until the deadline: the service thread keeps going. */
+	if (s->thread_started)
+		pthread_join(s->thread, NULL);
+	s->thread_started = false;
+
+	/*
+	 * Then whatever is left goes to the spool: first what was never sent;
+	 * requests in flight get a second to be answered, as purging them
+	 * means spooling reports the broker may already have (duplicates).
+	 */
+	pthread_mutex_lock(&s->mu);
+	for (int pass = 0; pass < 2; pass++) {
+		int flags = RD_KAFKA_PURGE_F_QUEUE |
+			    (pass ? RD_KAFKA_PURGE_F_INFLIGHT : 0);
+
+		stop_at = qz_sink_now_ms() + (pass ? 10000 : 1000);
+		while (s->inflight && qz_sink_now_ms() < stop_at) {
+			pthread_mutex_unlock(&s->mu);
+			rd_kafka_purge(s->rk, flags);
+			rd_kafka_poll(s->rk, 10);
+			pthread_mutex_lock(&s->mu);
+		}
+	}
+	if (s->inflight)
+		qz_log(&sink->log, QZ_LOG_ERROR,
+		       "kafka sink: %" PRIu64 " reports still in librdkafka after purge",
+		       s->inflight);
+	spool_failed(s);
+	unhold(s);
+	if (s->win_active) {
+		for (uint64_t i = s->win_base; i < s->win_end; i++)
+			undone += !s->win_done[i - s->win_base];
+		kafka_end_window(s);
+		if (kafka_spool_stats(s).head < s->win_end &&
+		    s->win_end - kafka_spool_stats(s).head > undone)
+			qz_log(&sink->log, QZ_LOG_WARN,
+			       "kafka sink: %" PRIu64 " replayed reports will be "
+			       "replayed again at the next start",
+			       s->win_end - kafka_spool_stats(s).head - undone);
+	}
+	suspects_prune(&s->suspects, kafka_spool_stats(s).head);
+	suspected = s->suspects.n - suspects_count(&s->suspects, SUSPECT_ABSENT);
+	if (suspected) {
+		/* The next start cannot tell them: it sends them again. */
+		s->possible_dups += suspected;
+		qz_log(&sink->log, QZ_LOG_WARN,
+		       "kafka sink: %zu spooled reports the brokers may hold "
+		       "already: possible duplicates at the next start", suspected);
+	}
+	err = qz_spool__sync(s->spool);
+	if (err)
+		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: spool sync: %s",
+		       qz_strerror(err));
+	if (kafka_spool_stats(s).records)
+		qz_log(&sink->log, QZ_LOG_INFO,
+		       "kafka sink: closed with %" PRIu64 " reports spooled",
+		       kafka_spool_stats(s).records);
+	s->closed = true;
+	pthread_cond_broadcast(&s->cond);
+	err = err ? err : (int)(s->lost - lost_before);
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
+static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	struct qz_spool_stats sp = { .sz = sizeof(sp) };
+
+	pthread_mutex_lock(&s->mu);
+	qz_spool__stats(s->spool, &sp);
+	st->written = s->written;
+	st->delivered = s->delivered;
+	st->queued = s->inflight;
+	st->held = s->held_n;
+	st->spooled = s->spooled;
+	st->replayed = s->replayed;
+	st->spool_records = sp.records;
+	st->spool_bytes = sp.bytes;
+	st->spool_dropped = sp.dropped;
+	st->errors = s->errors;
+	st->reordered = s->reordered;
+	st->possible_dups = s->possible_dups;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void kafka_free(struct qz_sink *sink)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+
+	if (s->thread_started)
+		kafka_close(sink, 0);
+	if (s->rkt)
+		rd_kafka_topic_destroy(s->rkt);
+	if (s->rk)
+		rd_kafka_destroy(s->rk);
+	/* Nothing is held after close; free in any case. */
+	spool_failed(s);
+	unhold(s);
+	free(s->failed);
+	kafka_reader_free(s->reader);
+	if (s->reader_conf)
+		rd_kafka_conf_destroy(s->reader_conf);
+	suspects_free(&s->suspects);
+	free(s->topic);
+	qz_spool__free(s->spool);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s->win_done);
+	free(s->key);
+	free(s);
+}
+
+static int kafka_probe(struct qz_sink *base, int timeout_ms)
+{
+	struct kafka_sink *s = (struct kafka_sink *)base;
+
+	return brokers_up(s, timeout_ms) ? 0 : -EHOSTUNREACH;
+}
+
+static const struct qz_sink_ops kafka_ops = {
+	.probe = kafka_probe,
+	.type = "kafka",
+	.write = kafka_write,
+	.flush = kafka_flush,
+	.close = kafka_close,
+	.stats = kafka_stats,
+	.free = kafka_free,
+};
+
+struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
+{
+	const char *key = QZ_OPT(opts, key, NULL);
+	struct kafka_sink *s;
+	rd_kafka_conf_t *conf;
+	char errstr[512];
+	int err = -EINVAL;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->base.ops = &kafka_ops;
+	s->base.log.fn = QZ_OPT(opts, log_fn, NULL);
+	s->base.log.ctx = QZ_OPT(opts, log_ctx, NULL);
+	s->retry_ms = QZ_OPT(opts, retry_ms, 0) ?: 1000;
+	s->first_fail = UINT64_MAX;
+	s->deadline = -1;
+	s->held_tail = &s->held;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (!opts || !QZ_OPT(opts, brokers, NULL) || !QZ_OPT(opts, topic, NULL) ||
+	    !QZ_OPT(opts, spool_dir, NULL)) {
+		qz_log(&s->base.log, QZ_LOG_ERROR,
+		       "kafka sink: brokers, topic and spool_dir are required");
+		goto err;
+	}
+	err = -ENOMEM;
+	s->win_done = calloc(1, WINDOW_RECORDS);
+	s->key = key ? strdup(key) : NULL;
+	if (!s->win_done || (key && !s->key))
+		goto err;
+	QZ_OPTS(qz_spool_opts, so, .log_fn = s->base.log.fn,
+		.log_ctx = s->base.log.ctx,
+		.max_bytes = QZ_OPT(opts, spool_max_bytes, 0));
+	s->spool = qz_spool__open(opts->spool_dir, &so);
+	if (!s->spool) {
+		err = -errno;
+		goto err;
+	}
+	err = -EINVAL;
+	conf = qz_kafka_conf(&s->base, opts, on_delivery);
+	if (!conf)
+		goto err;
+	s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!s->rk) {
+		qz_log(&s->base.log, QZ_LOG_ERROR, "kafka sink: %s", errstr);
+		rd_kafka_conf_destroy(conf);
+		goto err;
+	}
+	s->rkt = rd_kafka_topic_new(s->rk, opts->topic, NULL);
+	if (!s->rkt) {
+		err = -errno;
+		goto err;
+	}
+	/* For reading the topic back; the consumer is made when first needed. */
+	s->topic = strdup(opts->topic);
+	s->reader_conf = qz_kafka_reader_conf(&s->base, opts);
+	if (!s->topic || !s->reader_conf) {
+		err = -ENOMEM;
+		goto err;
+	}
+	/* A spool left by the last run goes out before any new report. */
+	if (kafka_spool_stats(s).records)
+		s->state = K_SPOOLING;
+	s->win_base = kafka_spool_stats(s).head;
+	err = -pthread_create(&s->thread, NULL, service, s);
+	if (err)
+		goto err;
+	s->thread_started = true;
+	return &s->base;
+err:
+	kafka_free(&s->base);
+	errno = -err;
+	return NULL;
+}

@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The spool: append-only segment files named by the number of their first
+ * record, each record a 16-byte header (magic, data length, key length,
+ * CRC-32) then key then data. A text checkpoint names the head. Kept simple
+ * on purpose: recovery is a scan that cuts off a torn tail.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "sink.h"
+#include "internal.h"
+
+#define REC_MAGIC 0x52535a51u	/* "QZSR" */
+#define NO_KEY UINT32_MAX
+#define SEG_SUFFIX ".seg"
+#define CHECKPOINT "checkpoint"
+#define CHECKPOINT_TAG "QZSPOOL1"
+
+struct rec_hdr {
+	uint32_t magic;
+	uint32_t len;
+	uint32_t key_len;	/* NO_KEY: none */
+	uint32_t crc;
+};
+
+struct seg {
+	uint64_t first;		/* number of its first record (its name) */
+	uint64_t count;
+	uint64_t bytes;
+};
+
+struct qz_spool {
+	char *dir;
+	struct qz_logger log;
+	uint64_t max_bytes, seg_bytes;
+	struct seg *segs;
+	size_t nsegs, cap;
+	int wfd;		/* the last segment, for appends; -1: none */
+	uint64_t head, tail, total_bytes;
+	uint64_t appended, dropped;
+	/* Read cursor: record rindex lives at roff in segment rfirst. */
+	uint64_t rindex, rfirst, roff;
+	int rfd;
+	uint64_t rfd_first;
+	char *buf;
+	size_t buf_cap;
+	time_t checkpoint_at;
+};
+
+static uint32_t rec_crc(const struct rec_hdr *h, const void *key,
+			const void *data)
+{
+	uLong crc = crc32(0, (const Bytef *)&h->len, 8);
+
+	if (h->key_len != NO_KEY)
+		crc = crc32(crc, (const Bytef *)key, h->key_len);
+	return (uint32_t)crc32(crc, data, h->len);
+}
+
+static size_t rec_size(const struct rec_hdr *h)
+{
+	return sizeof(*h) + (h->key_len == NO_KEY ? 0 : h->key_len) + h->len;
+}
+
+static int seg_path(const struct qz_spool *sp, uint64_t first, char *path,
+		    size_t size)
+{
+	int n = snprintf(path, size, "%s/%016" PRIx64 SEG_SUFFIX, sp->dir, first);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int open_seg(const struct qz_spool *sp, uint64_t first, int flags)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (seg_path(sp, first, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	fd = open(path, flags | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int grow_buf(struct qz_spool *sp, size_t need)
+{
+	char *b;
+
+	if (need <= sp->buf_cap)
+		return 0;
+	b = realloc(sp->buf, need);
+	if (!b)
+		return -ENOMEM;
+	sp->buf = b;
+	sp->buf_cap = need;
+	return 0;
+}
+
+/* Reads the record at off into sp->buf. 1, 0 at a clean end, -EBADMSG torn. */
+static int read_rec(struct qz_spool *sp, int fd, uint64_t off, uint64_t end,
+		    struct rec_hdr *h)
+{
+	size_t body;
+	ssize_t n;
+
+	if (off == end)
+		return 0;
+	if (end - off < sizeof(*h))
+		return -EBADMSG;
+	n = pread(fd, h, sizeof(*h), (off_t)off);
+	if (n != (ssize_t)sizeof(*h))
+		return n < 0 ? -errno : -EBADMSG;
+	if (h->magic != REC_MAGIC || rec_size(h) > end - off ||
+	    rec_size(h) > sp->seg_bytes)
+		return -EBADMSG;
+	body = rec_size(h) - sizeof(*h);
+	if (grow_buf(sp, body + 1))
+		return -ENOMEM;
+	n = pread(fd, sp->buf, body, (off_t)(off + sizeof(*h)));
+	if (n != (ssize_t)body)
+		return n < 0 ? -errno : -EBADMSG;
+	if (rec_crc(h, sp->buf, sp->buf + (h->key_len == NO_KEY ? 0 : h->key_len)) != h->crc)
+		return -EBADMSG;
+	return 1;
+}
+
+/* Counts a segment's records; cuts a torn tail off. */
+static int scan_seg(struct qz_spool *sp, struct seg *s)
+{
+	struct rec_hdr h;
+	struct stat st;
+	uint64_t off = 0;
+	int fd, err;
+
+	fd = open_seg(sp, s->first, O_RDWR);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	s->count = 0;
+	while ((err = read_rec(sp, fd, off, (uint64_t)st.st_size, &h)) > 0) {
+		off += rec_size(&h);
+		s->count++;
+	}
+	if (err == -EBADMSG) {
+		qz_log(&sp->log, QZ_LOG_WARN,
+		       "spool %s: segment %016" PRIx64 " torn at byte %" PRIu64
+		       " of %lld: cut off", sp->dir, s->first, off,
+		       (long long)st.st_size);
+		if (ftruncate(fd, (off_t)off))
+			err = -errno;
+		else
+			err = 0;
+	}
+	s->bytes = off;
+	close(fd);
+	return err;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
+
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+static int add_seg(struct qz_spool *sp, uint64_t first)
+{
+	if (sp->nsegs == sp->cap) {
+		size_t cap = sp->cap ? sp->cap * 2 : 16;
+		struct seg *s = realloc(sp->segs, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		sp->segs = s;
+		sp->cap = cap;
+	}
+	sp->segs[sp->nsegs++] = (struct seg){ .first = first };
+	return 0;
+}
+
+static int list_segs(struct qz_spool *sp)
+{
+	DIR *d = opendir(sp->dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char *end;
+		uint64_t first;
+
+		if (n != 16 + strlen(SEG_SUFFIX) || strcmp(de->d_name + 16, SEG_SUFFIX))
+			continue;
+		first = strtoull(de->d_name, &end, 16);
+		if (end != de->d_name + 16)
+			continue;
+		err = add_seg(sp, first);
+		if (err)
+			break;
+	}
+	closedir(d);
+	if (sp->nsegs)
+		qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), cmp_seg);
+	return err;
+}
+
+static uint64_t read_checkpoint(struct qz_spool *sp)
+{
+	char path[PATH_MAX], tag[16];
+	uint64_t head = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" CHECKPOINT, sp->dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%15s %" SCNu64, tag, &head) != 2 || strcmp(tag, CHECKPOINT_TAG)) {
+		qz_log(&sp->log, QZ_LOG_WARN, "spool %s: bad checkpoint ignored",
+		       sp->dir);
+		head = 0;
+	}
+	fclose(f);
+	return head;
+}
+
+static int write_checkpoint(struct qz_spool *sp, bool durable)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	int fd, n, err = 0;
+
+	snprintf(path, sizeof(path), "%s/" CHECKPOINT, sp->dir);
+	snprintf(tmp, sizeof(tmp), "%s/" CHECKPOINT ".tmp", sp->dir);
+	n = snprintf(text, sizeof(text), CHECKPOINT_TAG " %" PRIu64 "\n", sp->head);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)n) != n || (durable && fsync(fd)))
+		err = -errno ? -errno : -EIO;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (!err && durable) {
+		fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	sp->checkpoint_at = time(NULL);
+	return err;
+}
+
+static void drop_seg0(struct qz_spool *sp)
+{
+	char path[PATH_MAX];
+	struct seg *s = &sp->segs[0];
+
+	if (sp->nsegs == 1 && sp->wfd >= 0) {
+		close(sp->wfd);
+		sp->wfd = -1;
+	}
+	if (sp->rfd >= 0 && sp->rfd_first == s->first) {
+		close(sp->rfd);
+		sp->rfd = -1;
+	}
+	if (!seg_path(sp, s->first, path, sizeof(path)))
+		unlink(path);
+	sp->total_bytes -= s->bytes;
+	memmove(sp->segs, sp->segs + 1, --sp->nsegs * sizeof(*sp->segs));
+}
+
+/* Deletes the segments wholly below the head. */
+static void trim(struct qz_spool *sp)
+{
+	while (sp->nsegs && sp->segs[0].first + sp->segs[0].count <= sp->head &&
+	       (sp->nsegs > 1 || sp->head >= sp->tail))
+		drop_seg0(sp);
+}
+
+static int mkdirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+struct qz_spool *qz_spool__open(const char *dir,
+				       const struct qz_spool_opts *opts)
+{
+	struct qz_spool *sp;
+	int err;
+
+	if (!dir || !*dir) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return NULL;
+	sp->wfd = sp->rfd = -1;
+	sp->log.fn = QZ_OPT(opts, log_fn, NULL);
+	sp->log.ctx = QZ_OPT(opts, log_ctx, NULL);
+	sp->max_bytes = QZ_OPT(opts, max_bytes, 0) ?: 256ull << 20;
+	sp->seg_bytes = QZ_OPT(opts, segment_bytes, 0) ?: sp->max_bytes / 16;
+	if (sp->seg_bytes < 64 << 10)
+		sp->seg_bytes = 64 << 10;
+	/* Dropping whole old segments must always make room. */
+	if (sp->max_bytes < 2 * sp->seg_bytes)
+		sp->max_bytes = 2 * sp->seg_bytes;
+	err = -ENOMEM;
+	sp->dir = strdup(dir);
+	if (!sp->dir)
+		goto err;
+	err = mkdirs(dir);
+	if (err)
+		goto err;
+	err = list_segs(sp);
+	if (err)
+		goto err;
+	for (size_t i = 0; i < sp->nsegs; i++) {
+		err = scan_seg(sp, &sp->segs[i]);
+		if (err)
+			goto err;
+		sp->total_bytes += sp->segs[i].bytes;
+	}
+	if (sp->nsegs) {
+		struct seg *last = &sp->segs[sp->nsegs - 1];
+
+		sp->tail = last->first + last->count;
+		sp->head = read_checkpoint(sp);
+		if (sp->head < sp->segs[0].first)
+			sp->head = sp->segs[0].first;
+		if (sp->head > sp->tail)
+			sp->head = sp->tail;
+	} else {
+		/* Keep numbering past what a previous run consumed. */
+		sp->head = sp->tail = read_checkpoint(sp);
+	}
+	trim(sp);
+	sp->rindex = sp->head;
+	sp->rfirst = UINT64_MAX;
+	if (sp->head < sp->tail)
+		qz_log(&sp->log, QZ_LOG_INFO,
+		       "spool %s: %" PRIu64 " reports left by a previous run",
+		       sp->dir, sp->tail - sp->head);
+	return sp;
+err:
+	qz_log(&sp->log, QZ_LOG_ERROR, "spool %s: cannot open: %s", dir,
+	       qz_strerror(err));
+	qz_spool__free(sp);
+	errno = -err;
+	return NULL;
+}
+
+void qz_spool__free(struct qz_spool *sp)
+{
+	if (!sp)
+		return;
+	if (sp->dir && sp->segs)
+		qz_spool__sync(sp);
+	if (sp->wfd >= 0)
+		close(sp->wfd);
+	if (sp->rfd >= 0)
+		close(sp->rfd);
+	free(sp->segs);
+	free(sp->buf);
+	free(sp->dir);
+	free(sp);
+}
+
+static int new_seg(struct qz_spool *sp)
+{
+	int fd, err;
+
+	if (sp->wfd >= 0) {
+		close(sp->wfd);
+		sp->wfd = -1;
+	}
+	fd = open_seg(sp, sp->tail, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+	if (fd < 0)
+		return fd;
+	err = add_seg(sp, sp->tail);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	sp->wfd = fd;
+	return 0;
+}
+
+/* Unconsumed records in the oldest segment. */
+static uint64_t live_in_seg0(const struct qz_spool *sp)
+{
+	const struct seg *s = &sp->segs[0];
+	uint64_t end = s->first + s->count;
+
+	return end > sp->head ? end - (sp->head > s->first ? sp->head : s->first) : 0;
+}
+
+int qz_spool__append(struct qz_spool *sp, const void *key, size_t key_len,
+			    const void *data, size_t len)
+{
+	struct rec_hdr h = { .magic = REC_MAGIC, .len = (uint32_t)len,
+			     .key_len = key ? (uint32_t)key_len : NO_KEY };
+	struct iovec iov[3] = {
+		{ &h, sizeof(h) },
+		{ (void *)key, key ? h.key_len : 0 },
+		{ (void *)data, len },
+	};
+	uint64_t need = sizeof(h) + iov[1].iov_len + len;
+	struct seg *last;
+	ssize_t n;
+	int err;
+
+	if (len >= UINT32_MAX || key_len >= UINT32_MAX || need > sp->seg_bytes)
+		return -EMSGSIZE;
+	h.crc = rec_crc(&h, key, data);
+	if (!sp->nsegs || sp->wfd < 0 ||
+	    sp->segs[sp->nsegs - 1].bytes + need > sp->seg_bytes) {
+		err = new_seg(sp);
+		if (err)
+			return err;
+	}
+	while (sp->total_bytes + need > sp->max_bytes && sp->nsegs > 1) {
+		uint64_t lost = live_in_seg0(sp);
+
+		sp->dropped += lost;
+		if (sp->head < sp->segs[0].first + sp->segs[0].count)
+			sp->head = sp->segs[0].first + sp->segs[0].count;
+		qz_log(&sp->log, QZ_LOG_WARN,
+		       "spool %s: full (%" PRIu64 " bytes): dropped the %" PRIu64
+		       " oldest reports (%" PRIu64 " in all)", sp->dir,
+		       sp->max_bytes, lost, sp->dropped);
+		drop_seg0(sp);
+	}
+	last = &sp->segs[sp->nsegs - 1];
+	n = writev(sp->wfd, iov, 3);
+	if (n != (ssize_t)need) {
+		err = n < 0 ? -errno : -EIO;
+		/* Never leave a partial record for the reader to trip on. */
+		if (ftruncate(sp->wfd, (off_t)last->bytes))
+			err = -errno;
+		return err;
+	}
+	last->bytes += need;
+	last->count++;
+	sp->total_bytes += need;
+	sp->tail++;
+	sp->appended++;
+	return 0;
+}
+
+static struct seg *find_seg(struct qz_spool *sp, uint64_t index)
+{
+	for (size_t i = 0; i < sp->nsegs; i++)
+		if (index < sp->segs[i].first + sp->segs[i].count)
+			return &sp->segs[i];
+	return NULL;
+}
+
+static int read_fd(struct qz_spool *sp, uint64_t first)
+{
+	if (sp->rfd >= 0 && sp->rfd_first == first)
+		return sp->rfd;
+	if (sp->rfd >= 0)
+		close(sp->rfd);
+	sp->rfd = open_seg(sp, first, O_RDONLY);
+	sp->rfd_first = first;
+	return sp->rfd;
+}
+
+/* Puts the cursor on record `index` (or the first one after it). */
+static int seek(struct qz_spool *sp, uint64_t index)
+{
+	struct rec_hdr h;
+	struct seg *s;
+	int fd, err;
+
+	if (index < sp->head)
+		index = sp->head;
+	s = find_seg(sp, index);
+	if (!s) {
+		sp->rindex = sp->tail;
+		sp->rfirst = UINT64_MAX;
+		return 0;
+	}
+	if (index < s->first)
+		index = s->first;
+	fd = read_fd(sp, s->first);
+	if (fd < 0)
+		return fd;
+	sp->rfirst = s->first;
+	sp->roff = 0;
+	for (sp->rindex = s->first; sp->rindex < index; sp->rindex++) {
+		err = read_rec(sp, fd, sp->roff, s->bytes, &h);
+		if (err <= 0)
+			return err ?: -EBADMSG;
+		sp->roff += rec_size(&h);
+	}
+	return 0;
+}
+
+int qz_spool__read(struct qz_spool *sp, struct qz_spool_rec *rec)
+{
+	struct rec_hdr h;
+	struct seg *s;
+	int fd, err;
+
+	if (sp->rindex < sp->head || sp->rfirst == UINT64_MAX) {
+		err = seek(sp, sp->rindex);
+		if (err)
+			return err;
+	}
+	if (sp->rindex >= sp->tail)
+		return 0;
+	s = find_seg(sp, sp->rindex);
+	if (!s)
+		return 0;
+	if (s->first != sp->rfirst) {
+		/* Past the end of the cursor's segment: on to the next one. */
+		err = seek(sp, sp->rindex);
+		if (err)
+			return err;
+	}
+	fd = read_fd(sp, s->first);
+	if (fd < 0)
+		return fd;
+	err = read_rec(sp, fd, sp->roff, s->bytes, &h);
+	if (err <= 0)
+		return err ?: -EBADMSG;
+	rec->index = sp->rindex;
+	rec->key = h.key_len == NO_KEY ? NULL : sp->buf;
+	rec->key_len = h.key_len == NO_KEY ? 0 : h.key_len;
+	rec->data = sp->buf + rec->key_len;
+	rec->len = h.len;
+	sp->roff += rec_size(&h);
+	sp->rindex++;
+	if (sp->rindex >= s->first + s->count)
+		sp->rfirst = UINT64_MAX;	/* next read seeks the next segment */
+	return 1;
+}
+
+int qz_spool__rewind(struct qz_spool *sp, uint64_t index)
+{
+	sp->rfirst = UINT64_MAX;
+	sp->rindex = index < sp->head ? sp->head : index;
+	return 0;
+}
+
+int qz_spool__commit(struct qz_spool *sp, uint64_t index)
+{
+	if (index > sp->tail)
+		index = sp->tail;
+	if (index <= sp->head)
+		return 0;
+	sp->head = index;
+	trim(sp);
+	if (sp->rindex < sp->head)
+		qz_spool__rewind(sp, sp->head);
+	/* Progress survives a crash to within a second (a replay at most). */
+	if (time(NULL) != sp->checkpoint_at)
+		return write_checkpoint(sp, false);
+	return 0;
+}
+
+int qz_spool__sync(struct qz_spool *sp)
+{
+	if (sp->wfd >= 0 && fsync(sp->wfd))
+		return -errno;
+	return write_checkpoint(sp, true);
+}
+
+void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st)
+{
+	struct qz_spool_stats s = { .sz = st->sz };
+	size_t sz = st->sz ? st->sz : sizeof(s);
+
+	for (size_t i = 0; i < sp->nsegs; i++) {
+		uint64_t end = sp->segs[i].first + sp->segs[i].count;
+		uint64_t from = sp->head > sp->segs[i].first ? sp->head : sp->segs[i].first;
+
+		s.records += end > from ? end - from : 0;
+	}
+	s.bytes = sp->total_bytes;
+	s.appended = sp->appended;
+	s.dropped = sp->dropped;
+	s.segments = sp->nsegs;
+	s.head = sp->head;
+	s.tail = sp->tail;
+	memcpy(st, &s, sz < sizeof(s) ? sz : sizeof(s));
+}
