@@ -221,7 +221,7 @@ static struct agent_seq *seq_of(struct qz_agent *a, const struct qz_config *cfg,
 		free(s);
 		return NULL;
 	}
-	s->fd = cfg->state_dir ? seq_state_open(a, cfg->state_dir, name, &s->seq) : -1;
+	s->fd = cfg->state_dir ? qz_seq_state__open(a, cfg->state_dir, name, &s->seq) : -1;
 	a->seqs[a->nr_seqs++] = s;
 	return s;
 }
@@ -340,11 +340,11 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	for (size_t i = 0; i < cfg->n_collectors && !ret; i++) {
 		const struct qz_config_collector *cc = &cfg->collectors[i];
 		struct collector *old = find_collector(a, cc->name);
-		char *sig = collector_signature(cfg, cc);
+		char *sig = qz_collector__signature(cfg, cc);
 		bool same = old && sig && !strcmp(old->signature, sig);
 
 		free(sig);
-		ret = collector_validate(cc, !same, err, err_len);
+		ret = qz_collector__validate(cc, !same, err, err_len);
 	}
 	if (!ret)
 		ret = plan_sinks(a, cfg, next_sinks, err, err_len);
@@ -358,7 +358,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	/* 2. Collectors: keep the unchanged, make the new and the changed. */
 	for (size_t i = 0; i < cfg->n_collectors && !ret; i++) {
 		const struct qz_config_collector *cc = &cfg->collectors[i];
-		char *sig = collector_signature(cfg, cc);
+		char *sig = qz_collector__signature(cfg, cc);
 		struct collector *old = find_collector(a, cc->name);
 		struct agent_sink *sink = NULL;
 
@@ -370,7 +370,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 			free(sig);
 			continue;
 		}
-		next[i] = sink ? collector_new(a, cc, sink, seq_of(a, cfg, cc->name), err,
+		next[i] = sink ? qz_collector__new(a, cc, sink, seq_of(a, cfg, cc->name), err,
 					       err_len) : NULL;
 		if (!next[i]) {
 			if (!err[0])
@@ -385,7 +385,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	if (ret) {
 		for (size_t i = 0; i < cfg->n_collectors; i++)
 			if (next[i] && find_collector(a, next[i]->name) != next[i])
-				collector_free(next[i]);
+				qz_collector__free(next[i]);
 		drop_new_sinks(a, next_sinks, cfg->n_sinks);
 		free(next_sinks);
 		free(next);
@@ -421,7 +421,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 			kept |= next[j] == c;
 		if (!kept) {
 			qz_log(&a->log, QZ_LOG_INFO, "collector '%s' stops", c->name);
-			collector_free(c);
+			qz_collector__free(c);
 		}
 	}
 	for (size_t i = 0; i < nr_old_sinks; i++) {
@@ -457,7 +457,7 @@ int qz_agent__start(struct qz_agent *a)
 
 	a->started = true;
 	if (a->http_listen && !a->http)
-		ret = agent_http_start(a);
+		ret = qz_agent_http__start(a);
 	for (size_t i = 0; i < a->nr_collectors; i++) {
 		struct collector *c = a->collectors[i];
 
@@ -466,7 +466,7 @@ int qz_agent__start(struct qz_agent *a)
 		qz_log(&a->log, QZ_LOG_INFO, "collector '%s' starts: %s every %llu ms",
 		       c->name, c->prof->name,
 		       (unsigned long long)(c->env->interval_ns / 1000000));
-		err = collector_start(c);
+		err = qz_collector__start(c);
 		if (err) {
 			/* Checked by set_config, so rare: the others go on. */
 			qz_log(&a->log, QZ_LOG_ERROR, "collector '%s' cannot start: %s",
@@ -480,7 +480,7 @@ int qz_agent__start(struct qz_agent *a)
 int qz_agent__stop(struct qz_agent *a)
 {
 	for (size_t i = 0; i < a->nr_collectors; i++)
-		collector_stop(a->collectors[i]);
+		qz_collector__stop(a->collectors[i]);
 	a->started = false;
 	return 0;
 }
@@ -493,7 +493,7 @@ int qz_agent__shutdown(struct qz_agent *a, int deadline_ms)
 	qz_http__free(a->http);
 	a->http = NULL;
 	for (size_t i = 0; i < a->nr_collectors; i++)
-		collector_free(a->collectors[i]);
+		qz_collector__free(a->collectors[i]);
 	a->nr_collectors = 0;
 	for (size_t i = 0; i < a->nr_sinks; i++)
 		lost += sink_release(a, a->sinks[i], deadline_ms);

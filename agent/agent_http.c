@@ -72,7 +72,7 @@ static int data_page(struct qz_json *j, void *ctx)
 	return qz_agent__get_data(ctx, j);
 }
 
-int agent_http_start(struct qz_agent *a)
+int qz_agent_http__start(struct qz_agent *a)
 {
 	QZ_OPTS(qz_http_ops, ops, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
 		.metrics = metrics_page, .data = data_page);

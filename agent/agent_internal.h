@@ -77,24 +77,24 @@ struct qz_agent {
 
 /* seq_state.c: the last seq of a collector in state_dir, across restarts. */
 /* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
-int seq_state_open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq);
-void seq_state_store(int fd, uint64_t seq);
+int qz_seq_state__open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq);
+void qz_seq_state__store(int fd, uint64_t seq);
 
 /* collector.c */
-struct collector *collector_new(struct qz_agent *agent,
+struct collector *qz_collector__new(struct qz_agent *agent,
 				const struct qz_config_collector *cfg,
 				struct agent_sink *sink, struct agent_seq *seq,
 				char *err, size_t err_len);
-int collector_start(struct collector *c);
-void collector_stop(struct collector *c);
-void collector_free(struct collector *c);
-char *collector_signature(const struct qz_config *cfg,
+int qz_collector__start(struct collector *c);
+void qz_collector__stop(struct collector *c);
+void qz_collector__free(struct collector *c);
+char *qz_collector__signature(const struct qz_config *cfg,
 			  const struct qz_config_collector *col);
 /* Options and selectors; with open_check, also open its events once. */
-int collector_validate(const struct qz_config_collector *col, bool open_check,
+int qz_collector__validate(const struct qz_config_collector *col, bool open_check,
 		       char *err, size_t err_len);
 
 /* agent_http.c */
-int agent_http_start(struct qz_agent *agent);
+int qz_agent_http__start(struct qz_agent *agent);
 
 #endif

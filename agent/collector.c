@@ -58,7 +58,7 @@ static void free_argv(char **argv, int argc)
 }
 
 /* Everything that makes a collector what it is, to compare on reload. */
-char *collector_signature(const struct qz_config *cfg,
+char *qz_collector__signature(const struct qz_config *cfg,
 			  const struct qz_config_collector *col)
 {
 	const struct qz_config_sink *sink = qz_config__sink(cfg, col->sink);
@@ -227,7 +227,7 @@ static int preflight(const struct qz_config_collector *col,
 	return ret;
 }
 
-int collector_validate(const struct qz_config_collector *col, bool open_check,
+int qz_collector__validate(const struct qz_config_collector *col, bool open_check,
 		       char *err, size_t err_len)
 {
 	const struct qz_profiler *prof = qz_profiler__find(col->profiler);
@@ -279,7 +279,7 @@ static void envelope(struct qz_json *j, const char *type, void *ctx)
 	qz_json__key_str(j, "collector", c->name);
 	qz_json__key_u64(j, "seq", ++c->seq->seq);
 	if (c->seq->fd >= 0)
-		seq_state_store(c->seq->fd, c->seq->seq);
+		qz_seq_state__store(c->seq->fd, c->seq->seq);
 	qz_json__key_u64(j, "interval_start", c->interval_start);
 	qz_json__key_u64(j, "interval_end", now);
 	if (a->labels_json) {
@@ -335,7 +335,7 @@ static void on_ready(int err, void *ctx)
 	pthread_mutex_unlock(&c->ready_lock);
 }
 
-struct collector *collector_new(struct qz_agent *agent,
+struct collector *qz_collector__new(struct qz_agent *agent,
 				const struct qz_config_collector *cfg,
 				struct agent_sink *sink, struct agent_seq *seq,
 				char *err, size_t err_len)
@@ -379,7 +379,7 @@ fail:
 	if (!err[0])
 		snprintf(err, err_len, "collector '%s': %s", cfg->name, strerror(errno ?: ENOMEM));
 	c->sink = NULL;
-	collector_free(c);
+	qz_collector__free(c);
 	return NULL;
 }
 
@@ -402,7 +402,7 @@ static void *collector_main(void *arg)
  * that cannot start (a field the profiler does not know, a failed
  * perf_event_open) is an error of the start, not a line in the log.
  */
-int collector_start(struct collector *c)
+int qz_collector__start(struct collector *c)
 {
 	struct timespec until;
 	int err = pthread_create(&c->thread, NULL, collector_main, c);
@@ -421,7 +421,7 @@ int collector_start(struct collector *c)
 }
 
 /* The session makes its final report before run returns. */
-void collector_stop(struct collector *c)
+void qz_collector__stop(struct collector *c)
 {
 	if (!c->running)
 		return;
@@ -430,11 +430,11 @@ void collector_stop(struct collector *c)
 	c->running = false;
 }
 
-void collector_free(struct collector *c)
+void qz_collector__free(struct collector *c)
 {
 	if (!c)
 		return;
-	collector_stop(c);
+	qz_collector__stop(c);
 	qz_session__free(c->session);
 	qz_output__free(c->out);
 	qz_profiler_args__free(c->args);

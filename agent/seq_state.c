@@ -31,7 +31,7 @@ static void state_path(const char *dir, const char *name, char *path, size_t len
 	path[n] = '\0';
 }
 
-int seq_state_open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq)
+int qz_seq_state__open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq)
 {
 	char path[4096], text[SEQ_TEXT_LEN + 1] = "", *end;
 	ssize_t got;
@@ -62,7 +62,7 @@ fail:
 	return -1;
 }
 
-void seq_state_store(int fd, uint64_t seq)
+void qz_seq_state__store(int fd, uint64_t seq)
 {
 	char text[SEQ_TEXT_LEN + 1];
 

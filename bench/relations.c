@@ -3,7 +3,7 @@
  * multi-trace's user-space cost per event. Real sched_wakeup/sched_switch
  * events are recorded from both CPUs while `pingpong` runs, copied into
  * memory rings, then replayed REPS times through the ordered reader, the
- * sample parser and multi-trace's per-event path (mt_sample, the same
+ * sample parser and multi-trace's per-event path (qz_mt__sample, the same
  * function the live profiler runs): events/s and ns per event. Then the
  * same load live: quazar multi-trace over pingpong, its lost events and
  * CPU per event.
@@ -174,7 +174,7 @@ static void replay_one(const struct perf_event_header *rec, int ring, void *ctx)
 	if (idx < 0 || qz_sample__parse(rec, &x->fmt, &smp))
 		return;
 	ev = (struct qz_event){ .sample = &smp, .index = idx, .tp = x->tp[idx] };
-	mt_sample(x->mt, &ev);
+	qz_mt__sample(x->mt, &ev);
 	x->events++;
 }
 
@@ -261,17 +261,17 @@ int main(int argc, char **argv)
 		for (int c = 0; c < r.nr_cpus; c++)
 			qz_ordered__add_ring(ord, qz_storage__ring(r.mem[c]), c);
 		/* (1) the whole user-space path: ring, ordered merge, parse, multi-trace */
-		x.mt = mt_new(&cfg);
+		x.mt = qz_mt__new(&cfg);
 		x.events = 0;
 		fill(&r);
 		t0 = bench_now();
 		qz_ordered__read(ord, QZ_ORDERED_ALL, replay_one, &x);
 		full[rep] = (bench_now() - t0) * 1e9 / (double)x.events;
-		mt_free(x.mt);
+		qz_mt__free(x.mt);
 		qz_ordered__free(ord);
 
-		/* (2) multi-trace alone: parse + mt_sample over records in memory */
-		x.mt = mt_new(&cfg);
+		/* (2) multi-trace alone: parse + qz_mt__sample over records in memory */
+		x.mt = qz_mt__new(&cfg);
 		t0 = bench_now();
 		for (int c = 0; c < r.nr_cpus; c++) {
 			for (size_t i = 0; i < r.nr_recs[c]; i++) {
@@ -285,11 +285,11 @@ int main(int argc, char **argv)
 				ev = (struct qz_event){ .sample = &smp,
 					.index = id == r.ids[c][0] ? 0 : 1,
 					.tp = x.tp[id == r.ids[c][0] ? 0 : 1] };
-				mt_sample(x.mt, &ev);
+				qz_mt__sample(x.mt, &ev);
 			}
 		}
 		ns[rep] = (bench_now() - t0) * 1e9 / (double)r.nr_records;
-		mt_free(x.mt);
+		qz_mt__free(x.mt);
 	}
 	ns_med = bench_median(ns, reps);
 	full_med = bench_median(full, reps);

@@ -111,7 +111,7 @@ static int resolve(struct kmemleak *k, int idx, const char *attr,
 				attr, name, qz_session__event_name(k->session, idx));
 		return -QZ_ERR_UNKNOWN_FIELD;
 	}
-	return mt_resolve_field(k->session, idx, attr, name, &src->field);
+	return qz_mt__resolve_field(k->session, idx, attr, name, &src->field);
 }
 
 static uint64_t read_source(const struct source *src, uint64_t mask,
@@ -130,9 +130,9 @@ static uint64_t read_source(const struct source *src, uint64_t mask,
 static void km_free_all(struct kmemleak *k)
 {
 	if (k->ptrs.pool)
-		reltab_free(&k->ptrs, NULL);
+		qz_reltab__free(&k->ptrs, NULL);
 	if (k->sizes.pool)
-		reltab_free(&k->sizes, NULL);
+		qz_reltab__free(&k->sizes, NULL);
 	for (uint32_t i = 0; i < k->nr_st; i++)
 		free(k->st[i].ips);
 	free(k->st);
@@ -228,9 +228,9 @@ static int km_init(struct qz_session *s, void **ctx)
 		if (masks[i])
 			err = qz_session__set_regs_user(s, i, masks[i]);
 	if (!err)
-		err = reltab_init(&k->ptrs, MAX_PENDING, on_evict, k);
+		err = qz_reltab__init(&k->ptrs, MAX_PENDING, on_evict, k);
 	if (!err)
-		err = reltab_init(&k->sizes, 65536, NULL, NULL);
+		err = qz_reltab__init(&k->sizes, 65536, NULL, NULL);
 	free(masks);
 	if (err) {
 		km_free_all(k);
@@ -325,7 +325,7 @@ static void km_sample(void *ctx, const struct qz_event *ev)
 		size = read_source(&e->size, mask, smp);
 		p = reltab_find(&k->sizes, smp->tid);
 		if (!p)
-			p = reltab_insert(&k->sizes, smp->tid);
+			p = qz_reltab__insert(&k->sizes, smp->tid);
 		if (p)
 			p->aux = size;
 		return;
@@ -341,14 +341,14 @@ static void km_sample(void *ctx, const struct qz_event *ev)
 			return;
 		}
 		k->free_bytes += p->aux;
-		reltab_remove(&k->ptrs, p);
+		qz_reltab__remove(&k->ptrs, p);
 		return;
 	}
 	if (e->has_size) {
 		size = read_source(&e->size, mask, smp);
 	} else if ((p = reltab_find(&k->sizes, smp->tid))) {
 		size = p->aux;
-		reltab_remove(&k->sizes, p);
+		qz_reltab__remove(&k->sizes, p);
 	}
 	if (!ptr)
 		return;		/* a failed allocation */
@@ -361,8 +361,8 @@ static void km_sample(void *ctx, const struct qz_event *ev)
 	}
 	p = reltab_find(&k->ptrs, ptr);
 	if (p)
-		reltab_touch(&k->ptrs, p);	/* its free was not seen */
-	else if (!(p = reltab_insert(&k->ptrs, ptr)))
+		qz_reltab__touch(&k->ptrs, p);	/* its free was not seen */
+	else if (!(p = qz_reltab__insert(&k->ptrs, ptr)))
 		return;
 	p->time = smp->time;
 	p->aux = size;

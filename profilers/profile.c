@@ -53,9 +53,9 @@ static uint64_t now_ns(void)
 
 static void profile_free(struct profile *p)
 {
-	strcount_free(p->functions);
-	strcount_free(p->stacks);
-	folded_free(p->flame);
+	qz_strcount__free(p->functions);
+	qz_strcount__free(p->stacks);
+	qz_folded__free(p->flame);
 	qz_stack_printer__free(p->printer);
 	free(p->cpu_samples);
 	free(p->cpu_idle);
@@ -84,12 +84,12 @@ static int profile_init(struct qz_session *s, void **ctx)
 	p->cpu_samples = calloc((size_t)p->nr_cpus, sizeof(uint64_t));
 	p->cpu_idle = calloc((size_t)p->nr_cpus, sizeof(uint64_t));
 	p->printer = qz_stack_printer__new();
-	p->functions = strcount_new();
-	p->stacks = strcount_new();
+	p->functions = qz_strcount__new();
+	p->stacks = qz_strcount__new();
 	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks)
 		goto nomem;
 	if (opts->flame_graph) {
-		if (!(p->flame = folded_new(p->printer, opts->flame_graph)))
+		if (!(p->flame = qz_folded__new(p->printer, opts->flame_graph)))
 			goto nomem;
 		env->callchain = true;
 	}
@@ -146,13 +146,13 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 		return;
 	p->samples++;
 	function_key(p, smp, comm, key, sizeof(key));
-	strcount_add(p->functions, key, 1);
+	qz_strcount__add(p->functions, key, 1);
 	if (!smp->callchain_nr)
 		return;
-	folded_line(p->printer, comm, smp, line, sizeof(line));
-	strcount_add(p->stacks, line, 1);
+	qz_folded__line(p->printer, comm, smp, line, sizeof(line));
+	qz_strcount__add(p->stacks, line, 1);
 	if (p->flame)
-		folded_count(p->flame, line);
+		qz_folded__count(p->flame, line);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -265,8 +265,8 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	struct profile *p = ctx;
 	uint64_t now = now_ns(), interval_ns = now - p->interval_start;
 	size_t nr_fn = 0, nr_st = 0;
-	struct strcount_entry *fn = strcount_sorted(p->functions, &nr_fn);
-	struct strcount_entry *st = strcount_sorted(p->stacks, &nr_st);
+	struct strcount_entry *fn = qz_strcount__sorted(p->functions, &nr_fn);
+	struct strcount_entry *st = qz_strcount__sorted(p->stacks, &nr_st);
 
 	if (fn && st) {
 		if (qz_output__json(out))
@@ -277,14 +277,14 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	}
 	free(fn);
 	free(st);
-	strcount_reset(p->functions);
-	strcount_reset(p->stacks);
+	qz_strcount__reset(p->functions);
+	qz_strcount__reset(p->stacks);
 	memset(p->cpu_samples, 0, (size_t)p->nr_cpus * sizeof(uint64_t));
 	memset(p->cpu_idle, 0, (size_t)p->nr_cpus * sizeof(uint64_t));
 	p->samples = 0;
 	p->interval_start = now;
 	if (final && p->flame)
-		folded_write(p->flame, p->session);
+		qz_folded__write(p->flame, p->session);
 }
 
 static void profile_deinit(void *ctx)

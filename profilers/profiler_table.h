@@ -30,12 +30,12 @@ static inline bool is_field_name(const char *text)
 
 /* Helpers the relation profilers share (mt_setup.c). */
 /* "prev_comm, prev_pid, ...": an event's own fields, for messages. */
-void mt_list_fields(const struct qz_tp_event *tp, char *buf, size_t len);
+void qz_mt__list_fields(const struct qz_tp_event *tp, char *buf, size_t len);
 /*
  * The field `name` given by `attr` (key=, ptr=, -k, ...) of session event
  * idx, or -QZ_ERR_UNKNOWN_FIELD after logging what is wrong and the fix.
  */
-int mt_resolve_field(struct qz_session *s, int idx, const char *attr,
+int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 		     const char *name, const struct qz_tp_field **out);
 
 #endif

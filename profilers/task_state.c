@@ -284,7 +284,7 @@ static struct reltab_entry *task(struct task_state *t, uint32_t tid)
 {
 	struct reltab_entry *e = reltab_find(&t->tasks, tid);
 
-	if (!e && (e = reltab_insert(&t->tasks, tid)))
+	if (!e && (e = qz_reltab__insert(&t->tasks, tid)))
 		e->aux = ST_NONE;
 	return e;
 }
@@ -307,7 +307,7 @@ static void on_switch(struct task_state *t, const struct qz_sample *smp)
 		if (e->aux == ST_R)
 			record(t, prev, ST_R, e->time, smp->time, pc, plen);
 		if (st == ST_X || st == ST_Z) {
-			reltab_remove(&t->tasks, e);
+			qz_reltab__remove(&t->tasks, e);
 		} else {
 			e->aux = (uint64_t)st;
 			e->time = smp->time;
@@ -337,7 +337,7 @@ static void on_wakeup(struct task_state *t, const struct qz_sample *smp,
 		record(t, pid, (int)e->aux, e->time, smp->time, comm, len);
 	if (t->sleep_only) {
 		/* switch-ins are not traced: forget the task until it sleeps */
-		reltab_remove(&t->tasks, e);
+		qz_reltab__remove(&t->tasks, e);
 		return;
 	}
 	e->aux = ST_RD;
@@ -481,7 +481,7 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 static void ts_free(struct task_state *t)
 {
 	if (t->tasks.pool)
-		reltab_free(&t->tasks, NULL);
+		qz_reltab__free(&t->tasks, NULL);
 	for (int i = 0; i < t->nr_comms; i++)
 		free(t->comms[i]);
 	free(t->comms);
@@ -493,7 +493,7 @@ static void ts_free(struct task_state *t)
 static int field(struct task_state *t, int idx, const char *name,
 		 const struct qz_tp_field **f)
 {
-	return mt_resolve_field(t->session, idx, "field", name, f);
+	return qz_mt__resolve_field(t->session, idx, "field", name, f);
 }
 
 static int add_event(struct task_state *t, const char *name, const char *filter,
@@ -583,7 +583,7 @@ static int ts_init(struct qz_session *s, void **ctx)
 		t->other[i].tid = UINT32_MAX;
 		snprintf(t->other[i].comm, sizeof(t->other[i].comm), "(other)");
 	}
-	err = reltab_init(&t->tasks, MAX_TASKS, NULL, NULL);
+	err = qz_reltab__init(&t->tasks, MAX_TASKS, NULL, NULL);
 	if (!err)
 		err = setup_scope(t, env, opts->filter);
 	if (err)

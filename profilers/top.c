@@ -167,7 +167,7 @@ static int setup_event(struct top *t, int idx)
 static void top_free(struct top *t)
 {
 	qz_symbolizer__free(t->ksyms);
-	keytable_free(&t->table);
+	qz_keytable__free(&t->table);
 	free(t->events);
 	free(t);
 }
@@ -185,7 +185,7 @@ static int top_init(struct qz_session *s, void **ctx)
 		return -EINVAL;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t || keytable_init(&t->table)) {
+	if (!t || qz_keytable__init(&t->table)) {
 		free(t);
 		return -ENOMEM;
 	}
@@ -222,12 +222,12 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	uint64_t key;
 
 	if (t->only_comm)
-		key = keytable_hash_str(qz_event__comm(ev));
+		key = qz_keytable__hash_str(qz_event__comm(ev));
 	else if (te->key.field || te->key.expr)
 		key = value_of(&te->key, smp);
 	else
 		key = smp->pid;
-	row = keytable_get(&t->table, key);
+	row = qz_keytable__get(&t->table, key);
 	if (!row)
 		return;
 	if (!row->name[0]) {
@@ -306,7 +306,7 @@ static void top_interval(void *ctx, struct qz_output *out, bool final)
 	size_t nr;
 
 	(void)final;
-	rows = keytable_sorted(&t->table, t->sort_col, &nr);
+	rows = qz_keytable__sorted(&t->table, t->sort_col, &nr);
 	if (!rows)
 		return;
 	if (qz_output__json(out))
@@ -314,7 +314,7 @@ static void top_interval(void *ctx, struct qz_output *out, bool final)
 	else
 		print_text(t, rows, nr, qz_output__file(out));
 	free(rows);
-	keytable_reset(&t->table);
+	qz_keytable__reset(&t->table);
 	t->interval_start = now;
 }
 

@@ -30,7 +30,7 @@ struct trace {
 
 static void trace_free(struct trace *t)
 {
-	folded_free(t->flame);
+	qz_folded__free(t->flame);
 	qz_stack_printer__free(t->stacks);
 	free(t->line);
 	free(t);
@@ -58,7 +58,7 @@ static int trace_init(struct qz_session *s, void **ctx)
 	if (!t->line || !t->stacks)
 		goto fail;
 	if (opts->flame_graph) {
-		t->flame = folded_new(t->stacks, opts->flame_graph);
+		t->flame = qz_folded__new(t->stacks, opts->flame_graph);
 		if (!t->flame)
 			goto fail;
 		env->callchain = true;
@@ -126,7 +126,7 @@ static void trace_sample(void *ctx, const struct qz_event *ev)
 
 	if (t->flame) {
 		if (ev->sample->callchain_nr)
-			folded_add(t->flame, qz_event__comm(ev), ev->sample);
+			qz_folded__add(t->flame, qz_event__comm(ev), ev->sample);
 		return;
 	}
 	if (qz_output__json(t->out))
@@ -141,7 +141,7 @@ static void trace_interval(void *ctx, struct qz_output *out, bool final)
 
 	(void)out;
 	if (final && t->flame)
-		folded_write(t->flame, t->session);
+		qz_folded__write(t->flame, t->session);
 }
 
 static void trace_deinit(void *ctx)

@@ -19,7 +19,7 @@
 static const char *const state_name[] = { "direct", "draining", "spooling",
 					  "replaying" };
 
-void kafka_set_state(struct kafka_sink *s, enum kstate st, const char *why)
+void qz_kafka__set_state(struct kafka_sink *s, enum kstate st, const char *why)
 {
 	qz_log(&s->base.log, st == K_DIRECT ? QZ_LOG_INFO : QZ_LOG_WARN,
 	       "kafka sink: %s -> %s: %s", state_name[s->state], state_name[st],
@@ -46,7 +46,7 @@ static int spool_put(struct kafka_sink *s, const void *key, size_t key_len,
 	return err;
 }
 
-struct qz_spool_stats kafka_spool_stats(struct kafka_sink *s)
+struct qz_spool_stats qz_kafka__spool_stats(struct kafka_sink *s)
 {
 	struct qz_spool_stats st = { .sz = sizeof(st) };
 
@@ -94,7 +94,7 @@ static void keep_failed(struct kafka_sink *s, const rd_kafka_message_t *m,
 	if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
 		h->suspect = true;
 		h->partition = m->partition;
-		h->from = suspects_from(&s->suspects, m->partition);
+		h->from = qz_suspects__from(&s->suspects, m->partition);
 	}
 	s->failed[s->failed_n++] = h;
 	return;
@@ -118,12 +118,12 @@ static void spool_failed(struct kafka_sink *s)
 	for (size_t i = 0; i < s->failed_n; i++) {
 		struct held *h = s->failed[i];
 		const char *key = h->has_key ? h->buf : NULL, *data = h->buf + h->key_len;
-		struct qz_spool_stats sp = kafka_spool_stats(s);
+		struct qz_spool_stats sp = qz_kafka__spool_stats(s);
 		uint64_t index = sp.head + sp.records;	/* the number it gets */
 
 		if (!spool_put(s, key, h->key_len, data, h->len) && h->suspect)
-			suspects_add(&s->suspects, index, h->partition, h->from,
-				     kafka_report_hash(key, h->key_len, data, h->len));
+			qz_suspects__add(&s->suspects, index, h->partition, h->from,
+				     qz_kafka__report_hash(key, h->key_len, data, h->len));
 		free(h);
 	}
 	s->failed_n = 0;
@@ -145,20 +145,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 				s->win_done[n - s->win_base] = 1;
 			s->replayed++;
 			s->delivered++;
-			suspects_acked(&s->suspects, m->partition, m->offset);
+			qz_suspects__acked(&s->suspects, m->partition, m->offset);
 		} else {
 			/* Still in the spool: it is tried again later. */
 			s->win_failed = true;
 			s->errors++;
 			if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-				suspects_add(&s->suspects, n, m->partition,
-					     suspects_from(&s->suspects, m->partition),
-					     kafka_report_hash(m->key, m->key_len,
+				qz_suspects__add(&s->suspects, n, m->partition,
+					     qz_suspects__from(&s->suspects, m->partition),
+					     qz_kafka__report_hash(m->key, m->key_len,
 							       m->payload, m->len));
 		}
 	} else if (!m->err) {
 		s->delivered++;
-		suspects_acked(&s->suspects, m->partition, m->offset);
+		qz_suspects__acked(&s->suspects, m->partition, m->offset);
 		if (n > s->first_fail && !s->reordered++)
 			qz_log(&s->base.log, QZ_LOG_WARN,
 			       "kafka sink: a report was acked after an earlier one failed");
@@ -175,12 +175,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (m->err)
 		s->last_err = m->err;
 	if (m->err && !(tag & TAG_REPLAY) && s->state == K_DIRECT)
-		kafka_set_state(s, K_DRAINING, "spooling undelivered reports");
+		qz_kafka__set_state(s, K_DRAINING, "spooling undelivered reports");
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 }
 
-int kafka_produce(struct kafka_sink *s, const void *key, size_t key_len,
+int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
 		   const void *data, size_t len, uintptr_t tag)
 {
 	rd_kafka_resp_err_t err;
@@ -268,7 +268,7 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 		}
 		switch (s->state) {
 		case K_DIRECT:
-			err = kafka_produce(s, key, key_len, line, len, s->wseq << 1);
+			err = qz_kafka__produce(s, key, key_len, line, len, s->wseq << 1);
 			if (err != -ENOBUFS)
 				break;
 			/* Queue full: wait for acks, or for the state to move. */
@@ -339,13 +339,13 @@ static void step(struct kafka_sink *s)
 		spool_failed(s);
 		unhold(s);
 		s->next_probe = now + s->retry_ms;
-		kafka_set_state(s, K_SPOOLING, "queue drained");
+		qz_kafka__set_state(s, K_SPOOLING, "queue drained");
 		break;
 	case K_SPOOLING:
-		if (!kafka_spool_stats(s).records) {
+		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
 			s->last_err = 0;
-			kafka_set_state(s, K_DIRECT, "spool empty");
+			qz_kafka__set_state(s, K_DIRECT, "spool empty");
 			break;
 		}
 		if (now < s->next_probe)
@@ -358,7 +358,7 @@ static void step(struct kafka_sink *s)
 		pthread_mutex_lock(&s->mu);
 		s->next_probe = qz_sink_now_ms() + s->retry_ms;
 		if (up && s->state == K_SPOOLING)
-			kafka_set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
+			qz_kafka__set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
 		break;
 	case K_REPLAYING:
 		if (s->win_active && s->inflight_replay)
@@ -366,21 +366,21 @@ static void step(struct kafka_sink *s)
 		if (s->win_active) {
 			bool failed = s->win_failed;
 
-			kafka_end_window(s);
+			qz_kafka__end_window(s);
 			if (failed) {
 				s->next_probe = now + s->retry_ms;
-				kafka_set_state(s, K_SPOOLING, "replay failed");
+				qz_kafka__set_state(s, K_SPOOLING, "replay failed");
 				break;
 			}
 		}
-		if (!kafka_spool_stats(s).records) {
+		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
 			s->last_err = 0;
-			kafka_set_state(s, K_DIRECT, "spool replayed");
+			qz_kafka__set_state(s, K_DIRECT, "spool replayed");
 			break;
 		}
-		kafka_check_suspects(s);
-		kafka_start_window(s);
+		qz_kafka__check_suspects(s);
+		qz_kafka__start_window(s);
 		break;
 	}
 }
@@ -478,16 +478,16 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 	if (s->win_active) {
 		for (uint64_t i = s->win_base; i < s->win_end; i++)
 			undone += !s->win_done[i - s->win_base];
-		kafka_end_window(s);
-		if (kafka_spool_stats(s).head < s->win_end &&
-		    s->win_end - kafka_spool_stats(s).head > undone)
+		qz_kafka__end_window(s);
+		if (qz_kafka__spool_stats(s).head < s->win_end &&
+		    s->win_end - qz_kafka__spool_stats(s).head > undone)
 			qz_log(&sink->log, QZ_LOG_WARN,
 			       "kafka sink: %" PRIu64 " replayed reports will be "
 			       "replayed again at the next start",
-			       s->win_end - kafka_spool_stats(s).head - undone);
+			       s->win_end - qz_kafka__spool_stats(s).head - undone);
 	}
-	suspects_prune(&s->suspects, kafka_spool_stats(s).head);
-	suspected = s->suspects.n - suspects_count(&s->suspects, SUSPECT_ABSENT);
+	qz_suspects__prune(&s->suspects, qz_kafka__spool_stats(s).head);
+	suspected = s->suspects.n - qz_suspects__count(&s->suspects, SUSPECT_ABSENT);
 	if (suspected) {
 		/* The next start cannot tell them: it sends them again. */
 		s->possible_dups += suspected;
@@ -499,10 +499,10 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 	if (err)
 		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: spool sync: %s",
 		       qz_strerror(err));
-	if (kafka_spool_stats(s).records)
+	if (qz_kafka__spool_stats(s).records)
 		qz_log(&sink->log, QZ_LOG_INFO,
 		       "kafka sink: closed with %" PRIu64 " reports spooled",
-		       kafka_spool_stats(s).records);
+		       qz_kafka__spool_stats(s).records);
 	s->closed = true;
 	pthread_cond_broadcast(&s->cond);
 	err = err ? err : (int)(s->lost - lost_before);
@@ -546,10 +546,10 @@ static void kafka_free(struct qz_sink *sink)
 	spool_failed(s);
 	unhold(s);
 	free(s->failed);
-	kafka_reader_free(s->reader);
+	qz_kafka_reader__free(s->reader);
 	if (s->reader_conf)
 		rd_kafka_conf_destroy(s->reader_conf);
-	suspects_free(&s->suspects);
+	qz_suspects__free(&s->suspects);
 	free(s->topic);
 	qz_spool__free(s->spool);
 	pthread_cond_destroy(&s->cond);
@@ -638,9 +638,9 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 		goto err;
 	}
 	/* A spool left by the last run goes out before any new report. */
-	if (kafka_spool_stats(s).records)
+	if (qz_kafka__spool_stats(s).records)
 		s->state = K_SPOOLING;
-	s->win_base = kafka_spool_stats(s).head;
+	s->win_base = qz_kafka__spool_stats(s).head;
 	err = -pthread_create(&s->thread, NULL, service, s);
 	if (err)
 		goto err;

@@ -26,16 +26,16 @@ rd_kafka_conf_t *qz_kafka_reader_conf(struct qz_sink *s, const struct qz_sink_ka
 struct kafka_reader;
 
 /* conf: from qz_kafka_reader_conf, taken over. NULL (logged) on failure. */
-struct kafka_reader *kafka_reader_new(struct qz_sink *s, rd_kafka_conf_t *conf,
+struct kafka_reader *qz_kafka_reader__new(struct qz_sink *s, rd_kafka_conf_t *conf,
 				      const char *topic);
-void kafka_reader_free(struct kafka_reader *r);
-uint64_t kafka_report_hash(const void *key, size_t key_len, const void *data, size_t len);
+void qz_kafka_reader__free(struct kafka_reader *r);
+uint64_t qz_kafka__report_hash(const void *key, size_t key_len, const void *data, size_t len);
 /*
  * Read partition from offset `from` (< 0: its start) to its end, calling
  * seen(hash, ctx) for each message. 0, or -errno when it cannot be read
  * to the end within timeout_ms.
  */
-int kafka_reader_scan(struct kafka_reader *r, int32_t partition, int64_t from,
+int qz_kafka_reader__scan(struct kafka_reader *r, int32_t partition, int64_t from,
 		      int timeout_ms, void (*seen)(uint64_t hash, void *ctx), void *ctx);
 
 /* kafka_suspects.c: reports that may be in the topic already. */
@@ -48,7 +48,7 @@ enum suspect_state {
 
 struct suspect {
 	uint64_t index;		/* its record in the spool */
-	uint64_t hash;		/* kafka_report_hash of key and payload */
+	uint64_t hash;		/* qz_kafka__report_hash of key and payload */
 	int64_t from;		/* the first offset it can be at; -1: the start */
 	int32_t partition;
 	enum suspect_state state;
@@ -61,16 +61,16 @@ struct suspects {
 	int32_t nr_acked;
 };
 
-void suspects_acked(struct suspects *ss, int32_t partition, int64_t offset);
-int64_t suspects_from(const struct suspects *ss, int32_t partition);
+void qz_suspects__acked(struct suspects *ss, int32_t partition, int64_t offset);
+int64_t qz_suspects__from(const struct suspects *ss, int32_t partition);
 /* A report in the spool at index that failed after it was sent; from:
- * suspects_from() when it failed. */
-int suspects_add(struct suspects *ss, uint64_t index, int32_t partition, int64_t from,
+ * qz_suspects__from() when it failed. */
+int qz_suspects__add(struct suspects *ss, uint64_t index, int32_t partition, int64_t from,
 		 uint64_t hash);
-struct suspect *suspects_find(struct suspects *ss, uint64_t index);
+struct suspect *qz_suspects__find(struct suspects *ss, uint64_t index);
 /* Forget the suspects the spool no longer holds (index < head). */
-void suspects_prune(struct suspects *ss, uint64_t head);
-size_t suspects_count(const struct suspects *ss, enum suspect_state state);
-void suspects_free(struct suspects *ss);
+void qz_suspects__prune(struct suspects *ss, uint64_t head);
+size_t qz_suspects__count(const struct suspects *ss, enum suspect_state state);
+void qz_suspects__free(struct suspects *ss);
 
 #endif

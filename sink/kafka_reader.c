@@ -16,7 +16,7 @@ struct kafka_reader {
 	rd_kafka_topic_t *rkt;
 };
 
-struct kafka_reader *kafka_reader_new(struct qz_sink *s, rd_kafka_conf_t *conf,
+struct kafka_reader *qz_kafka_reader__new(struct qz_sink *s, rd_kafka_conf_t *conf,
 				      const char *topic)
 {
 	struct kafka_reader *r = calloc(1, sizeof(*r));
@@ -37,11 +37,11 @@ struct kafka_reader *kafka_reader_new(struct qz_sink *s, rd_kafka_conf_t *conf,
 fail:
 	if (conf)
 		rd_kafka_conf_destroy(conf);
-	kafka_reader_free(r);
+	qz_kafka_reader__free(r);
 	return NULL;
 }
 
-void kafka_reader_free(struct kafka_reader *r)
+void qz_kafka_reader__free(struct kafka_reader *r)
 {
 	if (!r)
 		return;
@@ -52,7 +52,7 @@ void kafka_reader_free(struct kafka_reader *r)
 	free(r);
 }
 
-uint64_t kafka_report_hash(const void *key, size_t key_len, const void *data, size_t len)
+uint64_t qz_kafka__report_hash(const void *key, size_t key_len, const void *data, size_t len)
 {
 	const unsigned char *p = key;
 	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
@@ -74,7 +74,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
 }
 
-int kafka_reader_scan(struct kafka_reader *r, int32_t partition, int64_t from,
+int qz_kafka_reader__scan(struct kafka_reader *r, int32_t partition, int64_t from,
 		      int timeout_ms, void (*seen)(uint64_t hash, void *ctx), void *ctx)
 {
 	long long end = now_ms() + timeout_ms;
@@ -110,7 +110,7 @@ int kafka_reader_scan(struct kafka_reader *r, int32_t partition, int64_t from,
 			err = -EIO;
 			break;
 		}
-		seen(kafka_report_hash(m->key, m->key_len, m->payload, m->len), ctx);
+		seen(qz_kafka__report_hash(m->key, m->key_len, m->payload, m->len), ctx);
 		if (m->offset >= hi - 1) {
 			rd_kafka_message_destroy(m);
 			break;

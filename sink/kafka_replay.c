@@ -28,14 +28,14 @@ static void win_rebase(struct kafka_sink *s, uint64_t base)
 }
 
 /* Under mu: produce the next window of spooled reports. */
-void kafka_start_window(struct kafka_sink *s)
+void qz_kafka__start_window(struct kafka_sink *s)
 {
 	struct suspect *sp;
 	struct qz_spool_rec rec;
 	uint64_t bytes = 0;
 	int err;
 
-	win_rebase(s, kafka_spool_stats(s).head);
+	win_rebase(s, qz_kafka__spool_stats(s).head);
 	qz_spool__rewind(s->spool, s->win_base);
 	s->win_end = s->win_base;
 	s->win_failed = false;
@@ -49,7 +49,7 @@ void kafka_start_window(struct kafka_sink *s)
 		}
 		if (rec.index - s->win_base >= WINDOW_RECORDS)
 			break;
-		sp = suspects_find(&s->suspects, rec.index);
+		sp = qz_suspects__find(&s->suspects, rec.index);
 		if (sp && sp->state == SUSPECT_IN_TOPIC &&
 		    !s->win_done[rec.index - s->win_base]) {
 			/* Read back: the brokers have it. Delivered, not sent again. */
@@ -60,7 +60,7 @@ void kafka_start_window(struct kafka_sink *s)
 		if (!s->win_done[rec.index - s->win_base]) {
 			if (sp && sp->state != SUSPECT_ABSENT)
 				s->possible_dups++;	/* could not read it back */
-			err = kafka_produce(s, rec.key, rec.key_len, rec.data, rec.len,
+			err = qz_kafka__produce(s, rec.key, rec.key_len, rec.data, rec.len,
 				      (rec.index << 1) | TAG_REPLAY);
 			if (err == -ENOBUFS)
 				break;	/* the window ends here */
@@ -78,20 +78,20 @@ void kafka_start_window(struct kafka_sink *s)
 	s->win_active = s->win_end > s->win_base;
 	if (!s->win_active && s->win_failed) {
 		s->next_probe = qz_sink_now_ms() + s->retry_ms;
-		kafka_set_state(s, K_SPOOLING, "replay cannot produce");
+		qz_kafka__set_state(s, K_SPOOLING, "replay cannot produce");
 	}
 }
 
 /* Under mu, when the window's reports are all acked or failed. */
-void kafka_end_window(struct kafka_sink *s)
+void qz_kafka__end_window(struct kafka_sink *s)
 {
 	uint64_t done = s->win_base;
 
 	while (done < s->win_end && s->win_done[done - s->win_base])
 		done++;
 	qz_spool__commit(s->spool, done);
-	win_rebase(s, kafka_spool_stats(s).head);
-	suspects_prune(&s->suspects, kafka_spool_stats(s).head);
+	win_rebase(s, qz_kafka__spool_stats(s).head);
+	qz_suspects__prune(&s->suspects, qz_kafka__spool_stats(s).head);
 	s->win_active = false;
 }
 
@@ -143,7 +143,7 @@ static bool scan_saw(const struct scan *sc, uint64_t hash)
  * not checked yet (mu is dropped while reading; only this thread serves
  * delivery reports, so the suspects do not change meanwhile).
  */
-void kafka_check_suspects(struct kafka_sink *s)
+void qz_kafka__check_suspects(struct kafka_sink *s)
 {
 	size_t nr = 0, n_before = s->suspects.n, unreadable = 0;
 	struct scan *scans = calloc(n_before + 1, sizeof(*scans)), *sc;
@@ -163,12 +163,12 @@ void kafka_check_suspects(struct kafka_sink *s)
 		}
 	}
 	if (nr && !s->reader && s->reader_conf) {
-		s->reader = kafka_reader_new(&s->base, s->reader_conf, s->topic);
+		s->reader = qz_kafka_reader__new(&s->base, s->reader_conf, s->topic);
 		s->reader_conf = NULL;
 	}
 	pthread_mutex_unlock(&s->mu);
 	for (size_t j = 0; j < nr; j++) {
-		int err = s->reader ? kafka_reader_scan(s->reader, scans[j].partition,
+		int err = s->reader ? qz_kafka_reader__scan(s->reader, scans[j].partition,
 							scans[j].from, READ_BACK_MS,
 							scan_seen, &scans[j]) : -ENOTCONN;
 

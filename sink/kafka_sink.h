@@ -82,16 +82,16 @@ struct kafka_sink {
 #define TAG_REPLAY 1u
 
 /* kafka.c, under mu */
-void kafka_set_state(struct kafka_sink *s, enum kstate st, const char *why);
-int kafka_produce(struct kafka_sink *s, const void *key, size_t key_len,
+void qz_kafka__set_state(struct kafka_sink *s, enum kstate st, const char *why);
+int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
 		  const void *data, size_t len, uintptr_t tag);
 /* The spool's head (first record kept) and record count. */
-struct qz_spool_stats kafka_spool_stats(struct kafka_sink *s);
+struct qz_spool_stats qz_kafka__spool_stats(struct kafka_sink *s);
 
 /* kafka_replay.c, under mu */
-void kafka_start_window(struct kafka_sink *s);
-void kafka_end_window(struct kafka_sink *s);
+void qz_kafka__start_window(struct kafka_sink *s);
+void qz_kafka__end_window(struct kafka_sink *s);
 /* Reads back the suspects' partitions; drops mu while it reads. */
-void kafka_check_suspects(struct kafka_sink *s);
+void qz_kafka__check_suspects(struct kafka_sink *s);
 
 #endif

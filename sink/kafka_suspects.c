@@ -10,7 +10,7 @@
 #include <string.h>
 #include "kafka_internal.h"
 
-void suspects_acked(struct suspects *ss, int32_t partition, int64_t offset)
+void qz_suspects__acked(struct suspects *ss, int32_t partition, int64_t offset)
 {
 	if (partition < 0 || offset < 0)
 		return;
@@ -28,14 +28,14 @@ void suspects_acked(struct suspects *ss, int32_t partition, int64_t offset)
 		ss->acked[partition] = offset;
 }
 
-int64_t suspects_from(const struct suspects *ss, int32_t partition)
+int64_t qz_suspects__from(const struct suspects *ss, int32_t partition)
 {
 	if (partition < 0 || partition >= ss->nr_acked || ss->acked[partition] < 0)
 		return -1;
 	return ss->acked[partition] + 1;
 }
 
-struct suspect *suspects_find(struct suspects *ss, uint64_t index)
+struct suspect *qz_suspects__find(struct suspects *ss, uint64_t index)
 {
 	for (size_t i = 0; i < ss->n; i++)
 		if (ss->v[i].index == index)
@@ -43,10 +43,10 @@ struct suspect *suspects_find(struct suspects *ss, uint64_t index)
 	return NULL;
 }
 
-int suspects_add(struct suspects *ss, uint64_t index, int32_t partition, int64_t from,
+int qz_suspects__add(struct suspects *ss, uint64_t index, int32_t partition, int64_t from,
 		 uint64_t hash)
 {
-	struct suspect *sp = suspects_find(ss, index);
+	struct suspect *sp = qz_suspects__find(ss, index);
 
 	if (sp) {	/* failed again: read back from the earlier place */
 		if (from < 0 || (sp->from >= 0 && sp->from < from))
@@ -68,7 +68,7 @@ int suspects_add(struct suspects *ss, uint64_t index, int32_t partition, int64_t
 	return 0;
 }
 
-void suspects_prune(struct suspects *ss, uint64_t head)
+void qz_suspects__prune(struct suspects *ss, uint64_t head)
 {
 	size_t kept = 0;
 
@@ -78,7 +78,7 @@ void suspects_prune(struct suspects *ss, uint64_t head)
 	ss->n = kept;
 }
 
-size_t suspects_count(const struct suspects *ss, enum suspect_state state)
+size_t qz_suspects__count(const struct suspects *ss, enum suspect_state state)
 {
 	size_t n = 0;
 
@@ -87,7 +87,7 @@ size_t suspects_count(const struct suspects *ss, enum suspect_state state)
 	return n;
 }
 
-void suspects_free(struct suspects *ss)
+void qz_suspects__free(struct suspects *ss)
 {
 	free(ss->v);
 	free(ss->acked);

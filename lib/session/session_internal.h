@@ -51,7 +51,7 @@ struct qz_session {
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 
-/* session_loop.c */
-int session_loop(struct qz_session *s);
+/* qz__session_loop.c */
+int qz__session_loop(struct qz_session *s);
 
 #endif

@@ -14,13 +14,13 @@ struct folded {
 	char *path;		/* FILE.folded */
 };
 
-struct folded *folded_new(struct qz_stack_printer *printer, const char *file)
+struct folded *qz_folded__new(struct qz_stack_printer *printer, const char *file)
 {
 	size_t len = strlen(file) + sizeof(".folded");
 	struct folded *f = calloc(1, sizeof(*f));
 
-	if (!f || !(f->stacks = strcount_new()) || !(f->path = malloc(len))) {
-		folded_free(f);
+	if (!f || !(f->stacks = qz_strcount__new()) || !(f->path = malloc(len))) {
+		qz_folded__free(f);
 		return NULL;
 	}
 	snprintf(f->path, len, "%s.folded", file);
@@ -28,11 +28,11 @@ struct folded *folded_new(struct qz_stack_printer *printer, const char *file)
 	return f;
 }
 
-void folded_free(struct folded *f)
+void qz_folded__free(struct folded *f)
 {
 	if (!f)
 		return;
-	strcount_free(f->stacks);
+	qz_strcount__free(f->stacks);
 	free(f->path);
 	free(f);
 }
@@ -53,7 +53,7 @@ static void collect(uint64_t addr, bool user, void *ctx)
 	}
 }
 
-size_t folded_line(struct qz_stack_printer *printer, const char *comm,
+size_t qz_folded__line(struct qz_stack_printer *printer, const char *comm,
 		   const struct qz_sample *smp, char *line, size_t size)
 {
 	struct frames fr = { .nr = 0 };
@@ -77,17 +77,17 @@ size_t folded_line(struct qz_stack_printer *printer, const char *comm,
 	return len < size ? len : size - 1;
 }
 
-void folded_count(struct folded *f, const char *line)
+void qz_folded__count(struct folded *f, const char *line)
 {
-	strcount_add(f->stacks, line, 1);
+	qz_strcount__add(f->stacks, line, 1);
 }
 
-void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp)
+void qz_folded__add(struct folded *f, const char *comm, const struct qz_sample *smp)
 {
 	char line[8192];
 
-	folded_line(f->printer, comm, smp, line, sizeof(line));
-	folded_count(f, line);
+	qz_folded__line(f->printer, comm, smp, line, sizeof(line));
+	qz_folded__count(f, line);
 }
 
 static int write_lines(struct folded *f)
@@ -99,7 +99,7 @@ static int write_lines(struct folded *f)
 
 	if (!out)
 		return -errno;
-	e = strcount_sorted(f->stacks, &nr);
+	e = qz_strcount__sorted(f->stacks, &nr);
 	for (size_t i = 0; e && i < nr; i++)
 		fprintf(out, "%s %llu\n", e[i].key, (unsigned long long)e[i].count);
 	free(e);
@@ -110,7 +110,7 @@ static int write_lines(struct folded *f)
 	return err;
 }
 
-void folded_write(struct folded *f, struct qz_session *s)
+void qz_folded__write(struct folded *f, struct qz_session *s)
 {
 	int err = write_lines(f);
 

@@ -14,19 +14,19 @@ struct folded;
 struct qz_session;
 
 /* Stacks for FILE.folded (the --flame-graph FILE). */
-struct folded *folded_new(struct qz_stack_printer *printer, const char *file);
-void folded_free(struct folded *f);
+struct folded *qz_folded__new(struct qz_stack_printer *printer, const char *file);
+void qz_folded__free(struct folded *f);
 /*
  * One sample's callchain as a folded line, "comm;root;...;leaf", into
  * line; returns its length (cut to fit).
  */
-size_t folded_line(struct qz_stack_printer *printer, const char *comm,
+size_t qz_folded__line(struct qz_stack_printer *printer, const char *comm,
 		   const struct qz_sample *smp, char *line, size_t size);
-/* Count a line made by folded_line. */
-void folded_count(struct folded *f, const char *line);
+/* Count a line made by qz_folded__line. */
+void qz_folded__count(struct folded *f, const char *line);
 /* Count one sample's callchain under comm. */
-void folded_add(struct folded *f, const char *comm, const struct qz_sample *smp);
+void qz_folded__add(struct folded *f, const char *comm, const struct qz_sample *smp);
 /* Write FILE.folded, every stack with its count; log where, or why not. */
-void folded_write(struct folded *f, struct qz_session *s);
+void qz_folded__write(struct folded *f, struct qz_session *s);
 
 #endif

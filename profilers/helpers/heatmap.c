@@ -26,7 +26,7 @@ struct heatmap {
 	uint32_t cells[MAX_COLS][NR_ROWS];
 };
 
-struct heatmap *heatmap__new(const char *path, uint64_t col_ns)
+struct heatmap *qz_heatmap__new(const char *path, uint64_t col_ns)
 {
 	struct heatmap *h = calloc(1, sizeof(*h));
 
@@ -41,7 +41,7 @@ struct heatmap *heatmap__new(const char *path, uint64_t col_ns)
 	return h;
 }
 
-void heatmap__free(struct heatmap *h)
+void qz_heatmap__free(struct heatmap *h)
 {
 	if (!h)
 		return;
@@ -67,7 +67,7 @@ static unsigned row_of(uint64_t latency)
 	return qz_hist__bucket(latency) / (QZ_HIST_SUB / ROWS_PER_OCTAVE);
 }
 
-void heatmap__add(struct heatmap *h, uint64_t time, uint64_t latency)
+void qz_heatmap__add(struct heatmap *h, uint64_t time, uint64_t latency)
 {
 	uint64_t col;
 	uint32_t *cell;
@@ -98,7 +98,7 @@ static void fmt_ns(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "ns", ns);
 }
 
-int heatmap__write(struct heatmap *h, const char *title)
+int qz_heatmap__write(struct heatmap *h, const char *title)
 {
 	const int cw = 4, rh = 8, left = 80, top = 30, bottom = 40;
 	int lo = NR_ROWS, hi = -1, width, height;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "keytable.h"
 
-int keytable_init(struct keytable *t)
+int qz_keytable__init(struct keytable *t)
 {
 	t->cap = 1024;
 	t->nr = 0;
@@ -12,13 +12,13 @@ int keytable_init(struct keytable *t)
 	return t->rows ? 0 : -ENOMEM;
 }
 
-void keytable_free(struct keytable *t)
+void qz_keytable__free(struct keytable *t)
 {
 	free(t->rows);
 	t->rows = NULL;
 }
 
-void keytable_reset(struct keytable *t)
+void qz_keytable__reset(struct keytable *t)
 {
 	memset(t->rows, 0, t->cap * sizeof(*t->rows));
 	t->nr = 0;
@@ -55,7 +55,7 @@ static int grow(struct keytable *t)
 	return 0;
 }
 
-struct keytable_row *keytable_get(struct keytable *t, uint64_t key)
+struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
 {
 	size_t s;
 
@@ -65,7 +65,7 @@ struct keytable_row *keytable_get(struct keytable *t, uint64_t key)
 	if ((t->nr + 1) * 10 > t->cap * 7) {
 		if (grow(t))
 			return NULL;
-		return keytable_get(t, key);
+		return qz_keytable__get(t, key);
 	}
 	t->rows[s].used = true;
 	t->rows[s].key = key;
@@ -86,7 +86,7 @@ static int row_cmp(const void *a, const void *b, void *arg)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
-struct keytable_row **keytable_sorted(struct keytable *t, int col, size_t *nr)
+struct keytable_row **qz_keytable__sorted(struct keytable *t, int col, size_t *nr)
 {
 	struct keytable_row **out = malloc((t->nr + 1) * sizeof(*out));
 	size_t n = 0;
@@ -101,7 +101,7 @@ struct keytable_row **keytable_sorted(struct keytable *t, int col, size_t *nr)
 	return out;
 }
 
-uint64_t keytable_hash_str(const char *s)
+uint64_t qz_keytable__hash_str(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 

@@ -27,15 +27,15 @@ struct keytable {
 	size_t cap, nr;
 };
 
-int keytable_init(struct keytable *t);
-void keytable_free(struct keytable *t);
-void keytable_reset(struct keytable *t);
+int qz_keytable__init(struct keytable *t);
+void qz_keytable__free(struct keytable *t);
+void qz_keytable__reset(struct keytable *t);
 /* The row for key, created (zeroed) when new. NULL when out of memory. */
-struct keytable_row *keytable_get(struct keytable *t, uint64_t key);
+struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key);
 /* Rows in use, sorted by column col descending (col -1: by count). */
-struct keytable_row **keytable_sorted(struct keytable *t, int col, size_t *nr);
+struct keytable_row **qz_keytable__sorted(struct keytable *t, int col, size_t *nr);
 
 /* The key for a string (only-comm): FNV-1a, never 0. */
-uint64_t keytable_hash_str(const char *s);
+uint64_t qz_keytable__hash_str(const char *s);
 
 #endif

@@ -7,7 +7,7 @@
 
 #define INITIAL 1024u
 
-int reltab_init(struct reltab *t, uint64_t cap, reltab_evict_fn evict, void *ctx)
+int qz_reltab__init(struct reltab *t, uint64_t cap, reltab_evict_fn evict, void *ctx)
 {
 	memset(t, 0, sizeof(*t));
 	t->cap = cap ? cap : 1;
@@ -30,7 +30,7 @@ int reltab_init(struct reltab *t, uint64_t cap, reltab_evict_fn evict, void *ctx
 	return 0;
 }
 
-void reltab_free(struct reltab *t, void (*free_fn)(void *data))
+void qz_reltab__free(struct reltab *t, void (*free_fn)(void *data))
 {
 	if (free_fn)
 		for (struct reltab_entry *e = reltab_first(t); e; e = reltab_next(t, e))
@@ -82,7 +82,7 @@ static void link_newest(struct reltab *t, struct reltab_entry *e, uint32_t i)
 	t->newest = i;
 }
 
-void reltab_remove(struct reltab *t, struct reltab_entry *e)
+void qz_reltab__remove(struct reltab *t, struct reltab_entry *e)
 {
 	uint32_t i = (uint32_t)(e - t->pool);
 	uint32_t *link = &t->buckets[reltab_hash(t, e->key)];
@@ -96,7 +96,7 @@ void reltab_remove(struct reltab *t, struct reltab_entry *e)
 	t->nr--;
 }
 
-void reltab_touch(struct reltab *t, struct reltab_entry *e)
+void qz_reltab__touch(struct reltab *t, struct reltab_entry *e)
 {
 	uint32_t i = (uint32_t)(e - t->pool);
 
@@ -106,7 +106,7 @@ void reltab_touch(struct reltab *t, struct reltab_entry *e)
 	link_newest(t, e, i);
 }
 
-struct reltab_entry *reltab_insert(struct reltab *t, uint64_t key)
+struct reltab_entry *qz_reltab__insert(struct reltab *t, uint64_t key)
 {
 	struct reltab_entry *e;
 	uint32_t i, h;
@@ -116,7 +116,7 @@ struct reltab_entry *reltab_insert(struct reltab *t, uint64_t key)
 		t->evicted++;
 		if (t->evict)
 			t->evict(e, t->evict_ctx);
-		reltab_remove(t, e);
+		qz_reltab__remove(t, e);
 	}
 	if (t->free_list != RELTAB_NONE) {
 		i = t->free_list;

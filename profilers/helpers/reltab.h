@@ -46,9 +46,9 @@ struct reltab {
 };
 
 /* cap: most entries kept (>= 1). 0 or -ENOMEM. */
-int reltab_init(struct reltab *t, uint64_t cap, reltab_evict_fn evict, void *ctx);
+int qz_reltab__init(struct reltab *t, uint64_t cap, reltab_evict_fn evict, void *ctx);
 /* Calls free_fn (may be NULL) on each entry's data, then frees the table. */
-void reltab_free(struct reltab *t, void (*free_fn)(void *data));
+void qz_reltab__free(struct reltab *t, void (*free_fn)(void *data));
 
 static inline uint32_t reltab_hash(const struct reltab *t, uint64_t key)
 {
@@ -74,11 +74,11 @@ static inline struct reltab_entry *reltab_find(struct reltab *t, uint64_t key)
  * A new entry for key, made the newest; the caller fills time/aux/data/ev.
  * The key must not be present (find first). NULL when out of memory.
  */
-struct reltab_entry *reltab_insert(struct reltab *t, uint64_t key);
+struct reltab_entry *qz_reltab__insert(struct reltab *t, uint64_t key);
 /* Unlink and release an entry (its data is the caller's to free first). */
-void reltab_remove(struct reltab *t, struct reltab_entry *e);
+void qz_reltab__remove(struct reltab *t, struct reltab_entry *e);
 /* Move an existing entry to the newest end (it was just refreshed). */
-void reltab_touch(struct reltab *t, struct reltab_entry *e);
+void qz_reltab__touch(struct reltab *t, struct reltab_entry *e);
 
 /* Oldest first; NULL at the end. */
 static inline struct reltab_entry *reltab_first(struct reltab *t)

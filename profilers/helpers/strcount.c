@@ -18,12 +18,12 @@ struct strcount {
 	size_t nr;
 };
 
-struct strcount *strcount_new(void)
+struct strcount *qz_strcount__new(void)
 {
 	return calloc(1, sizeof(struct strcount));
 }
 
-void strcount_reset(struct strcount *sc)
+void qz_strcount__reset(struct strcount *sc)
 {
 	for (int i = 0; i < BUCKETS; i++) {
 		while (sc->buckets[i]) {
@@ -36,11 +36,11 @@ void strcount_reset(struct strcount *sc)
 	sc->nr = 0;
 }
 
-void strcount_free(struct strcount *sc)
+void qz_strcount__free(struct strcount *sc)
 {
 	if (!sc)
 		return;
-	strcount_reset(sc);
+	qz_strcount__reset(sc);
 	free(sc);
 }
 
@@ -53,7 +53,7 @@ static uint32_t hash(const char *s)
 	return h;
 }
 
-int strcount_add(struct strcount *sc, const char *key, uint64_t n)
+int qz_strcount__add(struct strcount *sc, const char *key, uint64_t n)
 {
 	struct node **slot = &sc->buckets[hash(key) % BUCKETS], *node;
 	size_t len;
@@ -85,7 +85,7 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-struct strcount_entry *strcount_sorted(const struct strcount *sc, size_t *nr)
+struct strcount_entry *qz_strcount__sorted(const struct strcount *sc, size_t *nr)
 {
 	struct strcount_entry *out = malloc((sc->nr + 1) * sizeof(*out));
 	size_t n = 0;

@@ -13,13 +13,13 @@ struct strcount_entry {
 	uint64_t count;
 };
 
-struct strcount *strcount_new(void);
-void strcount_free(struct strcount *sc);
+struct strcount *qz_strcount__new(void);
+void qz_strcount__free(struct strcount *sc);
 /* Add n to key's count (a copy of key is kept). 0 or -ENOMEM. */
-int strcount_add(struct strcount *sc, const char *key, uint64_t n);
+int qz_strcount__add(struct strcount *sc, const char *key, uint64_t n);
 /* Every key, highest count first (ties by key); free() the array. */
-struct strcount_entry *strcount_sorted(const struct strcount *sc, size_t *nr);
+struct strcount_entry *qz_strcount__sorted(const struct strcount *sc, size_t *nr);
 /* Forget every key. */
-void strcount_reset(struct strcount *sc);
+void qz_strcount__reset(struct strcount *sc);
 
 #endif

@@ -8,7 +8,7 @@
 #include <quazar/session.h>
 #include "detail.h"
 
-int mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
+int qz_mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
 		     size_t len)
 {
 	char *copy, *tok, *save = NULL;
@@ -54,7 +54,7 @@ int mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
 	return ret;
 }
 
-int mt_timeline__init(struct mt_timeline *t, size_t max_bytes, uint64_t before)
+int qz_mt_timeline__init(struct mt_timeline *t, size_t max_bytes, uint64_t before)
 {
 	memset(t, 0, sizeof(*t));
 	t->mask = 4095;
@@ -64,7 +64,7 @@ int mt_timeline__init(struct mt_timeline *t, size_t max_bytes, uint64_t before)
 	return t->ring ? 0 : -ENOMEM;
 }
 
-void mt_timeline__free(struct mt_timeline *t)
+void qz_mt_timeline__free(struct mt_timeline *t)
 {
 	if (!t->ring)
 		return;
@@ -106,30 +106,30 @@ static void drop_front(struct mt_timeline *t)
 		t->first_pinned = t->head;
 }
 
-struct mt_rec *mt_timeline__get(struct mt_timeline *t, uint64_t seq)
+struct mt_rec *qz_mt_timeline__get(struct mt_timeline *t, uint64_t seq)
 {
 	if (seq < t->head || seq >= t->tail)
 		return NULL;
 	return t->ring[seq & t->mask];
 }
 
-void mt_timeline__pin(struct mt_timeline *t, uint64_t seq)
+void qz_mt_timeline__pin(struct mt_timeline *t, uint64_t seq)
 {
-	struct mt_rec *r = mt_timeline__get(t, seq);
+	struct mt_rec *r = qz_mt_timeline__get(t, seq);
 
 	if (r)
 		r->pins++;
 }
 
-void mt_timeline__unpin(struct mt_timeline *t, uint64_t seq)
+void qz_mt_timeline__unpin(struct mt_timeline *t, uint64_t seq)
 {
-	struct mt_rec *r = mt_timeline__get(t, seq);
+	struct mt_rec *r = qz_mt_timeline__get(t, seq);
 
 	if (r && r->pins)
 		r->pins--;
 }
 
-void mt_timeline__trim(struct mt_timeline *t)
+void qz_mt_timeline__trim(struct mt_timeline *t)
 {
 	uint64_t limit;
 
@@ -150,7 +150,7 @@ void mt_timeline__trim(struct mt_timeline *t)
 	}
 }
 
-struct mt_rec *mt_timeline__append(struct mt_timeline *t,
+struct mt_rec *qz_mt_timeline__append(struct mt_timeline *t,
 				   const struct qz_event *ev, uint64_t key,
 				   bool pin)
 {
@@ -158,7 +158,7 @@ struct mt_rec *mt_timeline__append(struct mt_timeline *t,
 
 	if (t->tail - t->head > t->mask && grow(t))
 		return NULL;
-	r = mt_rec__new(ev, key);
+	r = qz_mt_rec__new(ev, key);
 	if (!r)
 		return NULL;
 	r->seq = t->tail;

@@ -22,7 +22,7 @@ struct mt_detail_opts {
 };
 
 /* 0, or -EINVAL with a message naming the bad part in err. */
-int mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
+int qz_mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
 		     size_t len);
 
 struct mt_timeline {
@@ -36,17 +36,17 @@ struct mt_timeline {
 	uint64_t newest;		/* time of the last append */
 };
 
-int mt_timeline__init(struct mt_timeline *t, size_t max_bytes, uint64_t before);
-void mt_timeline__free(struct mt_timeline *t);
+int qz_mt_timeline__init(struct mt_timeline *t, size_t max_bytes, uint64_t before);
+void qz_mt_timeline__free(struct mt_timeline *t);
 /* Copy ev in; pinned when pin (a backup). The node (borrowed), or NULL. */
-struct mt_rec *mt_timeline__append(struct mt_timeline *t,
+struct mt_rec *qz_mt_timeline__append(struct mt_timeline *t,
 				   const struct qz_event *ev, uint64_t key,
 				   bool pin);
 /* The node of seq while it is held, else NULL. */
-struct mt_rec *mt_timeline__get(struct mt_timeline *t, uint64_t seq);
-void mt_timeline__pin(struct mt_timeline *t, uint64_t seq);
-void mt_timeline__unpin(struct mt_timeline *t, uint64_t seq);
+struct mt_rec *qz_mt_timeline__get(struct mt_timeline *t, uint64_t seq);
+void qz_mt_timeline__pin(struct mt_timeline *t, uint64_t seq);
+void qz_mt_timeline__unpin(struct mt_timeline *t, uint64_t seq);
 /* Drop what nothing needs any more. */
-void mt_timeline__trim(struct mt_timeline *t);
+void qz_mt_timeline__trim(struct mt_timeline *t);
 
 #endif

@@ -83,20 +83,20 @@ static void walk_detail(struct mt *m, const struct mt_rec *e1, uint64_t e2_seq,
 			void *arg)
 {
 	struct mt_timeline *tl = &m->tl;
-	struct mt_rec *e2 = mt_timeline__get(tl, e2_seq);
+	struct mt_rec *e2 = qz_mt_timeline__get(tl, e2_seq);
 	uint64_t from = e1->seq, last = e1->time;
 
-	if (!mt_timeline__get(tl, from))
+	if (!qz_mt_timeline__get(tl, from))
 		from = tl->head;	/* dropped by the byte cap */
 	while (from > tl->head && m->dopts.before) {
-		struct mt_rec *r = mt_timeline__get(tl, from - 1);
+		struct mt_rec *r = qz_mt_timeline__get(tl, from - 1);
 
 		if (!r || r->time + m->dopts.before < e1->time)
 			break;
 		from--;
 	}
 	for (uint64_t s = from; s < tl->tail; s++) {
-		struct mt_rec *r = mt_timeline__get(tl, s);
+		struct mt_rec *r = qz_mt_timeline__get(tl, s);
 		bool is1 = s == e1->seq, is2 = s == e2_seq;
 
 		if (!r)
@@ -119,14 +119,14 @@ static void walk_detail(struct mt *m, const struct mt_rec *e1, uint64_t e2_seq,
 static void text_line(struct mt *m, const struct mt_rec *r, const char *mark,
 		      void *arg)
 {
-	mt_print_text(&m->printer, r, mark, arg);
+	qz_mt__print_text(&m->printer, r, mark, arg);
 }
 
 static void json_item(struct mt *m, const struct mt_rec *r, const char *mark,
 		      void *arg)
 {
 	(void)mark;
-	mt_print_json(&m->printer, r, arg);
+	qz_mt__print_json(&m->printer, r, arg);
 }
 
 static void print_outlier(struct mt *m, const struct mt_rec *e1,
@@ -141,15 +141,15 @@ static void print_outlier(struct mt *m, const struct mt_rec *e1,
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "outlier", e2 ? e2->time : 0);
 
-		qz_json__key_str(j, "start", mt_short_name(s, pr->from));
-		qz_json__key_str(j, "end", mt_short_name(s, pr->to));
+		qz_json__key_str(j, "start", qz_mt__short_name(s, pr->from));
+		qz_json__key_str(j, "end", qz_mt__short_name(s, pr->to));
 		qz_json__key_u64(j, "key", key);
 		qz_json__key_u64(j, "latency", delta);
 		qz_json__key(j, "event1");
-		mt_print_json(&m->printer, e1, j);
+		qz_mt__print_json(&m->printer, e1, j);
 		if (e2) {
 			qz_json__key(j, "event2");
-			mt_print_json(&m->printer, e2, j);
+			qz_mt__print_json(&m->printer, e2, j);
 		}
 		if (m->detail) {
 			qz_json__key(j, "detail");
@@ -160,15 +160,15 @@ static void print_outlier(struct mt *m, const struct mt_rec *e1,
 		qz_output__end(out);
 		return;
 	}
-	mt_fmt_us(delta, us, sizeof(us));
+	qz_mt__fmt_us(delta, us, sizeof(us));
 	fprintf(qz_output__file(out), "%s => %s key %" PRIu64 " latency %s us\n",
-		mt_short_name(s, pr->from), mt_short_name(s, pr->to), key, us);
+		qz_mt__short_name(s, pr->from), qz_mt__short_name(s, pr->to), key, us);
 	if (m->detail) {
 		walk_detail(m, e1, e2_seq, key, text_line, qz_output__file(out));
 	} else {
-		mt_print_text(&m->printer, e1, "> ", qz_output__file(out));
+		qz_mt__print_text(&m->printer, e1, "> ", qz_output__file(out));
 		if (e2)
-			mt_print_text(&m->printer, e2, "< ", qz_output__file(out));
+			qz_mt__print_text(&m->printer, e2, "< ", qz_output__file(out));
 	}
 }
 
@@ -179,10 +179,10 @@ static void flush_deferred(struct mt *m, bool all)
 
 		if (!all && m->tl.newest <= d->e2_time + m->dopts.after)
 			break;
-		print_outlier(m, d->e1, mt_timeline__get(&m->tl, d->e2_seq),
+		print_outlier(m, d->e1, qz_mt_timeline__get(&m->tl, d->e2_seq),
 			      d->e2_seq, d->key, d->delta, d->pair);
-		mt_timeline__unpin(&m->tl, d->e1->seq);
-		mt_timeline__unpin(&m->tl, d->e2_seq);
+		qz_mt_timeline__unpin(&m->tl, d->e1->seq);
+		qz_mt_timeline__unpin(&m->tl, d->e2_seq);
 		free(d->e1);
 		m->defer_head++;
 	}
@@ -200,7 +200,7 @@ static void on_outlier(void *ctx, struct reltab_entry *prev,
 
 	if (pair < 0) {
 		/* --impl pair: an unpaired event1 (prev) or event2 (ev) */
-		struct mt_rec *r = e1 ? e1 : ev ? mt_rec__new(ev, key) : NULL;
+		struct mt_rec *r = e1 ? e1 : ev ? qz_mt_rec__new(ev, key) : NULL;
 
 		if (!r)
 			return;
@@ -210,10 +210,10 @@ static void on_outlier(void *ctx, struct reltab_entry *prev,
 			qz_json__key_str(j, "side", e1 ? "event1" : "event2");
 			qz_json__key_u64(j, "key", key);
 			qz_json__key(j, "event");
-			mt_print_json(&m->printer, r, j);
+			qz_mt__print_json(&m->printer, r, j);
 			qz_output__end(m->out);
 		} else {
-			mt_print_text(&m->printer, r, e1 ? "unpaired event1: " :
+			qz_mt__print_text(&m->printer, r, e1 ? "unpaired event1: " :
 							   "unpaired event2: ",
 				      qz_output__file(m->out));
 		}
@@ -234,7 +234,7 @@ static void on_outlier(void *ctx, struct reltab_entry *prev,
 			m->defer = d;
 			m->cap_defer = ncap;
 		}
-		mt_timeline__pin(&m->tl, m->cur_seq);
+		qz_mt_timeline__pin(&m->tl, m->cur_seq);
 		m->defer[m->nr_defer++] = (struct deferred){
 			.e1 = e1, .e2_seq = m->cur_seq, .e2_time = ev->sample->time,
 			.key = key, .delta = delta, .pair = pair,
@@ -242,7 +242,7 @@ static void on_outlier(void *ctx, struct reltab_entry *prev,
 		prev->data = NULL;	/* the deferred entry owns it and its pin */
 		return;
 	}
-	e2 = m->detail ? mt_timeline__get(&m->tl, m->cur_seq) : mt_rec__new(ev, key);
+	e2 = m->detail ? qz_mt_timeline__get(&m->tl, m->cur_seq) : qz_mt_rec__new(ev, key);
 	print_outlier(m, e1, e2, m->cur_seq, key, delta, pair);
 	if (!m->detail)
 		free(e2);
@@ -251,7 +251,7 @@ static void on_outlier(void *ctx, struct reltab_entry *prev,
 static struct mt_rec *copy_rec(void *ctx, const struct qz_event *ev, uint64_t key)
 {
 	struct mt *m = ctx;
-	struct mt_rec *r = mt_rec__new(ev, key);
+	struct mt_rec *r = qz_mt_rec__new(ev, key);
 
 	if (r)
 		r->seq = m->cur_seq;
@@ -262,40 +262,40 @@ static void release_rec(void *ctx, struct mt_rec *r)
 {
 	struct mt *m = ctx;
 
-	mt_timeline__unpin(&m->tl, r->seq);
+	qz_mt_timeline__unpin(&m->tl, r->seq);
 	free(r);
 }
 
 static void on_latency(void *ctx, uint64_t time, uint64_t delta)
 {
-	heatmap__add(((struct mt *)ctx)->heatmap, time, delta);
+	qz_heatmap__add(((struct mt *)ctx)->heatmap, time, delta);
 }
 
 /* ---- the per-event path -------------------------------------------- */
 
-void mt_sample(void *ctx, const struct qz_event *ev)
+void qz_mt__sample(void *ctx, const struct qz_event *ev)
 {
 	struct mt *m = ctx;
 	struct mt_core *c = m->core;
-	uint64_t key = mt_core__key(c, ev);
-	unsigned role = mt_core__role(c, ev);
+	uint64_t key = qz_mt_core__key(c, ev);
+	unsigned role = qz_mt_core__role(c, ev);
 
 	if (ev->sample->callchain_nr && m->printer.stacks)
 		qz_symbolizer__prepare(qz_stack_printer__symbolizer(m->printer.stacks),
 				       (pid_t)ev->sample->pid);
 	if (m->detail) {
-		struct mt_rec *r = mt_timeline__append(&m->tl, ev, key,
+		struct mt_rec *r = qz_mt_timeline__append(&m->tl, ev, key,
 						       c->ev[ev->index].backup &&
 						       (role & MT_ROLE_EVENT1));
 
 		m->cur_seq = r ? r->seq : UINT64_MAX;
 	}
 	if (!c->ev[ev->index].untraced)
-		mt_core__event(c, ev, key, role);
+		qz_mt_core__event(c, ev, key, role);
 	if (m->detail) {
 		if (m->nr_defer)
 			flush_deferred(m, false);
-		mt_timeline__trim(&m->tl);
+		qz_mt_timeline__trim(&m->tl);
 	}
 }
 
@@ -324,12 +324,12 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 		const struct mt_pair *p = &m->core->pairs[rows[i]->pair];
 		char pair[256];
 
-		mt_fmt_us(h->sum, v[0], 32);
-		mt_fmt_us(h->count ? h->min : 0, v[1], 32);
-		mt_fmt_us(qz_hist__quantile(h, 0.50), v[2], 32);
-		mt_fmt_us(qz_hist__quantile(h, 0.95), v[3], 32);
-		mt_fmt_us(qz_hist__quantile(h, 0.99), v[4], 32);
-		mt_fmt_us(h->max, v[5], 32);
+		qz_mt__fmt_us(h->sum, v[0], 32);
+		qz_mt__fmt_us(h->count ? h->min : 0, v[1], 32);
+		qz_mt__fmt_us(qz_hist__quantile(h, 0.50), v[2], 32);
+		qz_mt__fmt_us(qz_hist__quantile(h, 0.95), v[3], 32);
+		qz_mt__fmt_us(qz_hist__quantile(h, 0.99), v[4], 32);
+		qz_mt__fmt_us(h->max, v[5], 32);
 		if (m->core->perins) {
 			if (rows[i]->other)
 				fprintf(f, "%-12s %s", "(other)", m->key_is_tid ? "                 " : "");
@@ -338,8 +338,8 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 			if (m->key_is_tid && !rows[i]->other)
 				fprintf(f, "%-16s ", inst_comm(m, rows[i]->inst));
 		}
-		snprintf(pair, sizeof(pair), "%s => %s", mt_short_name(s, p->from),
-			 mt_short_name(s, p->to));
+		snprintf(pair, sizeof(pair), "%s => %s", qz_mt__short_name(s, p->from),
+			 qz_mt__short_name(s, p->to));
 		fprintf(f, "%30s %8" PRIu64 " %16s %12s %12s %12s %12s %12s\n", pair,
 			h->count, v[0], v[1], v[2], v[3], v[4], v[5]);
 	}
@@ -374,8 +374,8 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 			if (m->key_is_tid && !rows[i]->other)
 				qz_json__key_str(j, "comm", inst_comm(m, rows[i]->inst));
 		}
-		qz_json__key_str(j, "start", mt_short_name(s, p->from));
-		qz_json__key_str(j, "end", mt_short_name(s, p->to));
+		qz_json__key_str(j, "start", qz_mt__short_name(s, p->from));
+		qz_json__key_str(j, "end", qz_mt__short_name(s, p->to));
 		qz_json__key_u64(j, "calls", h->count);
 		qz_json__key_u64(j, "total", h->sum);
 		qz_json__key_u64(j, "min", h->count ? h->min : 0);
@@ -406,7 +406,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 	qz_output__end(m->out);
 }
 
-void mt_interval(void *ctx, struct qz_output *out, bool final)
+void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct mt *m = ctx;
 	uint64_t now = now_ns();
@@ -415,7 +415,7 @@ void mt_interval(void *ctx, struct qz_output *out, bool final)
 
 	if (final && m->detail)
 		flush_deferred(m, true);
-	rows = mt_core__rows(m->core, &nr);
+	rows = qz_mt_core__rows(m->core, &nr);
 	if (!rows)
 		return;
 	if (qz_output__json(out)) {
@@ -434,10 +434,10 @@ void mt_interval(void *ctx, struct qz_output *out, bool final)
 				st.late, m->core->pending.evicted, m->tl.dropped);
 	}
 	free(rows);
-	mt_core__reset_stats(m->core);
+	qz_mt_core__reset_stats(m->core);
 	m->interval_start = now;
 	if (final && m->heatmap) {
-		int err = heatmap__write(m->heatmap, "multi-trace latency");
+		int err = qz_heatmap__write(m->heatmap, "multi-trace latency");
 
 		if (err && m->session)
 			qz_session__log(m->session, QZ_LOG_ERROR,
@@ -448,21 +448,21 @@ void mt_interval(void *ctx, struct qz_output *out, bool final)
 
 /* ---- setup ------------------------------------------------------------ */
 
-void mt_free(struct mt *m)
+void qz_mt__free(struct mt *m)
 {
 	if (!m)
 		return;
 	for (size_t i = m->defer_head; i < m->nr_defer; i++)
 		free(m->defer[i].e1);
 	free(m->defer);
-	mt_core__free(m->core);
-	mt_timeline__free(&m->tl);
-	heatmap__free(m->heatmap);
+	qz_mt_core__free(m->core);
+	qz_mt_timeline__free(&m->tl);
+	qz_heatmap__free(m->heatmap);
 	qz_stack_printer__free(m->printer.stacks);
 	free(m);
 }
 
-struct mt *mt_new(const struct mt_config *cfg)
+struct mt *qz_mt__new(const struct mt_config *cfg)
 {
 	struct mt *m = calloc(1, sizeof(*m));
 	struct mt_core_opts o = {
@@ -497,22 +497,22 @@ struct mt *mt_new(const struct mt_config *cfg)
 	if (cfg->detail) {
 		m->detail = true;
 		m->dopts = cfg->dopts;
-		if (mt_timeline__init(&m->tl, cfg->detail_max_bytes, m->dopts.before))
+		if (qz_mt_timeline__init(&m->tl, cfg->detail_max_bytes, m->dopts.before))
 			goto fail;
 		o.copy = copy_rec;
 		o.release = release_rec;
 	}
 	if (cfg->heatmap) {
-		m->heatmap = heatmap__new(cfg->heatmap, cfg->heatmap_col_ns);
+		m->heatmap = qz_heatmap__new(cfg->heatmap, cfg->heatmap_col_ns);
 		if (!m->heatmap)
 			goto fail;
 		o.latency = on_latency;
 	}
-	m->core = mt_core__new(&o);
+	m->core = qz_mt_core__new(&o);
 	if (!m->core)
 		goto fail;
 	return m;
 fail:
-	mt_free(m);
+	qz_mt__free(m);
 	return NULL;
 }

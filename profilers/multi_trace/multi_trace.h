@@ -33,10 +33,10 @@ struct mt_config {
 
 struct mt;
 
-struct mt *mt_new(const struct mt_config *cfg);
-void mt_free(struct mt *m);
+struct mt *qz_mt__new(const struct mt_config *cfg);
+void qz_mt__free(struct mt *m);
 /* The profiler callbacks, on a struct mt. */
-void mt_sample(void *ctx, const struct qz_event *ev);
-void mt_interval(void *ctx, struct qz_output *out, bool final);
+void qz_mt__sample(void *ctx, const struct qz_event *ev);
+void qz_mt__interval(void *ctx, struct qz_output *out, bool final);
 
 #endif

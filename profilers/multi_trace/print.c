@@ -15,7 +15,7 @@ static const char *comm_of(struct qz_session *s, uint32_t tid)
 }
 
 /* Event names without their "sys:" part, as perf-prof shows them. */
-const char *mt_short_name(struct qz_session *s, int index)
+const char *qz_mt__short_name(struct qz_session *s, int index)
 {
 	const char *name = qz_session__event_name(s, index);
 	const struct qz_event_spec *spec = qz_session__spec(s, index);
@@ -26,13 +26,13 @@ const char *mt_short_name(struct qz_session *s, int index)
 	return colon + 1;
 }
 
-void mt_print_text(struct mt_printer *p, const struct mt_rec *r,
+void qz_mt__print_text(struct mt_printer *p, const struct mt_rec *r,
 		   const char *mark, FILE *f)
 {
 	struct qz_tp_event *tp = qz_session__tp_event(p->session, r->index);
 	struct qz_sample smp;
 
-	mt_rec__sample(r, &smp);
+	qz_mt_rec__sample(r, &smp);
 	fprintf(f, "%s%16s %6u/%-6u [%03u] %" PRIu64 ".%06" PRIu64 ": %s: ", mark,
 		comm_of(p->session, r->tid), r->pid, r->tid, r->cpu,
 		r->time / 1000000000, r->time % 1000000000 / 1000,
@@ -46,13 +46,13 @@ void mt_print_text(struct mt_printer *p, const struct mt_rec *r,
 		qz_stack_printer__text(p->stacks, &smp, f);
 }
 
-void mt_print_json(struct mt_printer *p, const struct mt_rec *r,
+void qz_mt__print_json(struct mt_printer *p, const struct mt_rec *r,
 		   struct qz_json *j)
 {
 	struct qz_tp_event *tp = qz_session__tp_event(p->session, r->index);
 	struct qz_sample smp;
 
-	mt_rec__sample(r, &smp);
+	qz_mt_rec__sample(r, &smp);
 	qz_json__begin_object(j);
 	qz_json__key_u64(j, "time", r->time);
 	qz_json__key_str(j, "event", qz_session__event_name(p->session, r->index));
@@ -73,7 +73,7 @@ void mt_print_json(struct mt_printer *p, const struct mt_rec *r,
 	qz_json__end_object(j);
 }
 
-void mt_fmt_us(uint64_t ns, char *buf, size_t len)
+void qz_mt__fmt_us(uint64_t ns, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
 }

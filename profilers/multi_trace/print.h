@@ -17,14 +17,14 @@ struct mt_printer {
 	char line[4096];
 };
 
-const char *mt_short_name(struct qz_session *s, int index);
+const char *qz_mt__short_name(struct qz_session *s, int index);
 /* One trace-style line (and its stack), prefixed by mark. */
-void mt_print_text(struct mt_printer *p, const struct mt_rec *r,
+void qz_mt__print_text(struct mt_printer *p, const struct mt_rec *r,
 		   const char *mark, FILE *f);
 /* An object: time, event, cpu, pid, tid, comm, fields, stack. */
-void mt_print_json(struct mt_printer *p, const struct mt_rec *r,
+void qz_mt__print_json(struct mt_printer *p, const struct mt_rec *r,
 		   struct qz_json *j);
 /* ns as microseconds with 3 decimals. */
-void mt_fmt_us(uint64_t ns, char *buf, size_t len);
+void qz_mt__fmt_us(uint64_t ns, char *buf, size_t len);
 
 #endif

@@ -11,7 +11,7 @@
 #define DEFAULT_MAX_KEYS (1u << 20)
 #define DEFAULT_MAX_ROWS 4096
 
-struct mt_rec *mt_rec__new(const struct qz_event *ev, uint64_t key)
+struct mt_rec *qz_mt_rec__new(const struct qz_event *ev, uint64_t key)
 {
 	const struct qz_sample *smp = ev->sample;
 	size_t cc = smp->callchain_nr * sizeof(uint64_t);
@@ -35,7 +35,7 @@ struct mt_rec *mt_rec__new(const struct qz_event *ev, uint64_t key)
 	return r;
 }
 
-void mt_rec__sample(const struct mt_rec *r, struct qz_sample *smp)
+void qz_mt_rec__sample(const struct mt_rec *r, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
 	smp->time = r->time;
@@ -99,7 +99,7 @@ static int setup_pairs(struct mt_core *c, int nr_pos, bool cycle)
 	return 0;
 }
 
-struct mt_core *mt_core__new(const struct mt_core_opts *o)
+struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 {
 	struct mt_core *c = calloc(1, sizeof(*c));
 
@@ -124,7 +124,7 @@ struct mt_core *mt_core__new(const struct mt_core_opts *o)
 	memcpy(c->ev, o->events, (size_t)o->nr_events * sizeof(*c->ev));
 	if (setup_pairs(c, o->nr_pos, o->cycle))
 		goto fail;
-	if (reltab_init(&c->pending, o->max_keys ? o->max_keys : DEFAULT_MAX_KEYS,
+	if (qz_reltab__init(&c->pending, o->max_keys ? o->max_keys : DEFAULT_MAX_KEYS,
 			evict_entry, c))
 		goto fail;
 	c->total = calloc((size_t)c->nr_pairs + 1, sizeof(*c->total));
@@ -137,14 +137,14 @@ struct mt_core *mt_core__new(const struct mt_core_opts *o)
 		if (!c->rows)
 			goto fail;
 	}
-	mt_core__reset_stats(c);
+	qz_mt_core__reset_stats(c);
 	return c;
 fail:
-	mt_core__free(c);
+	qz_mt_core__free(c);
 	return NULL;
 }
 
-void mt_core__free(struct mt_core *c)
+void qz_mt_core__free(struct mt_core *c)
 {
 	if (!c)
 		return;
@@ -152,7 +152,7 @@ void mt_core__free(struct mt_core *c)
 		for (struct reltab_entry *e = reltab_first(&c->pending); e;
 		     e = reltab_next(&c->pending, e))
 			drop_data(c, e);
-		reltab_free(&c->pending, NULL);
+		qz_reltab__free(&c->pending, NULL);
 	}
 	free(c->rows);
 	free(c->other);
@@ -163,7 +163,7 @@ void mt_core__free(struct mt_core *c)
 	free(c);
 }
 
-void mt_core__reset_stats(struct mt_core *c)
+void qz_mt_core__reset_stats(struct mt_core *c)
 {
 	for (int p = 0; p < c->nr_pairs; p++) {
 		qz_hist__init(&c->total[p].hist);
@@ -234,7 +234,7 @@ static struct qz_hist *hist_of(struct mt_core *c, uint64_t inst, int pair)
 	return &c->rows[s].hist;
 }
 
-uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev)
+uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 {
 	const struct mt_event_cfg *e = &c->ev[ev->index];
 	const struct qz_sample *smp = ev->sample;
@@ -246,7 +246,7 @@ uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 	return c->key_tid ? smp->tid : smp->cpu;
 }
 
-unsigned mt_core__role(const struct mt_core *c, const struct qz_event *ev)
+unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
 {
 	const struct mt_event_cfg *e = &c->ev[ev->index];
 
@@ -256,7 +256,7 @@ unsigned mt_core__role(const struct mt_core *c, const struct qz_event *ev)
 	       MT_ROLE_ANY;
 }
 
-void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
+void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 		    unsigned role)
 {
 	const struct mt_event_cfg *e = &c->ev[ev->index];
@@ -291,7 +291,7 @@ void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 				}
 				drop_data(c, p);
 				if (!backup) {
-					reltab_remove(&c->pending, p);
+					qz_reltab__remove(&c->pending, p);
 					return;
 				}
 			} else if (c->impl == MT_IMPL_PAIR) {
@@ -318,9 +318,9 @@ void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 				c->outlier(c->ctx, p, NULL, key, 0, -1);
 		}
 		drop_data(c, p);
-		reltab_touch(&c->pending, p);
+		qz_reltab__touch(&c->pending, p);
 	} else {
-		p = reltab_insert(&c->pending, key);
+		p = qz_reltab__insert(&c->pending, key);
 		if (!p)
 			return;
 	}
@@ -328,7 +328,7 @@ void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 	p->ev = (uint32_t)ev->index;
 	p->aux = ev->sample->cpu;
 	if (c->keep)
-		p->data = c->copy ? c->copy(c->ctx, ev, key) : mt_rec__new(ev, key);
+		p->data = c->copy ? c->copy(c->ctx, ev, key) : qz_mt_rec__new(ev, key);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -343,7 +343,7 @@ static int row_cmp(const void *a, const void *b)
 	return x->pair - y->pair;
 }
 
-struct mt_row **mt_core__rows(struct mt_core *c, size_t *nr)
+struct mt_row **qz_mt_core__rows(struct mt_core *c, size_t *nr)
 {
 	size_t n = 0, cap = (size_t)c->rows_nr + 2 * (size_t)c->nr_pairs + 1;
 	struct mt_row **out = malloc(cap * sizeof(*out));

@@ -39,9 +39,9 @@ struct mt_rec {
 	uint64_t data[];	/* callchain, then raw */
 };
 
-struct mt_rec *mt_rec__new(const struct qz_event *ev, uint64_t key);
+struct mt_rec *qz_mt_rec__new(const struct qz_event *ev, uint64_t key);
 /* A qz_sample over the copy (borrowed pointers into rec). */
-void mt_rec__sample(const struct mt_rec *rec, struct qz_sample *smp);
+void qz_mt_rec__sample(const struct mt_rec *rec, struct qz_sample *smp);
 
 enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
 
@@ -87,7 +87,7 @@ struct mt_core_opts {
 	uint64_t max_keys, max_rows;	/* 0: defaults */
 	mt_outlier_fn outlier;
 	void (*latency)(void *ctx, uint64_t time, uint64_t delta); /* heatmap */
-	/* How event1 copies are made and dropped (default mt_rec__new/free). */
+	/* How event1 copies are made and dropped (default qz_mt_rec__new/free). */
 	struct mt_rec *(*copy)(void *ctx, const struct qz_event *ev, uint64_t key);
 	void (*release)(void *ctx, struct mt_rec *rec);
 	void *ctx;
@@ -118,22 +118,22 @@ struct mt_core {
 	uint64_t unpaired_from, unpaired_to;	/* --impl pair */
 };
 
-struct mt_core *mt_core__new(const struct mt_core_opts *opts);
-void mt_core__free(struct mt_core *c);
+struct mt_core *qz_mt_core__new(const struct mt_core_opts *opts);
+void qz_mt_core__free(struct mt_core *c);
 /* Key of an event as this core sees it. */
-uint64_t mt_core__key(const struct mt_core *c, const struct qz_event *ev);
+uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev);
 enum { MT_ROLE_EVENT1 = 1, MT_ROLE_EVENT2 = 2, MT_ROLE_ANY = 3 };
 /* What an event may be in a pair: its role= value, else MT_ROLE_ANY. */
-unsigned mt_core__role(const struct mt_core *c, const struct qz_event *ev);
+unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev);
 /*
  * The per-event path: pair with the key's pending event1 (when role allows
  * event2), record the latency, back the event up (when it allows event1).
  */
-void mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
+void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 		    unsigned role);
 /* Rows with calls, sorted by (instance, pair); *nr set. Owned by caller. */
-struct mt_row **mt_core__rows(struct mt_core *c, size_t *nr);
+struct mt_row **qz_mt_core__rows(struct mt_core *c, size_t *nr);
 /* Forget the statistics (each interval). */
-void mt_core__reset_stats(struct mt_core *c);
+void qz_mt_core__reset_stats(struct mt_core *c);
 
 #endif

@@ -26,7 +26,7 @@ struct mt_opts {
 #define DETAIL_MAX_BYTES (64u << 20)
 
 /* "prev_comm, prev_pid, ..." : an event's own fields, for messages. */
-void mt_list_fields(const struct qz_tp_event *tp, char *buf, size_t len)
+void qz_mt__list_fields(const struct qz_tp_event *tp, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -46,7 +46,7 @@ void mt_list_fields(const struct qz_tp_event *tp, char *buf, size_t len)
  * The field named by an attr (key=, ptr=, size=) of session event idx.
  * Logs what is wrong and how to fix it; -QZ_ERR_UNKNOWN_FIELD.
  */
-int mt_resolve_field(struct qz_session *s, int idx, const char *attr,
+int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 		     const char *name, const struct qz_tp_field **out)
 {
 	struct qz_tp_event *tp = qz_session__tp_event(s, idx);
@@ -62,7 +62,7 @@ int mt_resolve_field(struct qz_session *s, int idx, const char *attr,
 				attr, name, ev, attr);
 		return -QZ_ERR_UNKNOWN_FIELD;
 	}
-	mt_list_fields(tp, fields, sizeof(fields));
+	qz_mt__list_fields(tp, fields, sizeof(fields));
 	qz_session__log(s, QZ_LOG_ERROR,
 			"%s=%s: %s has no field '%s'; its fields are: %s",
 			attr, name, ev, name, fields);
@@ -109,7 +109,7 @@ static int mt_init(struct qz_session *s, void **ctx)
 					"--detail prints the events around outliers: give --than TIME (or --lower TIME) too");
 			return -QZ_ERR_OPTION;
 		}
-		ret = mt_detail__parse(opts->detail, &cfg.dopts, err, sizeof(err));
+		ret = qz_mt_detail__parse(opts->detail, &cfg.dopts, err, sizeof(err));
 		if (ret) {
 			qz_session__log(s, QZ_LOG_ERROR, "%s", err);
 			return -QZ_ERR_OPTION;
@@ -151,7 +151,7 @@ static int mt_init(struct qz_session *s, void **ctx)
 			if (!cfg.key_name)
 				cfg.key_name = key;
 		} else if (key) {
-			ret = mt_resolve_field(s, idx, spec->key ? "key" : "-k", key,
+			ret = qz_mt__resolve_field(s, idx, spec->key ? "key" : "-k", key,
 					       &evs[idx].key);
 			cfg.has_key_field = true;
 			if (!cfg.key_name)
@@ -201,7 +201,7 @@ static int mt_init(struct qz_session *s, void **ctx)
 		cfg.heatmap = heatmap;
 		cfg.heatmap_col_ns = env->interval_ns / 10;	/* 0: 100 ms */
 	}
-	m = mt_new(&cfg);
+	m = qz_mt__new(&cfg);
 	free(evs);
 	free(heatmap);
 	if (!m)
@@ -212,7 +212,7 @@ static int mt_init(struct qz_session *s, void **ctx)
 
 static void mt_deinit(void *ctx)
 {
-	mt_free(ctx);
+	qz_mt__free(ctx);
 }
 
 static const struct qz_option mt_options[] = {
@@ -249,8 +249,8 @@ const struct qz_profiler qz_profiler_multi_trace = {
 	.opts_size = sizeof(struct mt_opts),
 	.ops = {
 		.init = mt_init,
-		.sample = mt_sample,
-		.interval = mt_interval,
+		.sample = qz_mt__sample,
+		.interval = qz_mt__interval,
 		.deinit = mt_deinit,
 	},
 };

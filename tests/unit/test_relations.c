@@ -38,7 +38,7 @@ static void feed(struct mt_core *c, int idx, uint64_t t, uint32_t tid)
 	struct qz_sample smp = { .time = t, .tid = tid, .pid = tid, .cpu = 0 };
 	struct qz_event ev = { .sample = &smp, .index = idx };
 
-	mt_core__event(c, &ev, mt_core__key(c, &ev), MT_ROLE_ANY);
+	qz_mt_core__event(c, &ev, qz_mt_core__key(c, &ev), MT_ROLE_ANY);
 }
 
 static struct mt_core *core(struct mt_event_cfg *evs, int n, int nr_pos, bool cycle,
@@ -50,7 +50,7 @@ static struct mt_core *core(struct mt_event_cfg *evs, int n, int nr_pos, bool cy
 		.max_keys = max_keys, .outlier = on_outlier, .ctx = s,
 	};
 
-	return mt_core__new(&o);
+	return qz_mt_core__new(&o);
 }
 
 static void test_chain(void)
@@ -72,7 +72,7 @@ static void test_chain(void)
 	feed(c, 3, 1400, 7);		/* D with nothing pending: no pair */
 	feed(c, 1, 2000, 8);		/* B of another key, no A: no pair, backed up */
 	feed(c, 3, 2010, 8);		/* B->D = 10 */
-	rows = mt_core__rows(c, &nr);
+	rows = qz_mt_core__rows(c, &nr);
 	CHECK_EQ(nr, 2);
 	CHECK_EQ(rows[0]->hist.count, 1);	/* A->B */
 	CHECK_EQ(rows[0]->hist.sum, 100);
@@ -84,7 +84,7 @@ static void test_chain(void)
 	CHECK_EQ(s.last_key, 7);
 	CHECK_EQ(c->pending.nr, 0);
 	free(rows);
-	mt_core__free(c);
+	qz_mt_core__free(c);
 }
 
 static void test_cycle_and_replace(void)
@@ -100,13 +100,13 @@ static void test_cycle_and_replace(void)
 	feed(c, 0, 130, 1);
 	feed(c, 0, 190, 1);
 	feed(c, 0, 500, 2);
-	rows = mt_core__rows(c, &nr);
+	rows = qz_mt_core__rows(c, &nr);
 	CHECK_EQ(nr, 1);
 	CHECK_EQ(rows[0]->hist.count, 2);
 	CHECK_EQ(rows[0]->hist.sum, 90);
 	CHECK_EQ(c->pending.nr, 2);
 	free(rows);
-	mt_core__free(c);
+	qz_mt_core__free(c);
 }
 
 /* A sched_switch of key tid with prev_state, through its role= value. */
@@ -118,7 +118,7 @@ static void feed_switch(struct mt_core *c, uint64_t t, uint32_t tid, int64_t pre
 
 	smp.raw_size = (uint32_t)rec_sched_switch(rec, "a", (int32_t)tid, 120, prev_state,
 						  "b", 0, 120);
-	mt_core__event(c, &ev, mt_core__key(c, &ev), mt_core__role(c, &ev));
+	qz_mt_core__event(c, &ev, qz_mt_core__key(c, &ev), qz_mt_core__role(c, &ev));
 }
 
 static uint64_t cycle_pairs(const struct qz_filter *role, uint64_t *sum)
@@ -134,11 +134,11 @@ static uint64_t cycle_pairs(const struct qz_filter *role, uint64_t *sum)
 	feed_switch(c, 150, 7, 1);
 	feed_switch(c, 400, 7, 0);
 	feed_switch(c, 500, 7, 0);
-	rows = mt_core__rows(c, &nr);
+	rows = qz_mt_core__rows(c, &nr);
 	calls = nr ? rows[0]->hist.count : 0;
 	*sum = nr ? rows[0]->hist.sum : 0;
 	free(rows);
-	mt_core__free(c);
+	qz_mt_core__free(c);
 	return calls;
 }
 
@@ -178,34 +178,34 @@ static void test_cap(void)
 	CHECK_EQ(c->pending.evicted, 6);
 	for (uint32_t k = 1; k <= 10; k++)
 		feed(c, 1, 100 + k, k);
-	rows = mt_core__rows(c, &nr);
+	rows = qz_mt_core__rows(c, &nr);
 	CHECK_EQ(rows[0]->hist.count, 4);	/* keys 7..10 only */
 	CHECK_EQ(rows[0]->hist.min, 100);
 	CHECK_EQ(s.outliers, 4);
 	free(rows);
-	mt_core__free(c);
+	qz_mt_core__free(c);
 }
 
 static void test_reltab(void)
 {
 	struct reltab t;
 
-	CHECK_EQ(reltab_init(&t, 100000, NULL, NULL), 0);
+	CHECK_EQ(qz_reltab__init(&t, 100000, NULL, NULL), 0);
 	for (uint64_t k = 0; k < 50000; k++) {
-		struct reltab_entry *e = reltab_insert(&t, k * 4096);
+		struct reltab_entry *e = qz_reltab__insert(&t, k * 4096);
 
 		e->aux = k;
 	}
 	for (uint64_t k = 0; k < 50000; k += 2)
-		reltab_remove(&t, reltab_find(&t, k * 4096));
+		qz_reltab__remove(&t, reltab_find(&t, k * 4096));
 	CHECK_EQ(t.nr, 25000);
 	CHECK(reltab_find(&t, 2 * 4096) == NULL);
 	CHECK_EQ(reltab_find(&t, 3 * 4096)->aux, 3);
 	/* the age list is oldest first */
 	CHECK_EQ(reltab_first(&t)->aux, 1);
-	reltab_touch(&t, reltab_find(&t, 4096));
+	qz_reltab__touch(&t, reltab_find(&t, 4096));
 	CHECK_EQ(reltab_first(&t)->aux, 3);
-	reltab_free(&t, NULL);
+	qz_reltab__free(&t, NULL);
 }
 
 int main(void)
