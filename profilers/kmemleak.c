@@ -394,7 +394,7 @@ static void km_interval(void *ctx, struct qz_output *out, bool final)
 	struct km_stack **groups;
 	uint64_t objects = 0, bytes = 0;
 	size_t nr = 0;
-	struct qz_session_stats ss;
+	struct qz_session_stats ss = { .sz = sizeof(ss) };
 
 	(void)final;
 	qz_session__stats(k->session, &ss);

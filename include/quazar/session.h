@@ -177,16 +177,19 @@ QZ_API int qz_session__run(struct qz_session *s);
 /* Ask run to finish: async-signal-safe and thread-safe. */
 QZ_API void qz_session__stop(struct qz_session *s);
 
+/* Set sz to sizeof(struct qz_session_stats): the library fills what it covers. */
 struct qz_session_stats {
-	uint64_t samples;	/* delivered to the profiler */
+	size_t sz;
+	uint64_t samples;	/* delivered to the handler */
 	uint64_t filtered;	/* dropped by a user-space filter */
 	uint64_t lost;		/* dropped by the kernel: ring full */
 	uint64_t late;		/* past the --order window */
-	int nr_cpus;
-	uint64_t lost_per_cpu[1024];
 };
-QZ_API void qz_session__stats(const struct qz_session *s,
-			      struct qz_session_stats *stats);
+/* 0, or -EINVAL when stats->sz is too small. */
+QZ_API int qz_session__stats(const struct qz_session *s,
+			     struct qz_session_stats *stats);
+/* Events the kernel dropped on one CPU so far. */
+QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu);
 
 /* Write the common event fields ("event","cpu","pid","tid","comm"). */
 QZ_API void qz_event__json_header(const struct qz_event *ev, struct qz_json *j);

@@ -8,6 +8,7 @@
 #include "../internal.h"
 
 #define MAX_SESSION_EVENTS 256
+#define QZ_SESSION_MAX_CPUS 1024
 
 struct session_event {
 	struct qz_event_spec *spec;	/* borrowed from a selector */
@@ -47,7 +48,10 @@ struct qz_session {
 
 	int stop_fd;			/* eventfd: stop requested */
 	volatile int stopping;
-	struct qz_session_stats stats;
+	struct {
+		uint64_t samples, filtered, lost, late;
+		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];
+	} stats;
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 

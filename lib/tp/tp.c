@@ -26,6 +26,7 @@ QZ_API struct qz_tp *qz_tp__new(const struct qz_tp_opts *opts)
 	struct qz_tp *tp;
 	enum tep_endian endian = host_big_endian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		goto fail_errno;

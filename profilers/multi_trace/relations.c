@@ -166,10 +166,10 @@ void qz_mt_core__free(struct mt_core *c)
 void qz_mt_core__reset_stats(struct mt_core *c)
 {
 	for (int p = 0; p < c->nr_pairs; p++) {
-		qz_hist__init(&c->total[p].hist);
+		QZ_HIST_INIT(&c->total[p].hist);
 		c->total[p].pair = p;
 		c->total[p].used = true;
-		qz_hist__init(&c->other[p].hist);
+		QZ_HIST_INIT(&c->other[p].hist);
 		c->other[p].pair = p;
 		c->other[p].other = true;
 	}
@@ -229,7 +229,7 @@ static struct qz_hist *hist_of(struct mt_core *c, uint64_t inst, int pair)
 	c->rows[s].used = true;
 	c->rows[s].inst = inst;
 	c->rows[s].pair = pair;
-	qz_hist__init(&c->rows[s].hist);
+	QZ_HIST_INIT(&c->rows[s].hist);
 	c->rows_nr++;
 	return &c->rows[s].hist;
 }
