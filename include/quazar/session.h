@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A session runs one profiler instance: it turns the env's selectors into
- * events, opens them on the right CPUs and threads, reads the rings in
- * time order, decodes and filters each event, and calls the profiler. The
- * CLI runs one on its main thread; the agent runs one per collector thread.
+ * A session runs one handler (struct qz_session_ops) over a set of events:
+ * it turns the env's selectors into events, opens them on the right CPUs and
+ * threads, reads the rings in time order, decodes and filters each event,
+ * and calls the handler. Sessions share nothing: run one per thread.
  */
 #ifndef QUAZAR_SESSION_H
 #define QUAZAR_SESSION_H
@@ -28,8 +28,7 @@ struct qz_event;
 #define QZ_MAX_EVENT_ARGS 16	/* -e options */
 
 /*
- * The options every session reads, perf-prof compatible. A handler (a
- * profiler) keeps its own options in its own struct and table. Times are
+ * The options every session reads, perf-prof compatible. A handler keeps its own options in its own struct and table. Times are
  * in nanoseconds, 0 = unset. Strings are owned by the env.
  */
 struct qz_env {
@@ -61,7 +60,7 @@ QZ_API void qz_env__free(struct qz_env *env);
 /* The table of the common options, whose values land in struct qz_env. */
 QZ_API const struct qz_option *qz_env__options(void);
 
-/* What a session calls with the events it reads: a profiler, for one. */
+/* What a session calls with the events it reads. */
 struct qz_session_ops {
 	unsigned default_interval_ms;	/* 0: report only at exit */
 	bool default_order;
@@ -79,7 +78,7 @@ struct qz_session_ops {
 	void (*deinit)(void *ctx);
 };
 
-/* One decoded event, as a profiler's sample callback sees it. All borrowed. */
+/* One decoded event, as the handler's sample callback sees it. All borrowed. */
 struct qz_event {
 	const struct qz_sample *sample;
 	int index;			/* which session event: see add_events */
@@ -117,7 +116,7 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 QZ_API void qz_session__free(struct qz_session *s);
 
 /*
- * For profilers' init: add the events of a selector string (tracepoint
+ * For the handler's init: add the events of a selector string (tracepoint
  * globs expanded). Returns the index of the first event added, or a
  * negative error after logging a message that quotes the selector and
  * points at the column. sample_type bits are added to the defaults
@@ -160,11 +159,11 @@ QZ_API const void *qz_session__ops_opts(const struct qz_session *s);
  */
 QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
 				     uint64_t freq);
-/* Where the profiler writes (borrowed). */
+/* Where the handler writes (borrowed). */
 QZ_API struct qz_output *qz_session__output(struct qz_session *s);
 QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s);
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s);
-/* Log a line through the session's log callback (for profilers). */
+/* Log a line through the session's log callback (for handlers). */
 QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
 			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Text or JSON-lines output, with the agent's envelope and delivery hooks. */
+/* Text or JSON-lines output, with envelope and delivery hooks for callers. */
 #include <errno.h>
 #include <stdlib.h>
 #include <quazar/output.h>

@@ -144,7 +144,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 
 /*
  * A record older than one already delivered. With --order it arrived past
- * the reorder window: counted (stats.late, the summary and the profilers'
+ * the reorder window: counted (stats.late, the summary and the handlers'
  * reports say so), never delivered out of order. Without --order nobody
  * asked for a global order, so it is delivered as it comes, like perf-prof.
  */

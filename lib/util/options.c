@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The option parser behind every command line and every agent collector's
- * `options:`: argv against one or more option tables (options.h). Values are
+ * The option parser behind every command line: argv against one or more option tables (options.h). Values are
  * checked here, once: numbers that overflow are refused, never wrapped.
  */
 #include <errno.h>
