@@ -15,9 +15,9 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <quazar/quazar.h>
@@ -102,19 +102,21 @@ static int setup(struct qz_evlist *el, const char *event, struct qz_workload *wl
 int main(int argc, char **argv)
 {
 	QZ_OPTS(qz_evlist_opts, opts, .log = log_stderr);
-	unsigned long long *counts, total = 0;
+	unsigned long long *counts = NULL, total = 0;
 	struct qz_workload *wl = NULL;
 	struct qz_lost_stats lost;
-	struct qz_evlist *el;
-	struct pollfd *fds;
+	struct qz_evlist *el = NULL;
+	struct pollfd *fds = NULL;
 	bool json = false;
-	int i, nr, seconds = -1;
+	int i, nr, ret, seconds = -1;
 
 	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-d"))
 			seconds = atoi(argv[++i]);
+		else
+			break;
 	}
 	if (i >= argc || !strchr(argv[i], ':') ||
 	    (i + 1 < argc && (strcmp(argv[i + 1], "--") || i + 2 >= argc))) {
@@ -122,22 +124,23 @@ int main(int argc, char **argv)
 			"SYS:NAME [-- COMMAND ARGS...]\n");
 		return 2;
 	}
+	/* A command is forked now and exec'd once the events are on. */
 	if (i + 2 < argc && !(wl = qz_workload__prepare(argv + i + 2))) {
 		perror("count_tracepoint: fork");
 		return 1;
 	}
 	opts.inherit = wl != NULL;	/* the command's children count too */
 	el = qz_evlist__new(&opts);
-	if (!el || setup(el, argv[i], wl)) {
-		qz_workload__free(wl);
-		qz_evlist__free(el);
-		return 1;
-	}
+	ret = el ? setup(el, argv[i], wl) : -errno;
+	if (ret)
+		goto out;
 	nr = qz_evlist__nr_rings(el);	/* one per CPU */
 	counts = calloc((size_t)nr, sizeof(*counts));
 	fds = calloc((size_t)nr, sizeof(*fds));
-	if (!counts || !fds)
-		return 1;
+	if (!counts || !fds) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (int r = 0; r < nr; r++)
 		fds[r] = (struct pollfd){ .fd = qz_evlist__ring_fd(el, r), .events = POLLIN };
 
@@ -170,9 +173,10 @@ int main(int argc, char **argv)
 			       counts[r]);
 		printf("}}\n");
 	}
+out:
 	free(fds);
 	free(counts);
 	qz_workload__free(wl);
 	qz_evlist__free(el);
-	return 0;
+	return ret ? 1 : 0;
 }

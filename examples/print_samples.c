@@ -131,8 +131,8 @@ static int setup(struct ctx *c, struct qz_workload *wl, const char *event)
 int main(int argc, char **argv)
 {
 	QZ_OPTS(qz_evlist_opts, opts, .inherit = true);	/* and its children */
-	struct ctx c = { .el = qz_evlist__new(&opts), .sym = qz_symbolizer__new() };
-	struct qz_tp *tp = qz_tp__new(NULL);	/* mounts tracefs if needed */
+	struct ctx c = { 0 };
+	struct qz_tp *tp = NULL;
 	struct qz_workload *wl = NULL;
 	struct pollfd *fds = NULL;
 	char sys[256], *name;
@@ -145,17 +145,19 @@ int main(int argc, char **argv)
 	snprintf(sys, sizeof(sys), "%s", argv[1]);
 	name = strchr(sys, ':');
 	*name++ = '\0';
+	c.el = qz_evlist__new(&opts);
+	c.sym = qz_symbolizer__new();
+	tp = qz_tp__new(NULL);	/* mounts tracefs if needed */
 	c.tp = tp ? qz_tp__event(tp, sys, name) : NULL;
 	if (c.tp && c.el && c.sym)	/* forked now, exec'd once the events are on */
 		wl = qz_workload__prepare(argv + 3);
 	ret = wl ? setup(&c, wl, argv[1]) : -errno;
-	nr = qz_evlist__nr_rings(c.el);	/* one per CPU */
+	nr = ret ? 0 : qz_evlist__nr_rings(c.el);	/* one per CPU */
 	if (!ret && !(fds = calloc((size_t)nr, sizeof(*fds))))
 		ret = -ENOMEM;
 	if (ret) {
 		fprintf(stderr, "print_samples: %s: %s\n", argv[1], qz_strerror(ret));
-		qz_workload__free(wl);
-		return 1;
+		goto out;
 	}
 	for (int r = 0; r < nr; r++)
 		fds[r] = (struct pollfd){ .fd = qz_evlist__ring_fd(c.el, r), .events = POLLIN };
@@ -165,10 +167,11 @@ int main(int argc, char **argv)
 		exited = qz_workload__wait(wl, true, NULL);
 		qz_evlist__read(c.el, QZ_ORDERED_ALL, on_record, &c);
 	}
+out:
 	free(fds);
 	qz_workload__free(wl);
 	qz_evlist__free(c.el);
 	qz_symbolizer__free(c.sym);
 	qz_tp__free(tp);
-	return 0;
+	return ret ? 1 : 0;
 }
