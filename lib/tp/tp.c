@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <tracefs.h>
 #include "tp_internal.h"
-#include "../select/select_internal.h"
+#include "../util/util.h"
 
 static bool host_big_endian(void)
 {
