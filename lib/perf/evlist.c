@@ -271,8 +271,9 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 	}
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
-		err = evsel_open(el->evsels[i], el->cpus, el->threads,
-				 el->cgroup_fd, el->filter_fallback, &el->log);
+		err = qz__evsel_open(el->evsels[i], el->cpus, el->threads,
+				     el->cgroup_fd, el->filter_fallback,
+				     &el->log);
 	if (!err)
 		err = build_ids(el);
 	if (err) {
@@ -320,7 +321,7 @@ static int mmap_ring(struct qz_evlist *el, struct evl_ring *ring, int c0,
 	for (int i = 0; i < el->nr_evsels; i++) {
 		struct qz_evsel *e = el->evsels[i];
 
-		if (!evsel_samples(e))
+		if (!qz__evsel_samples(e))
 			continue;
 		for (int c = c0; c < c1; c++) {
 			for (int t = t0; t < t1 && t < e->threads->nr; t++) {
@@ -378,7 +379,7 @@ QZ_API int qz_evlist__mmap(struct qz_evlist *el)
 		return -EBUSY;
 	per_thread = el->cpus->cpus[0] == -1;
 	for (int i = 0; i < el->nr_evsels; i++)
-		sampling |= evsel_samples(el->evsels[i]);
+		sampling |= qz__evsel_samples(el->evsels[i]);
 	if (!sampling)
 		return 0; /* counting only: nothing to map */
 	if (per_thread && el->inherit) {

@@ -147,7 +147,7 @@ QZ_API void *qz_evsel__priv(const struct qz_evsel *e)
 	return e->priv;
 }
 
-bool evsel_samples(const struct qz_evsel *e)
+bool qz__evsel_samples(const struct qz_evsel *e)
 {
 	return e->attr.sample_period || e->attr.comm || e->attr.task ||
 	       e->attr.mmap || e->attr.mmap2;
@@ -188,9 +188,9 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 	}
 }
 
-int evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
-	       struct qz_thread_map *threads, int cgroup_fd,
-	       bool filter_fallback, const struct qz_logger *log)
+int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
+		   struct qz_thread_map *threads, int cgroup_fd,
+		   bool filter_fallback, const struct qz_logger *log)
 {
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	int nc, nt, err = 0;
@@ -306,8 +306,9 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	if (!cpus || !threads)
 		err = -ENOMEM;
 	else
-		err = evsel_open(e, cpus, threads, QZ_OPT(opts, cgroup_fd, -1),
-				 QZ_OPT(opts, filter_fallback, false), &log);
+		err = qz__evsel_open(e, cpus, threads,
+				     QZ_OPT(opts, cgroup_fd, -1),
+				     QZ_OPT(opts, filter_fallback, false), &log);
 	qz_cpu_map__put(own_cpus);
 	qz_thread_map__put(own_threads);
 	return err;

@@ -47,10 +47,10 @@ static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,
 }
 
 /* evsel.c */
-int evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
-	       struct qz_thread_map *threads, int cgroup_fd,
-	       bool filter_fallback, const struct qz_logger *log);
-bool evsel_samples(const struct qz_evsel *evsel);
+int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
+		   struct qz_thread_map *threads, int cgroup_fd,
+		   bool filter_fallback, const struct qz_logger *log);
+bool qz__evsel_samples(const struct qz_evsel *evsel);
 
 /* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */
 int qz_read_file(const char *path, char *buf, size_t len);
