@@ -26,7 +26,6 @@
 #include <linux/perf_event.h>
 #include <quazar/common.h>
 #include <quazar/ring.h>
-#include <quazar/select.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -166,17 +165,6 @@ QZ_API int qz_pmu__format(const struct qz_pmu *pmu, int idx, const char **name,
 QZ_API int qz_pmu__apply_terms(const struct qz_pmu *pmu,
 			       struct perf_event_attr *attr, const char *terms,
 			       const struct qz_attr_opts *opts);
-
-/*
- * A selector's event to an attr: kind, exclude_user/kernel, period, stack
- * and max_stack. Tracepoints, uprobes and breakpoints sample every event
- * (period 1); hardware/software/PMU events count unless the spec gives a
- * period. For uprobes config1 points at spec->path (borrowed); evsels made
- * by qz_evsel__new_from_spec keep their own copy.
- */
-QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
-			      const struct qz_event_spec *spec,
-			      const struct qz_attr_opts *opts);
 
 /*
  * Counts.
@@ -349,9 +337,6 @@ struct qz_evsel;
 /* An event from an attr (copied); name is copied and used in messages. */
 QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
 				      const char *name);
-/* An event from a selector spec: qz_attr__from_spec plus its filter. */
-QZ_API struct qz_evsel *qz_evsel__new_from_spec(const struct qz_event_spec *spec,
-						const struct qz_attr_opts *opts);
 /* Close and free; accepts NULL. Never call on an evsel owned by an evlist. */
 QZ_API void qz_evsel__free(struct qz_evsel *evsel);
 /* The attr, editable until the event is opened (borrowed). */

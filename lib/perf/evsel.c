@@ -33,38 +33,14 @@ QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
 	return e;
 }
 
-QZ_API struct qz_evsel *
-qz_evsel__new_from_spec(const struct qz_event_spec *spec,
-			const struct qz_attr_opts *opts)
+int qz__evsel_own_uprobe_path(struct qz_evsel *e, const char *path)
 {
-	struct perf_event_attr attr;
-	struct qz_evsel *e;
-	const char *name;
-	int err;
-
-	err = qz_attr__from_spec(&attr, spec, opts);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	name = spec->alias ?: spec->text;
-	e = qz_evsel__new(&attr, name ?: spec->name);
-	if (!e)
-		return NULL;
-	if (spec->kind == QZ_SPEC_UPROBE || spec->kind == QZ_SPEC_URETPROBE) {
-		/* config1 must point at memory that lives as long as we do. */
-		e->uprobe_path = strdup(spec->path);
-		if (!e->uprobe_path)
-			goto fail;
-		e->attr.config1 = (uint64_t)(uintptr_t)e->uprobe_path;
-	}
-	if (spec->filter && qz_evsel__set_filter_str(e, spec->filter))
-		goto fail;
-	return e;
-fail:
-	qz_evsel__free(e);
-	errno = ENOMEM;
-	return NULL;
+	/* config1 must point at memory that lives as long as we do. */
+	e->uprobe_path = strdup(path);
+	if (!e->uprobe_path)
+		return -ENOMEM;
+	e->attr.config1 = (uint64_t)(uintptr_t)e->uprobe_path;
+	return 0;
 }
 
 QZ_API void qz_evsel__close(struct qz_evsel *e)

@@ -51,6 +51,8 @@ int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
 		   struct qz_thread_map *threads, int cgroup_fd,
 		   bool filter_fallback, const struct qz_logger *log);
 bool qz__evsel_samples(const struct qz_evsel *evsel);
+/* Point config1 at a copy of path that lives as long as the evsel. */
+int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
 
 /* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */
 int qz_read_file(const char *path, char *buf, size_t len);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <quazar/perf.h>
+#include <quazar/select.h>
 #include "../test.h"
 
 static inline void test_log(enum qz_log_level level, const char *msg, void *ctx)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <linux/hw_breakpoint.h>
 #include <quazar/perf.h>
+#include <quazar/select.h>
 #include "../test.h"
 
 static char root[256];
