@@ -21,7 +21,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
+#include <quazar/event.h>
 #include <quazar/ring.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/perf_regs.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
+#include <quazar/threadmap.h>
 #include "profiler_table.h"
 
 /* Options beyond the common ones (stat_options below). */

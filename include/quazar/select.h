@@ -15,11 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/common.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct qz_evsel;
 
 enum qz_spec_kind {
 	QZ_SPEC_TRACEPOINT,	/* sys:name, name may hold a glob */

@@ -4,7 +4,14 @@
 #define QUAZAR_PERF_INTERNAL_H
 
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
+#include <quazar/cpumap.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "../internal.h"
 
 struct qz_cpu_map {

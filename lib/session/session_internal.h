@@ -3,6 +3,12 @@
 #define QUAZAR_SESSION_INTERNAL_H
 
 #include <quazar/session.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
+#include <quazar/evsel.h>
+#include <quazar/evlist.h>
+#include <quazar/tasks.h>
+#include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
 #include "../internal.h"

@@ -4,7 +4,7 @@
 #define QZ_PERF_PRIV_H
 
 #include <errno.h>
-#include <quazar/perf.h>
+#include <quazar/evsel.h>
 #include <quazar/select.h>
 #include "../test.h"
 

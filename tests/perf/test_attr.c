@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <linux/hw_breakpoint.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
 #include <quazar/select.h>
 #include "../test.h"
 

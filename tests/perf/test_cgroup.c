@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
 #include "priv.h"
 
 #define N 3000

@@ -6,6 +6,12 @@
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <quazar/attr.h>
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "priv.h"
 
 #define K 2000

@@ -3,6 +3,10 @@
  * Hardware counters: instructions and cycles of a known loop. Machines
  * without a hardware PMU skip, with the reason the library gives.
  */
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
 #include "priv.h"
 
 static char logged[512];

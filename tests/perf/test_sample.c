@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include "../test.h"
 
 #define MAX_WORDS 4096

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
 #include "../test.h"
 
 /* sample_id trailer: TID, TIME, CPU, IDENTIFIER */

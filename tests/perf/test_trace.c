@@ -8,6 +8,12 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <quazar/cpumap.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
+#include <quazar/threadmap.h>
 #include "priv.h"
 
 #define N 20000

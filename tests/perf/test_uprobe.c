@@ -4,6 +4,11 @@
  * times gives N entry and N return samples, sharing one ring per CPU.
  */
 #include <sys/wait.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "priv.h"
 
 #define N 5000
