@@ -87,7 +87,7 @@ QZ_API const char *qz_tp__tracing_dir(const struct qz_tp *tp)
 	return tp ? tp->dir : NULL;
 }
 
-QZ_API struct tep_handle *qz_tp__tep(struct qz_tp *tp)
+struct tep_handle *qz__tp_tep(struct qz_tp *tp)
 {
 	return tp ? tp->tep : NULL;
 }
