@@ -3,6 +3,8 @@
 #ifndef QUAZAR_INTERNAL_H
 #define QUAZAR_INTERNAL_H
 
+#include <stddef.h>
+#include <string.h>
 #include <quazar/common.h>
 
 #define QZ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -23,5 +25,32 @@ void qz_log(const struct qz_logger *log, enum qz_log_level level,
 				       sizeof((opts)->field)                   \
 		 ? (opts)->field                                               \
 		 : (fallback))
+
+/* The size of TYPE up to the end of FIELD: a struct's first version. */
+#define QZ_OFFSETOFEND(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
+/*
+ * Copy the library's own struct src (len bytes, size_t sz first) out to a
+ * caller's dst: what dst->sz covers, with the tail of a newer caller's
+ * struct zeroed. dst->sz is kept; it must be at least the first version.
+ */
+static inline void qz__copy_sized(void *dst, const void *src, size_t len)
+{
+	size_t sz = *(const size_t *)dst;
+
+	memcpy((char *)dst + sizeof(sz), (const char *)src + sizeof(sz),
+	       (sz < len ? sz : len) - sizeof(sz));
+	if (sz > len)
+		memset((char *)dst + len, 0, sz - len);
+}
+
+/* Zero a caller's struct of dst->sz bytes but for sz itself. */
+static inline void qz__zero_sized(void *dst)
+{
+	size_t sz = *(const size_t *)dst;
+
+	memset((char *)dst + sizeof(sz), 0, sz - sizeof(sz));
+}
 
 #endif

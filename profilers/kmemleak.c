@@ -383,6 +383,7 @@ static int group_cmp(const void *a, const void *b)
 static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->pid = st->pid;
 	smp->tid = st->pid;
 	smp->callchain = st->ips;

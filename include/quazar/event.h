@@ -33,9 +33,11 @@ QZ_API struct qz_sample_format qz_sample_format__from_attr(
 /*
  * A parsed PERF_RECORD_SAMPLE (or the sample_id trailer of another record).
  * Fields whose bit is not in `type` are zero. Pointers are borrowed from
- * the record and are 8-byte aligned when the record is.
+ * the record and are 8-byte aligned when the record is. The caller sets
+ * sz (see QZ_OPTS); the parsers keep it.
  */
 struct qz_sample {
+	size_t sz;		/* the caller's sizeof (QZ_OPTS) */
 	uint64_t type;		/* the sample_type it was parsed with */
 	uint64_t id;		/* IDENTIFIER, else ID */
 	uint64_t ip;
@@ -102,7 +104,8 @@ struct qz_sample {
 /*
  * Parse a PERF_RECORD_SAMPLE, or the sample_id trailer of any other kernel
  * record (when fmt->sample_id_all). -QZ_ERR_RECORD_SHORT when the record
- * ends before its fields do: nothing past rec->size is ever read.
+ * ends before its fields do: nothing past rec->size is ever read. -EINVAL
+ * when sample->sz is too small.
  */
 QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 			    const struct qz_sample_format *fmt,
@@ -111,8 +114,12 @@ QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 QZ_API int qz_sample__read_entry(const struct qz_sample *sample, uint64_t i,
 				 uint64_t *value, uint64_t *id, uint64_t *lost);
 
-/* The other kernel records, parsed. Strings are borrowed from the record. */
+/*
+ * The other kernel records, parsed. Strings are borrowed from the record.
+ * The caller sets sz, as for struct qz_sample; the parser sets id's.
+ */
 struct qz_record {
+	size_t sz;		/* the caller's sizeof (QZ_OPTS) */
 	uint32_t type;		/* PERF_RECORD_* */
 	uint16_t misc;
 	union {
@@ -143,7 +150,8 @@ struct qz_record {
 /*
  * Parse LOST, LOST_SAMPLES, THROTTLE, UNTHROTTLE, COMM, FORK, EXIT and
  * MMAP2 (with their sample_id trailer). -ENOTSUP for other types,
- * -QZ_ERR_RECORD_SHORT for a truncated one.
+ * -QZ_ERR_RECORD_SHORT for a truncated one, -EINVAL when out->sz is too
+ * small.
  */
 QZ_API int qz_record__parse(const struct perf_event_header *rec,
 			    const struct qz_sample_format *fmt,

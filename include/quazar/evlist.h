@@ -151,7 +151,9 @@ QZ_API bool qz_evlist__account(struct qz_evlist *evlist,
 			       const struct perf_event_header *rec,
 			       int ring_idx);
 
+/* The caller sets sz (see QZ_OPTS); -EINVAL when it is too small. */
 struct qz_lost_stats {
+	size_t sz;		/* the caller's sizeof (QZ_OPTS) */
 	uint64_t lost;		/* PERF_RECORD_LOST: ring full */
 	uint64_t lost_samples;	/* PERF_RECORD_LOST_SAMPLES */
 	uint64_t records;	/* LOST/LOST_SAMPLES records seen */

@@ -19,8 +19,13 @@
 extern "C" {
 #endif
 
-/* Counter values as read() gives them, scaled for multiplexing. */
+/*
+ * Counter values as read() gives them, scaled for multiplexing. The caller
+ * sets sz (see QZ_OPTS); every function taking counts returns -EINVAL when
+ * it is too small.
+ */
 struct qz_counts {
+	size_t sz;		/* the caller's sizeof (QZ_OPTS) */
 	uint64_t val;		/* raw value */
 	uint64_t ena;		/* time enabled */
 	uint64_t run;		/* time running */
@@ -33,13 +38,14 @@ struct qz_counts {
 };
 
 /* Fill scaled, running_pct and not_counted from val/ena/run. */
-QZ_API void qz_counts__scale(struct qz_counts *c);
+QZ_API int qz_counts__scale(struct qz_counts *c);
 /* *sum += *c, field by field, then rescale sum. */
-QZ_API void qz_counts__add(struct qz_counts *sum, const struct qz_counts *c);
+QZ_API int qz_counts__add(struct qz_counts *sum, const struct qz_counts *c);
 /*
  * Parse a read() result for read_format into counts: one entry, or nr for
  * PERF_FORMAT_GROUP (returns how many, at most max). -QZ_ERR_RECORD_SHORT
- * when buf is too short.
+ * when buf is too short. counts is an array of entries counts[0].sz bytes
+ * each: set sz in the first; every entry filled gets it.
  */
 QZ_API int qz_counts__parse(const void *buf, size_t len, uint64_t read_format,
 			    struct qz_counts *counts, int max);

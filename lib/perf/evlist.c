@@ -513,7 +513,9 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 QZ_API int qz_evlist__lost(const struct qz_evlist *el, int idx,
 			   struct qz_lost_stats *stats)
 {
-	memset(stats, 0, sizeof(*stats));
+	if (stats->sz < QZ_OFFSETOFEND(struct qz_lost_stats, records))
+		return -EINVAL;
+	qz__zero_sized(stats);
 	if (idx >= el->nr_rings || idx < -1)
 		return -ENOENT;
 	for (int i = 0; i < el->nr_rings; i++) {

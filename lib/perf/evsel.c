@@ -351,6 +351,8 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 	struct qz_counts all[64];
 	ssize_t len;
 
+	if (counts->sz < COUNTS_SZ_V1)
+		return -EINVAL;
 	if (max > 64)
 		return -E2BIG;
 	fd = qz_evsel__fd(group ? leader : e, cpu_idx, thread_idx);
@@ -361,11 +363,12 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 	len = read(fd, buf, sizeof(buf));
 	if (len < 0)
 		return -errno;
+	all[0].sz = sizeof(all[0]);
 	n = qz_counts__parse(buf, (size_t)len, fmt, all, max);
 	if (n < 0)
 		return n;
 	if (!group) {
-		*counts = all[0];
+		qz__copy_sized(counts, &all[0], sizeof(all[0]));
 		return 0;
 	}
 	/* Members appear in the order they joined; match ids when we can. */
@@ -373,12 +376,13 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 		if ((fmt & PERF_FORMAT_ID) &&
 		    all[i].id ==
 			    e->ids[cpu_idx * e->threads->nr + thread_idx]) {
-			*counts = all[i];
+			qz__copy_sized(counts, &all[i], sizeof(all[i]));
 			return 0;
 		}
 	}
 	if (!(fmt & PERF_FORMAT_ID) && e->group_idx < n) {
-		*counts = all[e->group_idx];
+		qz__copy_sized(counts, &all[e->group_idx],
+			       sizeof(all[e->group_idx]));
 		return 0;
 	}
 	return -ENOENT;
@@ -386,12 +390,14 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 
 QZ_API int qz_evsel__read_total(struct qz_evsel *e, struct qz_counts *total)
 {
-	memset(total, 0, sizeof(*total));
+	if (total->sz < COUNTS_SZ_V1)
+		return -EINVAL;
+	qz__zero_sized(total);
 	if (!e->open)
 		return -EBADF;
 	for (int c = 0; c < e->cpus->nr; c++) {
 		for (int t = 0; t < e->threads->nr; t++) {
-			struct qz_counts one;
+			struct qz_counts one = { .sz = sizeof(one) };
 			int err = qz_evsel__read(e, c, t, &one);
 
 			if (err)

@@ -61,6 +61,9 @@ bool qz__evsel_samples(const struct qz_evsel *evsel);
 /* Point config1 at a copy of path that lives as long as the evsel. */
 int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
 
+/* The first struct qz_counts callers can have. */
+#define COUNTS_SZ_V1 QZ_OFFSETOFEND(struct qz_counts, not_counted)
+
 /* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */
 int qz_read_file(const char *path, char *buf, size_t len);
 int qz_read_u64_file(const char *path, uint64_t *val);

@@ -224,6 +224,7 @@ QZ_API int qz_tasks__record(struct qz_tasks *t,
 	if (rec->type != PERF_RECORD_COMM && rec->type != PERF_RECORD_FORK &&
 	    rec->type != PERF_RECORD_EXIT)
 		return 0;
+	r.sz = sizeof(r);
 	err = qz_record__parse(rec, fmt, &r);
 	if (err)
 		return err;

@@ -26,7 +26,7 @@ int main(void)
 	struct qz_cpu_map *any;
 	struct qz_thread_map *self;
 	struct qz_event_spec spec = { .kind = QZ_SPEC_HARDWARE };
-	struct qz_counts c;
+	QZ_OPTS(qz_counts, c);
 	pid_t pid = getpid();
 	volatile unsigned long sum = 0;
 	int err, skip = priv_require();

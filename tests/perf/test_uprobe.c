@@ -25,7 +25,7 @@ struct seen {
 static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 {
 	struct seen *s = ctx;
-	struct qz_sample sample;
+	QZ_OPTS(qz_sample, sample);
 	struct qz_evsel *e;
 
 	(void)ring;
