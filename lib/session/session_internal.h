@@ -57,7 +57,10 @@ struct qz_session {
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 
+/* session_open.c */
+int qz__session_open(struct qz_session *s);
+
 /* session_loop.c */
-int session_loop(struct qz_session *s);
+int qz__session_loop(struct qz_session *s);
 
 #endif

@@ -17,8 +17,6 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-int session_open(struct qz_session *s);
-
 enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
 
 static uint64_t now_ns(void)
@@ -245,7 +243,7 @@ static void log_summary(struct qz_session *s)
 	       (unsigned long long)s->stats.lost, per_cpu);
 }
 
-int session_loop(struct qz_session *s)
+int qz__session_loop(struct qz_session *s)
 {
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
@@ -354,11 +352,11 @@ QZ_API int qz_session__run(struct qz_session *s)
 			s->ready(err, s->ready_ctx);
 		return err;
 	}
-	err = session_open(s);
+	err = qz__session_open(s);
 	if (s->ready)
 		s->ready(err, s->ready_ctx);
 	if (!err)
-		err = session_loop(s);
+		err = qz__session_loop(s);
 	if (s->ops->deinit)
 		s->ops->deinit(s->ctx);
 	s->ctx = NULL;

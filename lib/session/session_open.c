@@ -191,7 +191,7 @@ static uint32_t watermark_bytes(const struct qz_env *env, size_t pages)
 	return (uint32_t)((uint64_t)pages * 4096 * (uint64_t)env->watermark / 100) ?: 8;
 }
 
-int session_open(struct qz_session *s)
+int qz__session_open(struct qz_session *s)
 {
 	size_t pages = s->env->mmap_pages ?: QZ_DEFAULT_RING_PAGES;
 	QZ_OPTS(qz_evlist_opts, opts, .track_tasks = s->track_tasks && !s->counting,
