@@ -83,7 +83,7 @@ static void print_stack(struct qz_symbolizer *sym, const struct qz_sample *s)
 static void on_record(const struct perf_event_header *rec, int ring, void *arg)
 {
 	struct ctx *c = arg;
-	struct qz_sample s;
+	struct qz_sample s = { .sz = sizeof(s) };
 
 	(void)ring;
 	if (rec->type != PERF_RECORD_SAMPLE || qz_evlist__parse_sample(c->el, rec, &s, NULL))

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/perf_regs.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"
@@ -382,6 +383,7 @@ static int group_cmp(const void *a, const void *b)
 static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->pid = st->pid;
 	smp->tid = st->pid;
 	smp->callchain = st->ips;

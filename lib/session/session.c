@@ -213,7 +213,10 @@ QZ_API int qz_session__stats(const struct qz_session *s,
 		.late = s->stats.late,
 	};
 
-	return qz__struct_copy_out(stats, &all, sizeof(all));
+	if (stats->sz < QZ_OFFSETOFEND(struct qz_session_stats, late))
+		return -EINVAL;
+	qz__copy_sized(stats, &all, sizeof(all));
+	return 0;
 }
 
 QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu)

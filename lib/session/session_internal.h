@@ -3,6 +3,12 @@
 #define QUAZAR_SESSION_INTERNAL_H
 
 #include <quazar/session.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
+#include <quazar/evsel.h>
+#include <quazar/evlist.h>
+#include <quazar/tasks.h>
+#include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
 #include "../internal.h"
@@ -55,7 +61,10 @@ struct qz_session {
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 
-/* qz__session_loop.c */
+/* session_open.c */
+int qz__session_open(struct qz_session *s);
+
+/* session_loop.c */
 int qz__session_loop(struct qz_session *s);
 
 #endif

@@ -6,6 +6,12 @@
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <quazar/attr.h>
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "priv.h"
 
 #define K 2000
@@ -21,7 +27,7 @@ static void test_workload_page_faults(void)
 	struct qz_workload *wl;
 	struct qz_thread_map *threads;
 	struct qz_cpu_map *any = qz_cpu_map__new_any();
-	struct qz_counts c;
+	QZ_OPTS(qz_counts, c);
 	pid_t pid;
 	int status = -1;
 
@@ -95,7 +101,8 @@ static void test_group(void)
 	pid_t self = getpid();
 	struct qz_thread_map *threads = qz_thread_map__new_tids(&self, 1);
 	struct qz_cpu_map *any = qz_cpu_map__new_any();
-	struct qz_counts a, b;
+	QZ_OPTS(qz_counts, a);
+	QZ_OPTS(qz_counts, b);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	volatile char *p;
 
@@ -177,7 +184,7 @@ static void test_breakpoint_count(void)
 	pid_t self = getpid();
 	struct qz_thread_map *threads = qz_thread_map__new_tids(&self, 1);
 	struct qz_cpu_map *any = qz_cpu_map__new_any();
-	struct qz_counts c;
+	QZ_OPTS(qz_counts, c);
 
 	snprintf(text, sizeof(text), "mem:%p/%zu:w", (void *)&watched,
 		 sizeof(watched));
