@@ -197,7 +197,7 @@ QZ_API void qz_session__stop(struct qz_session *s)
 {
 	uint64_t one = 1;
 
-	s->stopping = 1;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	/* write() is async-signal-safe: a signal handler may call this. */
 	(void)!write(s->stop_fd, &one, sizeof(one));
 }

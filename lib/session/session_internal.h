@@ -53,7 +53,7 @@ struct qz_session {
 	int nr_exprs;
 
 	int stop_fd;			/* eventfd: stop requested */
-	volatile int stopping;
+	int stopping;			/* atomic: set by qz_session__stop */
 	struct {
 		uint64_t samples, filtered, lost, late;
 		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];

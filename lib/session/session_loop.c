@@ -288,7 +288,7 @@ int qz__session_loop(struct qz_session *s)
 		}
 	}
 
-	while (!done && !s->stopping) {
+	while (!done && !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		struct epoll_event events[64];
 		int n = epoll_wait(epfd, events, 64, -1);
 		bool rings = false;
