@@ -65,7 +65,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		qz_log(&in->log, QZ_LOG_INFO, "assigned partitions [%s] of %s",
 		       list, in->cfg->topic);
 		rd_kafka_assign(rk, parts);
-		rd_kafka_topic_partition_list_destroy(in->assignment);
+		if (in->assignment)
+			rd_kafka_topic_partition_list_destroy(in->assignment);
 		in->assignment = rd_kafka_topic_partition_list_copy(parts);
 		/* Where each starts: the group's committed offsets, for the lag. */
 		rd_kafka_committed(rk, in->assignment, 2000);
@@ -85,7 +86,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		in->uncommitted = NULL;
 	}
 	rd_kafka_assign(rk, NULL);
-	rd_kafka_topic_partition_list_destroy(in->assignment);
+	if (in->assignment)
+		rd_kafka_topic_partition_list_destroy(in->assignment);
 	in->assignment = NULL;
 	in->paused = false;
 	set_lag_partitions(in, NULL);

@@ -33,13 +33,16 @@ static const struct {
 static int collector_type(struct qz_ch *ch, const char *collector, uint64_t from,
 			  char *type, size_t size, char *err, size_t err_len)
 {
+	static const char sql[] = "SELECT any(type) FROM reports WHERE collector = ";
 	struct qz_buf q = { 0 }, out = { 0 };
+	char tail[128];
 	int ret;
 
-	qz_buf__put(&q, "SELECT any(type) FROM reports WHERE collector = ", 49);
+	qz_buf__put(&q, sql, strlen(sql));
 	qz_fleet__sql_quote(&q, collector);
-	snprintf(type, size, " AND time >= toDateTime(%" PRIu64 ") FORMAT TabSeparated", from);
-	qz_buf__put(&q, type, strlen(type) + 1);
+	snprintf(tail, sizeof(tail), " AND time >= toDateTime(%" PRIu64 ") FORMAT TabSeparated",
+		 from);
+	qz_buf__put(&q, tail, strlen(tail) + 1);
 	ret = q.err ? q.err : qz_fleet__select_tsv(ch, q.data, &out, err, err_len);
 	if (!ret) {
 		snprintf(type, size, "%.*s", (int)(out.len ? out.len - 1 : 0), out.data);

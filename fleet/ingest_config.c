@@ -79,6 +79,19 @@ static int p_nonempty(struct ld *ld, yaml_node_t *node, void *dst)
 	return s ? p_str(ld, node, dst) : -QZ_ERR_CONFIG;
 }
 
+/* A database name goes into SQL unquoted: letters, digits and _ only. */
+static int p_name(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	const char *s = scalar(ld, node, "a name");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	if (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			     "0123456789_") != strlen(s))
+		return fail(ld, node, "\"%s\" is not a name of letters, digits and _", s);
+	return p_str(ld, node, dst);
+}
+
 static int p_count(struct ld *ld, yaml_node_t *node, void *dst)
 {
 	const char *s = scalar(ld, node, "a number");
@@ -238,7 +251,7 @@ static const struct field kafka_fields[] = {
 
 static const struct field clickhouse_fields[] = {
 	F("url", p_nonempty, url, false),
-	F("database", p_nonempty, database, false),
+	F("database", p_name, database, false),
 	F("user", p_nonempty, user, false),
 	F("password", p_str, password, false),
 	F("timeout", p_interval_u32, timeout_ms, false),

@@ -1,0 +1,1 @@
+print("skipped: not written yet"); raise SystemExit(77)
