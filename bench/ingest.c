@@ -104,6 +104,8 @@ static pid_t start_clickhouse(const char *dir, int port)
 			_exit(127);
 		if (chdir(dir))
 			_exit(127);
+		/* Debian puts it in /usr/sbin, which a user's PATH may lack. */
+		execl("/usr/sbin/clickhouse-server", "clickhouse-server", arg, (char *)NULL);
 		execlp("clickhouse-server", "clickhouse-server", arg, (char *)NULL);
 		_exit(127);
 	}

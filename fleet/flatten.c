@@ -203,14 +203,15 @@ struct env {
 
 static bool read_envelope(struct fl *f, json_object *r, struct env *e)
 {
-	bool ok = qz_fl__str(f, r, "type", &e->type) &
-		  qz_fl__str(f, r, "host", &e->host) &
-		  qz_fl__str(f, r, "collector", &e->collector) &
-		  qz_fl__u64(f, r, "seq", &e->seq) &
-		  qz_fl__u64(f, r, "ts", &e->ts) &
-		  qz_fl__u64(f, r, "interval_start", &e->start) &
-		  qz_fl__u64(f, r, "interval_end", &e->end);
+	/* Every field is read, so raw keeps what there is; the first error stays. */
+	int ok = qz_fl__str(f, r, "type", &e->type);
 
+	ok &= qz_fl__str(f, r, "host", &e->host);
+	ok &= qz_fl__str(f, r, "collector", &e->collector);
+	ok &= qz_fl__u64(f, r, "seq", &e->seq);
+	ok &= qz_fl__u64(f, r, "ts", &e->ts);
+	ok &= qz_fl__u64(f, r, "interval_start", &e->start);
+	ok &= qz_fl__u64(f, r, "interval_end", &e->end);
 	if (ok && !e->seq)
 		ok = fail(f, "seq", "zero:");
 	if (ok && json_object_object_get_ex(r, "labels", &e->labels) &&

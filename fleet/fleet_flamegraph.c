@@ -14,16 +14,21 @@
 #include <string.h>
 #include "fleet_internal.h"
 
-/* Each window's stacks: every report's top stacks, summed per stack. */
+/*
+ * Each window's stacks: every report's top stacks, summed per stack. A
+ * report whose interval overlaps the window counts whole.
+ */
 static int folded_query(struct qz_buf *q, const struct qz_fleet_flame_opts *f,
 			uint64_t from, uint64_t to)
 {
 	char s[256];
 
 	q->len = 0;
+	/* A report counts when its interval overlaps the window. */
 	snprintf(s, sizeof(s), "SELECT %s, sum(samples) FROM profile_stacks FINAL "
-		 "WHERE time >= toDateTime(%" PRIu64 ") AND time < toDateTime(%" PRIu64 ")",
-		 f->by_host ? "concat(host, ';', stack) AS st" : "stack AS st", from, to);
+		 "WHERE time >= toDateTime(%" PRIu64 ") AND interval_start < %" PRIu64
+		 "000000000", f->by_host ? "concat(host, ';', stack) AS st" : "stack AS st",
+		 from, to);
 	qz_buf__put(q, s, strlen(s));
 	if (f->host_glob) {
 		qz_buf__put(q, " AND host LIKE ", 15);

@@ -13,6 +13,7 @@ libdw-dev libelf-dev
 libcyaml-dev libyaml-dev
 libmicrohttpd-dev libsystemd-dev
 libjson-c-dev zlib1g-dev
+libcurl4-openssl-dev clickhouse-server clickhouse-client
 linux-perf bpftrace trace-cmd
 curl jq procps
 "

@@ -20,7 +20,7 @@ import urllib.request
 
 from agentlib import (QUAZAR, Agent, check, log, wait_until, write)
 
-CLICKHOUSE = shutil.which("clickhouse-server") or "/usr/bin/clickhouse-server"
+CLICKHOUSE = shutil.which("clickhouse-server") or "/usr/sbin/clickhouse-server"
 
 
 def free_port():
