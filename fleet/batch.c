@@ -109,7 +109,7 @@ static bool grow(struct qz_buf *b, size_t n)
 
 void qz_buf__put(struct qz_buf *b, const char *s, size_t n)
 {
-	if (!grow(b, n))
+	if (!n || !grow(b, n))
 		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
@@ -120,7 +120,7 @@ void qz_buf__str(struct qz_buf *b, const char *s, size_t n)
 	char *o;
 
 	/* At most two bytes out for one in. */
-	if (!grow(b, 2 * n))
+	if (!n || !grow(b, 2 * n))
 		return;
 	o = b->data + b->len;
 	for (size_t i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fleet_internal.h"
 
@@ -43,7 +44,6 @@ int qz_fleet__drop_old_partitions(struct qz_ch *ch, unsigned int ttl_days,
 		ret = qz_ch__query(ch, sql, NULL, 0, NULL, err, err_len);
 		dropped += !ret;
 	}
-	qz_buf__put(&out, "", 0);
 	free(out.data);
 	return ret ? ret : dropped;
 }
