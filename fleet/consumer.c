@@ -74,9 +74,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		in->paused = false;
 		return;
 	}
-	qz_log(&in->log, QZ_LOG_INFO, "partitions [%s] revoked: %s", list,
-	       err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? "rebalance" :
-	       rd_kafka_err2str(err));
+	qz_log(&in->log, QZ_LOG_INFO, "partitions [%s] revoked%s%s", list,
+	       err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? "" : ": ",
+	       err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? "" : rd_kafka_err2str(err));
 	/* Hand the partitions over with everything read committed, if we can. */
 	if (in->batch.messages && qz_ingest__flush(in))
 		qz_ingest__drop_batch(in, "its partitions were revoked while ClickHouse "

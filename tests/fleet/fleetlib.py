@@ -142,7 +142,7 @@ class ClickHouse:
 
 
 def ingest_config(broker_addr, ch_url, group="quazar-ingest", database="quazar",
-                  max_age="300ms", extra=""):
+                  max_age="300ms", ttl="off", extra=""):
     return f"""kafka:
   brokers: {broker_addr}
   topic: quazar
@@ -154,6 +154,7 @@ clickhouse:
   url: {ch_url}
   database: {database}
   timeout: 5s
+  ttl: {ttl}
 batch:
   max_rows: 20000
   max_age: {max_age}

@@ -79,6 +79,8 @@ def messages():
                                        "frames": ["main", "spin_outer", "spin_here"]},
                                       {"samples": 5, "pct": 20.0, "comm": "bash",
                                        "frames": ["main", "read"]}])))
+    # 40 days old: its day partition goes at ingest's first TTL run.
+    m.append(("old", stat("syn-old", 1, NOW - 40 * 86400)))
     # Bad input, each kept in raw with its reason.
     m.append(("bad", "this is not json"))
     m.append(("bad", "[1, 2, 3]"))
@@ -117,7 +119,8 @@ def check_tables(ch):
              "stat reports once each (3 came twice, 6 never)")
     check_eq(n("SELECT count() FROM stat FINAL WHERE host = 'syn-1'"), str(9 * 4),
              "stat rows: 2 totals and 2 per-CPU rows per report")
-    check_eq(n("SELECT sum(value) FROM stat FINAL WHERE event = 'cpu-clock' AND per_cpu = 1 "
+    check_eq(n("SELECT sum(value) FROM stat FINAL WHERE host = 'syn-1' AND event = 'cpu-clock' "
+               "AND per_cpu = 1 "
                "AND cpu = 1"), str(400 * sum([1, 2, 3, 4, 5, 7, 8, 9, 10])),
              "per-CPU values")
     check_eq(n("SELECT toString(scaled) FROM stat FINAL WHERE event = 'page-faults' LIMIT 1"),
@@ -195,7 +198,7 @@ broker = Broker()
 ch = ClickHouse(d)
 ingest = None
 try:
-    cfg = write_config(d + "/ingest.yaml", ingest_config(broker.addr, ch.url))
+    cfg = write_config(d + "/ingest.yaml", ingest_config(broker.addr, ch.url, ttl="30d"))
     init_schema(cfg)
     init_schema(cfg)  # twice is harmless
     ingest = Ingest(cfg)
@@ -240,20 +243,30 @@ try:
     check_eq(ch.scalar("SELECT count() FROM reports FINAL WHERE host = 'syn-1' AND collector = 'cpu'"),
              "29",
              "the batch that waited is in")
+    # TTL: ingest's first run, 10 s after its start, dropped the old day.
+    check(wait_until(lambda: ingest.metric("quazar_ingest_partitions_dropped_total") >= 1, 20,
+                     0.5), "a partition older than the TTL was dropped")
+    check_eq(ch.scalar("SELECT count() FROM reports WHERE host = 'syn-old'"), "0",
+             "the 40-day-old report is gone")
+    check_eq(ch.scalar("SELECT count() FROM reports WHERE host != 'syn-old' AND "
+                       "time < now() - 86400"), "0", "nothing else was that old")
+    check(int(ch.scalar("SELECT count() FROM reports")) > 0, "the rest stays")
+    check("ttl: dropped" in ingest.text(), "the drop is logged")
     check_eq(ingest.stop(), 0, "ingest's exit status")
     log_text = ingest.text()
     check(log_text.count("ClickHouse insert failed") <= 4,
           "an outage is a few log lines:\n" + log_text)
 
     # Everything again, by a new group from the start: no query changes.
-    before = {t: ch.scalar(f"SELECT count() FROM {t} FINAL") for t in
+    before = {t: ch.scalar(f"SELECT count() FROM {t} FINAL WHERE host != 'syn-old'") for t in
               ("reports", "stat", "multi_trace", "vm", "profile_stacks", "raw", "top")}
     cfg2 = write_config(d + "/ingest2.yaml", ingest_config(broker.addr, ch.url, group="again"))
     again = Ingest(cfg2, "again")
     again.port()
     check(wait_until(lambda: again.metric("quazar_ingest_messages_total") == len(msgs) + 20,
                      30, 0.2), "the second group read everything again")
-    after = {t: ch.scalar(f"SELECT count() FROM {t} FINAL") for t in before}
+    after = {t: ch.scalar(f"SELECT count() FROM {t} FINAL WHERE host != 'syn-old'")
+             for t in before}
     check_eq(after, before, "tables read with FINAL after every message came twice")
     check_queries(ch, d, seqs + list(range(11, 31)))
     check_eq(again.stop(), 0, "second ingest's exit status")
