@@ -189,7 +189,8 @@ int cmd_fleet(int argc, char **argv)
 		ret = 2;
 	}
 	if (ret == 1)
-		fprintf(stderr, "quazar fleet %s: %s\n", a.cmd, err[0] ? err : "failed");
+		fprintf(stderr, "quazar fleet %s: %s (ClickHouse at %s, database %s)\n", a.cmd,
+			err[0] ? err : "failed", a.o.url, a.o.database);
 	qz_ingest_config__free(a.cfg);
 	return ret;
 }

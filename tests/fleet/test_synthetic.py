@@ -184,6 +184,13 @@ def check_queries(ch, d, stat_seqs):
     folded = open(d + "/fleet.folded").read() if out.returncode in (0, 1) else ""
     check_eq(sorted(folded.splitlines()), ["bash;main;read 10", "spinner;main;spin_outer;spin_here 42"],
              f"folded stacks summed across hosts ({out.stderr.strip()})")
+    # Both windows overlap the profile reports' intervals (NOW-101..NOW-100).
+    diff = fleet(["--url", ch.url, "--json", "flamegraph", "--from", f"@{NOW - 150}", "--diff",
+                  f"@{NOW - 200}..@{NOW - 50}", "-o", d + "/diff.svg"])
+    lines = [json.loads(x) for x in diff.stdout.splitlines()]
+    check_eq([(x["folded"].rsplit("/", 1)[-1], x["stacks"], x["samples"]) for x in lines],
+             [("diff.base.folded", 2, 52), ("diff.folded", 2, 52)],
+             f"--diff writes the base window's stacks too ({diff.stderr.strip()})")
     one = fleet(["--url", ch.url, "flamegraph", "--from", f"@{NOW - 200}", "--host", "syn-2",
                  "--by-host", "-o", d + "/one.svg"])
     check("syn-2;spinner;main;spin_outer;spin_here 12" in open(d + "/one.folded").read(),
