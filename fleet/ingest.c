@@ -50,10 +50,15 @@ struct qz_ingest *qz_ingest__new(const struct qz_ingest_config *cfg,
 	}
 	if (qz_ingest__consumer_new(in, err, err_len))
 		goto fail;
-	if (cfg->http_listen && qz_ingest__http_start(in)) {
-		snprintf(err, err_len, "cannot serve HTTP on %s: %s; set ingest.http_listen "
-			 "to a free address or 'off'", cfg->http_listen, strerror(errno));
-		goto fail;
+	if (cfg->http_listen) {
+		int ret = qz_ingest__http_start(in);
+
+		if (ret) {
+			snprintf(err, err_len, "cannot serve HTTP on %s: %s; set "
+				 "ingest.http_listen to a free address or 'off'",
+				 cfg->http_listen, strerror(-ret));
+			goto fail;
+		}
 	}
 	return in;
 fail:
