@@ -208,8 +208,6 @@ try:
     # The group took the restarted process in: a rebalance gave it partitions.
     check(wait_until(lambda: ingests[0].metric("quazar_ingest_rebalances_total") >= 1, 45, 0.5),
           "the restarted ingest joined the group (a rebalance assigned it partitions)")
-    check(ingests[1].metric("quazar_ingest_rebalances_total") >= 2,
-          "the surviving ingest went through the rebalances")
     check_fleet(ch, d, by, t_start, vm_pid)
     for i in ingests[1:]:
         check_eq(i.stop(), 0, f"{i.name}: exit status")
