@@ -15,6 +15,8 @@ struct qz_profiler;
 
 int cmd_list(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 int cmd_man(int argc, char **argv);
 
 /* The command table (main.c), hidden entries included. */

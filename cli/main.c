@@ -17,6 +17,8 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "list", "list events: tracepoints, hardware, software, PMUs", cmd_list },
 	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
+	{ "ingest", "load the agents' reports from Kafka into ClickHouse", cmd_ingest },
+	{ "fleet", "questions about every host: top, vms, flamegraph, lost", cmd_fleet },
 	{ "version", "print the version", cmd_version },
 	{ "man", NULL, cmd_man },	/* hidden: the build writes the man pages */
 };

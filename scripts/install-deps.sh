@@ -19,6 +19,7 @@ libdw-dev libelf-dev
 librdkafka-dev kcat
 libyaml-dev libmicrohttpd-dev libsystemd-dev zlib1g-dev
 libjson-c-dev
+libcurl4-openssl-dev clickhouse-server clickhouse-client
 groff-base
 linux-perf bpftrace
 "
