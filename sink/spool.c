@@ -400,6 +400,7 @@ void qz_spool__free(struct qz_spool *sp)
 
 static int new_seg(struct qz_spool *sp)
 {
+	struct seg *last = sp->nsegs ? &sp->segs[sp->nsegs - 1] : NULL;
 	int fd, err;
 
 	if (sp->wfd >= 0) {
@@ -409,6 +410,17 @@ static int new_seg(struct qz_spool *sp)
 	fd = open_seg(sp, sp->tail, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
 	if (fd < 0)
 		return fd;
+	/*
+	 * An empty last segment (left by a crash in its first write, or a
+	 * failed one) already has this name: reuse its entry. A second one
+	 * would be trimmed as stale, unlinking the file we append to.
+	 */
+	if (last && last->first == sp->tail) {
+		sp->total_bytes -= last->bytes;
+		last->bytes = 0;
+		sp->wfd = fd;
+		return 0;
+	}
 	err = add_seg(sp, sp->tail);
 	if (err) {
 		close(fd);

@@ -206,10 +206,101 @@ static void test_restart(void)
 	rm_dir();
 }
 
+/* The newest segment file, or "" when there is none. */
+static void last_seg(char *path, size_t size)
+{
+	char cmd[160];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/*.seg 2>/dev/null | tail -1", dir);
+	p = popen(cmd, "r");
+	path[0] = 0;
+	if (p && !fgets(path, (int)size, p))
+		path[0] = 0;
+	if (p)
+		pclose(p);
+	path[strcspn(path, "\n")] = 0;
+}
+
+/*
+ * An empty last segment (a crash during the first write into a new segment,
+ * or a failed write) must not be listed twice: trimming the stale entry
+ * would unlink the file the live segment appends to.
+ */
+static void test_empty_last_segment(void)
+{
+	QZ_OPTS(qz_spool_opts, o, .log_fn = on_log, .max_bytes = 1 << 20,
+		.segment_bytes = 64 << 10);
+	struct qz_spool_stats st = { .sz = sizeof(st) };
+	struct qz_spool_rec r;
+	struct qz_spool *sp;
+	unsigned int i, n;
+	char seg[256];
+	int fd;
+
+	fresh_dir("empty-last");
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	/* ~1 KiB records: 3 segments. */
+	for (i = 1; i <= 150; i++)
+		CHECK_EQ(put(sp, i, 1000), 0);
+	qz_spool__stats(sp, &st);
+	CHECK_EQ(st.segments, 3);
+	qz_spool__free(sp);
+
+	/* The last segment left empty, as a crash in its first write would. */
+	last_seg(seg, sizeof(seg));
+	fd = open(seg, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	qz_spool__stats(sp, &st);
+	n = (unsigned int)st.tail;
+	CHECK_EQ(st.segments, 3);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(put(sp, 1000 + i, 10), 0);
+	qz_spool__stats(sp, &st);
+	CHECK_EQ(st.segments, 3);	/* the empty one is reused, listed once */
+	CHECK_EQ(qz_spool__commit(sp, 10), 0);
+	/* Everything from 10 on reads back, the 5 new ones last. */
+	for (i = 10; qz_spool__read(sp, &r) == 1; i++)
+		if (r.index >= n)
+			CHECK_EQ(seq_of(&r), 1000 + (r.index - n));
+	CHECK_EQ(i, n + 5);
+	/* Once the older segments are consumed, the live one stays. */
+	CHECK_EQ(qz_spool__commit(sp, n), 0);
+	qz_spool__rewind(sp, 0);
+	for (i = 0; qz_spool__read(sp, &r) == 1; i++)
+		CHECK_EQ(seq_of(&r), 1000 + i);
+	CHECK_EQ(i, 5);
+	qz_spool__free(sp);
+
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	qz_spool__stats(sp, &st);
+	CHECK_EQ(st.records, 5);
+	for (i = 0; qz_spool__read(sp, &r) == 1; i++) {
+		CHECK_EQ(r.index, n + i);
+		CHECK_EQ(seq_of(&r), 1000 + i);
+	}
+	CHECK_EQ(i, 5);
+	qz_spool__free(sp);
+	rm_dir();
+}
+
 int main(void)
 {
 	RUN(test_order);
 	RUN(test_bounded);
 	RUN(test_restart);
+	RUN(test_empty_last_segment);
 	return test_result();
 }
