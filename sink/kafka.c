@@ -529,6 +529,7 @@ static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
 	st->errors = s->errors;
 	st->reordered = s->reordered;
 	st->possible_dups = s->possible_dups;
+	st->spool_corrupt = sp.corrupt;
 	pthread_mutex_unlock(&s->mu);
 }
 

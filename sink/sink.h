@@ -60,6 +60,8 @@ struct qz_sink_stats {
 	 * sent again only when absent, and are not counted.
 	 */
 	uint64_t possible_dups;
+	/* kafka: spooled reports found damaged on disk and skipped. */
+	uint64_t spool_corrupt;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */
@@ -160,7 +162,12 @@ int qz_sink__probe(struct qz_sink *sink, int timeout_ms);
  *
  * Records are numbered from 0 over the spool's life. A read cursor walks
  * them from the head without consuming; commit consumes up to a number.
- * A torn record at the end of a segment (a crash) is cut off at open.
+ * A torn record at the end of the last segment (a crash) is cut off at
+ * open. A damaged record elsewhere is skipped: the reader resyncs on the
+ * next good one (magic and CRC), and the damage keeps one number, never
+ * read back; numbers no segment holds are skipped too. Readers must treat
+ * numbers they did not get as consumed. A segment that cannot be read is
+ * renamed NAME.seg.corrupt. Skipped records are counted (stats.corrupt).
  */
 struct qz_spool;
 
@@ -181,6 +188,8 @@ struct qz_spool_stats {
 	uint64_t segments;
 	uint64_t head;		/* number of the first record not consumed */
 	uint64_t tail;		/* number the next appended record gets */
+	/* Since open: unconsumed records found damaged and skipped. */
+	uint64_t corrupt;
 };
 
 /* One record read back; key and data are borrowed until the next call. */
