@@ -216,7 +216,8 @@ int qz_spool__read(struct qz_spool *sp, struct qz_spool_rec *rec);
 int qz_spool__rewind(struct qz_spool *sp, uint64_t index);
 /* Consumes every record below `index`; deletes segments left empty. */
 int qz_spool__commit(struct qz_spool *sp, uint64_t index);
-/* fsync the segments and write the checkpoint (atomically, by rename). */
+/* fsync the newest segment and write the checkpoint (atomically, by
+ * rename). Older segments were fsynced as they filled. */
 int qz_spool__sync(struct qz_spool *sp);
 void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st);
 

@@ -110,6 +110,17 @@ static uint64_t read_checkpoint(struct qz_spool *sp)
 	return head;
 }
 
+/* Makes the folder's entries (new segments, the checkpoint) durable. */
+static void sync_dir(struct qz_spool *sp)
+{
+	int fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 static int write_checkpoint(struct qz_spool *sp, bool durable)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], text[64];
@@ -126,13 +137,8 @@ static int write_checkpoint(struct qz_spool *sp, bool durable)
 	close(fd);
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (!err && durable) {
-		fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	}
+	if (!err && durable)
+		sync_dir(sp);
 	sp->checkpoint_at = time(NULL);
 	return err;
 }
@@ -278,15 +284,29 @@ void qz_spool__free(struct qz_spool *sp)
 static int new_seg(struct qz_spool *sp)
 {
 	struct seg *last = sp->nsegs ? &sp->segs[sp->nsegs - 1] : NULL;
+	bool rotated = false;
 	int fd, err;
 
+	/*
+	 * A full segment is made durable as it is left, so a power loss can
+	 * cut only the newest one. Its failure is logged, not returned: the
+	 * records are in the page cache, and the new report still needs a
+	 * home.
+	 */
 	if (sp->wfd >= 0) {
+		if (fsync(sp->wfd))
+			qz_log(&sp->log, QZ_LOG_ERROR, "spool %s: fsync of segment %016" PRIx64
+			       " failed: %s; a power loss may lose it", sp->dir,
+			       last ? last->first : 0, strerror(errno));
 		close(sp->wfd);
 		sp->wfd = -1;
+		rotated = true;
 	}
 	fd = qz__spool_open_seg(sp, sp->tail, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
 	if (fd < 0)
 		return fd;
+	if (rotated)
+		sync_dir(sp);	/* the old segment's entry, and the new one's */
 	/*
 	 * An empty last segment (left by a crash in its first write, or a
 	 * failed one) already has this name: reuse its entry. A second one

@@ -12,6 +12,22 @@
 #include "../test.h"
 
 static char dir[64];
+
+/* fsync, counted: the test links with --wrap=fsync. */
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+static int fsyncs, fsyncs_dir;
+
+int __wrap_fsync(int fd)
+{
+	struct stat st;
+
+	if (!fstat(fd, &st) && S_ISDIR(st.st_mode))
+		fsyncs_dir++;
+	else
+		fsyncs++;
+	return __real_fsync(fd);
+}
 static int warnings;
 
 static void on_log(enum qz_log_level level, const char *msg, void *ctx)
@@ -548,6 +564,30 @@ static void test_unreadable_segment(void)
 	rm_dir();
 }
 
+/* A segment is fsynced (and the folder) when it is rotated, not only at close. */
+static void test_rotation_fsync(void)
+{
+	QZ_OPTS(qz_spool_opts, o, .log_fn = on_log, .max_bytes = 1 << 20,
+		.segment_bytes = 64 << 10);
+	struct qz_spool_stats st = { .sz = sizeof(st) };
+	struct qz_spool *sp;
+
+	fresh_dir("fsync");
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	fsyncs = fsyncs_dir = 0;
+	for (unsigned int i = 1; i <= 150; i++)
+		CHECK_EQ(put(sp, i, 1000), 0);
+	qz_spool__stats(sp, &st);
+	CHECK_EQ(st.segments, 3);
+	CHECK_EQ(fsyncs, 2);		/* the two rotated segments */
+	CHECK_EQ(fsyncs_dir, 2);
+	qz_spool__free(sp);
+	rm_dir();
+}
+
 int main(void)
 {
 	RUN(test_order);
@@ -557,5 +597,6 @@ int main(void)
 	RUN(test_corrupt_payload);
 	RUN(test_corrupt_header);
 	RUN(test_unreadable_segment);
+	RUN(test_rotation_fsync);
 	return test_result();
 }
