@@ -49,7 +49,7 @@ void qz_metrics__sample_u64(struct qz_metrics *m,
 /*
  * The quazar_sink_* families for n sinks: queued, held, delivered,
  * written, spooled, replayed, spool records/bytes/dropped/corrupt, errors,
- * possible duplicates, each labelled sink="names[i]".
+ * possible duplicates, fatal errors, each labelled sink="names[i]".
  */
 void qz_metrics__sinks(struct qz_metrics *m, const char *const *names,
 			      const struct qz_sink_stats *stats, size_t n);

@@ -77,8 +77,9 @@ void qz_kafka__start_window(struct kafka_sink *s)
 			if (err == -ENOBUFS)
 				break;	/* the window ends here */
 			if (err) {
-				qz_log(&s->base.log, QZ_LOG_ERROR,
-				       "kafka sink: replay: %s", qz_strerror(err));
+				if (err != -ENOTRECOVERABLE)	/* logged as fatal */
+					qz_log(&s->base.log, QZ_LOG_ERROR,
+					       "kafka sink: replay: %s", qz_strerror(err));
 				s->win_failed = true;
 				break;
 			}

@@ -62,6 +62,12 @@ struct qz_sink_stats {
 	uint64_t possible_dups;
 	/* kafka: spooled reports found damaged on disk and skipped. */
 	uint64_t spool_corrupt;
+	/* kafka: fatal producer errors (each one recreates the producer). */
+	uint64_t fatal_errors;
+	/* kafka: 1 while the producer is failed and not yet recreated. */
+	uint64_t fatal;
+	/* kafka: the spool's bound in bytes; 0 for sinks without a spool. */
+	uint64_t spool_max_bytes;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */
@@ -190,6 +196,7 @@ struct qz_spool_stats {
 	uint64_t tail;		/* number the next appended record gets */
 	/* Since open: unconsumed records found damaged and skipped. */
 	uint64_t corrupt;
+	uint64_t max_bytes;	/* the bound in force */
 };
 
 /* One record read back; key and data are borrowed until the next call. */

@@ -430,5 +430,6 @@ void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st)
 	s.head = sp->head;
 	s.tail = sp->tail;
 	s.corrupt = sp->corrupt;
+	s.max_bytes = sp->max_bytes;
 	memcpy(st, &s, sz < sizeof(s) ? sz : sizeof(s));
 }

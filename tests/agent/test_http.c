@@ -28,7 +28,7 @@ static int metrics(struct qz_metrics *m, void *ctx)
 	const char *names[] = { "stdout", "bus" };
 	struct qz_sink_stats st[2] = { { .written = 5, .delivered = 5 },
 				       { .written = 9, .queued = 3, .spool_bytes = 1 << 20,
-					 .spool_corrupt = 2 } };
+					 .spool_corrupt = 2, .fatal_errors = 1 } };
 
 	if (a->fail)
 		return -EIO;
@@ -139,13 +139,14 @@ static void test_pages(void)
 	n = prom_check(body, why, sizeof(why));
 	if (n < 0)
 		fprintf(stderr, "/metrics line %d: %s\n%s", -n, why, body);
-	CHECK_EQ(n, 4 + 12 * 2);	/* 12 sink families of one sample each */
+	CHECK_EQ(n, 4 + 13 * 2);	/* 13 sink families of one sample each */
 	CHECK(strstr(body, "quazar_reports_total{collector=\"cpu-counters\"} 42\n"));
 	CHECK(strstr(body, "{collector=\"sched \\\"latency\\\"\\\\\\n\",cpu=\"1\"} 7\n"));
 	CHECK(strstr(body, "# TYPE quazar_bad_name gauge\nquazar_bad_name 0.25\n"));
 	CHECK(strstr(body, "quazar_sink_queue_depth{sink=\"bus\"} 3\n"));
 	CHECK(strstr(body, "# TYPE quazar_sink_delivered_total counter\n"));
 	CHECK(strstr(body, "quazar_sink_spool_corrupt_total{sink=\"bus\"} 2\n"));
+	CHECK(strstr(body, "quazar_sink_fatal_errors_total{sink=\"bus\"} 1\n"));
 	/* The checker can fail: feed it what a scraper would reject. */
 	CHECK(prom_check("# TYPE a counter\na{x=\"1} 2\n", why, sizeof(why)) < 0);
 	CHECK(prom_check("# TYPE a counter\nb 2\n", why, sizeof(why)) < 0);

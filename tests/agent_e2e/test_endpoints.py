@@ -69,7 +69,8 @@ COLLECTOR_FAMILIES = {
 SINK_FAMILIES = ["quazar_sink_written_total", "quazar_sink_delivered_total",
                  "quazar_sink_queue_depth", "quazar_sink_spool_records",
                  "quazar_sink_spool_bytes", "quazar_sink_spool_dropped_total",
-                 "quazar_sink_errors_total", "quazar_sink_spool_corrupt_total"]
+                 "quazar_sink_errors_total", "quazar_sink_spool_corrupt_total",
+                 "quazar_sink_fatal_errors_total"]
 for name, typ in COLLECTOR_FAMILIES.items():
     fam = fams.get(name)
     if not check(fam, f"/metrics has {name}"):

@@ -10,6 +10,8 @@
  *	sigterm		closed at once under load, broker up; reopened
  *	corrupt		a spool with a damaged record in a middle segment:
  *			all but that one are replayed, and the sink settles
+ *	fatal		a fatal idempotent-producer error mid-stream: the
+ *			producer is recreated, nothing is lost
  *
  * usage: test-kafka CASE MOCK_BROKER KCAT
  */
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sink.h"
+#include "kafka_sink.h"
 #include "../test.h"
 #include "broker_proc.h"
 
@@ -480,13 +483,78 @@ static void test_corrupt(struct broker *b)
 		CHECK_EQ(t.next[k], n + 2);
 }
 
+/* Injects a fatal error into the sink's producer, as librdkafka allows
+ * tests to (there is no practical way to cause a real one). */
+static int inject_fatal(struct qz_sink *sink)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	rd_kafka_resp_err_t err;
+
+	pthread_mutex_lock(&s->mu);
+	err = rd_kafka_test_fatal_error(s->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+					"injected by test-kafka");
+	pthread_mutex_unlock(&s->mu);
+	return err ? -EIO : 0;
+}
+
+/*
+ * A fatal idempotent-producer error: librdkafka's producer is dead for
+ * good. The sink must recreate it, keep the spool, replay, and count it;
+ * before, the error was only logged and every later write failed.
+ */
+static void test_fatal(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_sink(b, 30000);
+	unsigned int seq = 1;
+	uint64_t possible_dups;
+
+	CHECK(s);
+	if (!s)
+		return;
+	for (; seq <= 200; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__flush(s, 10000), 0);
+	/* Reports in flight as it strikes, and more after it. */
+	for (; seq <= 300; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(inject_fatal(s), 0);
+	for (; seq <= 1000; seq++) {
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+		if (seq % 100 == 0)
+			usleep(50 * 1000);
+	}
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "fatal errors %" PRIu64 ", delivered %" PRIu64 ", spooled %" PRIu64
+		", replayed %" PRIu64 ", possible dups %" PRIu64 "\n", st.fatal_errors,
+		st.delivered, st.spooled, st.replayed, st.possible_dups);
+	CHECK_EQ(st.fatal_errors, 1);
+	CHECK_EQ(st.fatal, 0);
+	CHECK_EQ(st.delivered, st.written);
+	/* Direct delivery again, on the new producer. */
+	for (; seq <= 1100; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__flush(s, 10000), 0);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.delivered, st.written);
+	possible_dups = st.possible_dups;
+	qz_sink__free(s);
+	check_all(b, seq - 1, possible_dups);
+}
+
 int main(int argc, char **argv)
 {
 	struct broker b;
 	char cmd[128];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm|corrupt MOCK_BROKER KCAT\n",
+		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm|corrupt|fatal MOCK_BROKER KCAT\n",
 			argv[0]);
 		return 2;
 	}
@@ -514,6 +582,8 @@ int main(int argc, char **argv)
 		RUN_ARGS(test_sigterm, &b);
 	else if (!strcmp(argv[1], "corrupt"))
 		RUN_ARGS(test_corrupt, &b);
+	else if (!strcmp(argv[1], "fatal"))
+		RUN_ARGS(test_fatal, &b);
 	else
 		CHECK(!"unknown case");
 	CHECK_EQ(broker_stop(&b), 0);
