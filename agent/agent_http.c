@@ -75,7 +75,8 @@ static int data_page(struct qz_json *j, void *ctx)
 int qz_agent_http__start(struct qz_agent *a)
 {
 	QZ_OPTS(qz_http_ops, ops, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
-		.metrics = metrics_page, .data = data_page);
+		.metrics = metrics_page, .data = data_page,
+		.healthz = qz_agent_health__page);
 
 	a->http = qz_http__new(a->http_listen, &ops, a);
 	if (!a->http) {

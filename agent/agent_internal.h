@@ -12,6 +12,13 @@
 #include "sink.h"
 #include "internal.h"
 
+/* What /healthz remembers of a sink's drops between two requests. */
+struct health_drops {
+	uint64_t seen;		/* spool_dropped at the last check */
+	uint64_t base;		/* spool_dropped when the window began */
+	long long at_ms;	/* when it last grew (monotonic); 0: never */
+};
+
 /* A sink shared by the collectors that name it. */
 struct agent_sink {
 	struct qz_agent *agent;
@@ -20,6 +27,7 @@ struct agent_sink {
 	char *key;		/* Kafka key from the config, or NULL */
 	struct qz_sink *sink;
 	int users;
+	struct health_drops drops;	/* under agent->lock */
 };
 
 /* A collector's seq, kept by name so it carries on across reloads. */
@@ -96,5 +104,17 @@ int qz_collector__validate(const struct qz_config_collector *col, bool open_chec
 
 /* agent_http.c */
 int qz_agent_http__start(struct qz_agent *agent);
+
+/* agent_health.c: the reasons /healthz gives, each a JSON object added to
+ * the array j; each returns how many it added. */
+#define QZ_HEALTH_SPOOL_PCT 90		/* a spool above this is unhealthy */
+#define QZ_HEALTH_DROP_WINDOW_MS 60000	/* drops count for this long */
+int qz_health__collector(struct qz_json *j, const char *name, int exit_err);
+/* now_ms: CLOCK_MONOTONIC; d is updated. */
+int qz_health__sink(struct qz_json *j, const char *name,
+		    const struct qz_sink_stats *st, struct health_drops *d,
+		    long long now_ms);
+/* The page: every collector and sink of the agent (ctx). */
+int qz_agent_health__page(struct qz_json *j, void *ctx);
 
 #endif

@@ -62,6 +62,17 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 			    strlen(body)) : MHD_NO;
 }
 
+static enum MHD_Result reply_json(struct MHD_Connection *conn, unsigned int status,
+				  struct qz_json *j)
+{
+	char *body = malloc(qz_json__len(j) + 1);
+
+	if (!body)
+		return reply_text(conn, 500, "error\n");
+	memcpy(body, qz_json__data(j), qz_json__len(j) + 1);
+	return reply(conn, status, "application/json", body, qz_json__len(j));
+}
+
 static enum MHD_Result page_metrics(struct qz_http *h, struct MHD_Connection *conn)
 {
 	struct qz_metrics m;
@@ -85,7 +96,6 @@ static enum MHD_Result page_data(struct qz_http *h, struct MHD_Connection *conn)
 {
 	struct qz_json *j = qz_json__new();
 	enum MHD_Result ret;
-	char *body;
 	int err;
 
 	if (!j)
@@ -96,13 +106,42 @@ static enum MHD_Result page_data(struct qz_http *h, struct MHD_Connection *conn)
 		qz_json__free(j);
 		return reply_text(conn, 500, "error\n");
 	}
-	body = malloc(qz_json__len(j) + 1);
-	if (body) {
-		memcpy(body, qz_json__data(j), qz_json__len(j) + 1);
-		ret = reply(conn, 200, "application/json", body, qz_json__len(j));
-	} else {
-		ret = reply_text(conn, 500, "error\n");
+	ret = reply_json(conn, 200, j);
+	qz_json__free(j);
+	return ret;
+}
+
+/* The same shape healthy or not, so a probe can always parse it. */
+static enum MHD_Result page_healthz(struct qz_http *h, struct MHD_Connection *conn)
+{
+	struct qz_json *reasons = qz_json__new(), *j = qz_json__new();
+	enum MHD_Result ret;
+	int n = 0;
+
+	if (!reasons || !j) {
+		qz_json__free(reasons);
+		qz_json__free(j);
+		return reply_text(conn, 500, "error\n");
 	}
+	qz_json__begin_array(reasons);
+	if (h->ops.healthz)
+		n = h->ops.healthz(reasons, h->ctx);
+	qz_json__end_array(reasons);
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "status", n ? "unhealthy" : "ok");
+	qz_json__key(j, "reasons");
+	qz_json__raw(j, qz_json__data(reasons), qz_json__len(reasons));
+	qz_json__end_object(j);
+	qz_json__newline(j);
+	if (n >= 0)
+		n = qz_json__error(reasons) ?: qz_json__error(j) ?: n;
+	if (n < 0) {
+		qz_log(&h->log, QZ_LOG_ERROR, "http: /healthz: %s", qz_strerror(n));
+		ret = reply_text(conn, 500, "error\n");
+	} else {
+		ret = reply_json(conn, n ? 503 : 200, j);
+	}
+	qz_json__free(reasons);
 	qz_json__free(j);
 	return ret;
 }
@@ -123,8 +162,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, 405, "method not allowed\n");
 	if (!strcmp(url, "/healthz"))
-		return h->ops.healthz && h->ops.healthz(h->ctx) ?
-		       reply_text(conn, 503, "unhealthy\n") : reply_text(conn, 200, "ok\n");
+		return page_healthz(h, conn);
 	if (!strcmp(url, "/metrics") && h->ops.metrics)
 		return page_metrics(h, conn);
 	if (!strcmp(url, "/data") && h->ops.data)

@@ -4,7 +4,8 @@
  * Prometheus text writer behind /metrics. The server knows nothing of the
  * agent: it calls back for each page.
  *
- *	GET /healthz	200 "ok\n", or 503 when ops.healthz returns non-zero
+ *	GET /healthz	JSON {"status": "ok"|"unhealthy", "reasons": [...]}:
+ *			200 with no reason, 503 with one or more (ops.healthz)
  *	GET /metrics	Prometheus text exposition 0.0.4, from ops.metrics
  *	GET /data	JSON, from ops.data
  *
@@ -69,8 +70,12 @@ struct qz_http_ops {
 	 */
 	int (*metrics)(struct qz_metrics *m, void *ctx);
 	int (*data)(struct qz_json *j, void *ctx);
-	/* NULL: always healthy. Non-zero: 503. */
-	int (*healthz)(void *ctx);
+	/*
+	 * Adds one JSON object per reason the service is unhealthy to j (an
+	 * array being written) and returns how many: 0 is a 200, more a 503,
+	 * -errno a 500. NULL: always healthy.
+	 */
+	int (*healthz)(struct qz_json *j, void *ctx);
 };
 
 /*

@@ -61,9 +61,42 @@ static int data(struct qz_json *j, void *ctx)
 	return a->fail ? -EIO : 0;
 }
 
-static int healthz(void *ctx)
+/* One reason per thing wrong: the page lists them, 503 when any. */
+static int healthz(struct qz_json *j, void *ctx)
 {
-	return !((struct agent *)ctx)->healthy;
+	struct agent *a = ctx;
+
+	if (a->fail)
+		return -EIO;
+	if (a->healthy)
+		return 0;
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "reason", "collector_stopped");
+	qz_json__key_str(j, "collector", "sw");
+	qz_json__end_object(j);
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "reason", "spool_full");
+	qz_json__key_str(j, "sink", "bus");
+	qz_json__end_object(j);
+	return 2;
+}
+
+/* The /healthz body: {"status": ..., "reasons": [...]}; returns the
+ * number of reasons, -1 when the shape is wrong. */
+static int health_body(const char *body, const char *status)
+{
+	struct json_object *obj = json_tokener_parse(body), *v, *r;
+	int n = -1;
+
+	if (obj && json_object_object_get_ex(obj, "status", &v) &&
+	    !strcmp(json_object_get_string(v), status) &&
+	    json_object_object_get_ex(obj, "reasons", &r) &&
+	    json_object_is_type(r, json_type_array))
+		n = (int)json_object_array_length(r);
+	if (n < 0)
+		fprintf(stderr, "bad /healthz body: %s\n", body);
+	json_object_put(obj);
+	return n;
 }
 
 /* GET path; returns the status, the body in body. */
@@ -130,9 +163,12 @@ static void test_pages(void)
 	CHECK(port > 0);
 
 	CHECK_EQ(get(port, "GET", "/healthz", body, sizeof(body)), 200);
-	CHECK_STR(body, "ok\n");
+	CHECK_EQ(health_body(body, "ok"), 0);
 	a.healthy = 0;
 	CHECK_EQ(get(port, "GET", "/healthz", body, sizeof(body)), 503);
+	CHECK_EQ(health_body(body, "unhealthy"), 2);
+	CHECK(strstr(body, "\"collector\":\"sw\""));
+	CHECK(strstr(body, "\"reason\":\"spool_full\""));
 	a.healthy = 1;
 
 	CHECK_EQ(get(port, "GET", "/metrics", body, sizeof(body)), 200);
@@ -165,6 +201,7 @@ static void test_pages(void)
 	CHECK_EQ(get(port, "POST", "/metrics", body, sizeof(body)), 405);
 	CHECK_EQ(get(port, "HEAD", "/healthz", body, sizeof(body)), 200);
 	a.fail = 1;
+	CHECK_EQ(get(port, "GET", "/healthz", body, sizeof(body)), 500);
 	CHECK_EQ(get(port, "GET", "/metrics", body, sizeof(body)), 500);
 	CHECK_EQ(get(port, "GET", "/data", body, sizeof(body)), 500);
 	qz_http__free(h);
@@ -176,6 +213,7 @@ static void test_listen(void)
 {
 	QZ_OPTS(qz_http_ops, ops);
 	struct qz_http *h, *h2;
+	static char body[4096];
 	char addr[32];
 
 	errno = 0;
@@ -190,6 +228,9 @@ static void test_listen(void)
 	CHECK(h);
 	if (!h)
 		return;
+	/* No healthz page given: healthy, in the same shape. */
+	CHECK_EQ(get(qz_http__port(h), "GET", "/healthz", body, sizeof(body)), 200);
+	CHECK_EQ(health_body(body, "ok"), 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", qz_http__port(h));
 	errno = 0;
 	h2 = qz_http__new(addr, &ops, NULL);

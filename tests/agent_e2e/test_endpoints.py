@@ -41,7 +41,8 @@ agent = Agent(cfg)
 agent.port()
 
 status, body, ctype = agent.get("/healthz")
-check_eq((status, body), (200, "ok\n"), "/healthz")
+check_eq((status, json.loads(body)), (200, {"status": "ok", "reasons": []}), "/healthz")
+check(ctype.startswith("application/json"), f"/healthz content type {ctype!r}")
 status, body, _ = agent.get("/nosuch")
 check_eq(status, 404, "an unknown path")
 
