@@ -72,8 +72,12 @@ struct qz_agent {
 	char *host;
 	char *labels_json;		/* {"k":"v",...} or NULL */
 	char **info_labels;		/* "host", host, label, value, ..., NULL */
-	char *http_listen;
-	struct qz_http *http;
+	char *http_listen;		/* TCP, or NULL */
+	char *http_socket;		/* unix socket path, or NULL */
+	char *http_token;		/* from global.http_token_file, or NULL */
+	bool http_kernel_addrs;		/* /data keeps kernel addresses */
+	struct qz_http *http;		/* on http_listen */
+	struct qz_http *http_unix;	/* on http_socket */
 	struct collector **collectors;
 	size_t nr_collectors;
 	struct agent_sink **sinks;
@@ -103,7 +107,12 @@ int qz_collector__validate(const struct qz_config_collector *col, bool open_chec
 		       char *err, size_t err_len);
 
 /* agent_http.c */
+/* Serve on http_listen and http_socket, those not served yet. */
 int qz_agent_http__start(struct qz_agent *agent);
+void qz_agent_http__stop(struct qz_agent *agent);
+/* The token in path (surrounding whitespace dropped); err says why not. */
+int qz_agent_http__read_token(struct qz_agent *agent, const char *path, char **token,
+			      char *err, size_t err_len);
 
 /* agent_health.c: the reasons /healthz gives, each a JSON object added to
  * the array j; each returns how many it added. */
@@ -116,5 +125,8 @@ int qz_health__sink(struct qz_json *j, const char *name,
 		    long long now_ms);
 /* The page: every collector and sink of the agent (ctx). */
 int qz_agent_health__page(struct qz_json *j, void *ctx);
+
+/* redact.c: zeroes kernel addresses in JSON text, in place; the new length. */
+size_t qz_redact_kernel_addrs(char *json, size_t len);
 
 #endif

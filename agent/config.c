@@ -6,7 +6,9 @@
  * value that is a string or a list (events); libyaml gives us the line of
  * every node, so errors can name the line and the key.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +191,42 @@ static int p_listen(struct ld *ld, yaml_node_t *node, void *dst)
 	if (!colon || !colon[1] || *end || port < 0 || port > 65535)
 		return fail(ld, node, "\"%s\" is not host:port (e.g. 127.0.0.1:9431) or off", s);
 	return p_str(ld, node, dst);
+}
+
+/* A unix socket's path: absolute, short enough for sockaddr_un; or off. */
+static int p_socket(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	const char *s = scalar(ld, node, "a path");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	if (!strcmp(s, "off")) {
+		free(*(char **)dst);
+		*(char **)dst = NULL;
+		return 0;
+	}
+	if (s[0] != '/')
+		return fail(ld, node, "\"%s\" is not an absolute path (e.g. %s) or off", s,
+			    QZ_CONFIG_HTTP_SOCKET);
+	if (strlen(s) >= 100)
+		return fail(ld, node, "\"%s\" is too long for a unix socket (at most 99 bytes)", s);
+	return p_str(ld, node, dst);
+}
+
+static int p_bool(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	const char *s = scalar(ld, node, "true or false");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	for (size_t i = 0; i < QZ_ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*(bool *)dst = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return fail(ld, node, "\"%s\" is not true or false", s);
 }
 
 /* A map of scalars to scalars: labels, kafka properties. */
@@ -384,6 +422,9 @@ static const struct field global_fields[] = {
 	F("spool_max_bytes", p_size, struct qz_config, spool_max_bytes, false),
 	F("state_dir", p_str, struct qz_config, state_dir, false),
 	F("http_listen", p_listen, struct qz_config, http_listen, false),
+	F("http_socket", p_socket, struct qz_config, http_socket, false),
+	F("http_token_file", p_str, struct qz_config, http_token_file, false),
+	F("http_kernel_addrs", p_bool, struct qz_config, http_kernel_addrs, false),
 	{ 0 }
 };
 
@@ -585,6 +626,47 @@ static int add_stdout_sink(struct qz_config *c)
 	return grown[c->n_sinks++].name ? 0 : -ENOMEM;
 }
 
+/* Is host:port's host a loopback address? Names other than localhost are
+ * not resolved: they count as not. */
+static bool loopback(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t n = colon ? (size_t)(colon - listen) : strlen(listen);
+	unsigned char addr[16];
+	char host[64];
+
+	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
+		listen++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		return false;
+	memcpy(host, listen, n);
+	host[n] = 0;
+	if (!strcmp(host, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return addr[0] == 127;
+	return inet_pton(AF_INET6, host, addr) == 1 &&
+	       IN6_IS_ADDR_LOOPBACK((struct in6_addr *)addr);
+}
+
+/* /data serves system-wide reports: off loopback, only with a token. */
+static int check_listen(struct ld *ld, yaml_node_t *global)
+{
+	const struct qz_config *c = ld->cfg;
+	yaml_node_t *node;
+
+	if (!c->http_listen || c->http_token_file || loopback(c->http_listen))
+		return 0;
+	node = lookup(ld, global, "http_listen");
+	snprintf(ld->path, sizeof(ld->path), "global.http_listen");
+	return fail(ld, node,
+		    "\"%s\" is not a loopback address: /data and /metrics would be open "
+		    "to the network; set global.http_token_file to require a bearer token, "
+		    "or listen on 127.0.0.1", c->http_listen);
+}
+
 /* Top level: unknown keys first; then sinks, before collectors name them. */
 static int p_top(struct ld *ld, yaml_node_t *root)
 {
@@ -613,6 +695,9 @@ static int p_top(struct ld *ld, yaml_node_t *root)
 		/* Its keys are named global.x though they fill the top struct. */
 		snprintf(ld->path, sizeof(ld->path), "global");
 		err = p_mapping(ld, v, global_fields, c);
+		if (err)
+			return err;
+		err = check_listen(ld, v);
 		if (err)
 			return err;
 	}

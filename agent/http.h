@@ -76,16 +76,24 @@ struct qz_http_ops {
 	 * -errno a 500. NULL: always healthy.
 	 */
 	int (*healthz)(struct qz_json *j, void *ctx);
+	/*
+	 * When set (copied), /metrics and /data answer 401 unless the request
+	 * carries "Authorization: Bearer TOKEN"; /healthz never asks.
+	 */
+	const char *token;
 };
 
 /*
  * Listens on "host:port" ("127.0.0.1:9431", "[::1]:0", "0.0.0.0:80");
- * port 0 picks a free one. NULL with errno: EINVAL (a bad address),
+ * port 0 picks a free one. Or on "unix:/ABSOLUTE/PATH": a unix socket of
+ * mode 0600 (its folder made 0700 if missing), removed by free. A stale
+ * socket there is replaced; one that still answers is EADDRINUSE, and
+ * anything else EEXIST. NULL with errno: EINVAL (a bad address),
  * EADDRINUSE, EACCES, ...
  */
 struct qz_http *qz_http__new(const char *listen,
 				    const struct qz_http_ops *ops, void *ctx);
-/* The port bound. */
+/* The port bound; 0 for a unix socket. */
 int qz_http__port(const struct qz_http *h);
 /* Stops the server (waits for a page being served). NULL is fine. */
 void qz_http__free(struct qz_http *h);
