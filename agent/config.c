@@ -26,9 +26,12 @@ struct ld {
 	struct qz_config_error *err;
 	char path[128];		/* the key being read, e.g. "sinks.kafka.topic" */
 	int type;		/* the sink type being read */
+	yaml_node_t *collector;	/* the collector being read */
 };
 
 typedef int (*parse_fn)(struct ld *ld, yaml_node_t *node, void *dst);
+
+static yaml_node_t *lookup(struct ld *ld, yaml_node_t *map, const char *key);
 
 struct field {
 	const char *name;
@@ -329,7 +332,7 @@ static int p_options(struct ld *ld, yaml_node_t *node, void *dst)
 		const char *ks = scalar(ld, k, "a string key"), *vs;
 		char arg[512];
 		size_t old;
-		int err;
+		int err, len;
 
 		if (!ks)
 			return -QZ_ERR_CONFIG;
@@ -341,9 +344,20 @@ static int p_options(struct ld *ld, yaml_node_t *node, void *dst)
 		if (!strcmp(vs, "false"))
 			continue;
 		if (!strcmp(vs, "true"))
-			snprintf(arg, sizeof(arg), "--%s", ks);
+			len = snprintf(arg, sizeof(arg), "--%s", ks);
 		else
-			snprintf(arg, sizeof(arg), "--%s=%s", ks, vs);
+			len = snprintf(arg, sizeof(arg), "--%s=%s", ks, vs);
+		/* Cut, a filter would mean something else: refuse instead. */
+		if (len < 0 || (size_t)len >= sizeof(arg)) {
+			yaml_node_t *name = ld->collector ? lookup(ld, ld->collector, "name") : NULL;
+
+			path_push(ld, ".%s", ks);
+			return fail(ld, val, "collector '%s': the option is %d bytes as --%s=VALUE, "
+				    "more than %zu; shorten it",
+				    name && name->type == YAML_SCALAR_NODE ?
+				    (const char *)name->data.scalar.value : "?", len, ks,
+				    sizeof(arg) - 1);
+		}
 		err = push_str(v, n, arg);
 		if (err)
 			return err;
@@ -584,6 +598,7 @@ static int p_collectors(struct ld *ld, yaml_node_t *node)
 		col->interval_ms = 1000;
 		col->line = (int)e->start_mark.line + 1;
 		old = path_push(ld, "[%zu]", i);
+		ld->collector = e;
 		err = p_mapping(ld, e, collector_fields, col);
 		if (err)
 			return err;

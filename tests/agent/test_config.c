@@ -222,12 +222,30 @@ static const struct {
 	  "absolute path" },
 	{ "bad bool", "global:\n  http_kernel_addrs: maybe\n", 2, "global.http_kernel_addrs",
 	  "true or false" },
+	{ "options too long", "collectors:\n  - name: filt\n    profiler: trace\n    options:\n"
+	  "      filter: '%FILTER%'\n", 5, "collectors[0].options.filter", "collector 'filt'" },
 };
+
+/* yaml with %FILTER% replaced by a filter of n characters. */
+static const char *with_long_filter(const char *yaml, size_t n)
+{
+	static char text[4096];
+	const char *at = strstr(yaml, "%FILTER%");
+	size_t pre;
+
+	if (!at)
+		return yaml;
+	pre = (size_t)(at - yaml);
+	memcpy(text, yaml, pre);
+	memset(text + pre, 'x', n);
+	strcpy(text + pre + n, at + 8);
+	return text;
+}
 
 static void test_bad(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		const char *yaml = bad[i].yaml;
+		const char *yaml = with_long_filter(bad[i].yaml, 600);
 		struct qz_config_error e;
 		struct qz_config *c;
 		char where[32];
@@ -252,6 +270,24 @@ static void test_bad(void)
 			fprintf(stderr, "%-20s %s\n", bad[i].what, e.msg);
 		}
 	}
+}
+
+/* An option of the longest length allowed is kept whole. */
+static void test_long_option(void)
+{
+	const char *yaml = with_long_filter("collectors:\n  - name: filt\n    profiler: trace\n"
+					    "    options: {filter: '%FILTER%'}\n", 502);
+	struct qz_config_error e;
+	struct qz_config *c = qz_config__load_string(yaml, strlen(yaml), &e);
+
+	if (!c)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK(c);
+	if (c) {
+		CHECK_EQ(strlen(c->collectors[0].options[0]), 511);
+		CHECK(!strncmp(c->collectors[0].options[0], "--filter=xxx", 12));
+	}
+	qz_config__free(c);
 }
 
 static void test_units(void)
@@ -421,6 +457,7 @@ int main(int argc, char **argv)
 	RUN(test_listen_token);
 	RUN(test_full);
 	RUN(test_bad);
+	RUN(test_long_option);
 	RUN(test_units);
 	RUN(test_file);
 	return test_result();
