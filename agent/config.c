@@ -705,6 +705,17 @@ static int p_top(struct ld *ld, yaml_node_t *root)
 			list_keys(top_fields, keys, sizeof(keys));
 			return fail(ld, k, "unknown key (known here: %s)", keys);
 		}
+		/* lookup() below takes the first: a second one would be ignored. */
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *qk = yaml_document_get_node(&ld->doc, q->key);
+
+			if (qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, name)) {
+				snprintf(ld->path, sizeof(ld->path), "%s", name);
+				return fail(ld, k, "duplicate key (first at line %d): merge the two",
+					    (int)qk->start_mark.line + 1);
+			}
+		}
 	}
 	if ((v = lookup(ld, root, "global"))) {
 		/* Its keys are named global.x though they fill the top struct. */

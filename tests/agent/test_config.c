@@ -222,6 +222,10 @@ static const struct {
 	  "absolute path" },
 	{ "bad bool", "global:\n  http_kernel_addrs: maybe\n", 2, "global.http_kernel_addrs",
 	  "true or false" },
+	{ "two globals", "global:\n  host: a\nsinks: {}\nglobal:\n  host: b\n", 4, "global",
+	  "duplicate key" },
+	{ "two collector lists", "collectors: []\ncollectors: []\n", 2, "collectors",
+	  "duplicate key" },
 	{ "options too long", "collectors:\n  - name: filt\n    profiler: trace\n    options:\n"
 	  "      filter: '%FILTER%'\n", 5, "collectors[0].options.filter", "collector 'filt'" },
 };
