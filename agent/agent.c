@@ -103,15 +103,19 @@ static char *sink_signature(const struct qz_config *cfg,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%d|%s|%llu|%u|%s|%s|%s|%s|%s|%u|%s|%llu", s->type,
-		s->path ? s->path : "", (unsigned long long)s->max_bytes, s->max_files,
-		s->brokers ? s->brokers : "", s->topic ? s->topic : "",
-		s->key ? s->key : "", s->compression ? s->compression : "",
-		s->acks ? s->acks : "", s->message_timeout_ms,
-		cfg->spool_dir ? cfg->spool_dir : "",
-		(unsigned long long)cfg->spool_max_bytes);
-	for (size_t i = 0; i < s->n_properties; i++)
-		fprintf(f, "|%s=%s", s->properties[i].key, s->properties[i].value);
+	fprintf(f, "%d|%llu|%u|%u|%llu", s->type, (unsigned long long)s->max_bytes,
+		s->max_files, s->message_timeout_ms, (unsigned long long)cfg->spool_max_bytes);
+	qz_sig_put(f, "|", s->path);
+	qz_sig_put(f, "|", s->brokers);
+	qz_sig_put(f, "|", s->topic);
+	qz_sig_put(f, "|", s->key);
+	qz_sig_put(f, "|", s->compression);
+	qz_sig_put(f, "|", s->acks);
+	qz_sig_put(f, "|", cfg->spool_dir);
+	for (size_t i = 0; i < s->n_properties; i++) {
+		qz_sig_put(f, "|", s->properties[i].key);
+		qz_sig_put(f, "=", s->properties[i].value);
+	}
 	fclose(f);
 	return buf;
 }

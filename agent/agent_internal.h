@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include "agent.h"
 #include "http.h"
 #include <quazar/output.h>
@@ -86,6 +88,16 @@ struct qz_agent {
 	size_t nr_seqs;
 	bool started;
 };
+
+/*
+ * One field of a reload signature, length first: "LEN:TEXT". A separator
+ * alone ('|') can be in the values, and two configs then read alike.
+ */
+static inline void qz_sig_put(FILE *f, const char *tag, const char *s)
+{
+	s = s ? s : "";
+	fprintf(f, "%s%zu:%s", tag, strlen(s), s);
+}
 
 /* seq_state.c: the last seq of a collector in state_dir, across restarts. */
 /* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
