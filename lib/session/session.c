@@ -195,7 +195,7 @@ QZ_API void qz_session__stop(struct qz_session *s)
 {
 	uint64_t one = 1;
 
-	s->stopping = 1;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	/* write() is async-signal-safe: a signal handler may call this. */
 	(void)!write(s->stop_fd, &one, sizeof(one));
 }
@@ -203,7 +203,16 @@ QZ_API void qz_session__stop(struct qz_session *s)
 QZ_API void qz_session__stats(const struct qz_session *s,
 			      struct qz_session_stats *stats)
 {
-	*stats = s->stats;
+	const struct qz_session_stats *st = &s->stats;
+
+	/* The session's thread counts meanwhile: each counter read whole. */
+	stats->samples = __atomic_load_n(&st->samples, __ATOMIC_RELAXED);
+	stats->filtered = __atomic_load_n(&st->filtered, __ATOMIC_RELAXED);
+	stats->lost = __atomic_load_n(&st->lost, __ATOMIC_RELAXED);
+	stats->late = __atomic_load_n(&st->late, __ATOMIC_RELAXED);
+	stats->nr_cpus = __atomic_load_n(&st->nr_cpus, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < QZ_ARRAY_SIZE(st->lost_per_cpu); i++)
+		stats->lost_per_cpu[i] = __atomic_load_n(&st->lost_per_cpu[i], __ATOMIC_RELAXED);
 }
 
 static void log_parse_error(struct qz_session *s, const char *what,
