@@ -12,7 +12,7 @@ static const char default_yaml[] =
 	"# quazar agent: the built-in config, run when no -c FILE is given.\n"
 	"global:\n"
 	"  log_level: info\n"
-	"  http_listen: " QZ_CONFIG_HTTP_LISTEN "\n"
+	"  http_socket: " QZ_CONFIG_HTTP_SOCKET "\n"
 	"  labels:\n"
 	"    source: quazar-default\n"
 	"sinks:\n"

@@ -153,14 +153,21 @@ static int add_option(struct kmemleak *k, const char *opt, const char *text,
 		      bool alloc, uint64_t **masks)
 {
 	int first = qz_session__add_events(k->session, text, 0), n;
+	struct km_event *ev;
+	uint64_t *m;
 
 	if (first < 0)
 		return first;
 	n = qz_session__nr_events(k->session);
-	k->ev = realloc(k->ev, (size_t)n * sizeof(*k->ev));
-	*masks = realloc(*masks, (size_t)n * sizeof(**masks));
-	if (!k->ev || !*masks)
+	/* The old blocks stay with k and *masks, freed by the caller. */
+	ev = realloc(k->ev, (size_t)n * sizeof(*k->ev));
+	if (!ev)
 		return -ENOMEM;
+	k->ev = ev;
+	m = realloc(*masks, (size_t)n * sizeof(**masks));
+	if (!m)
+		return -ENOMEM;
+	*masks = m;
 	for (int idx = first; idx < n; idx++) {
 		const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
 		struct km_event *e = &k->ev[idx];

@@ -205,12 +205,13 @@ QZ_API void qz_session__stop(struct qz_session *s)
 QZ_API int qz_session__stats(const struct qz_session *s,
 			     struct qz_session_stats *stats)
 {
+	/* The session's thread counts meanwhile: each counter read whole. */
 	struct qz_session_stats all = {
 		.sz = sizeof(all),
-		.samples = s->stats.samples,
-		.filtered = s->stats.filtered,
-		.lost = s->stats.lost,
-		.late = s->stats.late,
+		.samples = __atomic_load_n(&s->stats.samples, __ATOMIC_RELAXED),
+		.filtered = __atomic_load_n(&s->stats.filtered, __ATOMIC_RELAXED),
+		.lost = __atomic_load_n(&s->stats.lost, __ATOMIC_RELAXED),
+		.late = __atomic_load_n(&s->stats.late, __ATOMIC_RELAXED),
 	};
 
 	if (stats->sz < QZ_OFFSETOFEND(struct qz_session_stats, late))
@@ -223,7 +224,7 @@ QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu)
 {
 	if (cpu < 0 || cpu >= QZ_SESSION_MAX_CPUS)
 		return 0;
-	return s->stats.lost_per_cpu[cpu];
+	return __atomic_load_n(&s->stats.lost_per_cpu[cpu], __ATOMIC_RELAXED);
 }
 
 static void log_parse_error(struct qz_session *s, const char *what,

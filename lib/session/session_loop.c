@@ -50,13 +50,20 @@ static void drain_fd(int fd)
 	(void)!read(fd, &v, sizeof(v));
 }
 
+/*
+ * The stats are read by other threads (the agent's HTTP thread) while
+ * this one counts: stores are atomic. Only this thread writes, so it may
+ * read them plainly.
+ */
+#define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+
 static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 {
 	struct qz_output *out = s->out;
 
-	s->stats.lost += lost;
+	STAT_ADD(s->stats.lost, lost);
 	if (cpu >= 0 && cpu < (int)QZ_ARRAY_SIZE(s->stats.lost_per_cpu))
-		s->stats.lost_per_cpu[cpu] += lost;
+		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
 	if (qz_output__json(out)) {
@@ -81,13 +88,13 @@ static void dispatch_sample(struct qz_session *s,
 
 	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
 	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
-		s->stats.filtered++;
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
 	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
-		s->stats.filtered++;
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
@@ -100,7 +107,8 @@ static void dispatch_sample(struct qz_session *s,
 		.session = s,
 	};
 	s->ops->sample(s->ctx, &event);
-	if (++s->stats.samples == s->env->exit_n)
+	STAT_ADD(s->stats.samples, 1);
+	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
 
@@ -156,7 +164,7 @@ static void on_late(const struct perf_event_header *rec, int ring, void *ctx)
 		on_record(rec, ring, ctx);
 		return;
 	}
-	s->stats.late++;
+	STAT_ADD(s->stats.late, 1);
 }
 
 static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
