@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM lifecycle from decoded events, checked against /proc: a call counts
+ * only when the fd it returned is KVM's, read back from /proc/PID/fd when
+ * the event is processed. That is a little after the call, so a VM whose
+ * fd is closed within the read delay (~0.1 s) cannot be told from a
+ * fake one; it is counted as unverified, never reported.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/kvm.h>
+#include "life.h"
+#include "procfs.h"
+#include "u64map.h"
+
+#define PENDING_MAX_NS (10ull * 1000000000ull)	/* a create takes ms */
+#define MAX_VMS 65536
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* An ioctl entered, waiting for its exit on the same thread. */
+struct pending {
+	uint64_t ts, cmd, fd, arg;
+};
+
+struct kvm_life {
+	struct kvm_life_opts opts;
+	char *proc;
+	struct u64map procs;		/* pid -> struct kvm_vm * (newest) */
+	struct u64map pending;		/* tid -> struct pending */
+	struct u64map strangers;	/* pids looked at: no VM there */
+	struct kvm_vm **vms;		/* alive, and ended since the last reap */
+	size_t nr_vms, cap_vms, alive;
+	uint32_t next_serial;
+	bool full_logged;
+	struct kvm_life_stats stats;
+};
+
+static void dbg(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void dbg(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!l->opts.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	l->opts.log(level, buf, l->opts.ctx);
+}
+
+struct kvm_life *qz_kvm_life__new(const struct kvm_life_opts *opts)
+{
+	struct kvm_life *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->opts = *opts;
+	l->proc = strdup(opts->proc ? opts->proc : "/proc");
+	if (!l->proc || qz_u64map__init(&l->procs, sizeof(struct kvm_vm *)) ||
+	    qz_u64map__init(&l->pending, sizeof(struct pending)) ||
+	    qz_u64map__init(&l->strangers, 0)) {
+		qz_kvm_life__free(l);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return l;
+}
+
+void qz_kvm_life__free(struct kvm_life *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nr_vms; i++) {
+		if (l->opts.release)
+			l->opts.release(l->vms[i], l->opts.ctx);
+		free(l->vms[i]);
+	}
+	free(l->vms);
+	qz_u64map__free(&l->procs);
+	qz_u64map__free(&l->pending);
+	qz_u64map__free(&l->strangers);
+	free(l->proc);
+	free(l);
+}
+
+static struct kvm_vm *head(const struct kvm_life *l, int pid)
+{
+	struct kvm_vm **p = qz_u64map__get(&l->procs, (uint64_t)pid);
+
+	return p ? *p : NULL;
+}
+
+static void emit(struct kvm_life *l, enum kvm_step step, uint64_t ts,
+		 struct kvm_vm *vm, const char *why)
+{
+	struct kvm_step_info s = { .step = step, .ts = ts, .vm = vm, .why = why,
+				   .tid = -1, .vcpu_id = -1, .vcpu_fd = -1 };
+
+	if (l->opts.emit)
+		l->opts.emit(&s, l->opts.ctx);
+}
+
+static struct kvm_vm *vm_new(struct kvm_life *l, int pid, const char *comm)
+{
+	struct kvm_vm *vm, **slot;
+
+	if (l->nr_vms >= MAX_VMS) {
+		if (!l->full_logged)
+			dbg(l, QZ_LOG_WARN, "tracking %d VMs already: pid %d's is left out",
+			    MAX_VMS, pid);
+		l->full_logged = true;
+		return NULL;
+	}
+	if (l->nr_vms == l->cap_vms) {
+		size_t cap = l->cap_vms ? l->cap_vms * 2 : 16;
+		struct kvm_vm **v = realloc(l->vms, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		l->vms = v;
+		l->cap_vms = cap;
+	}
+	vm = calloc(1, sizeof(*vm));
+	slot = vm ? qz_u64map__put(&l->procs, (uint64_t)pid, NULL) : NULL;
+	if (!slot) {
+		free(vm);
+		return NULL;
+	}
+	vm->serial = ++l->next_serial;
+	vm->pid = pid;
+	vm->alive = true;
+	vm->older = *slot;
+	snprintf(vm->comm, sizeof(vm->comm), "%s", comm ? comm : "");
+	*slot = vm;
+	l->vms[l->nr_vms++] = vm;
+	l->alive++;
+	qz_u64map__del(&l->strangers, (uint64_t)pid);
+	return vm;
+}
+
+static struct kvm_vm *vm_of_fd(const struct kvm_life *l, int pid, int fd)
+{
+	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older) {
+		if (!vm->alive)
+			continue;
+		for (int i = 0; i < vm->nr_fds; i++)
+			if (vm->fds[i] == fd)
+				return vm;
+	}
+	return NULL;
+}
+
+static void destroy(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
+		    const char *why)
+{
+	if (!vm->alive)
+		return;
+	vm->alive = false;
+	vm->ended = ts > vm->created ? ts : vm->created;
+	vm->nr_fds = 0;
+	l->alive--;
+	l->stats.destroyed++;
+	emit(l, KVM_STEP_DESTROY, vm->ended, vm, why);
+}
+
+/*
+ * vm no longer has fd (-1: none named). With no fd left it ends, unless
+ * the process holds a kvm-vm fd no VM of ours has: a dup() of this one,
+ * found now that the original is gone.
+ */
+static void lose_fd(struct kvm_life *l, struct kvm_vm *vm, int fd, uint64_t ts,
+		    const char *why)
+{
+	struct kvm_proc_info info;
+
+	for (int i = 0; i < vm->nr_fds; i++) {
+		if (vm->fds[i] == fd) {
+			vm->fds[i] = vm->fds[--vm->nr_fds];
+			break;
+		}
+	}
+	if (vm->nr_fds)
+		return;
+	if (!qz_kvm_proc__fds(l->proc, vm->pid, &info)) {
+		for (int i = 0; i < info.nr_vm_fds; i++) {
+			if (info.vm_fds[i] == fd || vm_of_fd(l, vm->pid, info.vm_fds[i]))
+				continue;
+			vm->fds[vm->nr_fds++] = info.vm_fds[i];
+			dbg(l, QZ_LOG_DEBUG, "pid %d: VM fd %d %s; its copy fd %d keeps the VM",
+			    vm->pid, fd, why, info.vm_fds[i]);
+			return;
+		}
+	}
+	destroy(l, vm, ts, why);
+}
+
+void qz_kvm_life__ioctl_enter(struct kvm_life *l, uint64_t ts, int pid, int tid,
+			      uint64_t fd, uint64_t cmd, uint64_t arg)
+{
+	struct pending *p;
+
+	(void)pid;
+	/* Only the two creates (the kernel filters; user space may not). */
+	if (cmd != KVM_CREATE_VM && cmd != KVM_CREATE_VCPU)
+		return;
+	p = qz_u64map__put(&l->pending, (uint64_t)tid, NULL);
+	if (p)
+		*p = (struct pending){ .ts = ts, .cmd = cmd, .fd = fd, .arg = arg };
+}
+
+static void on_create(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
+		      const char *comm)
+{
+	int kind = qz_kvm_proc__fd(l->proc, pid, fd, NULL);
+	struct kvm_step_info s;
+	struct kvm_vm *vm;
+
+	if (kind != KVM_LINK_VM) {
+		l->stats.unverified += kind < 0;
+		dbg(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VM returned fd %d, %s: not a VM",
+		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vm");
+		return;
+	}
+	/* A VM we thought held this fd lost it unseen (dup2 over it). */
+	vm = vm_of_fd(l, pid, fd);
+	if (vm)
+		lose_fd(l, vm, fd, ts, "close");
+	vm = vm_new(l, pid, comm);
+	if (!vm)
+		return;
+	if (!vm->comm[0])
+		qz_kvm_proc__comm(l->proc, pid, vm->comm, sizeof(vm->comm));
+	vm->fds[vm->nr_fds++] = fd;
+	vm->created = ts;
+	qz_kvm_proc__ident(l->proc, pid, vm->comm, &vm->ident);
+	l->stats.created++;
+	s = (struct kvm_step_info){ .step = KVM_STEP_CREATE, .ts = ts, .vm = vm,
+				    .tid = tid, .vcpu_id = -1, .vcpu_fd = -1 };
+	if (l->opts.emit)
+		l->opts.emit(&s, l->opts.ctx);
+}
+
+static void on_vcpu(struct kvm_life *l, uint64_t ts, int pid, int tid, int vm_fd,
+		    int fd)
+{
+	int id = -1, kind = qz_kvm_proc__fd(l->proc, pid, fd, &id);
+	struct kvm_step_info s;
+	struct kvm_vm *vm;
+
+	if (kind != KVM_LINK_VCPU) {
+		l->stats.unverified += kind < 0;
+		dbg(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VCPU returned fd %d, %s: not a vCPU",
+		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vcpu");
+		return;
+	}
+	vm = vm_of_fd(l, pid, vm_fd);
+	if (!vm) {
+		/* A VM made while we started, or unverified: /proc knows it. */
+		qz_kvm_life__adopt(l, ts, pid);
+		return;
+	}
+	vm->vcpus++;
+	s = (struct kvm_step_info){ .step = KVM_STEP_VCPU, .ts = ts, .vm = vm,
+				    .tid = tid, .vcpu_id = id, .vcpu_fd = fd };
+	if (l->opts.emit)
+		l->opts.emit(&s, l->opts.ctx);
+}
+
+void qz_kvm_life__ioctl_exit(struct kvm_life *l, uint64_t ts, int pid, int tid,
+			     int64_t ret, const char *comm)
+{
+	struct pending *pp, p;
+
+	if (!l->pending.nr || !(pp = qz_u64map__get(&l->pending, (uint64_t)tid)))
+		return;
+	p = *pp;
+	qz_u64map__del(&l->pending, (uint64_t)tid);
+	if (ts < p.ts || ts - p.ts > PENDING_MAX_NS)
+		return;		/* its exit was lost: a stale entry */
+	if (ret < 0 || ret > INT_MAX) {
+		dbg(l, QZ_LOG_DEBUG, "pid %d: ioctl 0x%llx on fd %llu failed (%s): nothing made",
+		    pid, (unsigned long long)p.cmd, (unsigned long long)p.fd,
+		    ret < 0 && ret > -4096 ? strerror((int)-ret) : "bad return");
+		return;
+	}
+	if (p.cmd == KVM_CREATE_VM)
+		on_create(l, ts, pid, tid, (int)ret, comm);
+	else if (p.fd <= INT_MAX)
+		on_vcpu(l, ts, pid, tid, (int)p.fd, (int)ret);
+}
+
+void qz_kvm_life__close(struct kvm_life *l, uint64_t ts, int pid, uint64_t fd)
+{
+	struct kvm_vm *vm;
+
+	if (!l->procs.nr || fd > INT_MAX)
+		return;
+	vm = vm_of_fd(l, pid, (int)fd);
+	if (vm)
+		lose_fd(l, vm, (int)fd, ts, "close");
+}
+
+void qz_kvm_life__close_range(struct kvm_life *l, uint64_t ts, int pid,
+			      uint64_t first, uint64_t last, uint64_t flags)
+{
+	struct {
+		struct kvm_vm *vm;
+		int fd;
+	} hit[64];
+	int n = 0;
+
+	/* CLOSE_RANGE_CLOEXEC only marks the fds: nothing closes yet. */
+	if (!l->procs.nr || (flags & CLOSE_RANGE_CLOEXEC))
+		return;
+	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+		for (int i = 0; vm->alive && i < vm->nr_fds && n < 64; i++)
+			if ((uint64_t)vm->fds[i] >= first && (uint64_t)vm->fds[i] <= last)
+				hit[n++] = (typeof(hit[0])){ vm, vm->fds[i] };
+	for (int i = 0; i < n; i++)
+		if (hit[i].vm->alive)
+			lose_fd(l, hit[i].vm, hit[i].fd, ts, "close");
+}
+
+/* Keep the fds of vm that /proc still shows as VMs; end it if none. */
+static void recheck(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
+		    const char *why)
+{
+	int kept = 0;
+
+	for (int i = 0; i < vm->nr_fds; i++)
+		if (qz_kvm_proc__fd(l->proc, vm->pid, vm->fds[i], NULL) == KVM_LINK_VM)
+			vm->fds[kept++] = vm->fds[i];
+	vm->nr_fds = kept;
+	if (!kept)
+		lose_fd(l, vm, -1, ts, why);
+}
+
+/* exec closes the VM fds (KVM makes them close-on-exec); a dup may stay. */
+void qz_kvm_life__exec(struct kvm_life *l, uint64_t ts, int pid)
+{
+	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+		if (vm->alive)
+			recheck(l, vm, ts, "exec");
+}
+
+void qz_kvm_life__exit(struct kvm_life *l, uint64_t ts, int pid)
+{
+	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+		destroy(l, vm, ts, "exit");
+	qz_u64map__del(&l->strangers, (uint64_t)pid);
+}
+
+void qz_kvm_life__check(struct kvm_life *l, uint64_t now)
+{
+	for (size_t i = 0; i < l->nr_vms; i++)
+		if (l->vms[i]->alive)
+			recheck(l, l->vms[i], now, "gone");
+}
+
+/* Report a process's VMs as /proc shows them, adopting the new ones. */
+static int report_process(struct kvm_life *l, const struct kvm_proc_info *info,
+			  uint64_t now, const char *why)
+{
+	struct kvm_vm *seen[KVM_PROC_MAX_VMS];
+	uint64_t boot = qz_kvm_boot_ns(), age = 0;
+	bool had = qz_kvm_life__find(l, info->pid) &&
+		   qz_kvm_life__find(l, info->pid)->alive;
+	int n = 0;
+
+	if (info->start_boot_ns && info->start_boot_ns < boot)
+		age = boot - info->start_boot_ns;
+	for (int i = 0; i < info->nr_vm_fds; i++) {
+		struct kvm_vm *vm = vm_of_fd(l, info->pid, info->vm_fds[i]);
+		bool dup = false;
+
+		if (!vm) {
+			vm = vm_new(l, info->pid, info->comm);
+			if (!vm)
+				continue;
+			vm->fds[vm->nr_fds++] = info->vm_fds[i];
+			vm->present = true;
+			vm->created = now > age ? now - age : 0;
+			vm->ident = info->ident;
+			/* /proc cannot tell whose a vCPU fd is: the first VM's. */
+			vm->vcpus = !had && !n ? (unsigned)info->vcpu_fds : 0;
+			l->stats.present++;
+		}
+		for (int j = 0; j < n; j++)
+			dup |= seen[j] == vm;
+		if (!dup)
+			seen[n++] = vm;
+	}
+	for (int j = 0; j < n; j++)
+		emit(l, KVM_STEP_PRESENT, now, seen[j], why);
+	return n;
+}
+
+struct scan_ctx {
+	struct kvm_life *l;
+	uint64_t now;
+	const char *why;
+	int reported;
+};
+
+static int scan_one(const struct kvm_proc_info *info, void *ctx)
+{
+	struct scan_ctx *c = ctx;
+
+	c->reported += report_process(c->l, info, c->now, c->why);
+	return 0;
+}
+
+int qz_kvm_life__scan(struct kvm_life *l, uint64_t now, const char *why,
+		      const int *pids, int nr)
+{
+	struct scan_ctx c = { .l = l, .now = now, .why = why };
+	struct kvm_proc_info info;
+	int err;
+
+	/* First what ended unseen, so the walk reports only the living. */
+	qz_kvm_life__check(l, now);
+	if (!pids) {
+		err = qz_kvm_proc__scan(l->proc, scan_one, &c);
+		return err < 0 ? err : c.reported;
+	}
+	for (int i = 0; i < nr; i++)
+		if (!qz_kvm_proc__read(l->proc, pids[i], &info) && info.nr_vm_fds)
+			scan_one(&info, &c);
+	return c.reported;
+}
+
+struct kvm_vm *qz_kvm_life__find(const struct kvm_life *l, int pid)
+{
+	struct kvm_vm *first = head(l, pid);
+
+	for (struct kvm_vm *vm = first; vm; vm = vm->older)
+		if (vm->alive)
+			return vm;
+	return first;
+}
+
+struct kvm_vm *qz_kvm_life__adopt(struct kvm_life *l, uint64_t now, int pid)
+{
+	struct kvm_proc_info info;
+	struct kvm_vm *vm = qz_kvm_life__find(l, pid);
+
+	if ((vm && vm->alive) || qz_u64map__get(&l->strangers, (uint64_t)pid))
+		return vm;
+	if (qz_kvm_proc__read(l->proc, pid, &info) || !info.nr_vm_fds) {
+		qz_u64map__put(&l->strangers, (uint64_t)pid, NULL);
+		return vm;
+	}
+	report_process(l, &info, now, "late");
+	return qz_kvm_life__find(l, pid);
+}
+
+bool qz_kvm_life__next(const struct kvm_life *l, size_t *pos, struct kvm_vm **vm)
+{
+	if (*pos >= l->nr_vms)
+		return false;
+	*vm = l->vms[(*pos)++];
+	return true;
+}
+
+static void unlink_vm(struct kvm_life *l, struct kvm_vm *vm)
+{
+	struct kvm_vm **slot = qz_u64map__get(&l->procs, (uint64_t)vm->pid);
+
+	if (!slot)
+		return;
+	if (*slot == vm) {
+		if (vm->older)
+			*slot = vm->older;
+		else
+			qz_u64map__del(&l->procs, (uint64_t)vm->pid);
+		return;
+	}
+	for (struct kvm_vm *p = *slot; p; p = p->older) {
+		if (p->older == vm) {
+			p->older = vm->older;
+			return;
+		}
+	}
+}
+
+void qz_kvm_life__reap(struct kvm_life *l, uint64_t now)
+{
+	size_t kept = 0, pos = 0;
+	uint64_t tid, stale[64];
+	void *val;
+	int n = 0;
+
+	for (size_t i = 0; i < l->nr_vms; i++) {
+		struct kvm_vm *vm = l->vms[i];
+
+		if (vm->alive) {
+			l->vms[kept++] = vm;
+			continue;
+		}
+		unlink_vm(l, vm);
+		if (l->opts.release)
+			l->opts.release(vm, l->opts.ctx);
+		free(vm);
+	}
+	l->nr_vms = kept;
+	/* Calls whose exit never came (lost events, a killed thread). */
+	while (qz_u64map__next(&l->pending, &pos, &tid, &val) && n < 64)
+		if (((struct pending *)val)->ts + PENDING_MAX_NS < now)
+			stale[n++] = tid;
+	for (int i = 0; i < n; i++)
+		qz_u64map__del(&l->pending, stale[i]);
+	qz_u64map__clear(&l->strangers);
+}
+
+size_t qz_kvm_life__alive(const struct kvm_life *l)
+{
+	return l->alive;
+}
+
+const struct kvm_life_stats *qz_kvm_life__stats(const struct kvm_life *l)
+{
+	return &l->stats;
+}
+
+unsigned qz_kvm_life__held(const struct kvm_life *l, int pid)
+{
+	unsigned n = 0;
+
+	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+		n += vm->alive;
+	return n;
+}
