@@ -53,19 +53,6 @@ static void on_step(const struct kvm_step_info *step, void *ctx)
 	qz_kvm_report__step(k, step);
 }
 
-static void on_release(struct kvm_vm *vm, void *ctx)
-{
-	struct kvm_vm_stats *st = vm->priv;
-
-	(void)ctx;
-	for (int i = 0; st && i < st->nr_threads; i++)
-		qz_kvm_clock__close(&st->threads[i]);
-	if (st)
-		free(st->threads);
-	free(st);
-	vm->priv = NULL;
-}
-
 static void life_log(enum qz_log_level level, const char *msg, void *ctx)
 {
 	struct kvm *k = ctx;
@@ -229,7 +216,7 @@ static int kvm_init(struct qz_session *s, void **ctx)
 	memset(k->ev_of, -1, sizeof(k->ev_of));
 	k->reloads_seen = __atomic_load_n(&k->opts->reloads, __ATOMIC_RELAXED);
 	k->life = qz_kvm_life__new(&(struct kvm_life_opts){
-		.proc = k->opts->proc, .emit = on_step, .release = on_release,
+		.proc = k->opts->proc, .emit = on_step, .release = qz_kvm_stats__release,
 		.log = life_log, .ctx = k });
 	tp = qz_tp__new(NULL);
 	if (!k->life || !tp) {
@@ -272,98 +259,6 @@ static void check_reload(struct kvm *k)
 	scan(k, now_ns(), "reload");
 }
 
-/* The VM a process's kvm: event counts for; NULL for none we know. */
-static struct kvm_vm *vm_of(struct kvm *k, int pid, uint64_t ts)
-{
-	struct kvm_vm *vm;
-
-	if (pid == k->last_pid)
-		return k->last_vm;
-	vm = qz_kvm_life__find(k->life, pid);
-	if (!vm || !vm->alive)
-		vm = qz_kvm_life__adopt(k->life, ts, pid);
-	k->last_pid = pid;
-	k->last_vm = vm;
-	return vm;
-}
-
-static struct kvm_vm_stats *stats_of(struct kvm_vm *vm)
-{
-	if (!vm->priv)
-		vm->priv = calloc(1, sizeof(struct kvm_vm_stats));
-	return vm->priv;
-}
-
-/* A thread that runs a vCPU: its CPU time is the VM's guest time. */
-static void note_thread(struct kvm_vm_stats *st, int tid)
-{
-	struct kvm_vcpu_clock *t;
-
-	if (st->last_tid == tid)
-		return;
-	st->last_tid = tid;
-	for (int i = 0; i < st->nr_threads; i++)
-		if (st->threads[i].tid == tid)
-			return;
-	if (st->nr_threads == st->cap_threads) {
-		int cap = st->cap_threads ? st->cap_threads * 2 : 4;
-
-		t = realloc(st->threads, (size_t)cap * sizeof(*t));
-		if (!t)
-			return;
-		st->threads = t;
-		st->cap_threads = cap;
-	}
-	qz_kvm_clock__open(&st->threads[st->nr_threads++], tid);
-}
-
-static void count(struct kvm *k, struct kvm_vm *vm, int isa, uint32_t code)
-{
-	uint64_t *c = qz_u64map__put(&k->exits, qz_kvm__exit_key(vm->serial, isa, code), NULL);
-
-	if (c)
-		++*c;
-}
-
-static void on_kvm_event(struct kvm *k, int ev, const struct qz_sample *smp)
-{
-	struct kvm_vm *vm = vm_of(k, (int)smp->pid, smp->time);
-	struct kvm_vm_stats *st;
-	struct kvm_exit_info x;
-
-	if (!vm) {
-		k->unattributed++;
-		return;
-	}
-	st = stats_of(vm);
-	if (!st)
-		return;
-	switch (ev) {
-	case EV_KVM_EXIT:
-		qz_kvm_exit__decode(&k->exit_f, smp->raw, smp->raw_size, &x);
-		count(k, vm, x.isa, x.code);
-		break;
-	case EV_USER_EXIT:
-		count(k, vm, KVM_ISA_USER,
-		      qz_kvm_user_exit__key((uint32_t)qz_tp_field__u64(k->user_reason, smp->raw,
-								      smp->raw_size),
-					    (int32_t)qz_tp_field__s64(k->user_errno, smp->raw,
-								      smp->raw_size)));
-		break;
-	case EV_WAKEUP:
-		/* Woken while polling, without sleeping: the poll paid off. */
-		if (qz_tp_field__u64(k->waited, smp->raw, smp->raw_size))
-			st->halt_poll_fail++;
-		else
-			st->halt_poll_ok++;
-		break;
-	case EV_INJ_VIRQ:
-		st->irqs++;
-		return;		/* injected from any thread: not a vCPU's mark */
-	}
-	note_thread(st, (int)smp->tid);
-}
-
 static void kvm_sample(void *ctx, const struct qz_event *ev)
 {
 	struct kvm *k = ctx;
@@ -380,7 +275,7 @@ static void kvm_sample(void *ctx, const struct qz_event *ev)
 	case EV_USER_EXIT:
 	case EV_WAKEUP:
 	case EV_INJ_VIRQ:
-		on_kvm_event(k, k->ev_of[ev->index], smp);
+		qz_kvm_stats__event(k, k->ev_of[ev->index], smp);
 		break;
 	case EV_IOCTL_ENTER:
 		qz_kvm_life__ioctl_enter(k->life, smp->time, pid, tid,

@@ -72,6 +72,11 @@ static inline uint64_t qz_kvm__exit_key(uint32_t serial, int isa, uint32_t code)
 	return (uint64_t)(serial & 0xffffff) << 40 | (uint64_t)(isa & 0xff) << 32 | code;
 }
 
+/* kvm_stats.c: count a kvm: event (EV_KVM_EXIT...) for its VM. */
+void qz_kvm_stats__event(struct kvm *k, int ev, const struct qz_sample *smp);
+/* The lifecycle frees a VM: its stats and vCPU clocks go too. */
+void qz_kvm_stats__release(struct kvm_vm *vm, void *ctx);
+
 /* kvm_report.c */
 void qz_kvm_report__step(struct kvm *k, const struct kvm_step_info *step);
 void qz_kvm_report__vms(struct kvm *k, struct qz_output *out, uint64_t now);

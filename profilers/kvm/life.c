@@ -13,38 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/kvm.h>
-#include "life.h"
 #include "procfs.h"
-#include "u64map.h"
+#include "life_internal.h"
 
-#define PENDING_MAX_NS (10ull * 1000000000ull)	/* a create takes ms */
 #define MAX_VMS 65536
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* An ioctl entered, waiting for its exit on the same thread. */
-struct pending {
-	uint64_t ts, cmd, fd, arg;
-};
-
-struct kvm_life {
-	struct kvm_life_opts opts;
-	char *proc;
-	struct u64map procs;		/* pid -> struct kvm_vm * (newest) */
-	struct u64map pending;		/* tid -> struct pending */
-	struct u64map strangers;	/* pids looked at: no VM there */
-	struct kvm_vm **vms;		/* alive, and ended since the last reap */
-	size_t nr_vms, cap_vms, alive;
-	uint32_t next_serial;
-	bool full_logged;
-	struct kvm_life_stats stats;
-};
-
-static void dbg(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void dbg(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
+void qz__kvm_life_log(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -92,15 +69,15 @@ void qz_kvm_life__free(struct kvm_life *l)
 	free(l);
 }
 
-static struct kvm_vm *head(const struct kvm_life *l, int pid)
+struct kvm_vm *qz__kvm_life_head(const struct kvm_life *l, int pid)
 {
 	struct kvm_vm **p = qz_u64map__get(&l->procs, (uint64_t)pid);
 
 	return p ? *p : NULL;
 }
 
-static void emit(struct kvm_life *l, enum kvm_step step, uint64_t ts,
-		 struct kvm_vm *vm, const char *why)
+void qz__kvm_life_emit(struct kvm_life *l, enum kvm_step step, uint64_t ts,
+		       struct kvm_vm *vm, const char *why)
 {
 	struct kvm_step_info s = { .step = step, .ts = ts, .vm = vm, .why = why,
 				   .tid = -1, .vcpu_id = -1, .vcpu_fd = -1 };
@@ -109,13 +86,13 @@ static void emit(struct kvm_life *l, enum kvm_step step, uint64_t ts,
 		l->opts.emit(&s, l->opts.ctx);
 }
 
-static struct kvm_vm *vm_new(struct kvm_life *l, int pid, const char *comm)
+struct kvm_vm *qz__kvm_life_vm_new(struct kvm_life *l, int pid, const char *comm)
 {
 	struct kvm_vm *vm, **slot;
 
 	if (l->nr_vms >= MAX_VMS) {
 		if (!l->full_logged)
-			dbg(l, QZ_LOG_WARN, "tracking %d VMs already: pid %d's is left out",
+			qz__kvm_life_log(l, QZ_LOG_WARN, "tracking %d VMs already: pid %d's is left out",
 			    MAX_VMS, pid);
 		l->full_logged = true;
 		return NULL;
@@ -147,9 +124,9 @@ static struct kvm_vm *vm_new(struct kvm_life *l, int pid, const char *comm)
 	return vm;
 }
 
-static struct kvm_vm *vm_of_fd(const struct kvm_life *l, int pid, int fd)
+struct kvm_vm *qz__kvm_life_vm_of_fd(const struct kvm_life *l, int pid, int fd)
 {
-	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older) {
+	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older) {
 		if (!vm->alive)
 			continue;
 		for (int i = 0; i < vm->nr_fds; i++)
@@ -169,7 +146,7 @@ static void destroy(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
 	vm->nr_fds = 0;
 	l->alive--;
 	l->stats.destroyed++;
-	emit(l, KVM_STEP_DESTROY, vm->ended, vm, why);
+	qz__kvm_life_emit(l, KVM_STEP_DESTROY, vm->ended, vm, why);
 }
 
 /*
@@ -177,8 +154,8 @@ static void destroy(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
  * the process holds a kvm-vm fd no VM of ours has: a dup() of this one,
  * found now that the original is gone.
  */
-static void lose_fd(struct kvm_life *l, struct kvm_vm *vm, int fd, uint64_t ts,
-		    const char *why)
+void qz__kvm_life_lose_fd(struct kvm_life *l, struct kvm_vm *vm, int fd, uint64_t ts,
+			   const char *why)
 {
 	struct kvm_proc_info info;
 
@@ -192,10 +169,10 @@ static void lose_fd(struct kvm_life *l, struct kvm_vm *vm, int fd, uint64_t ts,
 		return;
 	if (!qz_kvm_proc__fds(l->proc, vm->pid, &info)) {
 		for (int i = 0; i < info.nr_vm_fds; i++) {
-			if (info.vm_fds[i] == fd || vm_of_fd(l, vm->pid, info.vm_fds[i]))
+			if (info.vm_fds[i] == fd || qz__kvm_life_vm_of_fd(l, vm->pid, info.vm_fds[i]))
 				continue;
 			vm->fds[vm->nr_fds++] = info.vm_fds[i];
-			dbg(l, QZ_LOG_DEBUG, "pid %d: VM fd %d %s; its copy fd %d keeps the VM",
+			qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: VM fd %d %s; its copy fd %d keeps the VM",
 			    vm->pid, fd, why, info.vm_fds[i]);
 			return;
 		}
@@ -226,15 +203,15 @@ static void on_create(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
 
 	if (kind != KVM_LINK_VM) {
 		l->stats.unverified += kind < 0;
-		dbg(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VM returned fd %d, %s: not a VM",
+		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VM returned fd %d, %s: not a VM",
 		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vm");
 		return;
 	}
 	/* A VM we thought held this fd lost it unseen (dup2 over it). */
-	vm = vm_of_fd(l, pid, fd);
+	vm = qz__kvm_life_vm_of_fd(l, pid, fd);
 	if (vm)
-		lose_fd(l, vm, fd, ts, "close");
-	vm = vm_new(l, pid, comm);
+		qz__kvm_life_lose_fd(l, vm, fd, ts, "close");
+	vm = qz__kvm_life_vm_new(l, pid, comm);
 	if (!vm)
 		return;
 	if (!vm->comm[0])
@@ -258,11 +235,11 @@ static void on_vcpu(struct kvm_life *l, uint64_t ts, int pid, int tid, int vm_fd
 
 	if (kind != KVM_LINK_VCPU) {
 		l->stats.unverified += kind < 0;
-		dbg(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VCPU returned fd %d, %s: not a vCPU",
+		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VCPU returned fd %d, %s: not a vCPU",
 		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vcpu");
 		return;
 	}
-	vm = vm_of_fd(l, pid, vm_fd);
+	vm = qz__kvm_life_vm_of_fd(l, pid, vm_fd);
 	if (!vm) {
 		/* A VM made while we started, or unverified: /proc knows it. */
 		qz_kvm_life__adopt(l, ts, pid);
@@ -287,7 +264,7 @@ void qz_kvm_life__ioctl_exit(struct kvm_life *l, uint64_t ts, int pid, int tid,
 	if (ts < p.ts || ts - p.ts > PENDING_MAX_NS)
 		return;		/* its exit was lost: a stale entry */
 	if (ret < 0 || ret > INT_MAX) {
-		dbg(l, QZ_LOG_DEBUG, "pid %d: ioctl 0x%llx on fd %llu failed (%s): nothing made",
+		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: ioctl 0x%llx on fd %llu failed (%s): nothing made",
 		    pid, (unsigned long long)p.cmd, (unsigned long long)p.fd,
 		    ret < 0 && ret > -4096 ? strerror((int)-ret) : "bad return");
 		return;
@@ -304,9 +281,9 @@ void qz_kvm_life__close(struct kvm_life *l, uint64_t ts, int pid, uint64_t fd)
 
 	if (!l->procs.nr || fd > INT_MAX)
 		return;
-	vm = vm_of_fd(l, pid, (int)fd);
+	vm = qz__kvm_life_vm_of_fd(l, pid, (int)fd);
 	if (vm)
-		lose_fd(l, vm, (int)fd, ts, "close");
+		qz__kvm_life_lose_fd(l, vm, (int)fd, ts, "close");
 }
 
 void qz_kvm_life__close_range(struct kvm_life *l, uint64_t ts, int pid,
@@ -321,18 +298,18 @@ void qz_kvm_life__close_range(struct kvm_life *l, uint64_t ts, int pid,
 	/* CLOSE_RANGE_CLOEXEC only marks the fds: nothing closes yet. */
 	if (!l->procs.nr || (flags & CLOSE_RANGE_CLOEXEC))
 		return;
-	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older)
 		for (int i = 0; vm->alive && i < vm->nr_fds && n < 64; i++)
 			if ((uint64_t)vm->fds[i] >= first && (uint64_t)vm->fds[i] <= last)
 				hit[n++] = (typeof(hit[0])){ vm, vm->fds[i] };
 	for (int i = 0; i < n; i++)
 		if (hit[i].vm->alive)
-			lose_fd(l, hit[i].vm, hit[i].fd, ts, "close");
+			qz__kvm_life_lose_fd(l, hit[i].vm, hit[i].fd, ts, "close");
 }
 
 /* Keep the fds of vm that /proc still shows as VMs; end it if none. */
-static void recheck(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
-		    const char *why)
+void qz__kvm_life_recheck(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
+			   const char *why)
 {
 	int kept = 0;
 
@@ -341,184 +318,22 @@ static void recheck(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
 			vm->fds[kept++] = vm->fds[i];
 	vm->nr_fds = kept;
 	if (!kept)
-		lose_fd(l, vm, -1, ts, why);
+		qz__kvm_life_lose_fd(l, vm, -1, ts, why);
 }
 
 /* exec closes the VM fds (KVM makes them close-on-exec); a dup may stay. */
 void qz_kvm_life__exec(struct kvm_life *l, uint64_t ts, int pid)
 {
-	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older)
 		if (vm->alive)
-			recheck(l, vm, ts, "exec");
+			qz__kvm_life_recheck(l, vm, ts, "exec");
 }
 
 void qz_kvm_life__exit(struct kvm_life *l, uint64_t ts, int pid)
 {
-	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older)
 		destroy(l, vm, ts, "exit");
 	qz_u64map__del(&l->strangers, (uint64_t)pid);
-}
-
-void qz_kvm_life__check(struct kvm_life *l, uint64_t now)
-{
-	for (size_t i = 0; i < l->nr_vms; i++)
-		if (l->vms[i]->alive)
-			recheck(l, l->vms[i], now, "gone");
-}
-
-/* Report a process's VMs as /proc shows them, adopting the new ones. */
-static int report_process(struct kvm_life *l, const struct kvm_proc_info *info,
-			  uint64_t now, const char *why)
-{
-	struct kvm_vm *seen[KVM_PROC_MAX_VMS];
-	uint64_t boot = qz_kvm_boot_ns(), age = 0;
-	bool had = qz_kvm_life__find(l, info->pid) &&
-		   qz_kvm_life__find(l, info->pid)->alive;
-	int n = 0;
-
-	if (info->start_boot_ns && info->start_boot_ns < boot)
-		age = boot - info->start_boot_ns;
-	for (int i = 0; i < info->nr_vm_fds; i++) {
-		struct kvm_vm *vm = vm_of_fd(l, info->pid, info->vm_fds[i]);
-		bool dup = false;
-
-		if (!vm) {
-			vm = vm_new(l, info->pid, info->comm);
-			if (!vm)
-				continue;
-			vm->fds[vm->nr_fds++] = info->vm_fds[i];
-			vm->present = true;
-			vm->created = now > age ? now - age : 0;
-			vm->ident = info->ident;
-			/* /proc cannot tell whose a vCPU fd is: the first VM's. */
-			vm->vcpus = !had && !n ? (unsigned)info->vcpu_fds : 0;
-			l->stats.present++;
-		}
-		for (int j = 0; j < n; j++)
-			dup |= seen[j] == vm;
-		if (!dup)
-			seen[n++] = vm;
-	}
-	for (int j = 0; j < n; j++)
-		emit(l, KVM_STEP_PRESENT, now, seen[j], why);
-	return n;
-}
-
-struct scan_ctx {
-	struct kvm_life *l;
-	uint64_t now;
-	const char *why;
-	int reported;
-};
-
-static int scan_one(const struct kvm_proc_info *info, void *ctx)
-{
-	struct scan_ctx *c = ctx;
-
-	c->reported += report_process(c->l, info, c->now, c->why);
-	return 0;
-}
-
-int qz_kvm_life__scan(struct kvm_life *l, uint64_t now, const char *why,
-		      const int *pids, int nr)
-{
-	struct scan_ctx c = { .l = l, .now = now, .why = why };
-	struct kvm_proc_info info;
-	int err;
-
-	/* First what ended unseen, so the walk reports only the living. */
-	qz_kvm_life__check(l, now);
-	if (!pids) {
-		err = qz_kvm_proc__scan(l->proc, scan_one, &c);
-		return err < 0 ? err : c.reported;
-	}
-	for (int i = 0; i < nr; i++)
-		if (!qz_kvm_proc__read(l->proc, pids[i], &info) && info.nr_vm_fds)
-			scan_one(&info, &c);
-	return c.reported;
-}
-
-struct kvm_vm *qz_kvm_life__find(const struct kvm_life *l, int pid)
-{
-	struct kvm_vm *first = head(l, pid);
-
-	for (struct kvm_vm *vm = first; vm; vm = vm->older)
-		if (vm->alive)
-			return vm;
-	return first;
-}
-
-struct kvm_vm *qz_kvm_life__adopt(struct kvm_life *l, uint64_t now, int pid)
-{
-	struct kvm_proc_info info;
-	struct kvm_vm *vm = qz_kvm_life__find(l, pid);
-
-	if ((vm && vm->alive) || qz_u64map__get(&l->strangers, (uint64_t)pid))
-		return vm;
-	if (qz_kvm_proc__read(l->proc, pid, &info) || !info.nr_vm_fds) {
-		qz_u64map__put(&l->strangers, (uint64_t)pid, NULL);
-		return vm;
-	}
-	report_process(l, &info, now, "late");
-	return qz_kvm_life__find(l, pid);
-}
-
-bool qz_kvm_life__next(const struct kvm_life *l, size_t *pos, struct kvm_vm **vm)
-{
-	if (*pos >= l->nr_vms)
-		return false;
-	*vm = l->vms[(*pos)++];
-	return true;
-}
-
-static void unlink_vm(struct kvm_life *l, struct kvm_vm *vm)
-{
-	struct kvm_vm **slot = qz_u64map__get(&l->procs, (uint64_t)vm->pid);
-
-	if (!slot)
-		return;
-	if (*slot == vm) {
-		if (vm->older)
-			*slot = vm->older;
-		else
-			qz_u64map__del(&l->procs, (uint64_t)vm->pid);
-		return;
-	}
-	for (struct kvm_vm *p = *slot; p; p = p->older) {
-		if (p->older == vm) {
-			p->older = vm->older;
-			return;
-		}
-	}
-}
-
-void qz_kvm_life__reap(struct kvm_life *l, uint64_t now)
-{
-	size_t kept = 0, pos = 0;
-	uint64_t tid, stale[64];
-	void *val;
-	int n = 0;
-
-	for (size_t i = 0; i < l->nr_vms; i++) {
-		struct kvm_vm *vm = l->vms[i];
-
-		if (vm->alive) {
-			l->vms[kept++] = vm;
-			continue;
-		}
-		unlink_vm(l, vm);
-		if (l->opts.release)
-			l->opts.release(vm, l->opts.ctx);
-		free(vm);
-	}
-	l->nr_vms = kept;
-	/* Calls whose exit never came (lost events, a killed thread). */
-	while (qz_u64map__next(&l->pending, &pos, &tid, &val) && n < 64)
-		if (((struct pending *)val)->ts + PENDING_MAX_NS < now)
-			stale[n++] = tid;
-	for (int i = 0; i < n; i++)
-		qz_u64map__del(&l->pending, stale[i]);
-	qz_u64map__clear(&l->strangers);
 }
 
 size_t qz_kvm_life__alive(const struct kvm_life *l)
@@ -535,7 +350,7 @@ unsigned qz_kvm_life__held(const struct kvm_life *l, int pid)
 {
 	unsigned n = 0;
 
-	for (struct kvm_vm *vm = head(l, pid); vm; vm = vm->older)
+	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older)
 		n += vm->alive;
 	return n;
 }
