@@ -285,7 +285,8 @@ static void kvm_sample(void *ctx, const struct qz_event *ev)
 		break;
 	case EV_IOCTL_EXIT:
 		qz_kvm_life__ioctl_exit(k->life, smp->time, pid, tid,
-					qz_tp_field__s64(k->ioctl_ret, raw, size), NULL);
+					qz_tp_field__s64(k->ioctl_ret, raw, size),
+					qz_kvm_life__awaits(k->life, tid) ? qz_event__comm(ev) : NULL);
 		break;
 	case EV_CLOSE:
 		qz_kvm_life__close(k->life, smp->time, pid, qz_tp_field__u64(k->close_fd, raw, size));

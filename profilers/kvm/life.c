@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * VM lifecycle from decoded events, checked against /proc: a call counts
- * only when the fd it returned is KVM's, read back from /proc/PID/fd when
- * the event is processed. That is a little after the call, so a VM whose
- * fd is closed within the read delay (~0.1 s) cannot be told from a
- * fake one; it is counted as unverified, never reported.
+ * when the fd it returned is KVM's, read back from /proc/PID/fd when the
+ * event is processed. That is a little after the call: an fd already gone
+ * then waits for KVM's own events from its process to prove it (see
+ * life.h), and is dropped as unverified when none come.
  */
 #include <errno.h>
 #include <limits.h>
@@ -50,6 +50,11 @@ struct kvm_life *qz_kvm_life__new(const struct kvm_life_opts *opts)
 		return NULL;
 	}
 	return l;
+}
+
+bool qz_kvm_life__awaits(const struct kvm_life *l, int tid)
+{
+	return l->pending.nr && qz_u64map__get(&l->pending, (uint64_t)tid);
 }
 
 void qz_kvm_life__free(struct kvm_life *l)
@@ -194,26 +199,28 @@ void qz_kvm_life__ioctl_enter(struct kvm_life *l, uint64_t ts, int pid, int tid,
 		*p = (struct pending){ .ts = ts, .cmd = cmd, .fd = fd, .arg = arg };
 }
 
-static void on_create(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
-		      const char *comm)
+static void defer(struct kvm_life *l, const struct unverified *u)
 {
-	int kind = qz_kvm_proc__fd(l->proc, pid, fd, NULL);
+	if (l->nr_unverified == MAX_UNVERIFIED) {
+		l->stats.unverified++;
+		return;
+	}
+	l->unverified[l->nr_unverified++] = *u;
+}
+
+static struct kvm_vm *make_vm(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
+			      const char *comm)
+{
 	struct kvm_step_info s;
 	struct kvm_vm *vm;
 
-	if (kind != KVM_LINK_VM) {
-		l->stats.unverified += kind < 0;
-		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VM returned fd %d, %s: not a VM",
-		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vm");
-		return;
-	}
 	/* A VM we thought held this fd lost it unseen (dup2 over it). */
 	vm = qz__kvm_life_vm_of_fd(l, pid, fd);
 	if (vm)
 		qz__kvm_life_lose_fd(l, vm, fd, ts, "close");
 	vm = qz__kvm_life_vm_new(l, pid, comm);
 	if (!vm)
-		return;
+		return NULL;
 	if (!vm->comm[0])
 		qz_kvm_proc__comm(l->proc, pid, vm->comm, sizeof(vm->comm));
 	vm->fds[vm->nr_fds++] = fd;
@@ -224,32 +231,115 @@ static void on_create(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
 				    .tid = tid, .vcpu_id = -1, .vcpu_fd = -1 };
 	if (l->opts.emit)
 		l->opts.emit(&s, l->opts.ctx);
+	return vm;
 }
 
-static void on_vcpu(struct kvm_life *l, uint64_t ts, int pid, int tid, int vm_fd,
-		    int fd)
+static void add_vcpu(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts, int tid, int id,
+		     int fd)
 {
-	int id = -1, kind = qz_kvm_proc__fd(l->proc, pid, fd, &id);
-	struct kvm_step_info s;
-	struct kvm_vm *vm;
+	struct kvm_step_info s = { .step = KVM_STEP_VCPU, .ts = ts, .vm = vm,
+				   .tid = tid, .vcpu_id = id, .vcpu_fd = fd };
 
-	if (kind != KVM_LINK_VCPU) {
-		l->stats.unverified += kind < 0;
-		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VCPU returned fd %d, %s: not a vCPU",
-		    pid, fd, kind < 0 ? "gone already" : "not a kvm-vcpu");
+	vm->vcpus++;
+	if (l->opts.emit)
+		l->opts.emit(&s, l->opts.ctx);
+}
+
+static void on_create(struct kvm_life *l, uint64_t ts, int pid, int tid, int fd,
+		      const char *comm)
+{
+	int kind = qz_kvm_proc__fd(l->proc, pid, fd, NULL);
+
+	if (kind < 0) {
+		/* Closed (or exited) before we looked: wait for KVM's events. */
+		struct unverified u = { .ts = ts, .pid = pid, .tid = tid, .fd = fd };
+
+		snprintf(u.comm, sizeof(u.comm), "%s", comm ? comm : "");
+		defer(l, &u);
 		return;
 	}
-	vm = qz__kvm_life_vm_of_fd(l, pid, vm_fd);
+	if (kind != KVM_LINK_VM) {
+		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VM returned fd %d, not a kvm-vm: not a VM",
+				 pid, fd);
+		return;
+	}
+	make_vm(l, ts, pid, tid, fd, comm);
+}
+
+/*
+ * A vCPU is verified by its kvm-vcpu fd, or, that fd gone already, by the
+ * VM fd it was made on: KVM_CREATE_VCPU succeeds on a VM fd only.
+ */
+static void on_vcpu(struct kvm_life *l, uint64_t ts, int pid, int tid, int vm_fd,
+		    int fd, int arg_id)
+{
+	int id = arg_id, kind = qz_kvm_proc__fd(l->proc, pid, fd, &id);
+	struct kvm_vm *vm = qz__kvm_life_vm_of_fd(l, pid, vm_fd);
+
+	/* A real vCPU on a VM fd we could not check: that VM is real. */
+	if (!vm && kind == KVM_LINK_VCPU && qz__kvm_life_confirm(l, pid, vm_fd))
+		vm = qz__kvm_life_vm_of_fd(l, pid, vm_fd);
+	if (kind < 0 && !vm) {
+		struct unverified u = { .ts = ts, .pid = pid, .tid = tid, .fd = fd,
+					.vm_fd = vm_fd, .vcpu_id = arg_id, .vcpu = true };
+
+		defer(l, &u);
+		return;
+	}
+	if (kind >= 0 && kind != KVM_LINK_VCPU) {
+		qz__kvm_life_log(l, QZ_LOG_DEBUG, "pid %d: KVM_CREATE_VCPU returned fd %d, not a kvm-vcpu: not a vCPU",
+				 pid, fd);
+		return;
+	}
 	if (!vm) {
-		/* A VM made while we started, or unverified: /proc knows it. */
+		/* A VM made while we started: /proc knows it. */
 		qz_kvm_life__adopt(l, ts, pid);
 		return;
 	}
-	vm->vcpus++;
-	s = (struct kvm_step_info){ .step = KVM_STEP_VCPU, .ts = ts, .vm = vm,
-				    .tid = tid, .vcpu_id = id, .vcpu_fd = fd };
-	if (l->opts.emit)
-		l->opts.emit(&s, l->opts.ctx);
+	add_vcpu(l, vm, ts, tid, id, fd);
+}
+
+int qz__kvm_life_confirm(struct kvm_life *l, int pid, int fd)
+{
+	int made = 0, kept = 0;
+
+	for (int i = 0; i < l->nr_unverified; i++) {
+		struct unverified *u = &l->unverified[i];
+		struct kvm_vm *vm;
+
+		if (u->pid != pid || (fd >= 0 && !u->vcpu && u->fd != fd) ||
+		    (fd >= 0 && u->vcpu && u->vm_fd != fd)) {
+			l->unverified[kept++] = *u;
+			continue;
+		}
+		if (!u->vcpu) {
+			made += make_vm(l, u->ts, pid, u->tid, u->fd, u->comm) != NULL;
+		} else if ((vm = qz__kvm_life_vm_of_fd(l, pid, u->vm_fd))) {
+			add_vcpu(l, vm, u->ts, u->tid, u->vcpu_id, u->fd);
+		}
+	}
+	l->nr_unverified = kept;
+	return made;
+}
+
+void qz__kvm_life_drop(struct kvm_life *l, int pid, uint64_t now)
+{
+	int kept = 0;
+
+	for (int i = 0; i < l->nr_unverified; i++) {
+		struct unverified *u = &l->unverified[i];
+		bool drop = pid >= 0 ? u->pid == pid : u->ts + PENDING_MAX_NS < now;
+
+		if (!drop) {
+			l->unverified[kept++] = *u;
+			continue;
+		}
+		l->stats.unverified += !u->vcpu;
+		qz__kvm_life_log(l, QZ_LOG_DEBUG,
+				 "pid %d: KVM_CREATE_%s returned fd %d, gone before it could be checked, and no KVM event followed: not counted",
+				 u->pid, u->vcpu ? "VCPU" : "VM", u->fd);
+	}
+	l->nr_unverified = kept;
 }
 
 void qz_kvm_life__ioctl_exit(struct kvm_life *l, uint64_t ts, int pid, int tid,
@@ -272,7 +362,7 @@ void qz_kvm_life__ioctl_exit(struct kvm_life *l, uint64_t ts, int pid, int tid,
 	if (p.cmd == KVM_CREATE_VM)
 		on_create(l, ts, pid, tid, (int)ret, comm);
 	else if (p.fd <= INT_MAX)
-		on_vcpu(l, ts, pid, tid, (int)p.fd, (int)ret);
+		on_vcpu(l, ts, pid, tid, (int)p.fd, (int)ret, p.arg <= INT_MAX ? (int)p.arg : -1);
 }
 
 void qz_kvm_life__close(struct kvm_life *l, uint64_t ts, int pid, uint64_t fd)
@@ -331,6 +421,8 @@ void qz_kvm_life__exec(struct kvm_life *l, uint64_t ts, int pid)
 
 void qz_kvm_life__exit(struct kvm_life *l, uint64_t ts, int pid)
 {
+	/* It ran no vCPU we heard of: nothing proves those were VMs. */
+	qz__kvm_life_drop(l, pid, ts);
 	for (struct kvm_vm *vm = qz__kvm_life_head(l, pid); vm; vm = vm->older)
 		destroy(l, vm, ts, "exit");
 	qz_u64map__del(&l->strangers, (uint64_t)pid);

@@ -11,6 +11,10 @@
  *
  * Entry and exit of each ioctl are matched per thread; a call that fails
  * (ENOTTY on a non-KVM fd) or returns an fd that is not KVM's is nothing.
+ * A call whose fd is gone before /proc could be read (a VM closed within
+ * the ~0.1 s the events take to be read) waits: KVM's own kvm:* events
+ * from its process (only real VMs raise them) make it a VM, through
+ * qz_kvm_life__adopt; else it is dropped, counted as unverified.
  * No kernel here: the caller feeds decoded events, so tests can too.
  */
 #ifndef QUAZAR_PROFILERS_KVM_LIFE_H
@@ -68,7 +72,9 @@ struct kvm_life_opts {
 
 struct kvm_life_stats {
 	uint64_t created, destroyed, present;
-	uint64_t unverified;	/* calls that returned an fd /proc could not show */
+	/* creates whose fd was gone before it could be checked, and that no
+	 * KVM event confirmed */
+	uint64_t unverified;
 };
 
 struct kvm_life;
@@ -79,6 +85,8 @@ void qz_kvm_life__free(struct kvm_life *l);
 /* syscalls:sys_enter_ioctl (already filtered to the two create calls). */
 void qz_kvm_life__ioctl_enter(struct kvm_life *l, uint64_t ts, int pid, int tid,
 			      uint64_t fd, uint64_t cmd, uint64_t arg);
+/* Thread tid is in a create call: its exit needs the comm. */
+bool qz_kvm_life__awaits(const struct kvm_life *l, int tid);
 /* syscalls:sys_exit_ioctl; comm names a VM whose cmdline is gone. */
 void qz_kvm_life__ioctl_exit(struct kvm_life *l, uint64_t ts, int pid, int tid,
 			     int64_t ret, const char *comm);
@@ -99,8 +107,9 @@ int qz_kvm_life__scan(struct kvm_life *l, uint64_t now, const char *why,
 /* The VM a process's KVM events count for: its newest, alive first. */
 struct kvm_vm *qz_kvm_life__find(const struct kvm_life *l, int pid);
 /*
- * A process not known to hold a VM showed KVM activity: look in /proc
- * (once per reap for each such pid) and adopt its VMs as present "late".
+ * A process not known to hold a VM showed KVM activity (a kvm:* event):
+ * confirm its unverified creates, else look in /proc (once per reap for
+ * each such pid) and adopt its VMs as present "late".
  */
 struct kvm_vm *qz_kvm_life__adopt(struct kvm_life *l, uint64_t now, int pid);
 /* Destroy ("gone") live VMs none of whose fds /proc still shows. */

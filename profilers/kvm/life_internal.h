@@ -13,6 +13,20 @@ struct pending {
 	uint64_t ts, cmd, fd, arg;
 };
 
+/*
+ * A create whose fd was gone when read back: a VM only if KVM's own
+ * events (kvm:*, only real VMs raise them) follow from its process.
+ */
+struct unverified {
+	uint64_t ts;
+	int pid, tid, fd;
+	int vm_fd, vcpu_id;	/* a vCPU's: on this VM fd */
+	bool vcpu;
+	char comm[16];
+};
+
+#define MAX_UNVERIFIED 256
+
 struct kvm_life {
 	struct kvm_life_opts opts;
 	char *proc;
@@ -24,6 +38,8 @@ struct kvm_life {
 	uint32_t next_serial;
 	bool full_logged;
 	struct kvm_life_stats stats;
+	struct unverified unverified[MAX_UNVERIFIED];	/* in event order */
+	int nr_unverified;
 };
 
 struct kvm_vm *qz__kvm_life_head(const struct kvm_life *l, int pid);
@@ -38,6 +54,13 @@ void qz__kvm_life_lose_fd(struct kvm_life *l, struct kvm_vm *vm, int fd, uint64_
 /* Keep the fds of vm /proc still shows as VMs; end it if none. */
 void qz__kvm_life_recheck(struct kvm_life *l, struct kvm_vm *vm, uint64_t ts,
 			   const char *why);
+/*
+ * Confirm pid's unverified creates (of VM fd fd; -1: all): make and report
+ * them. Returns the VMs made.
+ */
+int qz__kvm_life_confirm(struct kvm_life *l, int pid, int fd);
+/* Drop pid's unverified creates (pid -1: those older than now - 10 s). */
+void qz__kvm_life_drop(struct kvm_life *l, int pid, uint64_t now);
 void qz__kvm_life_log(struct kvm_life *l, enum qz_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

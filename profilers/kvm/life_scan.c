@@ -102,7 +102,12 @@ struct kvm_vm *qz_kvm_life__adopt(struct kvm_life *l, uint64_t now, int pid)
 	struct kvm_proc_info info;
 	struct kvm_vm *vm = qz_kvm_life__find(l, pid);
 
-	if ((vm && vm->alive) || qz_u64map__get(&l->strangers, (uint64_t)pid))
+	if (vm && vm->alive)
+		return vm;
+	/* KVM's events prove the creates we could not check. */
+	if (l->nr_unverified && qz__kvm_life_confirm(l, pid, -1))
+		return qz_kvm_life__find(l, pid);
+	if (qz_u64map__get(&l->strangers, (uint64_t)pid))
 		return vm;
 	if (qz_kvm_proc__read(l->proc, pid, &info) || !info.nr_vm_fds) {
 		qz_u64map__put(&l->strangers, (uint64_t)pid, NULL);
@@ -168,5 +173,6 @@ void qz_kvm_life__reap(struct kvm_life *l, uint64_t now)
 	for (int i = 0; i < n; i++)
 		qz_u64map__del(&l->pending, stale[i]);
 	qz_u64map__clear(&l->strangers);
+	qz__kvm_life_drop(l, -1, now);
 }
 

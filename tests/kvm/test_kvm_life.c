@@ -150,7 +150,8 @@ static void test_fakes(void)
 	/* A call that "returns" an fd that is not KVM's (another driver). */
 	fp_fd(&fp, 600, 5, "/dev/null");
 	call(l, 3 * MS, 600, 600, 4, KVM_CREATE_VM, 0, 5);
-	/* An fd already gone when the event is read: unverified. */
+	/* An fd already gone when the event is read, and no KVM event
+	 * before the process exits: unverified. */
 	call(l, 4 * MS, 600, 600, 3, KVM_CREATE_VM, 0, 9);
 	/* A vCPU call returning a VM fd is no vCPU. */
 	fp_fd(&fp, 600, 6, "anon_inode:kvm-vm");
@@ -373,6 +374,57 @@ static void test_adopt(void)
 	fp_exit(&fp, 1700);
 }
 
+/* A VM closed before its fd could be read: KVM's events prove it. */
+static void test_unverified(void)
+{
+	struct kvm_life *l = life();
+	const struct kvm_life_stats *st = qz_kvm_life__stats(l);
+
+	vmm(1800, "short");
+	call(l, 1 * MS, 1800, 1800, 3, KVM_CREATE_VM, 0, 11);
+	call(l, 2 * MS, 1800, 1801, 11, KVM_CREATE_VCPU, 0, 12);
+	call(l, 2 * MS, 1800, 1802, 11, KVM_CREATE_VCPU, 1, 13);
+	CHECK_EQ(nr_steps, 0);
+	/* Its first kvm:* event: made and reported with their own times. */
+	CHECK(qz_kvm_life__adopt(l, 3 * MS, 1800) != NULL);
+	CHECK_EQ(nr_steps, 3);
+	check_step(0, KVM_STEP_CREATE, 1800, NULL);
+	CHECK_EQ(steps[0].ts, 1 * MS + 1000);
+	CHECK_STR(steps[0].name, "short");
+	check_step(1, KVM_STEP_VCPU, 1800, NULL);
+	CHECK_EQ(steps[1].vcpu_id, 0);
+	CHECK_EQ(steps[2].vcpu_id, 1);
+	qz_kvm_life__exit(l, 4 * MS, 1800);
+	check_step(3, KVM_STEP_DESTROY, 1800, "exit");
+	CHECK_EQ(st->created, 1);
+	CHECK_EQ(st->unverified, 0);
+
+	/* A vCPU fd that can be read proves the VM fd it was made on. */
+	vmm(1900, "vcpu-proves");
+	call(l, 5 * MS, 1900, 1900, 3, KVM_CREATE_VM, 0, 11);
+	fp_fd(&fp, 1900, 12, "anon_inode:kvm-vcpu:0");
+	call(l, 6 * MS, 1900, 1901, 11, KVM_CREATE_VCPU, 0, 12);
+	CHECK_EQ(nr_steps, 6);
+	check_step(4, KVM_STEP_CREATE, 1900, NULL);
+	check_step(5, KVM_STEP_VCPU, 1900, NULL);
+
+	/* No KVM event before the exit, or for 10 s: dropped, unverified. */
+	vmm(2000, "never-ran");
+	call(l, 7 * MS, 2000, 2000, 3, KVM_CREATE_VM, 0, 11);
+	qz_kvm_life__exit(l, 8 * MS, 2000);
+	vmm(2100, "silent");
+	call(l, 9 * MS, 2100, 2100, 3, KVM_CREATE_VM, 0, 11);
+	qz_kvm_life__reap(l, 9 * MS + 11000 * MS);
+	CHECK(qz_kvm_life__adopt(l, 9 * MS + 11001 * MS, 2100) == NULL);
+	CHECK_EQ(nr_steps, 6);
+	CHECK_EQ(st->unverified, 2);
+	qz_kvm_life__free(l);
+	fp_exit(&fp, 1800);
+	fp_exit(&fp, 1900);
+	fp_exit(&fp, 2000);
+	fp_exit(&fp, 2100);
+}
+
 int main(void)
 {
 	if (fp_init(&fp)) {
@@ -387,6 +439,7 @@ int main(void)
 	RUN(test_exec_and_check);
 	RUN(test_present);
 	RUN(test_adopt);
+	RUN(test_unverified);
 	fp_free(&fp);
 	return test_result();
 }

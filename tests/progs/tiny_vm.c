@@ -13,7 +13,7 @@
  * and VM fds first and stays alive MS ms more. -name and -uuid are read by
  * nobody but quazar, from /proc/PID/cmdline, as for QEMU. --fake calls
  * KVM_CREATE_VM and KVM_CREATE_VCPU on /dev/null (ENOTTY) and makes no VM.
- * Prints "ready" once the guest ran, and the exits it counted.
+ * Prints "ready: pid PID: ..." once the guest ran, with the exits it counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,7 +157,7 @@ static int fake(int ms)
 
 	if (fd < 0 || vm >= 0 || vcpu >= 0 || vm_errno != ENOTTY || errno != ENOTTY)
 		return fail("a fake create did not fail with ENOTTY");
-	printf("ready: fake creates failed with ENOTTY\n");
+	printf("ready: pid %d: fake creates failed with ENOTTY\n", (int)getpid());
 	fflush(stdout);
 	usleep((useconds_t)ms * 1000);
 	return 0;
@@ -239,7 +239,8 @@ int main(int argc, char **argv)
 		outs += vcpus[i].outs;
 		hlts += vcpus[i].hlts;
 	}
-	printf("ready: %ld outs and %ld hlts on %d vcpus\n", outs, hlts, nr);
+	printf("ready: pid %d: %ld outs and %ld hlts on %d vcpus\n", (int)getpid(), outs,
+	       hlts, nr);
 	fflush(stdout);
 	if (outs != want_outs * nr || hlts != want_hlts * nr) {
 		fprintf(stderr, "tiny_vm: wanted %ld outs and %ld hlts per vcpu\n",
