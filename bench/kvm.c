@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU cost per KVM exit of quazar kvm's per-VM statistics, on a guest
+ * of this process that exits in a tight loop (`out` to a port), against
+ * perf record and bpftrace on the same exits, in one run.
+ *
+ * Where the host's KVM raises kvm:kvm_exit (Intel VMX, AMD SVM), the port
+ * has an ioeventfd: each out is an exit handled in the kernel, one
+ * kvm_exit. Where it raises none (kvm_pvm), each out exits to user space
+ * and raises one kvm:kvm_userspace_exit. quazar aggregates either in the
+ * same (vm, reason) table.
+ *
+ * Per exit: the collector's own CPU, and what tracing adds to the vCPU
+ * threads' CPU (the kernel writing the sample, or running the BPF program,
+ * in the guest's thread); their sum is the cost. Medians over REPS.
+ *
+ *	build/bench/kvm [SECONDS] [REPS]
+ *
+ * The last line is one JSON object.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include "bench.h"
+#include "kvm_guest.h"
+#include "proc.h"
+
+#define MAX_REPS 9
+
+static const char *quazar = "build/quazar";
+
+struct run {
+	double rate[MAX_REPS];		/* exits/s */
+	double own_ns[MAX_REPS];	/* the collector's CPU per exit */
+	double guest_ns[MAX_REPS];	/* the vCPU threads' CPU per exit */
+	double counted[MAX_REPS];	/* exits the collector reported */
+	double offered[MAX_REPS];	/* exits while it ran */
+	double lost[MAX_REPS];
+};
+
+/* CPU time of every thread of pid, ns (0 for pid 0). */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	uint64_t total = 0;
+	DIR *d;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		char p[320];
+		unsigned long long ns;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/task/%s/schedstat", pid, e->d_name);
+		f = fopen(p, "r");
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			total += ns;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
+/* Measure seconds of the guest with collector pid (0: none) running. */
+static void window(struct guest *g, pid_t pid, double seconds, struct run *r, int rep)
+{
+	uint64_t e0 = guest_exits(g), c0 = guest_cpu_ns(g), p0 = proc_cpu_ns(pid);
+	double t0 = bench_now(), n;
+
+	usleep((useconds_t)(seconds * 1e6));
+	n = (double)(guest_exits(g) - e0);
+	r->rate[rep] = n / (bench_now() - t0);
+	r->guest_ns[rep] = (double)(guest_cpu_ns(g) - c0) / n;
+	r->own_ns[rep] = (double)(proc_cpu_ns(pid) - p0) / n;
+}
+
+/* kvm:kvm_exit counted on every CPU over seconds, or -1 when unknown. */
+static double count_kvm_exit(double seconds)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
+	FILE *f = fopen("/sys/kernel/tracing/events/kvm/kvm_exit/id", "r");
+	int fds[256], n = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long long id;
+	double total = 0;
+
+	if (!f || fscanf(f, "%llu", &id) != 1) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	attr.config = id;
+	for (long c = 0; c < cpus && n < 256; c++) {
+		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, (int)c, -1, 0);
+
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	usleep((useconds_t)(seconds * 1e6));
+	for (int i = 0; i < n; i++) {
+		uint64_t v = 0;
+
+		if (read(fds[i], &v, sizeof(v)) == sizeof(v))
+			total += (double)v;
+		close(fds[i]);
+	}
+	return n ? total : -1;
+}
+
+/* Sum the reason counts quazar reported for pid, and its lost events. */
+static void count_quazar(const char *path, pid_t pid, const char *key, double *counted,
+			 double *lost)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, needle[48];
+	size_t cap = 0;
+
+	*counted = *lost = 0;
+	snprintf(needle, sizeof(needle), "{\"pid\":%d,", pid);
+	while (f && getline(&line, &cap, f) > 0) {
+		char *p = strstr(line, needle), *end;
+
+		if (strstr(line, "\"type\":\"lost\"") && strstr(line, "\"lost\":"))
+			*lost += atof(strstr(line, "\"lost\":") + 7);
+		if (!p || !(p = strstr(p, key)))
+			continue;
+		/* "exits":N or "user_exits":N: the sum over the VM's reasons. */
+		*counted += strtod(p + strlen(key), &end);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+static bool file_has(const char *path, const char *needle, double timeout_s)
+{
+	double end = bench_now() + timeout_s;
+
+	while (bench_now() < end) {
+		FILE *f = fopen(path, "r");
+		char buf[4096];
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		if (strstr(buf, needle))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static double med(double *v, int n)
+{
+	double c[MAX_REPS];
+
+	memcpy(c, v, (size_t)n * sizeof(*c));
+	return bench_median(c, n);
+}
+
+static double cost(struct run *r, struct run *alone, int reps)
+{
+	return med(r->own_ns, reps) + med(r->guest_ns, reps) - med(alone->guest_ns, reps);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 3;
+	int reps = argc > 2 ? atoi(argv[2]) : 3;
+	char err[256], tmpdir[] = "/tmp/qz-bench-kvm-XXXXXX", qout[128], pdata[128];
+	const char *event, *key;
+	struct run alone = { 0 }, qz = { 0 }, perf = { 0 }, bpft = { 0 };
+	bool in_kernel, have_bpftrace = !system("command -v bpftrace >/dev/null 2>&1");
+	struct guest *g;
+	double probe_exits, kvm_exits;
+	char bpf_prog[160];
+
+	if (seconds <= 0 || reps <= 0 || reps > MAX_REPS) {
+		fprintf(stderr, "usage: %s [SECONDS > 0] [REPS 1..%d]\n", argv[0], MAX_REPS);
+		return 2;
+	}
+	if (geteuid() || access("/dev/kvm", R_OK | W_OK)) {
+		printf("skipped: needs root and /dev/kvm\n");
+		return 77;
+	}
+	if (getenv("QUAZAR"))
+		quazar = getenv("QUAZAR");
+	/* Does this host's KVM raise kvm_exit? Count it on in-kernel exits. */
+	g = guest_start(1, true, err, sizeof(err));
+	if (!g) {
+		fprintf(stderr, "guest: %s\n", err);
+		return 1;
+	}
+	usleep(200000);
+	probe_exits = (double)guest_exits(g);
+	kvm_exits = count_kvm_exit(0.3);
+	probe_exits = (double)guest_exits(g) - probe_exits;
+	in_kernel = kvm_exits > probe_exits / 2;
+	if (!in_kernel) {
+		guest_stop(g);
+		g = guest_start(2, false, err, sizeof(err));
+		if (!g) {
+			fprintf(stderr, "guest: %s\n", err);
+			return 1;
+		}
+	}
+	event = in_kernel ? "kvm:kvm_exit" : "kvm:kvm_userspace_exit";
+	key = in_kernel ? "\"exits\":" : "\"user_exits\":";
+	snprintf(bpf_prog, sizeof(bpf_prog), "tracepoint:%s { @[args->%s] = count(); }",
+		 event, in_kernel ? "exit_reason" : "reason");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	snprintf(qout, sizeof(qout), "%s/quazar.json", tmpdir);
+	snprintf(pdata, sizeof(pdata), "%s/perf.data", tmpdir);
+
+	for (int rep = 0; rep < reps; rep++) {
+		char *q_argv[] = { (char *)quazar, "kvm", "--json", "-i", "1000", "-o", qout, NULL };
+		char *p_argv[] = { "perf", "record", "-q", "-a", "-e", (char *)event, "-o", pdata, NULL };
+		char *b_argv[] = { "bpftrace", "-e", bpf_prog, NULL };
+		char needle[64];
+		struct child c;
+		uint64_t e0;
+
+		window(g, 0, seconds, &alone, rep);
+
+		unlink(qout);
+		if (child_start(&c, q_argv, "/dev/null"))
+			return 1;
+		/* Its first lines reach the file once its events are open. */
+		snprintf(needle, sizeof(needle), "\"present\",\"pid\":%d,", getpid());
+		if (!file_has(qout, needle, 15))
+			fprintf(stderr, "quazar kvm did not report the guest present\n");
+		e0 = guest_exits(g);
+		usleep(300000);
+		window(g, c.pid, seconds, &qz, rep);
+		child_stop(&c, SIGTERM);
+		qz.offered[rep] = (double)(guest_exits(g) - e0);
+		count_quazar(qout, getpid(), key, &qz.counted[rep], &qz.lost[rep]);
+
+		if (!child_start(&c, p_argv, "/dev/null")) {
+			usleep(1500000);
+			window(g, c.pid, seconds, &perf, rep);
+			child_stop(&c, SIGINT);
+		}
+		if (have_bpftrace && !child_start(&c, b_argv, NULL)) {
+			if (!child_wait_for(&c, "Attaching", 30))
+				fprintf(stderr, "bpftrace did not attach\n");
+			usleep(300000);
+			window(g, c.pid, seconds, &bpft, rep);
+			child_stop(&c, SIGINT);
+		}
+	}
+	guest_stop(g);
+	unlink(qout);
+	unlink(pdata);
+	rmdir(tmpdir);
+
+	printf("guest: %d vCPU%s, `out` in a loop, exits %s; kvm:kvm_exit raised: %s (%.0f for %.0f exits)\n",
+	       in_kernel ? 1 : 2, in_kernel ? "" : "s",
+	       in_kernel ? "handled in the kernel (ioeventfd)" : "to user space", in_kernel ? "yes" : "no",
+	       kvm_exits, probe_exits);
+	printf("%d runs of %.1f s, medians; each exit raises one %s\n", reps, seconds, event);
+	printf("%-22s %12s %14s %14s %14s\n", "collector", "exits/s", "own CPU ns/ex",
+	       "guest +ns/ex", "total ns/ex");
+	printf("%-22s %12.0f %14s %14s %14s\n", "none", med(alone.rate, reps), "-", "-", "-");
+	printf("%-22s %12.0f %14.1f %14.1f %14.1f\n", "quazar kvm", med(qz.rate, reps),
+	       med(qz.own_ns, reps), med(qz.guest_ns, reps) - med(alone.guest_ns, reps),
+	       cost(&qz, &alone, reps));
+	printf("%-22s %12.0f %14.1f %14.1f %14.1f\n", "perf record", med(perf.rate, reps),
+	       med(perf.own_ns, reps), med(perf.guest_ns, reps) - med(alone.guest_ns, reps),
+	       cost(&perf, &alone, reps));
+	if (have_bpftrace)
+		printf("%-22s %12.0f %14.1f %14.1f %14.1f\n", "bpftrace count", med(bpft.rate, reps),
+		       med(bpft.own_ns, reps), med(bpft.guest_ns, reps) - med(alone.guest_ns, reps),
+		       cost(&bpft, &alone, reps));
+	printf("quazar counted %.0f exits; the guest made %.0f from quazar's first line to its stop (%.2f%%); lost %.0f\n",
+	       med(qz.counted, reps), med(qz.offered, reps),
+	       100 * med(qz.counted, reps) / med(qz.offered, reps), med(qz.lost, reps));
+	printf("{\"bench\":\"kvm\",\"mode\":\"%s\",\"event\":\"%s\",\"vcpus\":%d,\"reps\":%d"
+	       ",\"seconds\":%.1f,\"exits_per_s\":%.0f,\"exits_per_s_quazar\":%.0f"
+	       ",\"quazar_cpu_ns_per_exit\":%.1f,\"quazar_guest_extra_ns_per_exit\":%.1f"
+	       ",\"quazar_total_ns_per_exit\":%.1f,\"perf_total_ns_per_exit\":%.1f"
+	       ",\"bpftrace_total_ns_per_exit\":%.1f,\"ratio_vs_perf\":%.3f"
+	       ",\"captured_pct\":%.2f,\"lost\":%.0f}\n",
+	       in_kernel ? "kernel" : "user", event, in_kernel ? 1 : 2, reps, seconds,
+	       med(alone.rate, reps), med(qz.rate, reps), med(qz.own_ns, reps),
+	       med(qz.guest_ns, reps) - med(alone.guest_ns, reps), cost(&qz, &alone, reps),
+	       cost(&perf, &alone, reps), have_bpftrace ? cost(&bpft, &alone, reps) : -1.0,
+	       cost(&qz, &alone, reps) / cost(&perf, &alone, reps),
+	       100 * med(qz.counted, reps) / med(qz.offered, reps), med(qz.lost, reps));
+	return 0;
+}
