@@ -181,16 +181,20 @@ static void json_vm(struct qz_json *j, struct kvm_vm *vm, const struct exit_row 
 	qz_json__end_object(j);
 }
 
-static void text_vm(FILE *f, struct kvm_vm *vm, const struct exit_row *rows, size_t nr)
+static void text_vm(FILE *f, struct kvm_vm *vm, const struct exit_row *rows, size_t nr,
+		    uint64_t now, bool stats)
 {
 	struct kvm_vm_stats *st = vm->priv;
 	struct vm_sums s = sums_of(vm, rows, nr);
 
-	fprintf(f, "%-20.20s %-16.16s %8d %5u %-7s %10.2f %10" PRIu64 " %10" PRIu64
-		" %8" PRIu64 " %7" PRIu64 "/%" PRIu64 "\n",
-		vm->ident.name, vm->ident.vmm[0] ? vm->ident.vmm : "-", vm->pid, vm->vcpus,
-		vm->alive ? "alive" : "ended", s.guest_ns / 1e6, s.exits, s.user_exits,
-		st ? st->irqs : 0, st ? st->halt_poll_ok : 0, st ? st->halt_poll_fail : 0);
+	fprintf(f, "%-20.20s %-16.16s %8d %5u %-7s %10.1f", vm->ident.name,
+		vm->ident.vmm[0] ? vm->ident.vmm : "-", vm->pid, vm->vcpus,
+		vm->alive ? "alive" : "ended", ((vm->alive ? now : vm->ended) - vm->created) / 1e9);
+	if (stats)
+		fprintf(f, " %10.2f %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %7" PRIu64 "/%" PRIu64,
+			s.guest_ns / 1e6, s.exits, s.user_exits, st ? st->irqs : 0,
+			st ? st->halt_poll_ok : 0, st ? st->halt_poll_fail : 0);
+	fputc('\n', f);
 }
 
 static void text_reasons(FILE *f, struct kvm_vm *vm, const struct exit_row *rows, size_t nr)
@@ -246,6 +250,7 @@ void qz_kvm_report__vms(struct kvm *k, struct qz_output *out, uint64_t now)
 		struct qz_json *j = qz_output__begin(out, "vms", now);
 
 		qz_json__key_u64(j, "interval_ns", now - k->interval_start);
+		qz_json__key_bool(j, "stats", k->opts->stats);
 		qz_json__key_u64(j, "alive", qz_kvm_life__alive(k->life));
 		qz_json__key_u64(j, "created", ls->created);
 		qz_json__key_u64(j, "destroyed", ls->destroyed);
@@ -268,14 +273,17 @@ void qz_kvm_report__vms(struct kvm *k, struct qz_output *out, uint64_t now)
 		if (ls->unverified || k->unattributed)
 			fprintf(f, "%" PRIu64 " creates unverified, %" PRIu64
 				" KVM events of no VM known\n", ls->unverified, k->unattributed);
-		if (k->life && qz_kvm_life__next(k->life, &pos, &vm)) {
-			fprintf(f, "%-20s %-16s %8s %5s %-7s %10s %10s %10s %8s %s\n", "NAME", "VMM",
-				"PID", "VCPUS", "STATE", "GUEST_MS", "EXITS", "USER_EXITS", "IRQS",
-				"POLL_OK/FAIL");
+		if (qz_kvm_life__next(k->life, &pos, &vm)) {
+			fprintf(f, "%-20s %-16s %8s %5s %-7s %10s", "NAME", "VMM", "PID", "VCPUS",
+				"STATE", "AGE_S");
+			if (k->opts->stats)
+				fprintf(f, " %10s %10s %10s %8s %s", "GUEST_MS", "EXITS",
+					"USER_EXITS", "IRQS", "POLL_OK/FAIL");
+			fputc('\n', f);
 			pos = 0;
 			while (qz_kvm_life__next(k->life, &pos, &vm)) {
 				rows_of(rows, nr, vm->serial & 0xffffff, &a, &b);
-				text_vm(f, vm, rows + a, b - a);
+				text_vm(f, vm, rows + a, b - a, now, k->opts->stats);
 			}
 		}
 		if (nr) {
