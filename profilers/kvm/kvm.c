@@ -99,6 +99,14 @@ static const struct qz_tp_field *field(struct kvm *k, int ev, const char *name)
 	return tp ? qz_tp_event__field(tp, name) : NULL;
 }
 
+/* An event traced after all but not read (a field it lacks): ignore it. */
+static void drop_event(struct kvm *k, int ev)
+{
+	if (k->idx[ev] >= 0)
+		k->ev_of[k->idx[ev]] = -1;
+	k->idx[ev] = -1;
+}
+
 static int resolve_fields(struct kvm *k)
 {
 	k->ioctl_fd = field(k, EV_IOCTL_ENTER, "fd");
@@ -120,14 +128,14 @@ static int resolve_fields(struct kvm *k)
 	if (k->idx[EV_KVM_EXIT] >= 0 &&
 	    qz_kvm_exit_fields__init(&k->exit_f, qz_session__tp_event(k->session, k->idx[EV_KVM_EXIT]),
 				     qz_kvm_host_isa("/proc/cpuinfo")))
-		k->idx[EV_KVM_EXIT] = -1;
+		drop_event(k, EV_KVM_EXIT);
 	/* Older kernels name them differently: leave those events out. */
 	if (!k->user_reason || !k->user_errno)
-		k->idx[EV_USER_EXIT] = -1;
+		drop_event(k, EV_USER_EXIT);
 	if (!k->waited)
-		k->idx[EV_WAKEUP] = -1;
+		drop_event(k, EV_WAKEUP);
 	if (!k->cr_fd || !k->cr_max || !k->cr_flags)
-		k->idx[EV_CLOSE_RANGE] = -1;
+		drop_event(k, EV_CLOSE_RANGE);
 	return 0;
 }
 
@@ -237,6 +245,9 @@ static int kvm_init(struct qz_session *s, void **ctx)
 		goto fail;
 	if (k->idx[EV_KVM_EXIT] >= 0)
 		warn_no_kvm_exit(k);
+	else if (k->opts->stats && k->idx[EV_USER_EXIT] < 0)
+		qz_session__log(s, QZ_LOG_WARN,
+				"kvm: this kernel has no kvm: tracepoints (is the kvm module loaded?): the per-VM statistics stay empty; --no-stats says you know");
 	k->interval_start = now_ns();
 	/* Before the events open: a VM made in between is adopted later. */
 	err = scan(k, k->interval_start, "start");
