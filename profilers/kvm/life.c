@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * VM lifecycle from decoded events, checked against /proc: a call counts
- * when the fd it returned is KVM's, read back from /proc/PID/fd when the
- * event is processed. That is a little after the call: an fd already gone
- * then waits for KVM's own events from its process to prove it (see
- * life.h), and is dropped as unverified when none come.
+ * The VM table and how a VM ends: its process's last fd to it closed
+ * (close, close_range), exec (KVM's fds are close-on-exec) or exit. A
+ * dup() of the fd keeps the VM: /proc shows the copy when the original
+ * goes. The create calls are in life_calls.c, the /proc walks in
+ * life_scan.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/kvm.h>
 #include "procfs.h"
 #include "life_internal.h"
 
