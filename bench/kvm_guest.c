@@ -27,6 +27,7 @@ struct vcpu {
 	pid_t tid;
 	int id, fd;
 	uint64_t user_exits;	/* written by its thread only */
+	bool parked;		/* paused, out of KVM_RUN */
 	const char *err;
 };
 
@@ -34,7 +35,7 @@ struct guest {
 	int kvm, vm, efd;
 	uint64_t kernel_exits;	/* read from the eventfd so far */
 	void *mem;
-	volatile bool stop;
+	volatile bool stop, pause;
 	int nr;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 };
@@ -67,6 +68,12 @@ static void *run(void *arg)
 		return NULL;
 	}
 	while (!v->g->stop) {
+		if (v->g->pause) {
+			__atomic_store_n(&v->parked, true, __ATOMIC_RELEASE);
+			usleep(1000);
+			continue;
+		}
+		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		if (ioctl(v->fd, KVM_RUN, 0)) {
 			if (errno == EINTR)
 				continue;
@@ -158,6 +165,20 @@ void guest_stop(struct guest *g)
 	if (g->mem != MAP_FAILED && g->mem)
 		munmap(g->mem, 0x10000);
 	free(g);
+}
+
+void guest_pause(struct guest *g, bool pause)
+{
+	g->pause = pause;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; pause && i < g->nr; i++) {
+		/* An in-kernel loop never returns by itself: kick it out. */
+		while (!__atomic_load_n(&g->vcpus[i].parked, __ATOMIC_ACQUIRE) &&
+		       !g->vcpus[i].err) {
+			pthread_kill(g->vcpus[i].thread, SIGUSR1);
+			usleep(200);
+		}
+	}
 }
 
 uint64_t guest_exits(struct guest *g)

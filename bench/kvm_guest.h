@@ -19,6 +19,8 @@ struct guest;
 /* A VM with nr vCPUs running; in_kernel: the ioeventfd. NULL on error. */
 struct guest *guest_start(int nr, bool in_kernel, char *err, size_t err_len);
 void guest_stop(struct guest *g);
+/* Park the vCPUs out of KVM_RUN (exits counted so far are final), or resume. */
+void guest_pause(struct guest *g, bool pause);
 /* Exits so far: the ioeventfd's count plus the user-space ones. */
 uint64_t guest_exits(struct guest *g);
 /* The vCPU threads' CPU time so far, ns (their schedstat). */
