@@ -45,12 +45,36 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * close and close_range are sampled only while a VM is alive: each close
+ * of the host costs a sample, and a host without VMs need not pay it. A
+ * VM closed within ~0.1 s of its create (before the create is processed
+ * and the events enabled) ends at the next interval's /proc check.
+ */
+static void gate_close(struct kvm *k)
+{
+	bool want = qz_kvm_life__alive(k->life) > 0;
+
+	k->gated = true;
+	if (want == k->close_on)
+		return;
+	k->close_on = want;
+	for (int ev = EV_CLOSE; ev <= EV_CLOSE_RANGE; ev++) {
+		struct qz_evsel *e = k->idx[ev] >= 0 ? qz_session__evsel(k->session, k->idx[ev]) : NULL;
+
+		if (e)
+			(void)(want ? qz_evsel__enable(e) : qz_evsel__disable(e));
+	}
+}
+
 static void on_step(const struct kvm_step_info *step, void *ctx)
 {
 	struct kvm *k = ctx;
 
 	k->last_pid = -1;	/* which VM a pid's events count for may change */
 	qz_kvm_report__step(k, step);
+	if (k->gated)
+		gate_close(k);
 }
 
 static void life_log(enum qz_log_level level, const char *msg, void *ctx)
@@ -221,6 +245,7 @@ static int kvm_init(struct qz_session *s, void **ctx)
 	k->out = qz_session__output(s);
 	k->opts = qz_session__ops_opts(s);
 	k->last_pid = -1;
+	k->close_on = true;	/* as the session will enable them */
 	memset(k->ev_of, -1, sizeof(k->ev_of));
 	k->reloads_seen = __atomic_load_n(&k->opts->reloads, __ATOMIC_RELAXED);
 	k->life = qz_kvm_life__new(&(struct kvm_life_opts){
@@ -279,6 +304,8 @@ static void kvm_sample(void *ctx, const struct qz_event *ev)
 	int pid = (int)smp->pid, tid = (int)smp->tid;
 
 	check_reload(k);
+	if (!k->gated)
+		gate_close(k);	/* the session enabled every event */
 	if (ev->index < 0 || ev->index >= KVM_MAX_SESSION_EVENTS)
 		return;
 	switch (k->ev_of[ev->index]) {
@@ -335,6 +362,7 @@ static void kvm_interval(void *ctx, struct qz_output *out, bool final)
 	(void)final;
 	check_reload(k);
 	qz_kvm_life__check(k->life, now);
+	gate_close(k);
 	qz_kvm_report__vms(k, out, now);
 	qz_kvm_life__reap(k->life, now);
 	qz_u64map__clear(&k->exits);

@@ -65,6 +65,8 @@ struct kvm {
 	int *pids;			/* -p/-t: the processes to walk */
 	int nr_pids;
 	bool scan_none;			/* -- cmd: nothing runs before it */
+	bool close_on;			/* close events enabled (see gate_close) */
+	bool gated;			/* gate_close ran since the events opened */
 };
 
 static inline uint64_t qz_kvm__exit_key(uint32_t serial, int isa, uint32_t code)
