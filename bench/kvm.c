@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		char *q_argv[] = { (char *)quazar, "kvm", "--json", "-i", "1000", "-o", qout, NULL };
 		char *l_argv[] = { (char *)quazar, "kvm", "--json", "--no-stats", "-i", "1000",
 				   "-o", qout, NULL };
-		char *p_argv[] = { "perf", "record", "-q", "-a", "-e", (char *)event, "-o", pdata, NULL };
+		char *p_argv[] = { "perf", "record", "-q", "--no-buildid", "-a", "-e", (char *)event, "-o", pdata, NULL };
 		char *b_argv[] = { "bpftrace", "-e", bpf_prog, NULL };
 		char needle[64];
 		struct child c;
