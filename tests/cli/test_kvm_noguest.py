@@ -2,9 +2,11 @@
 """quazar kvm and kvm-exit where no real guest is needed, so on every
 machine: ENOTTY fakes (KVM's create calls on /dev/null) make nothing; a
 fake /proc tree (--proc) holding QEMU, Firecracker and Cloud Hypervisor
-VMs is reported as present with names, ids, vCPUs and ages; bad input is
-refused with a message naming it and the fix."""
+VMs is reported as present with names, ids, vCPUs and ages, by the agent
+at its start and again at each reload; bad input is refused with a
+message naming it and the fix."""
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,6 +82,44 @@ with tempfile.TemporaryDirectory() as root:
     check(not [x for x in recs if x.get("pid") == 4000004], "/dev/kvm open is not a VM")
     vms = [x for x in recs if x.get("type") == "vms"]
     check(vms and vms[-1]["alive"] == 2 and vms[-1]["present"] == 3, f"summary: {vms[-1:]}")
+
+    # The agent: present at its start and again at each reload (SIGHUP), the
+    # collector unchanged and running on, so the topic alone rebuilds the inventory.
+    out_path = os.path.join(root, "..", f"kvm-agent-{os.getpid()}.jsonl")
+    cfg = os.path.join(root, "..", f"kvm-agent-{os.getpid()}.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"""global:
+  host: h
+  http_listen: "off"
+sinks:
+  file:
+    type: file
+    path: {out_path}
+collectors:
+  - name: vms
+    profiler: kvm
+    options: [--proc, "{root}", --no-stats]
+    interval: 200ms
+    sink: file
+""")
+    agent = subprocess.Popen([QUAZAR, "agent", "-c", cfg], stderr=subprocess.PIPE, text=True)
+    time.sleep(1.2)
+    agent.send_signal(signal.SIGHUP)
+    time.sleep(0.8)
+    agent.send_signal(signal.SIGHUP)
+    time.sleep(0.8)
+    agent.send_signal(signal.SIGTERM)
+    _, err = agent.communicate(timeout=30)
+    check_eq(agent.returncode, 0, f"agent exit status (stderr: {err[-600:]})")
+    with open(out_path) as f:
+        recs = json_lines(f.read())
+    os.unlink(out_path)
+    os.unlink(cfg)
+    for pid in (4000001, 4000002):
+        seen = [x.get("discovery") for x in recs if x.get("type") == "vm" and x["pid"] == pid]
+        check_eq(seen, ["start", "reload", "reload"], f"agent: pid {pid} present at start and each reload")
+    check("reloaded" in err and "collector 'vms' stops" not in err,
+          f"the collector ran on through the reloads: {err[-400:]}")
 
 # 3. Bad input: named, with the fix.
 r = run(["kvm", "--proc", "/nonexistent/proc", "-N", "1"])
