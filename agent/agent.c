@@ -439,6 +439,9 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		if (!kept) {
 			qz_log(&a->log, QZ_LOG_INFO, "collector '%s' stops", c->name);
 			qz_collector__free(c);
+		} else if (c->prof->reload) {
+			/* kvm reports its VMs again: the topic alone rebuilds them. */
+			c->prof->reload(c->args->opts);
 		}
 	}
 	for (size_t i = 0; i < nr_old_sinks; i++) {
