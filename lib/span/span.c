@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Span begin and end. The group is read last at begin and first at end, so
+ * the span's own bookkeeping stays out of its counters as far as it can.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "span_internal.h"
+
+static struct qz_tracer *default_tracer;
+
+QZ_API struct qz_tracer *qz_tracer__new(const struct qz_tracer_opts *opts)
+{
+	struct qz_tracer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->exporter = QZ_OPT(opts, exporter, NULL);
+	t->log.fn = QZ_OPT(opts, log, NULL);
+	t->log.ctx = QZ_OPT(opts, log_ctx, NULL);
+	t->counters = QZ_OPT(opts, counters, 0u) & QZ_SPAN_COUNTERS_ALL;
+	t->no_counters = QZ_OPT(opts, no_counters, false);
+	t->no_rdpmc = QZ_OPT(opts, no_rdpmc, false);
+	return t;
+}
+
+QZ_API void qz_tracer__free(struct qz_tracer *tracer)
+{
+	if (!tracer)
+		return;
+	__atomic_compare_exchange_n(&default_tracer, &tracer, NULL, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	free(tracer);
+}
+
+QZ_API void qz_tracer__set_default(struct qz_tracer *tracer)
+{
+	__atomic_store_n(&default_tracer, tracer, __ATOMIC_RELEASE);
+}
+
+struct qz_tracer *qz_tracer__default(void)
+{
+	return __atomic_load_n(&default_tracer, __ATOMIC_ACQUIRE);
+}
+
+/* The innermost span still open: ended ones may wait above it. */
+static struct qz_span *innermost(struct qz_span_thread *th)
+{
+	for (int i = th->depth - 1; i >= 0; i--)
+		if (th->slots[i].open)
+			return &th->slots[i];
+	return NULL;
+}
+
+static void set_parent(struct qz_span_data *d, const struct qz_span_context *p)
+{
+	memcpy(d->ctx.trace_id, p->trace_id, sizeof(d->ctx.trace_id));
+	memcpy(d->parent_id, p->span_id, sizeof(d->parent_id));
+	d->ctx.trace_flags = p->trace_flags;
+	d->ctx.remote = p->remote;
+}
+
+static void set_ids(struct qz_span_thread *th, struct qz_span_data *d,
+		    const struct qz_span_opts *opts, struct qz_span *parent)
+{
+	const struct qz_span_context *ctx = QZ_OPT(opts, parent, NULL);
+	const char *tp = QZ_OPT(opts, traceparent, NULL);
+	struct qz_span_context remote;
+
+	if (ctx) {
+		set_parent(d, ctx);
+	} else if (tp && !qz_span_context__parse(&remote, tp)) {
+		set_parent(d, &remote);
+	} else if (parent && !QZ_OPT(opts, root, false)) {
+		set_parent(d, &parent->d.ctx);
+		d->ctx.remote = false;
+	} else {
+		qz_span_id__new(&th->rng, d->ctx.trace_id,
+				sizeof(d->ctx.trace_id));
+		d->ctx.trace_flags = 0x01;	/* sampled */
+	}
+	qz_span_id__new(&th->rng, d->ctx.span_id, sizeof(d->ctx.span_id));
+}
+
+QZ_API struct qz_span *qz_span__begin(const char *name,
+				      const struct qz_span_opts *opts)
+{
+	struct qz_span_thread *th = qz_span_thread__get();
+	struct qz_span *s, *parent;
+	struct qz_tracer *tracer;
+	struct qz_span_data *d;
+
+	if (!th) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (th->depth >= QZ_SPAN_DEPTH_MAX) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	parent = innermost(th);
+	tracer = QZ_OPT(opts, tracer, NULL);
+	if (!tracer)
+		tracer = parent ? parent->tracer : qz_tracer__default();
+	s = &th->slots[th->depth++];
+	d = &s->d;
+	/* Attributes and their strings are reset by their counts alone. */
+	memset(d, 0, offsetof(struct qz_span_data, attrs));
+	if (name) {
+		size_t len = strnlen(name, sizeof(d->name) - 1);
+
+		memcpy(d->name, name, len);
+	}
+	set_ids(th, d, opts, parent);
+	d->kind = (uint8_t)QZ_OPT(opts, kind, QZ_SPAN_KIND_INTERNAL);
+	d->tid = th->tid;
+	s->tracer = tracer;
+	s->open = true;
+	s->counting = false;
+	d->start_ns = qz_clock__ns(CLOCK_REALTIME);
+	d->cpu_start = sched_getcpu();
+	if (tracer && tracer->no_counters) {
+		d->unavailable = "counters turned off by the tracer";
+	} else {
+		qz_span_thread__counters(th, tracer);
+		if (th->state == 1)
+			s->counting = !qz_counter_group__read(&th->group,
+							      &s->begin);
+		else
+			d->unavailable = th->unavailable;
+		if (th->state == 1 && !s->counting)
+			d->unavailable = "reading the counters failed";
+	}
+	s->mono_start_ns = qz_clock__ns(CLOCK_MONOTONIC);
+	return s;
+}
+
+static int finish(struct qz_span *s, struct qz_span_data *out)
+{
+	struct qz_span_thread *th = qz_span_thread__peek();
+	struct qz_span_data *d;
+	struct qz_counter_read r;
+	uint64_t mono;
+	int err = -1, ret = 0;
+
+	/* Only the thread that began a span can read its counters. */
+	if (!s || !th || s < th->slots || s >= th->slots + th->depth ||
+	    !s->open)
+		return -EINVAL;
+	if (s->counting)
+		err = qz_counter_group__read(&th->group, &r);
+	mono = qz_clock__ns(CLOCK_MONOTONIC);
+	d = &s->d;
+	d->cpu_end = sched_getcpu();
+	d->mono_end_ns = mono;
+	d->end_ns = d->start_ns + (mono - s->mono_start_ns);
+	if (!err) {
+		qz_counter_group__delta(&s->begin, &r, th->group.mask, d);
+		d->flags |= th->group.flags;
+	} else if (s->counting) {
+		d->unavailable = "reading the counters failed";
+	} else if (!d->unavailable) {
+		d->unavailable = "the span began before a fork";
+	}
+	if (d->cpu_start != d->cpu_end ||
+	    ((d->counters & (1u << QZ_SPAN_CPU_MIGRATIONS)) &&
+	     d->values[QZ_SPAN_CPU_MIGRATIONS]))
+		d->flags |= QZ_SPAN_F_MIGRATED;
+	s->open = false;
+	if (s->tracer && s->tracer->exporter)
+		ret = qz_span_exporter__push(s->tracer->exporter, d);
+	if (out)
+		memcpy(out, d, sizeof(*d));
+	while (th->depth && !th->slots[th->depth - 1].open)
+		th->depth--;
+	return ret;
+}
+
+QZ_API int qz_span__end(struct qz_span *span)
+{
+	return finish(span, NULL);
+}
+
+QZ_API int qz_span__end_copy(struct qz_span *span, struct qz_span_data *out)
+{
+	return finish(span, out);
+}
+
+QZ_API const struct qz_span_data *qz_span__data(const struct qz_span *span)
+{
+	return span ? &span->d : NULL;
+}
+
+QZ_API struct qz_span *qz_span__current(void)
+{
+	struct qz_span_thread *th = qz_span_thread__peek();
+
+	return th ? innermost(th) : NULL;
+}
+
+QZ_API int qz_span__traceparent(const struct qz_span *span, char *buf,
+				size_t len)
+{
+	if (!span)
+		return -EINVAL;
+	return qz_span_context__format(&span->d.ctx, buf, len);
+}
