@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "span_internal.h"
@@ -104,6 +105,8 @@ static int open_one(struct qz_counter_group *g, unsigned int id,
 			       PERF_FORMAT_TOTAL_TIME_RUNNING,
 		.exclude_kernel = user_only,
 		.exclude_hv = 1,
+		/* Enabled once whole: see qz_counter_group__open. */
+		.disabled = !g->nr,
 	};
 	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1,
 			      g->nr ? g->fd[0] : -1, PERF_FLAG_FD_CLOEXEC);
@@ -245,6 +248,18 @@ int qz_counter_group__open(struct qz_counter_group *g, uint32_t want,
 		if (denied(err))
 			note(g, "perf_event_paranoid=%d, no CAP_PERFMON",
 			     paranoid());
+		return err;
+	}
+	/*
+	 * A sibling added to a group that is already counting is not
+	 * scheduled in until the thread's next context switch: page faults
+	 * went uncounted in the first span. So the leader opens disabled and
+	 * the whole group is enabled at once, as perf stat does.
+	 */
+	if (ioctl(g->fd[0], PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP)) {
+		err = -errno;
+		close_fds(g);
+		note(g, "PERF_EVENT_IOC_ENABLE: %s", strerror(-err));
 		return err;
 	}
 	g->pmu = (g->mask & QZ_SPAN_COUNTERS_HW) != 0;

@@ -75,15 +75,18 @@ static void died(void *arg)
 			  "the function ended its worker thread");
 	qz_span__end_copy(r->span, &r->t->res.span);
 	pthread_mutex_lock(&pool->lock);
-	r->t->res.status = -EOWNERDEAD;
-	complete(pool, r->t);
 	left = --pool->alive;
-	if (!left)
-		fail_queued(pool, -EOWNERDEAD);
 	pthread_mutex_unlock(&pool->lock);
+	/* Logged before the waiter learns of it. */
 	qz_log(&pool->log, QZ_LOG_ERROR,
 	       "pool: a task ended its worker thread on CPU %d (pthread_exit or cancellation); %d workers left",
 	       r->w->cpu, left);
+	pthread_mutex_lock(&pool->lock);
+	r->t->res.status = -EOWNERDEAD;
+	complete(pool, r->t);
+	if (!pool->alive)
+		fail_queued(pool, -EOWNERDEAD);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 static void run_task(struct worker *w, struct qz_task *t)

@@ -29,9 +29,12 @@ QZ_API struct qz_tracer *qz_tracer__new(const struct qz_tracer_opts *opts)
 
 QZ_API void qz_tracer__free(struct qz_tracer *tracer)
 {
+	struct qz_tracer *expected = tracer;
+
 	if (!tracer)
 		return;
-	__atomic_compare_exchange_n(&default_tracer, &tracer, NULL, false,
+	/* Unset it if it is the default (a failed exchange writes expected). */
+	__atomic_compare_exchange_n(&default_tracer, &expected, NULL, false,
 				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	free(tracer);
 }
@@ -120,8 +123,10 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 	s->tracer = tracer;
 	s->open = true;
 	s->counting = false;
-	d->start_ns = qz_clock__ns(CLOCK_REALTIME);
 	d->cpu_start = sched_getcpu();
+	/* Both clocks together: end_ns is start_ns + the monotonic time. */
+	d->start_ns = qz_clock__ns(CLOCK_REALTIME);
+	s->mono_start_ns = qz_clock__ns(CLOCK_MONOTONIC);
 	if (tracer && tracer->no_counters) {
 		d->unavailable = "counters turned off by the tracer";
 	} else {
@@ -134,7 +139,6 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 		if (th->state == 1 && !s->counting)
 			d->unavailable = "reading the counters failed";
 	}
-	s->mono_start_ns = qz_clock__ns(CLOCK_MONOTONIC);
 	return s;
 }
 
