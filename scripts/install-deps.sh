@@ -13,6 +13,8 @@ libdw-dev libelf-dev
 libcyaml-dev libyaml-dev
 libmicrohttpd-dev libsystemd-dev
 libjson-c-dev zlib1g-dev
+libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
+nodejs
 linux-perf bpftrace trace-cmd
 curl jq procps
 "
@@ -23,7 +25,15 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 done
 
-[ -z "$missing" ] && exit 0
+# Debian's npm conflicts with a nodejs that bundles its own (NodeSource's).
+command -v npm >/dev/null || missing="$missing npm"
+
+# The OTLP test receiver's npm packages, pinned by its package-lock.json.
+receiver_setup() {
+	sh "$(dirname "$0")/../tests/otlp/setup.sh"
+}
+
+[ -z "$missing" ] && { receiver_setup; exit 0; }
 
 echo "install-deps: installing:$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,3 +45,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+receiver_setup
