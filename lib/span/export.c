@@ -204,7 +204,7 @@ QZ_API int qz_span_exporter__push(struct qz_span_exporter *e,
 		pthread_mutex_unlock(&e->lock);
 		return -ENOBUFS;
 	}
-	memcpy(&e->slots[e->head % e->capacity], span, sizeof(*span));
+	qz_span_data__copy(&e->slots[e->head % e->capacity], span);
 	e->pushed_ns[e->head % e->capacity] = now;
 	e->head++;
 	e->st.queued++;

@@ -177,10 +177,23 @@ static int finish(struct qz_span *s, struct qz_span_data *out)
 	if (s->tracer && s->tracer->exporter)
 		ret = qz_span_exporter__push(s->tracer->exporter, d);
 	if (out)
-		memcpy(out, d, sizeof(*d));
+		qz_span_data__copy(out, d);
 	while (th->depth && !th->slots[th->depth - 1].open)
 		th->depth--;
 	return ret;
+}
+
+/*
+ * A span's used bytes only: the fixed part, the attributes set and their
+ * strings. A whole span is over a kilobyte, mostly unused, and the
+ * exporter's ring is too large to stay in cache.
+ */
+void qz_span_data__copy(struct qz_span_data *dst,
+			const struct qz_span_data *src)
+{
+	memcpy(dst, src, offsetof(struct qz_span_data, attrs) +
+				 src->nr_attrs * sizeof(src->attrs[0]));
+	memcpy(dst->strings, src->strings, src->strings_len);
 }
 
 QZ_API int qz_span__end(struct qz_span *span)

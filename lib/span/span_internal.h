@@ -105,6 +105,10 @@ void qz_span_thread__counters(struct qz_span_thread *th,
 			      struct qz_tracer *tracer);
 struct qz_tracer *qz_tracer__default(void);
 
+/* Copy the bytes of a span that are in use (end_copy, the exporter). */
+void qz_span_data__copy(struct qz_span_data *dst,
+			const struct qz_span_data *src);
+
 /* Fill len bytes of a fresh id, never all zero. */
 void qz_span_id__new(uint64_t *rng, uint8_t *id, size_t len);
 uint64_t qz_span_rng__seed(void);
