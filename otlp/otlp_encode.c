@@ -71,26 +71,51 @@ struct span_arena {
 	struct qz_span_perf_attr perf[QZ_SPAN_PERF_ATTRS_MAX];
 };
 
-static void set_attr(QzOtlp__Common__V1__KeyValue *kv,
-		     QzOtlp__Common__V1__AnyValue *av, const char *key,
-		     enum qz_span_attr_type type, const char *s, int64_t i,
-		     double f, bool b)
+/* Read only the union member the type names. */
+static void set_user(QzOtlp__Common__V1__KeyValue *kv,
+		     QzOtlp__Common__V1__AnyValue *av,
+		     const struct qz_span_data *d, const struct qz_span_attr *a)
 {
-	set_str(kv, av, key, s);
-	switch (type) {
+	set_str(kv, av, qz_span_attr__key(d, a), NULL);
+	switch (a->type) {
 	case QZ_SPAN_ATTR_STR:
+		av->string_value = (char *)qz_span_attr__str(d, a);
 		break;
 	case QZ_SPAN_ATTR_I64:
 		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
-		av->int_value = i;
+		av->int_value = a->v.i64;
 		break;
 	case QZ_SPAN_ATTR_F64:
 		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
-		av->double_value = f;
+		av->double_value = a->v.f64;
 		break;
-	case QZ_SPAN_ATTR_BOOL:
+	default:
 		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
-		av->bool_value = b;
+		av->bool_value = a->v.b;
+		break;
+	}
+}
+
+static void set_perf(QzOtlp__Common__V1__KeyValue *kv,
+		     QzOtlp__Common__V1__AnyValue *av,
+		     const struct qz_span_perf_attr *a)
+{
+	set_str(kv, av, a->key, NULL);
+	switch (a->type) {
+	case QZ_SPAN_ATTR_STR:
+		av->string_value = (char *)a->v.str;
+		break;
+	case QZ_SPAN_ATTR_I64:
+		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+		av->int_value = a->v.i64;
+		break;
+	case QZ_SPAN_ATTR_F64:
+		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
+		av->double_value = a->v.f64;
+		break;
+	default:
+		av->value_case = QZ_OTLP__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
+		av->bool_value = a->v.b;
 		break;
 	}
 }
@@ -116,18 +141,10 @@ static void fill_span(struct span_arena *a, const struct qz_span_data *d)
 	s->kind = (QzOtlp__Trace__V1__Span__SpanKind)(d->kind + 1);
 	s->start_time_unix_nano = d->start_ns;
 	s->end_time_unix_nano = d->end_ns;
-	for (int i = 0; i < d->nr_attrs; i++, n++) {
-		const struct qz_span_attr *at = &d->attrs[i];
-
-		set_attr(&a->kv[n], &a->av[n], qz_span_attr__key(d, at),
-			 at->type, at->type == QZ_SPAN_ATTR_STR ?
-					   qz_span_attr__str(d, at) : NULL,
-			 at->v.i64, at->v.f64, at->v.b);
-	}
+	for (int i = 0; i < d->nr_attrs; i++, n++)
+		set_user(&a->kv[n], &a->av[n], d, &d->attrs[i]);
 	for (size_t i = 0; i < np; i++, n++)
-		set_attr(&a->kv[n], &a->av[n], a->perf[i].key,
-			 a->perf[i].type, a->perf[i].v.str, a->perf[i].v.i64,
-			 a->perf[i].v.f64, a->perf[i].v.b);
+		set_perf(&a->kv[n], &a->av[n], &a->perf[i]);
 	for (size_t i = 0; i < n; i++)
 		a->kvp[i] = &a->kv[i];
 	s->n_attributes = n;
