@@ -147,13 +147,18 @@ static int open_all(struct qz_counter_group *g, uint32_t want, bool user_only)
 		if (denied(err) && !user_only && !g->nr)
 			return err;	/* try again in user space only */
 		if (hw && !(g->mask & QZ_SPAN_COUNTERS_HW)) {
-			/* No hardware PMU, or none for this thread. */
-			note(g, "no hardware PMU (%s: %s)", counters[id].event,
-			     strerror(-err));
+			/* No hardware PMU, or none this thread may use. */
+			if (denied(err))
+				note(g, "perf_event_open(%s): %s",
+				     counters[id].event, strerror(-err));
+			else
+				note(g, "no hardware PMU (perf_event_open(%s): %s)",
+				     counters[id].event, strerror(-err));
 			hw_gone = true;
 			continue;
 		}
-		note(g, "%s: %s", counters[id].event, strerror(-err));
+		note(g, "perf_event_open(%s): %s", counters[id].event,
+		     strerror(-err));
 		if (!g->nr)
 			return err;	/* the leader cannot be left out */
 		continue;
@@ -243,8 +248,9 @@ int qz_counter_group__open(struct qz_counter_group *g, uint32_t want,
 	}
 	if (err) {
 		close_fds(g);
-		g->reason[0] = '\0';
-		note(g, "perf_event_open: %s", strerror(-err));
+		/* The notes name each event that failed; else say it here. */
+		if (!g->reason[0])
+			note(g, "perf_event_open: %s", strerror(-err));
 		if (denied(err))
 			note(g, "perf_event_paranoid=%d, no CAP_PERFMON",
 			     paranoid());

@@ -18,6 +18,7 @@
 #define TASKS 200
 
 struct job {
+	int started;
 	int cpu_in;		/* sched_getcpu at the start and the end */
 	int cpu_out;
 	int pages;		/* touch this many new pages */
@@ -29,6 +30,7 @@ static void *work(void *arg, struct qz_span *span)
 	struct job *j = arg;
 
 	j->cpu_in = sched_getcpu();
+	__atomic_store_n(&j->started, 1, __ATOMIC_RELEASE);
 	qz_span__set_attr_i64(span, "job.pages", j->pages);
 	if (j->pages) {
 		size_t len = (size_t)j->pages * 4096;
@@ -149,7 +151,10 @@ static void test_cancel(void)
 		jobs[i].sleep_ms = 20;
 		t[i] = qz_pool__submit(pool, work, &jobs[i]);
 	}
-	usleep(5000);
+	/* Cancel once the first task runs (however loaded the machine). */
+	for (int i = 0; i < 5000 && !__atomic_load_n(&jobs[0].started,
+						     __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
 	CHECK_EQ(qz_pool__shutdown(pool, QZ_POOL_CANCEL), 0);
 	for (int i = 0; i < 10; i++) {
 		int status = qz_task__wait(t[i], &r);
