@@ -195,7 +195,8 @@ fail:
 QZ_API int qz_span_exporter__push(struct qz_span_exporter *e,
 				  const struct qz_span_data *span)
 {
-	uint64_t now = now_ns();
+	/* A span's age counts from its end, read a moment ago. */
+	uint64_t now = span->mono_end_ns ? span->mono_end_ns : now_ns();
 	bool wake;
 
 	pthread_mutex_lock(&e->lock);

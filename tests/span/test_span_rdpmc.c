@@ -81,12 +81,15 @@ static void *writer(void *arg)
 		pc->lock++;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		pc->offset = -(int64_t)(k * 1000);
-		for (volatile int spin = 0; spin < 50; spin++)
+		for (volatile int spin = 0; spin < 200; spin++)
 			;
 		fake_pmc = k * 1000 + 5;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		pc->lock++;
 		updates = k;
+		/* Reads mostly fall between updates, as with the kernel's. */
+		for (volatile int spin = 0; spin < 500; spin++)
+			;
 	}
 	return NULL;
 }
