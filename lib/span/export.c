@@ -81,12 +81,17 @@ static void export_batch(struct qz_span_exporter *e, size_t n)
 		e->batch[i] = &e->slots[(e->tail + i) % e->capacity];
 	e->tail += n;
 	pthread_mutex_unlock(&e->lock);
-	if (deadline == UINT64_MAX || now_ns() < deadline)
-		err = e->export(e->batch, n, deadline, e->ctx);
-	if (err)
+	if (deadline != UINT64_MAX && now_ns() >= deadline) {
 		qz_log(&e->log, QZ_LOG_ERROR,
-		       "span exporter: a batch of %zu spans failed: %s", n,
-		       qz_strerror(err));
+		       "span exporter: shutdown deadline passed: %zu spans not exported",
+		       n);
+	} else {
+		err = e->export(e->batch, n, deadline, e->ctx);
+		if (err)
+			qz_log(&e->log, QZ_LOG_ERROR,
+			       "span exporter: a batch of %zu spans failed: %s",
+			       n, qz_strerror(err));
+	}
 	pthread_mutex_lock(&e->lock);
 	e->release += n;
 	e->st.batches++;
@@ -196,9 +201,12 @@ QZ_API int qz_span_exporter__push(struct qz_span_exporter *e,
 				  const struct qz_span_data *span)
 {
 	/* A span's age counts from its end, read a moment ago. */
-	uint64_t now = span->mono_end_ns ? span->mono_end_ns : now_ns();
+	uint64_t now;
 	bool wake;
 
+	if (!e || !span)
+		return -EINVAL;
+	now = span->mono_end_ns ? span->mono_end_ns : now_ns();
 	pthread_mutex_lock(&e->lock);
 	if (e->head - e->release >= e->capacity || e->stop) {
 		e->st.dropped++;

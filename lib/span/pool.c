@@ -73,7 +73,8 @@ static void died(void *arg)
 
 	qz_span__set_attr(r->span, "pool.error",
 			  "the function ended its worker thread");
-	qz_span__end_copy(r->span, &r->t->res.span);
+	if (qz_span__end_copy(r->span, &r->t->res.span) == -EINVAL)
+		memset(&r->t->res.span, 0, sizeof(r->t->res.span));
 	pthread_mutex_lock(&pool->lock);
 	left = --pool->alive;
 	pthread_mutex_unlock(&pool->lock);

@@ -119,6 +119,8 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 	}
 	set_ids(th, d, opts, parent);
 	d->kind = (uint8_t)QZ_OPT(opts, kind, QZ_SPAN_KIND_INTERNAL);
+	if (d->kind > QZ_SPAN_KIND_CONSUMER)
+		d->kind = QZ_SPAN_KIND_INTERNAL;
 	d->tid = th->tid;
 	s->tracer = tracer;
 	s->open = true;

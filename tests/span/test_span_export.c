@@ -25,6 +25,7 @@ struct sink {
 	size_t batches, spans, sizes[64];
 	uint64_t at_ms[64];
 	bool block;		/* hold the export until released */
+	int delay_ms;		/* each export takes this long */
 	int fail;		/* fail this many batches */
 };
 
@@ -36,6 +37,8 @@ static int sink_export(const struct qz_span_data *const *spans, size_t n,
 
 	(void)spans;
 	(void)deadline;
+	if (s->delay_ms)
+		usleep((useconds_t)s->delay_ms * 1000);
 	pthread_mutex_lock(&s->lock);
 	while (s->block)
 		pthread_cond_wait(&s->cond, &s->lock);
@@ -190,6 +193,30 @@ static void test_failed_batch(void)
 	CHECK(warnings >= 1);
 }
 
+/* free gives the last batches shutdown_ms, then drops them, logged. */
+static void test_shutdown_deadline(void)
+{
+	struct sink s = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  .delay_ms = 300 };
+	QZ_OPTS(qz_span_exporter_opts, o, .export = sink_export, .ctx = &s,
+		.batch_size = 1, .shutdown_ms = 100, .log = logger);
+	struct qz_span_exporter *e = qz_span_exporter__new(&o);
+	struct qz_span_data d = one_span("x");
+	uint64_t t0;
+
+	warnings = 0;
+	for (int i = 0; i < 3; i++)
+		qz_span_exporter__push(e, &d);
+	usleep(20 * 1000);	/* the first batch is being exported */
+	t0 = now_ms();
+	qz_span_exporter__free(e);
+	fprintf(stderr, "  free took %llu ms; logged: %s\n",
+		(unsigned long long)(now_ms() - t0), last_warning);
+	CHECK_EQ(s.spans, 1);
+	CHECK(now_ms() - t0 < 1000);
+	CHECK(strstr(last_warning, "2 failed") != NULL);
+}
+
 static void test_json_lines(void)
 {
 	char *buf = NULL;
@@ -283,6 +310,7 @@ int main(void)
 	RUN(test_batch_by_age);
 	RUN(test_drops_counted_and_logged);
 	RUN(test_failed_batch);
+	RUN(test_shutdown_deadline);
 	RUN(test_json_lines);
 	RUN(test_json_bad_opts);
 	qz_span__close_thread();
