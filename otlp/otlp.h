@@ -30,10 +30,10 @@ struct qz_otlp_opts {
 	const char *endpoint;
 	/* service.name; default $OTEL_SERVICE_NAME, else the program's name. */
 	const char *service_name;
-	unsigned int timeout_ms;	/* per request; default 10000 */
+	unsigned int timeout_ms;	/* per request; 0: 10000 */
 	unsigned int retries;		/* after the first attempt; 0: 5 */
-	unsigned int backoff_ms;	/* first backoff, doubling; default 500 */
-	unsigned int max_backoff_ms;	/* default 30000; caps Retry-After too */
+	unsigned int backoff_ms;	/* first backoff, doubling; 0: 500 */
+	unsigned int max_backoff_ms;	/* 0: 30000; caps Retry-After too */
 	qz_log_fn log;
 	void *log_ctx;
 };

@@ -37,7 +37,7 @@ extern "C" {
 /* "00-" 32 hex "-" 16 hex "-" 2 hex, and the NUL. */
 #define QZ_TRACEPARENT_LEN 56
 #define QZ_SPAN_NAME_MAX 64	/* longer names are truncated */
-#define QZ_SPAN_ATTRS_MAX 16	/* further attributes are counted as dropped */
+#define QZ_SPAN_ATTRS_MAX 16	/* more are dropped, and counted */
 #define QZ_SPAN_STRINGS_MAX 512	/* keys and string values of one span */
 #define QZ_SPAN_DEPTH_MAX 32	/* open spans per thread */
 
@@ -64,7 +64,7 @@ enum qz_span_flag {
 	QZ_SPAN_F_MULTIPLEXED = 1u << 1,
 	/* Both boundaries were read with rdpmc, without a syscall. */
 	QZ_SPAN_F_RDPMC = 1u << 2,
-	/* Counted in user space only (perf_event_paranoid without CAP_PERFMON). */
+	/* Counted in user space only (perf_event_paranoid, no CAP_PERFMON). */
 	QZ_SPAN_F_USER_ONLY = 1u << 3,
 };
 
@@ -111,11 +111,11 @@ struct qz_span_data {
 	uint8_t nr_attrs;
 	uint16_t dropped_attrs;
 	uint32_t flags;				/* enum qz_span_flag */
-	uint32_t counters;			/* bit c: values[c] is valid */
+	uint32_t counters;			/* bit c: values[c] valid */
 	int32_t tid;
 	int32_t cpu_start, cpu_end;
 	uint64_t start_ns, end_ns;		/* CLOCK_REALTIME */
-	uint64_t mono_end_ns;			/* CLOCK_MONOTONIC, the "ts" */
+	uint64_t mono_end_ns;			/* CLOCK_MONOTONIC: "ts" */
 	uint64_t values[QZ_SPAN_NR_COUNTERS];	/* over the span, scaled */
 	uint64_t time_enabled_ns, time_running_ns; /* of the group */
 	/* Why the span has no counters (static text), or NULL. */

@@ -208,7 +208,8 @@ static void try_rdpmc(struct qz_counter_group *g)
 			goto undo;
 		}
 		g->page[i] = p;
-		caps = ((volatile struct perf_event_mmap_page *)p)->capabilities;
+		caps = ((volatile struct perf_event_mmap_page *)p)
+			       ->capabilities;
 		if (!(caps & CAP_USER_RDPMC) || !(caps & CAP_USER_TIME)) {
 			note(g, "rdpmc: cap_user_rdpmc is 0 (see /sys/bus/event_source/devices/cpu/rdpmc)");
 			goto undo;
@@ -344,7 +345,8 @@ void qz_counter_group__delta(const struct qz_counter_read *a,
 		v = b->v[c] - a->v[c];
 		/* Multiplexed: estimate the whole from the part counted. */
 		if (scale)
-			v = (uint64_t)((unsigned __int128)v * enabled / running);
+			v = (uint64_t)((unsigned __int128)v * enabled /
+				       running);
 		d->values[c] = v;
 	}
 	d->counters = mask;

@@ -115,7 +115,8 @@ qz_span_exporter__new_json(struct qz_output *out,
 {
 	struct qz_span_exporter_opts o = { .sz = sizeof(o) };
 
-	if (!out || !qz_output__json(out) || QZ_OPT(opts, export, NULL) || QZ_OPT(opts, close, NULL) ||
+	if (!out || !qz_output__json(out) || QZ_OPT(opts, export, NULL) ||
+	    QZ_OPT(opts, close, NULL) ||
 	    QZ_OPT(opts, ctx, NULL)) {
 		errno = EINVAL;
 		return NULL;

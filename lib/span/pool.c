@@ -122,7 +122,8 @@ static struct qz_task *next_task(struct qz_pool *pool)
 			uint64_t until = now_ns() + pool->spin_ns;
 
 			pthread_mutex_unlock(&pool->lock);
-			while (!__atomic_load_n(&pool->queued, __ATOMIC_RELAXED) &&
+			while (!__atomic_load_n(&pool->queued,
+						__ATOMIC_RELAXED) &&
 			       now_ns() < until)
 				cpu_relax();
 			pthread_mutex_lock(&pool->lock);
@@ -152,7 +153,8 @@ static void *worker_main(void *arg)
 
 	current_cpu = w->cpu;
 	/* Each worker has its counter group before its first task. */
-	qz_span__open_thread(pool->tracer ? pool->tracer : qz_tracer__default());
+	qz_span__open_thread(pool->tracer ? pool->tracer :
+					    qz_tracer__default());
 	pthread_mutex_lock(&pool->lock);
 	while ((t = next_task(pool))) {
 		pthread_mutex_unlock(&pool->lock);
