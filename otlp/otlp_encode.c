@@ -136,7 +136,8 @@ static void fill_span(struct span_arena *a, const struct qz_span_data *d)
 		s->parent_span_id.len = sizeof(d->parent_id);
 	}
 	/* The trace flags, and whether the parent was remote. */
-	s->flags = d->ctx.trace_flags | 0x100u | (d->ctx.remote ? 0x200u : 0);
+	s->flags = d->ctx.trace_flags | 0x100u |
+		   (d->parent_remote ? 0x200u : 0);
 	s->name = (char *)d->name;
 	s->kind = (QzOtlp__Trace__V1__Span__SpanKind)(d->kind + 1);
 	s->start_time_unix_nano = d->start_ns;

@@ -81,7 +81,7 @@ struct qz_span_context {
 	uint8_t trace_id[QZ_SPAN_TRACE_ID_LEN];
 	uint8_t span_id[QZ_SPAN_ID_LEN];
 	uint8_t trace_flags;	/* W3C: 0x01 sampled */
-	bool remote;		/* parsed from a traceparent */
+	bool remote;		/* from another process: a traceparent */
 };
 
 enum qz_span_attr_type {
@@ -107,6 +107,7 @@ struct qz_span_attr {
 struct qz_span_data {
 	struct qz_span_context ctx;
 	uint8_t parent_id[QZ_SPAN_ID_LEN];	/* zero for a root */
+	bool parent_remote;			/* it came in a traceparent */
 	uint8_t kind;				/* enum qz_span_kind */
 	uint8_t nr_attrs;
 	uint16_t dropped_attrs;

@@ -72,7 +72,7 @@ QZ_API void qz_span_data__json(const struct qz_span_data *d,
 	if (qz_span_data__has_parent(d)) {
 		key_hex(j, "parent_span_id", d->parent_id,
 			sizeof(d->parent_id));
-		if (d->ctx.remote)
+		if (d->parent_remote)
 			qz_json__key_bool(j, "parent_remote", true);
 	}
 	qz_json__key_str(j, "name", d->name);

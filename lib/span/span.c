@@ -63,7 +63,8 @@ static void set_parent(struct qz_span_data *d, const struct qz_span_context *p)
 	memcpy(d->ctx.trace_id, p->trace_id, sizeof(d->ctx.trace_id));
 	memcpy(d->parent_id, p->span_id, sizeof(d->parent_id));
 	d->ctx.trace_flags = p->trace_flags;
-	d->ctx.remote = p->remote;
+	/* A span's own context is local; its parent's may not be. */
+	d->parent_remote = p->remote;
 }
 
 static void set_ids(struct qz_span_thread *th, struct qz_span_data *d,
@@ -79,7 +80,6 @@ static void set_ids(struct qz_span_thread *th, struct qz_span_data *d,
 		set_parent(d, &remote);
 	} else if (parent && !QZ_OPT(opts, root, false)) {
 		set_parent(d, &parent->d.ctx);
-		d->ctx.remote = false;
 	} else {
 		qz_span_id__new(&th->rng, d->ctx.trace_id,
 				sizeof(d->ctx.trace_id));

@@ -112,7 +112,7 @@ static void expect(struct json_object *spans, const struct qz_span_data *d,
 				       json_object_new_string(buf));
 	}
 	json_object_object_add(s, "name", json_object_new_string(d->name));
-	json_object_object_add(s, "remote", json_object_new_boolean(d->ctx.remote));
+	json_object_object_add(s, "remote", json_object_new_boolean(d->parent_remote));
 	json_object_object_add(s, "kind", json_object_new_int(kind));
 	json_object_object_add(s, "attrs", json_tokener_parse(attrs_json));
 	json_object_array_add(spans, s);

@@ -116,6 +116,19 @@ static void test_named_and_detached(void)
 	CHECK_EQ(qz_task__wait(t[0], &r), 0);
 	CHECK_STR(r.span.name, "named");
 	CHECK(!qz_span_data__has_parent(&r.span));
+	/* Under a span continued from a traceparent: a local parent. */
+	{
+		QZ_OPTS(qz_span_opts, tp, .traceparent =
+			"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+		struct qz_span *req = qz_span__begin("server", &tp);
+
+		CHECK(qz_span__data(req)->parent_remote);
+		t[0] = qz_pool__submit(pool, work, &jobs[0]);
+		CHECK_EQ(qz_task__wait(t[0], &r), 0);
+		CHECK(!memcmp(r.span.parent_id, qz_span__data(req)->ctx.span_id, 8));
+		CHECK(!r.span.parent_remote);
+		qz_span__end(req);
+	}
 	fprintf(stderr, "  submit to start: %llu ns\n",
 		(unsigned long long)r.queue_ns);
 	/* Four handles: the fifth submit finds none. */

@@ -80,12 +80,13 @@ static void test_continue_traceparent(void)
 	CHECK(!memcmp(d->ctx.trace_id, tp.trace_id, 16));
 	CHECK(!memcmp(d->parent_id, tp.span_id, 8));
 	CHECK(memcmp(d->ctx.span_id, tp.span_id, 8));
-	CHECK(d->ctx.remote);
+	CHECK(d->parent_remote);
+	CHECK(!d->ctx.remote);
 	CHECK(qz_span_data__has_parent(d));
 	/* The child is local to its parent, in the same trace. */
 	CHECK(!memcmp(cd->ctx.trace_id, tp.trace_id, 16));
 	CHECK(!memcmp(cd->parent_id, d->ctx.span_id, 8));
-	CHECK(!cd->ctx.remote);
+	CHECK(!cd->parent_remote);
 	/* Outgoing: this span's id as the parent. */
 	CHECK_EQ(qz_span__traceparent(child, buf, sizeof(buf)), 0);
 	CHECK(!strncmp(buf, TP, 36));

@@ -62,6 +62,7 @@ static void test_root_and_explicit_parent(void)
 	CHECK_EQ(qz_span__end_copy(s, &o), 0);
 	CHECK(!memcmp(o.parent_id, ctx.span_id, 8));
 	CHECK(!memcmp(o.ctx.trace_id, ctx.trace_id, 16));
+	CHECK(!o.parent_remote);
 	qz_span__end(outer);
 }
 
