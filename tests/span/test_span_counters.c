@@ -40,6 +40,14 @@ static void test_page_faults(void)
 	CHECK(d.values[QZ_SPAN_PAGE_FAULTS] >= PAGES);
 	CHECK(d.values[QZ_SPAN_TASK_CLOCK] > 0);
 	CHECK(d.unavailable == NULL);
+	/* Where a PMU exists, the hardware counters count the loop too. */
+	if (d.counters & QZ_SPAN_COUNTERS_HW) {
+		fprintf(stderr, "  %llu cycles, %llu instructions\n",
+			(unsigned long long)d.values[QZ_SPAN_CYCLES],
+			(unsigned long long)d.values[QZ_SPAN_INSTRUCTIONS]);
+		CHECK(d.values[QZ_SPAN_CYCLES] > 0);
+		CHECK(d.values[QZ_SPAN_INSTRUCTIONS] >= PAGES);
+	}
 }
 
 static void test_nanosleep(void)
