@@ -41,7 +41,7 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 		for (size_t i = 0; i < a->nr_collectors; i++) {
 			struct collector *c = a->collectors[i];
 			const char *labels[] = { "collector", c->name, NULL };
-			struct qz_session_stats st;
+			struct qz_session_stats st = { .sz = sizeof(st) };
 			uint64_t v[] = { 0, 0, 0, 0, 0, 0, 0 };
 
 			qz_session__stats(c->session, &st);

@@ -258,8 +258,8 @@ int main(void)
 	off1 = bench_median(off, REPS);
 	ratio = bench_median(rat, REPS);
 	floor_ns = 2 * read1;
-	qz_hist__init(&h0);
-	qz_hist__init(&h50);
+	QZ_HIST_INIT(&h0);
+	QZ_HIST_INIT(&h50);
 	/*
 	 * The submitter on CPU 1, the worker on CPU 0: a spinning worker
 	 * must not take the CPU its submitter needs.

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/perf_regs.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"
@@ -382,6 +383,7 @@ static int group_cmp(const void *a, const void *b)
 static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->pid = st->pid;
 	smp->tid = st->pid;
 	smp->callchain = st->ips;
@@ -394,7 +396,7 @@ static void km_interval(void *ctx, struct qz_output *out, bool final)
 	struct km_stack **groups;
 	uint64_t objects = 0, bytes = 0;
 	size_t nr = 0;
-	struct qz_session_stats ss;
+	struct qz_session_stats ss = { .sz = sizeof(ss) };
 
 	(void)final;
 	qz_session__stats(k->session, &ss);

@@ -56,5 +56,7 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out);
 /* A man page in roff, from the same tables. */
 void qz_profiler__man(const struct qz_profiler *prof, const char *version,
 		      FILE *out);
+/* text for roff: leading '.' and '\'', '\' and '-' escaped. */
+void qz_roff_text(const char *text, FILE *out);
 
 #endif

@@ -243,7 +243,7 @@ static struct qz_hist *hist_of(struct task_state *t, uint32_t tid, int st,
 	t->rows[s].state = (uint8_t)st;
 	snprintf(t->rows[s].comm, sizeof(t->rows[s].comm), "%.*s", (int)comm_len,
 		 comm ? comm : "");
-	qz_hist__init(&t->rows[s].hist);
+	QZ_HIST_INIT(&t->rows[s].hist);
 	t->rows_nr++;
 	return &t->rows[s].hist;
 }
@@ -416,7 +416,7 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 	struct ts_row **rows, tot[NR_ST];
 	size_t nr = 0;
 	uint64_t now = now_ns();
-	struct qz_session_stats ss;
+	struct qz_session_stats ss = { .sz = sizeof(ss) };
 
 	rows = malloc((t->rows_nr + 2 * NR_ST) * sizeof(*rows));
 	if (!rows)
@@ -467,8 +467,8 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 	free(rows);
 	/* Each report covers its interval, as perf-prof's does. */
 	for (int s = 0; s < NR_ST; s++) {
-		qz_hist__init(&t->total[s]);
-		qz_hist__init(&t->other[s].hist);
+		QZ_HIST_INIT(&t->total[s]);
+		QZ_HIST_INIT(&t->other[s].hist);
 	}
 	if (t->rows)
 		memset(t->rows, 0, t->rows_cap * sizeof(*t->rows));
@@ -577,8 +577,8 @@ static int ts_init(struct qz_session *s, void **ctx)
 	t->interval_start = now_ns();
 	t->i_wakeup_new = -1;
 	for (int i = 0; i < NR_ST; i++) {
-		qz_hist__init(&t->total[i]);
-		qz_hist__init(&t->other[i].hist);
+		QZ_HIST_INIT(&t->total[i]);
+		QZ_HIST_INIT(&t->other[i].hist);
 		t->other[i].state = (uint8_t)i;
 		t->other[i].tid = UINT32_MAX;
 		snprintf(t->other[i].comm, sizeof(t->other[i].comm), "(other)");

@@ -1,22 +1,32 @@
 #!/bin/sh
-# Install the Debian packages quazar builds, tests and benchmarks with.
+# Install the Debian packages quazar builds, tests and benchmarks with:
+#   build:      compilers, pkg-config (also for the install test), meson, ninja;
+#               clang and its sanitizer/libFuzzer runtimes for the second build,
+#               llvm for llvm-symbolizer in sanitizer reports
+#   libquazar:  libtraceevent, libtracefs, libdw, libelf
+#   sink/agent: librdkafka (kcat reads topics back in tests), libyaml,
+#               libmicrohttpd, libsystemd, zlib
+#   tests:      json-c; groff checks the generated man pages
+#   bench/:     perf and bpftrace, the peers bench/trace.c measures
+#   otlp/:      libcurl, protobuf-c and protoc-c (libprotobuf-dev for the
+#               descriptor.proto that protobuf-c's options import); nodejs
+#               and npm for the test receiver, whose npm packages it installs
 # Idempotent: apt-get runs only when something is missing.
 set -eu
 
 PACKAGES="
 build-essential pkg-config meson ninja-build python3
-clang llvm lld libclang-rt-dev
+clang llvm libclang-rt-dev
 libtraceevent-dev libtracefs-dev
-libbpf-dev bpftool
-librdkafka-dev kcat
 libdw-dev libelf-dev
-libcyaml-dev libyaml-dev
-libmicrohttpd-dev libsystemd-dev
-libjson-c-dev zlib1g-dev
-libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
+librdkafka-dev kcat
+libyaml-dev libmicrohttpd-dev libsystemd-dev zlib1g-dev
+libjson-c-dev
+libcurl4-openssl-dev clickhouse-server clickhouse-client
+libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
 nodejs
-linux-perf bpftrace trace-cmd
-curl jq procps
+groff-base
+linux-perf bpftrace
 "
 
 missing=""

@@ -13,7 +13,7 @@
  * ~ (glob: * ? [..]). As in ftrace, a bare word opposite a string field is
  * a string: prev_comm == bash.
  *
- * A profiler hands the filter to the kernel (PERF_EVENT_IOC_SET_FILTER)
+ * A session hands the filter to the kernel (PERF_EVENT_IOC_SET_FILTER)
  * when it can, and evaluates it here when qz_filter__needs_user_space()
  * says so or the kernel rejects it.
  */

@@ -8,6 +8,7 @@
 #ifndef QUAZAR_HIST_H
 #define QUAZAR_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <quazar/common.h>
 
@@ -21,6 +22,7 @@ extern "C" {
 #define QZ_HIST_BUCKETS ((64 - QZ_HIST_SUB_BITS + 1) * QZ_HIST_SUB)
 
 struct qz_hist {
+	size_t sz;		/* set by qz_hist__init: the caller's sizeof */
 	uint64_t count;
 	uint64_t sum;
 	uint64_t min;
@@ -28,8 +30,13 @@ struct qz_hist {
 	uint32_t buckets[QZ_HIST_BUCKETS]; /* saturating counts */
 };
 
-/* sizeof(struct qz_hist) is the whole cost: 7.6 KiB, fixed. */
-QZ_API void qz_hist__init(struct qz_hist *h);
+/*
+ * sizeof(struct qz_hist) is the whole cost: 7.6 KiB, fixed. The caller
+ * allocates it and passes its size, so the struct can grow: -EINVAL when
+ * sz is smaller than the first version's.
+ */
+QZ_API int qz_hist__init(struct qz_hist *h, size_t sz);
+#define QZ_HIST_INIT(h) qz_hist__init((h), sizeof(*(h)))
 QZ_API void qz_hist__record(struct qz_hist *h, uint64_t value);
 /* Add every value of src into dst. */
 QZ_API void qz_hist__merge(struct qz_hist *dst, const struct qz_hist *src);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Option tables: each describes the options of one struct (the session's
- * common options, or one profiler's own) by long name, short name, type,
+ * common options, or a handler's own) by long name, short name, type,
  * help line and where the value lands. One parser reads argv against one or
  * more tables; -h text and man pages are printed from the same tables.
  */

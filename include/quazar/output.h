@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Where a profiler's records go: text for people on a stream, or one JSON
+ * Where a session's records go: text for people on a stream, or one JSON
  * object per line for machines. Every JSON record starts with "ts" and
- * "type"; the agent adds its envelope (host, collector, seq, ...) through
- * the envelope hook and takes each finished line through deliver.
+ * "type"; a caller adds its envelope (host, seq, ...) through the
+ * envelope hook and takes each finished line through deliver.
  */
 #ifndef QUAZAR_OUTPUT_H
 #define QUAZAR_OUTPUT_H

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A session runs one profiler instance: it turns the env's selectors into
- * events, opens them on the right CPUs and threads, reads the rings in
- * time order, decodes and filters each event, and calls the profiler. The
- * CLI runs one on its main thread; the agent runs one per collector thread.
+ * A session runs one handler (struct qz_session_ops) over a set of events:
+ * it turns the env's selectors into events, opens them on the right CPUs and
+ * threads, reads the rings in time order, decodes and filters each event,
+ * and calls the handler. Sessions share nothing: run one per thread.
  */
 #ifndef QUAZAR_SESSION_H
 #define QUAZAR_SESSION_H
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/common.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include <quazar/options.h>
 #include <quazar/output.h>
 #include <quazar/select.h>
@@ -22,14 +22,16 @@ extern "C" {
 
 struct qz_tp_event;
 struct qz_filter;
+struct qz_evsel;
+struct qz_evlist;
+struct qz_tasks;
 struct qz_session;
 struct qz_event;
 
 #define QZ_MAX_EVENT_ARGS 16	/* -e options */
 
 /*
- * The options every session reads, perf-prof compatible. A handler (a
- * profiler) keeps its own options in its own struct and table. Times are
+ * The options every session reads, perf-prof compatible. A handler keeps its own options in its own struct and table. Times are
  * in nanoseconds, 0 = unset. Strings are owned by the env.
  */
 struct qz_env {
@@ -61,7 +63,7 @@ QZ_API void qz_env__free(struct qz_env *env);
 /* The table of the common options, whose values land in struct qz_env. */
 QZ_API const struct qz_option *qz_env__options(void);
 
-/* What a session calls with the events it reads: a profiler, for one. */
+/* What a session calls with the events it reads. */
 struct qz_session_ops {
 	unsigned default_interval_ms;	/* 0: report only at exit */
 	bool default_order;
@@ -79,7 +81,7 @@ struct qz_session_ops {
 	void (*deinit)(void *ctx);
 };
 
-/* One decoded event, as a profiler's sample callback sees it. All borrowed. */
+/* One decoded event, as the handler's sample callback sees it. All borrowed. */
 struct qz_event {
 	const struct qz_sample *sample;
 	int index;			/* which session event: see add_events */
@@ -117,7 +119,7 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 QZ_API void qz_session__free(struct qz_session *s);
 
 /*
- * For profilers' init: add the events of a selector string (tracepoint
+ * For the handler's init: add the events of a selector string (tracepoint
  * globs expanded). Returns the index of the first event added, or a
  * negative error after logging a message that quotes the selector and
  * points at the column. sample_type bits are added to the defaults
@@ -160,11 +162,11 @@ QZ_API const void *qz_session__ops_opts(const struct qz_session *s);
  */
 QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
 				     uint64_t freq);
-/* Where the profiler writes (borrowed). */
+/* Where the handler writes (borrowed). */
 QZ_API struct qz_output *qz_session__output(struct qz_session *s);
 QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s);
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s);
-/* Log a line through the session's log callback (for profilers). */
+/* Log a line through the session's log callback (for handlers). */
 QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
 			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -177,16 +179,19 @@ QZ_API int qz_session__run(struct qz_session *s);
 /* Ask run to finish: async-signal-safe and thread-safe. */
 QZ_API void qz_session__stop(struct qz_session *s);
 
+/* Set sz to sizeof(struct qz_session_stats): the library fills what it covers. */
 struct qz_session_stats {
-	uint64_t samples;	/* delivered to the profiler */
+	size_t sz;
+	uint64_t samples;	/* delivered to the handler */
 	uint64_t filtered;	/* dropped by a user-space filter */
 	uint64_t lost;		/* dropped by the kernel: ring full */
 	uint64_t late;		/* past the --order window */
-	int nr_cpus;
-	uint64_t lost_per_cpu[1024];
 };
-QZ_API void qz_session__stats(const struct qz_session *s,
-			      struct qz_session_stats *stats);
+/* 0, or -EINVAL when stats->sz is too small. */
+QZ_API int qz_session__stats(const struct qz_session *s,
+			     struct qz_session_stats *stats);
+/* Events the kernel dropped on one CPU so far. */
+QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu);
 
 /* Write the common event fields ("event","cpu","pid","tid","comm"). */
 QZ_API void qz_event__json_header(const struct qz_event *ev, struct qz_json *j);

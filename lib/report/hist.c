@@ -7,10 +7,14 @@
 #include <quazar/hist.h>
 #include "../internal.h"
 
-QZ_API void qz_hist__init(struct qz_hist *h)
+QZ_API int qz_hist__init(struct qz_hist *h, size_t sz)
 {
+	if (sz < sizeof(*h))
+		return -EINVAL;
 	memset(h, 0, sizeof(*h));
+	h->sz = sz;
 	h->min = UINT64_MAX;
+	return 0;
 }
 
 QZ_API unsigned qz_hist__bucket(uint64_t v)

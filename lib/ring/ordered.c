@@ -32,8 +32,10 @@ struct qz_ordered {
 
 QZ_API struct qz_ordered *qz_ordered__new(const struct qz_ordered_opts *opts)
 {
-	struct qz_ordered *o = calloc(1, sizeof(*o));
+	struct qz_ordered *o;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->sample_type = QZ_OPT(opts, sample_type, PERF_SAMPLE_TIME);

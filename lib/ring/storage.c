@@ -84,6 +84,7 @@ QZ_API struct qz_storage *qz_storage__new_mmap(const struct qz_mmap_opts *opts)
 	size_t len;
 	int err;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;

@@ -2,7 +2,7 @@
 /*
  * Event attributes: the /ATTR/ parts of sys:name/filter/ATTR/.../, as
  * perf-prof documents them. Values that are expressions stay raw text; the
- * profiler that uses them compiles them against the event's format.
+ * handler that uses them compiles them against the event's format.
  */
 #include <ctype.h>
 #include <stdio.h>

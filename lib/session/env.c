@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The common options: every session reads them, whatever its handler. The
- * CLI and the agent's collector `options:` parse them through this table.
+ * The common options: every session reads them, whatever its handler. Callers parse
+ * them through this table.
  */
 #include <stdlib.h>
 #include <quazar/session.h>

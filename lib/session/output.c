@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Text or JSON-lines output, with the agent's envelope and delivery hooks. */
+/* Text or JSON-lines output, with envelope and delivery hooks for callers. */
 #include <errno.h>
 #include <stdlib.h>
 #include <quazar/output.h>
@@ -19,8 +19,10 @@ struct qz_output {
 
 QZ_API struct qz_output *qz_output__new(const struct qz_output_opts *opts)
 {
-	struct qz_output *out = calloc(1, sizeof(*out));
+	struct qz_output *out;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	out = calloc(1, sizeof(*out));
 	if (!out)
 		return NULL;
 	out->file = QZ_OPT(opts, file, stdout);

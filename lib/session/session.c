@@ -16,8 +16,10 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 					  struct qz_output *out,
 					  const struct qz_session_opts *opts)
 {
-	struct qz_session *s = calloc(1, sizeof(*s));
+	struct qz_session *s;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->ops = ops;
@@ -195,15 +197,33 @@ QZ_API void qz_session__stop(struct qz_session *s)
 {
 	uint64_t one = 1;
 
-	s->stopping = 1;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	/* write() is async-signal-safe: a signal handler may call this. */
 	(void)!write(s->stop_fd, &one, sizeof(one));
 }
 
-QZ_API void qz_session__stats(const struct qz_session *s,
-			      struct qz_session_stats *stats)
+QZ_API int qz_session__stats(const struct qz_session *s,
+			     struct qz_session_stats *stats)
 {
-	*stats = s->stats;
+	struct qz_session_stats all = {
+		.sz = sizeof(all),
+		.samples = s->stats.samples,
+		.filtered = s->stats.filtered,
+		.lost = s->stats.lost,
+		.late = s->stats.late,
+	};
+
+	if (stats->sz < QZ_OFFSETOFEND(struct qz_session_stats, late))
+		return -EINVAL;
+	qz__copy_sized(stats, &all, sizeof(all));
+	return 0;
+}
+
+QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu)
+{
+	if (cpu < 0 || cpu >= QZ_SESSION_MAX_CPUS)
+		return 0;
+	return s->stats.lost_per_cpu[cpu];
 }
 
 static void log_parse_error(struct qz_session *s, const char *what,

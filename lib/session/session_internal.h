@@ -3,11 +3,18 @@
 #define QUAZAR_SESSION_INTERNAL_H
 
 #include <quazar/session.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
+#include <quazar/evsel.h>
+#include <quazar/evlist.h>
+#include <quazar/tasks.h>
+#include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
 #include "../internal.h"
 
 #define MAX_SESSION_EVENTS 256
+#define QZ_SESSION_MAX_CPUS 1024
 
 struct session_event {
 	struct qz_event_spec *spec;	/* borrowed from a selector */
@@ -46,12 +53,18 @@ struct qz_session {
 	int nr_exprs;
 
 	int stop_fd;			/* eventfd: stop requested */
-	volatile int stopping;
-	struct qz_session_stats stats;
+	int stopping;			/* atomic: set by qz_session__stop */
+	struct {
+		uint64_t samples, filtered, lost, late;
+		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];
+	} stats;
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 
-/* qz__session_loop.c */
+/* session_open.c */
+int qz__session_open(struct qz_session *s);
+
+/* session_loop.c */
 int qz__session_loop(struct qz_session *s);
 
 #endif

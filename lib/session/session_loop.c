@@ -17,8 +17,6 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-int qz__session_open(struct qz_session *s);
-
 enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
 
 static uint64_t now_ns(void)
@@ -81,6 +79,7 @@ static void dispatch_sample(struct qz_session *s,
 	struct qz_sample sample;
 	struct qz_event event;
 
+	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
 	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
 		s->stats.filtered++;
 		return;
@@ -119,6 +118,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 	case PERF_RECORD_LOST_SAMPLES:
 		qz_evlist__account(s->evlist, rec, ring);
 		fmt = qz_evlist__sample_format(s->evlist);
+		r.sz = sizeof(r);
 		if (!qz_record__parse(rec, &fmt, &r))
 			report_lost(s, qz_evlist__ring_cpu(s->evlist, ring),
 				    rec->type == PERF_RECORD_LOST ? r.lost.lost :
@@ -144,7 +144,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 
 /*
  * A record older than one already delivered. With --order it arrived past
- * the reorder window: counted (stats.late, the summary and the profilers'
+ * the reorder window: counted (stats.late, the summary and the handlers'
  * reports say so), never delivered out of order. Without --order nobody
  * asked for a global order, so it is delivered as it comes, like perf-prof.
  */
@@ -210,7 +210,7 @@ static void reconcile_lost(struct qz_session *s)
 
 		for (int i = 0; i < s->nr_events; i++) {
 			for (int t = 0; t < nr_threads; t++) {
-				struct qz_counts counts = { 0 };
+				QZ_OPTS(qz_counts, counts);
 
 				if (!qz_evsel__read(s->events[i].evsel, c, t, &counts))
 					lost += counts.lost;
@@ -288,7 +288,7 @@ int qz__session_loop(struct qz_session *s)
 		}
 	}
 
-	while (!done && !s->stopping) {
+	while (!done && !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		struct epoll_event events[64];
 		int n = epoll_wait(epfd, events, 64, -1);
 		bool rings = false;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <tracefs.h>
 #include "tp_internal.h"
-#include "../select/select_internal.h"
+#include "../util/util.h"
 
 static bool host_big_endian(void)
 {
@@ -26,6 +26,7 @@ QZ_API struct qz_tp *qz_tp__new(const struct qz_tp_opts *opts)
 	struct qz_tp *tp;
 	enum tep_endian endian = host_big_endian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		goto fail_errno;
@@ -87,7 +88,7 @@ QZ_API const char *qz_tp__tracing_dir(const struct qz_tp *tp)
 	return tp ? tp->dir : NULL;
 }
 
-QZ_API struct tep_handle *qz_tp__tep(struct qz_tp *tp)
+struct tep_handle *qz__tp_tep(struct qz_tp *tp)
 {
 	return tp ? tp->tep : NULL;
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The option parser behind every command line and every agent collector's
- * `options:`: argv against one or more option tables (options.h). Values are
+ * The option parser behind every command line: argv against one or more option tables (options.h). Values are
  * checked here, once: numbers that overflow are refused, never wrapped.
  */
 #include <errno.h>
@@ -314,10 +313,15 @@ QZ_API int qz_args__parse(const struct qz_option_set *sets, size_t nr_sets,
 			  int argc, char **argv, char ***rest, char *err,
 			  size_t err_len, const struct qz_args_opts *opts)
 {
-	int ret = 0;
+	int ret = QZ_OPTS_CHECK(opts);
 
 	err[0] = 0;
 	*rest = NULL;
+	if (ret) {
+		snprintf(err, err_len, "qz_args_opts: unknown fields set (sz %zu)",
+			 opts->sz);
+		return ret;
+	}
 	for (int i = 1; i < argc && !ret; i++) {
 		if (!strcmp(argv[i], "--")) {
 			*rest = argv + i + 1;

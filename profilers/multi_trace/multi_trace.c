@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
+#include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
 #include "heatmap.h"
@@ -397,7 +398,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 	if (m->detail)
 		qz_json__key_u64(j, "detail_dropped", m->tl.dropped);
 	if (s) {
-		struct qz_session_stats st;
+		struct qz_session_stats st = { .sz = sizeof(st) };
 
 		qz_session__stats(s, &st);
 		qz_json__key_u64(j, "late", st.late);
@@ -422,7 +423,7 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 		report_json(m, rows, nr, now, final);
 	} else {
 		FILE *f = qz_output__file(out);
-		struct qz_session_stats st = { 0 };
+		struct qz_session_stats st = { .sz = sizeof(st) };
 
 		report_text(m, rows, nr, f);
 		if (m->session)

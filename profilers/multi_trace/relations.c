@@ -38,6 +38,7 @@ struct mt_rec *qz_mt_rec__new(const struct qz_event *ev, uint64_t key)
 void qz_mt_rec__sample(const struct mt_rec *r, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->time = r->time;
 	smp->cpu = r->cpu;
 	smp->pid = r->pid;
@@ -166,10 +167,10 @@ void qz_mt_core__free(struct mt_core *c)
 void qz_mt_core__reset_stats(struct mt_core *c)
 {
 	for (int p = 0; p < c->nr_pairs; p++) {
-		qz_hist__init(&c->total[p].hist);
+		QZ_HIST_INIT(&c->total[p].hist);
 		c->total[p].pair = p;
 		c->total[p].used = true;
-		qz_hist__init(&c->other[p].hist);
+		QZ_HIST_INIT(&c->other[p].hist);
 		c->other[p].pair = p;
 		c->other[p].other = true;
 	}
@@ -229,7 +230,7 @@ static struct qz_hist *hist_of(struct mt_core *c, uint64_t inst, int pair)
 	c->rows[s].used = true;
 	c->rows[s].inst = inst;
 	c->rows[s].pair = pair;
-	qz_hist__init(&c->rows[s].hist);
+	QZ_HIST_INIT(&c->rows[s].hist);
 	c->rows_nr++;
 	return &c->rows[s].hist;
 }

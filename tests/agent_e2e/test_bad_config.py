@@ -69,6 +69,9 @@ CASES = {
                     r"\^ expected a field"]),
     "unknown field": (collector(profiler="top", events='["sched:sched_switch//top-by=nosuch/"]'),
                       [r"collector 'second' \(line 15\): cannot start: sched:sched_switch has no field 'nosuch'"]),
+    "option of another profiler": (collector(extra="").replace(
+        "    interval: 300ms\n", "    interval: 300ms\n    options: [--than, 5ms]\n"),
+        [r"collector 'second' \(line 15\): option --than is not used by 'stat'; it is used by: multi-trace, kmemleak, task-state"]),
     "unknown tracepoint": (collector(events='["sched:sched_nosuch"]'),
                            [r"collector 'second' \(line 15\): unknown tracepoint 'sched:sched_nosuch'"]),
     "unreachable broker": (HEAD + f"""  bus:

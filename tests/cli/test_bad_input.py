@@ -39,6 +39,18 @@ if os.geteuid() == 0:
 r = run(["trace", "--only-comm", "-e", "sched:sched_switch"])
 check(r.returncode == 2 and "used by: top" in r.stderr,
       f"an option of another profiler names who uses it: {r.stderr!r}")
+r = run(["top", "-S", "-e", "sched:sched_switch"])
+check(r.returncode == 2 and "--interruptible is not used by 'top'; it is used by: task-state" in r.stderr,
+      f"a short option of another profiler is refused by its name: {r.stderr!r}")
+r = run(["multi-trace", "-e", "a", "-e", "b", "--than", "20000000000s"])
+check(r.returncode == 2 and "--than '20000000000s': too large" in r.stderr,
+      f"a time that overflows is refused: {r.stderr!r}")
+r = run(["stat", "-i", "18446744073710"])
+check(r.returncode == 2 and "--interval '18446744073710': too large" in r.stderr,
+      f"an interval that overflows is refused: {r.stderr!r}")
+r = run(["trace", "--no-such-option"])
+check(r.returncode == 2 and "unknown option '--no-such-option'; 'quazar trace -h'" in r.stderr,
+      f"an unknown option points at -h: {r.stderr!r}")
 r = run(["stat", "-i", "abc"])
 check(r.returncode == 2 and "interval" in r.stderr and "abc" in r.stderr,
       f"a bad number names the option: {r.stderr!r}")

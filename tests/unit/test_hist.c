@@ -24,7 +24,7 @@ static void test_quantiles(void)
 {
 	struct qz_hist h;
 
-	qz_hist__init(&h);
+	QZ_HIST_INIT(&h);
 	CHECK_EQ(qz_hist__quantile(&h, 0.5), 0);
 	/* 1..100000 ns: quantiles within the 1/32 bucket precision. */
 	for (uint64_t v = 1; v <= 100000; v++)
@@ -47,8 +47,8 @@ static void test_merge(void)
 {
 	struct qz_hist a, b;
 
-	qz_hist__init(&a);
-	qz_hist__init(&b);
+	QZ_HIST_INIT(&a);
+	QZ_HIST_INIT(&b);
 	for (int i = 0; i < 100; i++) {
 		qz_hist__record(&a, 5000000);	/* 5 ms */
 		qz_hist__record(&b, 7000000);	/* 7 ms */
