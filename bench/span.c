@@ -176,7 +176,7 @@ static void pool_latency(unsigned int spin_us, struct qz_hist *h,
 {
 	QZ_OPTS(qz_pool_opts, po, .cpus = "0", .spin_us = spin_us);
 	struct qz_pool *pool = qz_pool__new(&po);
-	static struct qz_task_result r;
+	static struct qz_task_result r = { .sz = sizeof(r) };
 	double t0;
 
 	if (!pool)
@@ -215,7 +215,7 @@ int main(void)
 	struct qz_span_exporter *exp = qz_span_exporter__new(&eo);
 	struct qz_tracer *sw, *with_export, *none;
 	static struct qz_hist h0, h50;
-	struct qz_span_probe probe;
+	struct qz_span_probe probe = { .sz = sizeof(probe) };
 	int fds[4];
 
 	sw = qz_tracer__new(&to);

@@ -38,7 +38,9 @@ struct qz_otlp_opts {
 	void *log_ctx;
 };
 
+/* Set sz to sizeof(struct qz_otlp_stats); the library fills the rest. */
 struct qz_otlp_stats {
+	size_t sz;
 	uint64_t requests;	/* POSTs made */
 	uint64_t retries;	/* of them, attempts after the first */
 	uint64_t spans;		/* spans in accepted requests */
@@ -52,7 +54,8 @@ void qz_otlp__free(struct qz_otlp *otlp);
 /* A qz_span_export_fn: ctx is the struct qz_otlp. One thread at a time. */
 int qz_otlp__export(const struct qz_span_data *const *spans, size_t n,
 		    uint64_t deadline_ns, void *otlp);
-void qz_otlp__stats(const struct qz_otlp *otlp, struct qz_otlp_stats *st);
+/* 0, or -EINVAL when st->sz is too small. */
+int qz_otlp__stats(const struct qz_otlp *otlp, struct qz_otlp_stats *st);
 
 /*
  * A span exporter that owns a new client (freed with the exporter); queue

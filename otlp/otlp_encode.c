@@ -34,7 +34,7 @@ static void set_int(QzOtlp__Common__V1__KeyValue *kv,
 	av->int_value = v;
 }
 
-void qz_otlp_resource__init(struct qz_otlp_resource *r, const char *service)
+void qz__otlp_resource_init(struct qz_otlp_resource *r, const char *service)
 {
 	size_t n = 0;
 
@@ -153,7 +153,7 @@ static void fill_span(struct span_arena *a, const struct qz_span_data *d)
 	s->dropped_attributes_count = d->dropped_attrs;
 }
 
-uint8_t *qz_otlp__encode(const struct qz_otlp_resource *r,
+uint8_t *qz__otlp_encode(const struct qz_otlp_resource *r,
 			 const struct qz_span_data *const *spans, size_t n,
 			 size_t *len)
 {

@@ -58,7 +58,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx)
 
 		memcpy(value, line + 12, vlen);
 		value[vlen] = '\0';
-		o->retry_after_ms = qz_otlp__retry_after(value, time(NULL));
+		o->retry_after_ms = qz__otlp_retry_after(value, time(NULL));
 	}
 	return len;
 }
@@ -95,11 +95,13 @@ static const char *endpoint(const char *given, char *buf, size_t len)
 
 struct qz_otlp *qz_otlp__new(const struct qz_otlp_opts *opts)
 {
-	struct qz_otlp *o = calloc(1, sizeof(*o));
 	const char *service = QZ_OPT(opts, service_name, NULL);
+	struct qz_otlp *o;
 	char buf[1024];
 	int err = ENOMEM;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	o = calloc(1, sizeof(*o));
 	if (!o)
 		goto fail;
 	pthread_once(&curl_once, init_curl);
@@ -125,7 +127,7 @@ struct qz_otlp *qz_otlp__new(const struct qz_otlp_opts *opts)
 	o->log.fn = QZ_OPT(opts, log, NULL);
 	o->log.ctx = QZ_OPT(opts, log_ctx, NULL);
 	o->rng = mono_ns() ^ (uint64_t)(uintptr_t)o;
-	qz_otlp_resource__init(&o->res, service);
+	qz__otlp_resource_init(&o->res, service);
 	curl_easy_setopt(o->curl, CURLOPT_URL, o->url);
 	curl_easy_setopt(o->curl, CURLOPT_HTTPHEADER, o->headers);
 	curl_easy_setopt(o->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -152,9 +154,15 @@ void qz_otlp__free(struct qz_otlp *o)
 	free(o);
 }
 
-void qz_otlp__stats(const struct qz_otlp *o, struct qz_otlp_stats *st)
+int qz_otlp__stats(const struct qz_otlp *o, struct qz_otlp_stats *st)
 {
-	*st = o->st;
+	struct qz_otlp_stats all = o->st;
+
+	if (!st || st->sz < sizeof(all))
+		return -EINVAL;
+	all.sz = sizeof(all);
+	qz__copy_sized(st, &all, sizeof(all));
+	return 0;
 }
 
 /* A 200's body may report spans the receiver would not take. */
@@ -201,10 +209,10 @@ static int post(struct qz_otlp *o, const uint8_t *buf, size_t len)
 		partial_success(o);
 		return 0;
 	}
-	qz_log(&o->log, qz_otlp__retryable(status) ? QZ_LOG_INFO : QZ_LOG_ERROR,
+	qz_log(&o->log, qz__otlp_retryable(status) ? QZ_LOG_INFO : QZ_LOG_ERROR,
 	       "otlp: POST %s: HTTP %ld%s", o->url, status,
-	       qz_otlp__retryable(status) ? ", will retry" : "");
-	return qz_otlp__retryable(status) ? -EAGAIN : -EPROTO;
+	       qz__otlp_retryable(status) ? ", will retry" : "");
+	return qz__otlp_retryable(status) ? -EAGAIN : -EPROTO;
 }
 
 /* Sleep ms, but never past the deadline: false if it would be passed. */
@@ -227,7 +235,7 @@ int qz_otlp__export(const struct qz_span_data *const *spans, size_t n,
 {
 	struct qz_otlp *o = ctx;
 	size_t len;
-	uint8_t *buf = qz_otlp__encode(&o->res, spans, n, &len);
+	uint8_t *buf = qz__otlp_encode(&o->res, spans, n, &len);
 	int err = -ENOMEM;
 
 	if (!buf)
@@ -244,7 +252,7 @@ int qz_otlp__export(const struct qz_span_data *const *spans, size_t n,
 		}
 		ms = o->retry_after_ms >= 0 ?
 			     (uint64_t)o->retry_after_ms :
-			     qz_otlp__backoff_ms(attempt, o->backoff_ms,
+			     qz__otlp_backoff_ms(attempt, o->backoff_ms,
 						 o->max_backoff_ms, &o->rng);
 		if (ms > o->max_backoff_ms)
 			ms = o->max_backoff_ms;
@@ -273,6 +281,7 @@ qz_otlp_exporter__new(const struct qz_otlp_opts *opts,
 	struct qz_span_exporter *e;
 	struct qz_otlp *o;
 
+	QZ_OPTS_CHECK_OR_NULL(queue);
 	if (QZ_OPT(queue, export, NULL) || QZ_OPT(queue, close, NULL) ||
 	    QZ_OPT(queue, ctx, NULL)) {
 		errno = EINVAL;

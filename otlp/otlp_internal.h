@@ -24,12 +24,12 @@ struct qz_otlp_resource {
 	char host[256];
 };
 
-void qz_otlp_resource__init(struct qz_otlp_resource *r, const char *service);
+void qz__otlp_resource_init(struct qz_otlp_resource *r, const char *service);
 /*
  * The ExportTraceServiceRequest of n spans, packed: malloc'ed (the caller
  * frees it), its size in *len. NULL if out of memory.
  */
-uint8_t *qz_otlp__encode(const struct qz_otlp_resource *r,
+uint8_t *qz__otlp_encode(const struct qz_otlp_resource *r,
 			 const struct qz_span_data *const *spans, size_t n,
 			 size_t *len);
 
@@ -37,11 +37,11 @@ uint8_t *qz_otlp__encode(const struct qz_otlp_resource *r,
  * Retry-After: delta-seconds or an HTTP-date (against now). Milliseconds
  * to wait, or -1 when the value is neither.
  */
-long long qz_otlp__retry_after(const char *value, time_t now);
+long long qz__otlp_retry_after(const char *value, time_t now);
 /* Backoff before retry number attempt (0-based), jittered to [1/2, 1]. */
-unsigned int qz_otlp__backoff_ms(unsigned int attempt, unsigned int base,
+unsigned int qz__otlp_backoff_ms(unsigned int attempt, unsigned int base,
 				 unsigned int max, uint64_t *rng);
 /* Statuses OTLP/HTTP says to retry. */
-bool qz_otlp__retryable(long status);
+bool qz__otlp_retryable(long status);
 
 #endif

@@ -8,13 +8,13 @@
 #include <curl/curl.h>
 #include "otlp_internal.h"
 
-bool qz_otlp__retryable(long status)
+bool qz__otlp_retryable(long status)
 {
 	return status == 429 || status == 502 || status == 503 ||
 	       status == 504;
 }
 
-long long qz_otlp__retry_after(const char *value, time_t now)
+long long qz__otlp_retry_after(const char *value, time_t now)
 {
 	const char *p = value;
 	char *end;
@@ -47,7 +47,7 @@ static uint64_t next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-unsigned int qz_otlp__backoff_ms(unsigned int attempt, unsigned int base,
+unsigned int qz__otlp_backoff_ms(unsigned int attempt, unsigned int base,
 				 unsigned int max, uint64_t *rng)
 {
 	uint64_t ms = base;

@@ -161,7 +161,7 @@ static int serve(struct qz_pool *pool, struct qz_tracer *tracer, int n)
 			}
 		}
 		for (int i = 0; i < k; i++) {
-			static struct qz_task_result res;
+			static struct qz_task_result res = { .sz = sizeof(res) };
 			enum route r = (enum route)((done + i) % NR_ROUTES);
 
 			qz_task__wait(task[i], &res);

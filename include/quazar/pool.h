@@ -6,7 +6,7 @@
  * thread (the seed's PoolManager and Poolable).
  *
  *	struct qz_task *t = qz_pool__submit(pool, handle, req);
- *	struct qz_task_result r;
+ *	struct qz_task_result r = { .sz = sizeof(r) };
  *	qz_task__wait(t, &r);	// r.ret, r.span.values[QZ_SPAN_PAGE_FAULTS]
  *
  * Crashes are not hidden. A function that faults (SIGSEGV, abort) takes the
@@ -52,7 +52,9 @@ struct qz_submit_opts {
 	const struct qz_span_context *parent;
 };
 
+/* Set sz to sizeof(struct qz_task_result); the library fills the rest. */
 struct qz_task_result {
+	size_t sz;
 	void *ret;		/* what fn returned */
 	int status;		/* 0, -ECANCELED (not run) or -EOWNERDEAD */
 	int cpu;		/* the worker's CPU */
@@ -77,7 +79,10 @@ QZ_API struct qz_task *qz_pool__submit(struct qz_pool *pool, qz_pool_fn fn,
 QZ_API struct qz_task *qz_pool__submit_opts(struct qz_pool *pool,
 					    qz_pool_fn fn, void *arg,
 					    const struct qz_submit_opts *opts);
-/* Wait for the task, fill out (may be NULL), release the handle; status. */
+/*
+ * Wait for the task, fill out (may be NULL), release the handle; returns
+ * the task's status, or -EINVAL (handle kept) when out->sz is too small.
+ */
 QZ_API int qz_task__wait(struct qz_task *task, struct qz_task_result *out);
 /* Release the handle when the task ends; its result is discarded. */
 QZ_API void qz_task__detach(struct qz_task *task);

@@ -103,8 +103,13 @@ struct qz_span_attr {
 	} v;
 };
 
-/* A span as exporters see it: plain data, copied by value. */
+/*
+ * A span as exporters see it: plain data, copied by value. sz is the
+ * library's sizeof in the spans it hands out; a caller's copy for
+ * qz_span__end_copy sets it to its own sizeof.
+ */
 struct qz_span_data {
+	size_t sz;
 	struct qz_span_context ctx;
 	uint8_t parent_id[QZ_SPAN_ID_LEN];	/* zero for a root */
 	bool parent_remote;			/* it came in a traceparent */
@@ -208,7 +213,10 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
  * (the span is counted as dropped and logged by the exporter).
  */
 QZ_API int qz_span__end(struct qz_span *span);
-/* The same, and copy the finished span to out. */
+/*
+ * The same, and copy the finished span to out, whose sz the caller sets
+ * (sizeof(*out)); -EINVAL, the span left open, when it is too small.
+ */
 QZ_API int qz_span__end_copy(struct qz_span *span, struct qz_span_data *out);
 
 /* Attributes: the key is replaced when present. -ENOSPC when full. */
@@ -245,8 +253,12 @@ QZ_API int qz_span__open_thread(struct qz_tracer *tracer);
 /* Close the calling thread's group and free its stack; no span may be open. */
 QZ_API void qz_span__close_thread(void);
 
-/* What a span on the calling thread gets: opens its group if needed. */
+/*
+ * What a span on the calling thread gets: opens its group if needed. Set
+ * sz to sizeof(struct qz_span_probe); the library fills what it covers.
+ */
 struct qz_span_probe {
+	size_t sz;
 	uint32_t counters;	/* QZ_SPAN_COUNTERS_* bits that open */
 	uint32_t flags;		/* QZ_SPAN_F_USER_ONLY */
 	bool pmu;		/* hardware counters opened */
@@ -255,6 +267,7 @@ struct qz_span_probe {
 	char reason[192];	/* no counters, no PMU or no rdpmc: why */
 };
 
+/* 0, the reason's -errno when there are no counters, -EINVAL for a bad sz. */
 QZ_API int qz_span__probe(struct qz_tracer *tracer,
 			  struct qz_span_probe *probe);
 

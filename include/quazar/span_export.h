@@ -45,7 +45,9 @@ struct qz_span_exporter_opts {
 	void *log_ctx;
 };
 
+/* Set sz to sizeof(struct qz_span_exporter_stats); the library fills the rest. */
 struct qz_span_exporter_stats {
+	size_t sz;
 	uint64_t queued;	/* spans accepted into the buffer */
 	uint64_t exported;	/* spans the export function took */
 	uint64_t dropped;	/* spans that found the buffer full */
@@ -67,8 +69,9 @@ QZ_API int qz_span_exporter__push(struct qz_span_exporter *exp,
 /* Export everything pushed so far. 0, or -ETIMEDOUT. */
 QZ_API int qz_span_exporter__flush(struct qz_span_exporter *exp,
 				   unsigned timeout_ms);
-QZ_API void qz_span_exporter__stats(struct qz_span_exporter *exp,
-				    struct qz_span_exporter_stats *st);
+/* 0, or -EINVAL when st->sz is too small. */
+QZ_API int qz_span_exporter__stats(struct qz_span_exporter *exp,
+				   struct qz_span_exporter_stats *st);
 
 /*
  * The JSON-lines exporter: one "span" record per span through out

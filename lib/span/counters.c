@@ -105,7 +105,7 @@ static int open_one(struct qz_counter_group *g, unsigned int id,
 			       PERF_FORMAT_TOTAL_TIME_RUNNING,
 		.exclude_kernel = user_only,
 		.exclude_hv = 1,
-		/* Enabled once whole: see qz_counter_group__open. */
+		/* Enabled once whole: see qz__counter_group_open. */
 		.disabled = !g->nr,
 	};
 	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1,
@@ -190,7 +190,7 @@ static void try_rdpmc(struct qz_counter_group *g)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (!qz_rdpmc__arch()) {
+	if (!qz__rdpmc_arch()) {
 		note(g, "rdpmc: not on this architecture");
 		return;
 	}
@@ -225,7 +225,7 @@ undo:
 	}
 }
 
-int qz_counter_group__open(struct qz_counter_group *g, uint32_t want,
+int qz__counter_group_open(struct qz_counter_group *g, uint32_t want,
 			   bool allow_rdpmc)
 {
 	int err;
@@ -275,7 +275,7 @@ int qz_counter_group__open(struct qz_counter_group *g, uint32_t want,
 	return 0;
 }
 
-void qz_counter_group__close(struct qz_counter_group *g)
+void qz__counter_group_close(struct qz_counter_group *g)
 {
 	close_fds(g);
 }
@@ -286,7 +286,7 @@ static int read_rdpmc(const struct qz_counter_group *g,
 {
 	for (unsigned int i = 0; i < g->nr; i++) {
 		struct qz_rdpmc_value v;
-		int err = qz_rdpmc__read(g->page[i], NULL, NULL, &v);
+		int err = qz__rdpmc_read(g->page[i], NULL, NULL, &v);
 
 		if (err)
 			return err;
@@ -300,7 +300,7 @@ static int read_rdpmc(const struct qz_counter_group *g,
 	return 0;
 }
 
-int qz_counter_group__read(const struct qz_counter_group *g,
+int qz__counter_group_read(const struct qz_counter_group *g,
 			   struct qz_counter_read *r)
 {
 	uint64_t buf[3 + QZ_SPAN_NR_COUNTERS];
@@ -322,7 +322,7 @@ int qz_counter_group__read(const struct qz_counter_group *g,
 	return 0;
 }
 
-void qz_counter_group__delta(const struct qz_counter_read *a,
+void qz__counter_group_delta(const struct qz_counter_read *a,
 			     const struct qz_counter_read *b, uint32_t mask,
 			     struct qz_span_data *d)
 {

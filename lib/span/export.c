@@ -40,7 +40,7 @@ struct qz_span_exporter {
 
 static uint64_t now_ns(void)
 {
-	return qz_clock__ns(CLOCK_MONOTONIC);
+	return qz__clock_ns(CLOCK_MONOTONIC);
 }
 
 static struct timespec to_ts(uint64_t ns)
@@ -146,10 +146,12 @@ static void *run(void *arg)
 QZ_API struct qz_span_exporter *
 qz_span_exporter__new(const struct qz_span_exporter_opts *opts)
 {
-	struct qz_span_exporter *e = calloc(1, sizeof(*e));
+	struct qz_span_exporter *e;
 	pthread_condattr_t ca;
 	int err = -ENOMEM;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		goto fail;
 	e->export = QZ_OPT(opts, export, NULL);
@@ -213,7 +215,8 @@ QZ_API int qz_span_exporter__push(struct qz_span_exporter *e,
 		pthread_mutex_unlock(&e->lock);
 		return -ENOBUFS;
 	}
-	qz_span_data__copy(&e->slots[e->head % e->capacity], span);
+	qz__span_data_copy(&e->slots[e->head % e->capacity], span);
+	e->slots[e->head % e->capacity].sz = sizeof(*span);
 	e->pushed_ns[e->head % e->capacity] = now;
 	e->head++;
 	e->st.queued++;
@@ -247,13 +250,20 @@ QZ_API int qz_span_exporter__flush(struct qz_span_exporter *e,
 	return err;
 }
 
-QZ_API void qz_span_exporter__stats(struct qz_span_exporter *e,
-				    struct qz_span_exporter_stats *st)
+QZ_API int qz_span_exporter__stats(struct qz_span_exporter *e,
+				   struct qz_span_exporter_stats *st)
 {
+	struct qz_span_exporter_stats all;
+
+	if (!e || !st || st->sz < sizeof(all))
+		return -EINVAL;
 	pthread_mutex_lock(&e->lock);
-	*st = e->st;
-	st->pending = e->head - e->release;
+	all = e->st;
+	all.pending = e->head - e->release;
 	pthread_mutex_unlock(&e->lock);
+	all.sz = sizeof(all);
+	qz__copy_sized(st, &all, sizeof(all));
+	return 0;
 }
 
 QZ_API void qz_span_exporter__free(struct qz_span_exporter *e)
@@ -270,7 +280,7 @@ QZ_API void qz_span_exporter__free(struct qz_span_exporter *e)
 	pthread_join(e->thread, NULL);
 	if (e->close)
 		e->close(e->ctx);
-	st = e->st;
+	st = e->st;	/* the thread is gone: no lock */
 	if (st.dropped || st.failed)
 		qz_log(&e->log, QZ_LOG_WARN,
 		       "span exporter: %llu spans exported, %llu dropped (buffer full), %llu failed",

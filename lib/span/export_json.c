@@ -18,7 +18,7 @@ static void key_hex(struct qz_json *j, const char *key, const uint8_t *id,
 {
 	char hex[2 * QZ_SPAN_TRACE_ID_LEN + 1];
 
-	qz_hex__encode(id, len, hex);
+	qz__hex_encode(id, len, hex);
 	qz_json__key_str(j, key, hex);
 }
 
@@ -115,6 +115,7 @@ qz_span_exporter__new_json(struct qz_output *out,
 {
 	struct qz_span_exporter_opts o = { .sz = sizeof(o) };
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	if (!out || !qz_output__json(out) || QZ_OPT(opts, export, NULL) ||
 	    QZ_OPT(opts, close, NULL) ||
 	    QZ_OPT(opts, ctx, NULL)) {

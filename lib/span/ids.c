@@ -20,18 +20,18 @@ static uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-uint64_t qz_span_rng__seed(void)
+uint64_t qz__span_rng_seed(void)
 {
 	uint64_t seed;
 
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		return seed;
 	/* No entropy yet (early boot): time, thread and stack address. */
-	seed = qz_clock__ns(CLOCK_MONOTONIC) ^ (uint64_t)gettid() << 32;
+	seed = qz__clock_ns(CLOCK_MONOTONIC) ^ (uint64_t)gettid() << 32;
 	return seed ^ (uint64_t)(uintptr_t)&seed;
 }
 
-void qz_span_id__new(uint64_t *rng, uint8_t *id, size_t len)
+void qz__span_id_new(uint64_t *rng, uint8_t *id, size_t len)
 {
 	uint64_t v = 0;
 
@@ -43,7 +43,7 @@ void qz_span_id__new(uint64_t *rng, uint8_t *id, size_t len)
 	}
 }
 
-void qz_hex__encode(const uint8_t *in, size_t len, char *out)
+void qz__hex_encode(const uint8_t *in, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 
@@ -122,16 +122,16 @@ QZ_API int qz_span_context__format(const struct qz_span_context *ctx,
 	if (len < QZ_TRACEPARENT_LEN)
 		return -ENOSPC;
 	memcpy(buf, "00-", 3);
-	qz_hex__encode(ctx->trace_id, sizeof(ctx->trace_id), buf + 3);
+	qz__hex_encode(ctx->trace_id, sizeof(ctx->trace_id), buf + 3);
 	buf[35] = '-';
-	qz_hex__encode(ctx->span_id, sizeof(ctx->span_id), buf + 36);
+	qz__hex_encode(ctx->span_id, sizeof(ctx->span_id), buf + 36);
 	buf[52] = '-';
 	/* Version 00 defines the sampled and random bits only. */
-	qz_hex__encode(&(uint8_t){ ctx->trace_flags & 0x03 }, 1, buf + 53);
+	qz__hex_encode(&(uint8_t){ ctx->trace_flags & 0x03 }, 1, buf + 53);
 	return 0;
 }
 
-uint64_t qz_clock__ns(int clock)
+uint64_t qz__clock_ns(int clock)
 {
 	struct timespec ts;
 

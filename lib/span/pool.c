@@ -27,7 +27,7 @@ QZ_API int qz_pool__current_cpu(void)
 	return current_cpu;
 }
 
-#define now_ns qz_pool__now_ns
+#define now_ns qz__pool_now_ns
 
 /* Under the lock: the task has its result. */
 static void complete(struct qz_pool *pool, struct qz_task *t)
@@ -50,6 +50,8 @@ static void fail_queued(struct qz_pool *pool, int status)
 	while ((t = pool->head)) {
 		pool->head = t->next;
 		memset(&t->res, 0, sizeof(t->res));
+		t->res.sz = sizeof(t->res);
+		t->res.span.sz = sizeof(t->res.span);
 		t->res.status = status;
 		t->res.cpu = -1;
 		complete(pool, t);
@@ -73,8 +75,10 @@ static void died(void *arg)
 
 	qz_span__set_attr(r->span, "pool.error",
 			  "the function ended its worker thread");
-	if (qz_span__end_copy(r->span, &r->t->res.span) == -EINVAL)
+	if (qz_span__end_copy(r->span, &r->t->res.span) == -EINVAL) {
 		memset(&r->t->res.span, 0, sizeof(r->t->res.span));
+		r->t->res.span.sz = sizeof(r->t->res.span);
+	}
 	pthread_mutex_lock(&pool->lock);
 	left = --pool->alive;
 	pthread_mutex_unlock(&pool->lock);
@@ -98,6 +102,8 @@ static void run_task(struct worker *w, struct qz_task *t)
 	uint64_t start = now_ns();
 
 	memset(&t->res, 0, offsetof(struct qz_task_result, span));
+	t->res.sz = sizeof(t->res);
+	t->res.span.sz = sizeof(t->res.span);
 	t->res.queue_ns = start - t->submit_ns;
 	t->res.cpu = w->cpu;
 	r.span = qz_span__begin(t->name, &so);
@@ -108,6 +114,7 @@ static void run_task(struct worker *w, struct qz_task *t)
 		qz_span__end_copy(r.span, &t->res.span);
 	} else {
 		memset(&t->res.span, 0, sizeof(t->res.span));
+		t->res.span.sz = sizeof(t->res.span);
 		t->res.span.unavailable = "no span: out of memory";
 	}
 }
@@ -154,7 +161,7 @@ static void *worker_main(void *arg)
 	current_cpu = w->cpu;
 	/* Each worker has its counter group before its first task. */
 	qz_span__open_thread(pool->tracer ? pool->tracer :
-					    qz_tracer__default());
+					    qz__tracer_default());
 	pthread_mutex_lock(&pool->lock);
 	while ((t = next_task(pool))) {
 		pthread_mutex_unlock(&pool->lock);
@@ -239,9 +246,11 @@ static void destroy(struct qz_pool *pool)
 
 QZ_API struct qz_pool *qz_pool__new(const struct qz_pool_opts *opts)
 {
-	struct qz_pool *pool = calloc(1, sizeof(*pool));
+	struct qz_pool *pool;
 	int err = -ENOMEM;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		goto fail;
 	pthread_mutex_init(&pool->lock, NULL);

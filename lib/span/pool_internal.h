@@ -46,9 +46,9 @@ struct qz_pool {
 	struct qz_logger log;
 };
 
-static inline uint64_t qz_pool__now_ns(void)
+static inline uint64_t qz__pool_now_ns(void)
 {
-	return qz_clock__ns(CLOCK_MONOTONIC);
+	return qz__clock_ns(CLOCK_MONOTONIC);
 }
 
 #endif

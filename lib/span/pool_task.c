@@ -15,11 +15,12 @@ QZ_API struct qz_task *qz_pool__submit_opts(struct qz_pool *pool,
 {
 	const struct qz_span_context *parent = QZ_OPT(opts, parent, NULL);
 	const char *name = QZ_OPT(opts, name, NULL);
-	uint64_t now = qz_pool__now_ns();
+	uint64_t now = qz__pool_now_ns();
 	struct qz_span *cur;
 	struct qz_task *t;
 	int err = 0;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	if (!pool || !fn) {
 		errno = EINVAL;
 		return NULL;
@@ -68,12 +69,26 @@ QZ_API struct qz_task *qz_pool__submit(struct qz_pool *pool, qz_pool_fn fn,
 	return qz_pool__submit_opts(pool, fn, arg, NULL);
 }
 
+/* The caller's sz is kept, a newer caller's tail zeroed. */
+static void copy_result(struct qz_task_result *out,
+			const struct qz_task_result *res)
+{
+	size_t sz = out->sz;
+
+	memcpy(out, res, offsetof(struct qz_task_result, span));
+	out->sz = sz;
+	out->span.sz = sizeof(out->span);
+	qz__span_data_copy(&out->span, &res->span);
+	if (sz > sizeof(*out))
+		memset((char *)out + sizeof(*out), 0, sz - sizeof(*out));
+}
+
 QZ_API int qz_task__wait(struct qz_task *t, struct qz_task_result *out)
 {
 	struct qz_pool *pool;
 	int status;
 
-	if (!t)
+	if (!t || (out && out->sz < sizeof(*out)))
 		return -EINVAL;
 	pool = t->pool;
 	pthread_mutex_lock(&pool->lock);
@@ -85,7 +100,7 @@ QZ_API int qz_task__wait(struct qz_task *t, struct qz_task_result *out)
 		pthread_cond_wait(&t->cond, &pool->lock);
 	status = t->res.status;
 	if (out)
-		memcpy(out, &t->res, sizeof(*out));
+		copy_result(out, &t->res);
 	t->state = TASK_FREE;
 	t->next = pool->free_list;
 	pool->free_list = t;

@@ -31,7 +31,7 @@ static uint64_t rdtsc_insn(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-bool qz_rdpmc__arch(void)
+bool qz__rdpmc_arch(void)
 {
 	return true;
 }
@@ -39,13 +39,13 @@ bool qz_rdpmc__arch(void)
 #define rdpmc_insn NULL
 #define rdtsc_insn NULL
 
-bool qz_rdpmc__arch(void)
+bool qz__rdpmc_arch(void)
 {
 	return false;
 }
 #endif
 
-int qz_rdpmc__read(const volatile struct perf_event_mmap_page *pc,
+int qz__rdpmc_read(const volatile struct perf_event_mmap_page *pc,
 		   qz_rdpmc_fn rdpmc, qz_rdtsc_fn rdtsc,
 		   struct qz_rdpmc_value *out)
 {

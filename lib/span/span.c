@@ -14,8 +14,10 @@ static struct qz_tracer *default_tracer;
 
 QZ_API struct qz_tracer *qz_tracer__new(const struct qz_tracer_opts *opts)
 {
-	struct qz_tracer *t = calloc(1, sizeof(*t));
+	struct qz_tracer *t;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->exporter = QZ_OPT(opts, exporter, NULL);
@@ -44,7 +46,7 @@ QZ_API void qz_tracer__set_default(struct qz_tracer *tracer)
 	__atomic_store_n(&default_tracer, tracer, __ATOMIC_RELEASE);
 }
 
-struct qz_tracer *qz_tracer__default(void)
+struct qz_tracer *qz__tracer_default(void)
 {
 	return __atomic_load_n(&default_tracer, __ATOMIC_ACQUIRE);
 }
@@ -81,17 +83,17 @@ static void set_ids(struct qz_span_thread *th, struct qz_span_data *d,
 	} else if (parent && !QZ_OPT(opts, root, false)) {
 		set_parent(d, &parent->d.ctx);
 	} else {
-		qz_span_id__new(&th->rng, d->ctx.trace_id,
+		qz__span_id_new(&th->rng, d->ctx.trace_id,
 				sizeof(d->ctx.trace_id));
 		d->ctx.trace_flags = 0x01;	/* sampled */
 	}
-	qz_span_id__new(&th->rng, d->ctx.span_id, sizeof(d->ctx.span_id));
+	qz__span_id_new(&th->rng, d->ctx.span_id, sizeof(d->ctx.span_id));
 }
 
 QZ_API struct qz_span *qz_span__begin(const char *name,
 				      const struct qz_span_opts *opts)
 {
-	struct qz_span_thread *th = qz_span_thread__get();
+	struct qz_span_thread *th = qz__span_thread_get();
 	struct qz_span *s, *parent;
 	struct qz_tracer *tracer;
 	struct qz_span_data *d;
@@ -100,6 +102,7 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 		errno = ENOMEM;
 		return NULL;
 	}
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	if (th->depth >= QZ_SPAN_DEPTH_MAX) {
 		errno = ENOSPC;
 		return NULL;
@@ -107,11 +110,12 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 	parent = innermost(th);
 	tracer = QZ_OPT(opts, tracer, NULL);
 	if (!tracer)
-		tracer = parent ? parent->tracer : qz_tracer__default();
+		tracer = parent ? parent->tracer : qz__tracer_default();
 	s = &th->slots[th->depth++];
 	d = &s->d;
 	/* Attributes and their strings are reset by their counts alone. */
 	memset(d, 0, offsetof(struct qz_span_data, attrs));
+	d->sz = sizeof(*d);
 	if (name) {
 		size_t len = strnlen(name, sizeof(d->name) - 1);
 
@@ -127,14 +131,14 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 	s->counting = false;
 	d->cpu_start = sched_getcpu();
 	/* Both clocks together: end_ns is start_ns + the monotonic time. */
-	d->start_ns = qz_clock__ns(CLOCK_REALTIME);
-	s->mono_start_ns = qz_clock__ns(CLOCK_MONOTONIC);
+	d->start_ns = qz__clock_ns(CLOCK_REALTIME);
+	s->mono_start_ns = qz__clock_ns(CLOCK_MONOTONIC);
 	if (tracer && tracer->no_counters) {
 		d->unavailable = "counters turned off by the tracer";
 	} else {
-		qz_span_thread__counters(th, tracer);
+		qz__span_thread_counters(th, tracer);
 		if (th->state == 1)
-			s->counting = !qz_counter_group__read(&th->group,
+			s->counting = !qz__counter_group_read(&th->group,
 							      &s->begin);
 		else
 			d->unavailable = th->unavailable;
@@ -146,7 +150,7 @@ QZ_API struct qz_span *qz_span__begin(const char *name,
 
 static int finish(struct qz_span *s, struct qz_span_data *out)
 {
-	struct qz_span_thread *th = qz_span_thread__peek();
+	struct qz_span_thread *th = qz__span_thread_peek();
 	struct qz_span_data *d;
 	struct qz_counter_read r;
 	uint64_t mono;
@@ -157,14 +161,14 @@ static int finish(struct qz_span *s, struct qz_span_data *out)
 	    !s->open)
 		return -EINVAL;
 	if (s->counting)
-		err = qz_counter_group__read(&th->group, &r);
-	mono = qz_clock__ns(CLOCK_MONOTONIC);
+		err = qz__counter_group_read(&th->group, &r);
+	mono = qz__clock_ns(CLOCK_MONOTONIC);
 	d = &s->d;
 	d->cpu_end = sched_getcpu();
 	d->mono_end_ns = mono;
 	d->end_ns = d->start_ns + (mono - s->mono_start_ns);
 	if (!err) {
-		qz_counter_group__delta(&s->begin, &r, th->group.mask, d);
+		qz__counter_group_delta(&s->begin, &r, th->group.mask, d);
 		d->flags |= th->group.flags;
 	} else if (s->counting) {
 		d->unavailable = "reading the counters failed";
@@ -179,7 +183,7 @@ static int finish(struct qz_span *s, struct qz_span_data *out)
 	if (s->tracer && s->tracer->exporter)
 		ret = qz_span_exporter__push(s->tracer->exporter, d);
 	if (out)
-		qz_span_data__copy(out, d);
+		qz__span_data_copy(out, d);
 	while (th->depth && !th->slots[th->depth - 1].open)
 		th->depth--;
 	return ret;
@@ -190,11 +194,15 @@ static int finish(struct qz_span *s, struct qz_span_data *out)
  * strings. A whole span is over a kilobyte, mostly unused, and the
  * exporter's ring is too large to stay in cache.
  */
-void qz_span_data__copy(struct qz_span_data *dst,
+void qz__span_data_copy(struct qz_span_data *dst,
 			const struct qz_span_data *src)
 {
-	memcpy(dst, src, offsetof(struct qz_span_data, attrs) +
-				 src->nr_attrs * sizeof(src->attrs[0]));
+	size_t from = sizeof(src->sz);
+
+	/* dst->sz is the owner's. */
+	memcpy((char *)dst + from, (const char *)src + from,
+	       offsetof(struct qz_span_data, attrs) - from +
+		       src->nr_attrs * sizeof(src->attrs[0]));
 	memcpy(dst->strings, src->strings, src->strings_len);
 }
 
@@ -205,7 +213,15 @@ QZ_API int qz_span__end(struct qz_span *span)
 
 QZ_API int qz_span__end_copy(struct qz_span *span, struct qz_span_data *out)
 {
-	return finish(span, out);
+	int ret;
+
+	if (!out || out->sz < sizeof(*out))
+		return -EINVAL;
+	ret = finish(span, out);
+	/* A newer caller's struct: zero what this library does not know. */
+	if (ret != -EINVAL && out->sz > sizeof(*out))
+		memset((char *)out + sizeof(*out), 0, out->sz - sizeof(*out));
+	return ret;
 }
 
 QZ_API const struct qz_span_data *qz_span__data(const struct qz_span *span)
@@ -215,7 +231,7 @@ QZ_API const struct qz_span_data *qz_span__data(const struct qz_span *span)
 
 QZ_API struct qz_span *qz_span__current(void)
 {
-	struct qz_span_thread *th = qz_span_thread__peek();
+	struct qz_span_thread *th = qz__span_thread_peek();
 
 	return th ? innermost(th) : NULL;
 }

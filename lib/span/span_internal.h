@@ -45,14 +45,14 @@ struct qz_counter_group {
  * Open the counters of want on the calling thread. 0 with at least one
  * counter open, else -errno with g->reason set. Logs nothing.
  */
-int qz_counter_group__open(struct qz_counter_group *g, uint32_t want,
+int qz__counter_group_open(struct qz_counter_group *g, uint32_t want,
 			   bool allow_rdpmc);
-void qz_counter_group__close(struct qz_counter_group *g);
+void qz__counter_group_close(struct qz_counter_group *g);
 /* One read() of the group, or rdpmc: 0 or -errno. */
-int qz_counter_group__read(const struct qz_counter_group *g,
+int qz__counter_group_read(const struct qz_counter_group *g,
 			   struct qz_counter_read *r);
 /* Differences b - a into d, scaled when the group was multiplexed. */
-void qz_counter_group__delta(const struct qz_counter_read *a,
+void qz__counter_group_delta(const struct qz_counter_read *a,
 			     const struct qz_counter_read *b, uint32_t mask,
 			     struct qz_span_data *d);
 
@@ -69,11 +69,11 @@ typedef uint64_t (*qz_rdtsc_fn)(void);
  * cap_user_rdpmc): read() it instead. NULL functions mean the instructions
  * (x86 only: elsewhere always -EOPNOTSUPP); tests pass fakes.
  */
-int qz_rdpmc__read(const volatile struct perf_event_mmap_page *pc,
+int qz__rdpmc_read(const volatile struct perf_event_mmap_page *pc,
 		   qz_rdpmc_fn rdpmc, qz_rdtsc_fn rdtsc,
 		   struct qz_rdpmc_value *out);
 /* The instructions exist on this architecture. */
-bool qz_rdpmc__arch(void);
+bool qz__rdpmc_arch(void);
 
 struct qz_span {
 	struct qz_span_data d;
@@ -97,23 +97,23 @@ struct qz_span_thread {
 };
 
 /* The calling thread's state, allocated on first use; NULL if ENOMEM. */
-struct qz_span_thread *qz_span_thread__get(void);
+struct qz_span_thread *qz__span_thread_get(void);
 /* The same, NULL rather than allocating when the thread has none. */
-struct qz_span_thread *qz_span_thread__peek(void);
+struct qz_span_thread *qz__span_thread_peek(void);
 /* Open the thread's group if not tried yet, logging a failure once. */
-void qz_span_thread__counters(struct qz_span_thread *th,
+void qz__span_thread_counters(struct qz_span_thread *th,
 			      struct qz_tracer *tracer);
-struct qz_tracer *qz_tracer__default(void);
+struct qz_tracer *qz__tracer_default(void);
 
 /* Copy the bytes of a span that are in use (end_copy, the exporter). */
-void qz_span_data__copy(struct qz_span_data *dst,
+void qz__span_data_copy(struct qz_span_data *dst,
 			const struct qz_span_data *src);
 
 /* Fill len bytes of a fresh id, never all zero. */
-void qz_span_id__new(uint64_t *rng, uint8_t *id, size_t len);
-uint64_t qz_span_rng__seed(void);
-void qz_hex__encode(const uint8_t *in, size_t len, char *out);
+void qz__span_id_new(uint64_t *rng, uint8_t *id, size_t len);
+uint64_t qz__span_rng_seed(void);
+void qz__hex_encode(const uint8_t *in, size_t len, char *out);
 
-uint64_t qz_clock__ns(int clock);
+uint64_t qz__clock_ns(int clock);
 
 #endif

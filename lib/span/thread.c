@@ -27,7 +27,7 @@ static void destroy(void *p)
 	struct qz_span_thread *th = p;
 
 	if (th->state == 1)
-		qz_counter_group__close(&th->group);
+		qz__counter_group_close(&th->group);
 	if (self == th)
 		self = NULL;
 	free(th);
@@ -48,16 +48,16 @@ static void init_once(void)
 static void restart_after_fork(struct qz_span_thread *th)
 {
 	if (th->state == 1)
-		qz_counter_group__close(&th->group);
+		qz__counter_group_close(&th->group);
 	th->state = 0;
 	th->tid = gettid();
-	th->rng = qz_span_rng__seed();
+	th->rng = qz__span_rng_seed();
 	for (int i = 0; i < th->depth; i++)
 		th->slots[i].counting = false;
 	th->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
 }
 
-struct qz_span_thread *qz_span_thread__peek(void)
+struct qz_span_thread *qz__span_thread_peek(void)
 {
 	struct qz_span_thread *th = self;
 
@@ -66,7 +66,7 @@ struct qz_span_thread *qz_span_thread__peek(void)
 	return th;
 }
 
-struct qz_span_thread *qz_span_thread__get(void)
+struct qz_span_thread *qz__span_thread_get(void)
 {
 	struct qz_span_thread *th = self;
 
@@ -81,7 +81,7 @@ struct qz_span_thread *qz_span_thread__get(void)
 	if (!th)
 		return NULL;
 	th->tid = gettid();
-	th->rng = qz_span_rng__seed();
+	th->rng = qz__span_rng_seed();
 	th->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
 	if (pthread_setspecific(key, th)) {
 		free(th);
@@ -137,14 +137,14 @@ static void opened(const struct qz_span_thread *th, const struct qz_tracer *t)
 		       g->reason[0] ? "; " : "", g->reason);
 }
 
-void qz_span_thread__counters(struct qz_span_thread *th,
+void qz__span_thread_counters(struct qz_span_thread *th,
 			      struct qz_tracer *tracer)
 {
 	int err;
 
 	if (th->state)
 		return;
-	err = qz_counter_group__open(&th->group,
+	err = qz__counter_group_open(&th->group,
 				     tracer ? tracer->counters : 0,
 				     !(tracer && tracer->no_rdpmc));
 	th->state = err ? -1 : 1;
@@ -157,13 +157,13 @@ void qz_span_thread__counters(struct qz_span_thread *th,
 
 QZ_API int qz_span__open_thread(struct qz_tracer *tracer)
 {
-	struct qz_span_thread *th = qz_span_thread__get();
+	struct qz_span_thread *th = qz__span_thread_get();
 
 	if (!th)
 		return -ENOMEM;
 	if (tracer && tracer->no_counters)
 		return 0;
-	qz_span_thread__counters(th, tracer);
+	qz__span_thread_counters(th, tracer);
 	return th->state == 1 ? 0 : th->open_err;
 }
 
@@ -180,23 +180,29 @@ QZ_API void qz_span__close_thread(void)
 QZ_API int qz_span__probe(struct qz_tracer *tracer,
 			  struct qz_span_probe *probe)
 {
-	struct qz_span_thread *th = qz_span_thread__get();
+	struct qz_span_probe p = { .sz = sizeof(p), .read_path = "none" };
+	struct qz_span_thread *th;
 	const struct qz_counter_group *g;
+	int err = -ENOMEM;
 
-	memset(probe, 0, sizeof(*probe));
-	probe->read_path = "none";
+	if (!probe || probe->sz < sizeof(p))
+		return -EINVAL;
+	th = qz__span_thread_get();
 	if (!th)
-		return -ENOMEM;
-	qz_span_thread__counters(th, tracer);
+		goto out;
+	qz__span_thread_counters(th, tracer);
 	g = &th->group;
-	snprintf(probe->reason, sizeof(probe->reason), "%s",
+	snprintf(p.reason, sizeof(p.reason), "%s",
 		 th->state == 1 ? g->reason : th->unavailable);
-	if (th->state != 1)
-		return th->open_err;
-	probe->counters = g->mask;
-	probe->flags = g->flags;
-	probe->pmu = g->pmu;
-	probe->rdpmc = g->rdpmc;
-	probe->read_path = g->rdpmc ? "rdpmc" : "read";
-	return 0;
+	err = th->state == 1 ? 0 : th->open_err;
+	if (err)
+		goto out;
+	p.counters = g->mask;
+	p.flags = g->flags;
+	p.pmu = g->pmu;
+	p.rdpmc = g->rdpmc;
+	p.read_path = g->rdpmc ? "rdpmc" : "read";
+out:
+	qz__copy_sized(probe, &p, sizeof(p));
+	return err;
 }

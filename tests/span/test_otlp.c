@@ -209,7 +209,10 @@ static void make_spans(struct json_object *want)
 	QZ_OPTS(qz_span_opts, server, .kind = QZ_SPAN_KIND_SERVER);
 	QZ_OPTS(qz_span_opts, remote, .traceparent = TP);
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	struct qz_span_data req, touch, slp, cont;
+	struct qz_span_data req = { .sz = sizeof(req) };
+	struct qz_span_data touch = { .sz = sizeof(touch) };
+	struct qz_span_data slp = { .sz = sizeof(slp) };
+	struct qz_span_data cont = { .sz = sizeof(cont) };
 	struct qz_span *r, *s;
 
 	r = qz_span__begin("GET /work", &server);
@@ -242,8 +245,8 @@ static void make_spans(struct json_object *want)
 static void test_503_then_200(void)
 {
 	struct json_object *want = json_object_new_array();
-	struct qz_span_exporter_stats st;
-	struct qz_otlp_stats os;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
+	struct qz_otlp_stats os = { .sz = sizeof(os) };
 	struct client c;
 
 	reset("{\"script\":[\"503:1\",\"200\"]}");
@@ -265,7 +268,7 @@ static void test_503_then_200(void)
 static void test_429_backoff(void)
 {
 	struct json_object *want = json_object_new_array();
-	struct qz_otlp_stats os;
+	struct qz_otlp_stats os = { .sz = sizeof(os) };
 	struct client c;
 
 	reset("{\"script\":[\"429\",\"429\",\"200\"]}");
@@ -282,8 +285,8 @@ static void test_429_backoff(void)
 static void test_400_not_retried(void)
 {
 	struct json_object *want = json_object_new_array();
-	struct qz_span_exporter_stats st;
-	struct qz_otlp_stats os;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
+	struct qz_otlp_stats os = { .sz = sizeof(os) };
 	struct client c;
 
 	reset("{\"script\":[\"400\"]}");
@@ -302,8 +305,8 @@ static void test_400_not_retried(void)
 
 static void test_dead_endpoint(void)
 {
-	struct qz_span_exporter_stats st;
-	struct qz_otlp_stats os;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
+	struct qz_otlp_stats os = { .sz = sizeof(os) };
 	struct client c;
 
 	/* Port 9 (discard) on loopback: nothing listens, connect fails. */
@@ -326,7 +329,7 @@ static void test_owned_exporter(void)
 	struct json_object *want = json_object_new_array();
 	struct qz_span_exporter *e;
 	struct qz_tracer *t;
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/traces", port);
 	reset("{\"script\":[\"200\"]}");
@@ -347,7 +350,7 @@ static void test_owned_exporter(void)
 int main(int argc, char **argv)
 {
 	char cmd[4096];
-	struct qz_span_probe probe;
+	struct qz_span_probe probe = { .sz = sizeof(probe) };
 	int in_fd, status;
 	pid_t pid;
 

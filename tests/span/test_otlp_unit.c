@@ -23,7 +23,8 @@ static void test_encode(void)
 {
 	QZ_OPTS(qz_span_opts, so, .traceparent = TP, .kind = QZ_SPAN_KIND_CLIENT);
 	struct qz_otlp_resource res;
-	struct qz_span_data a, b;
+	struct qz_span_data a = { .sz = sizeof(a) };
+	struct qz_span_data b = { .sz = sizeof(b) };
 	const struct qz_span_data *spans[] = { &a, &b };
 	QzOtlp__Collector__Trace__V1__ExportTraceServiceRequest *req;
 	const QzOtlp__Trace__V1__Span *sa, *sb;
@@ -39,8 +40,8 @@ static void test_encode(void)
 	qz_span__set_attr_bool(s, "b", true);
 	qz_span__end_copy(qz_span__begin("inner", NULL), &b);
 	qz_span__end_copy(s, &a);
-	qz_otlp_resource__init(&res, "svc");
-	buf = qz_otlp__encode(&res, spans, 2, &len);
+	qz__otlp_resource_init(&res, "svc");
+	buf = qz__otlp_encode(&res, spans, 2, &len);
 	CHECK(buf);
 	req = qz_otlp__collector__trace__v1__export_trace_service_request__unpack(
 		NULL, len, buf);
@@ -108,27 +109,27 @@ static void test_retry_rules(void)
 	time_t now = 1445412480;	/* Wed, 21 Oct 2015 07:28:00 GMT */
 	uint64_t rng = 1;
 
-	CHECK(qz_otlp__retryable(429));
-	CHECK(qz_otlp__retryable(502));
-	CHECK(qz_otlp__retryable(503));
-	CHECK(qz_otlp__retryable(504));
-	CHECK(!qz_otlp__retryable(400));
-	CHECK(!qz_otlp__retryable(500));
-	CHECK(!qz_otlp__retryable(200));
+	CHECK(qz__otlp_retryable(429));
+	CHECK(qz__otlp_retryable(502));
+	CHECK(qz__otlp_retryable(503));
+	CHECK(qz__otlp_retryable(504));
+	CHECK(!qz__otlp_retryable(400));
+	CHECK(!qz__otlp_retryable(500));
+	CHECK(!qz__otlp_retryable(200));
 
-	CHECK_EQ(qz_otlp__retry_after(" 120\r\n", now), 120000);
-	CHECK_EQ(qz_otlp__retry_after("0", now), 0);
-	CHECK_EQ(qz_otlp__retry_after(" Wed, 21 Oct 2015 07:28:05 GMT\r\n", now),
+	CHECK_EQ(qz__otlp_retry_after(" 120\r\n", now), 120000);
+	CHECK_EQ(qz__otlp_retry_after("0", now), 0);
+	CHECK_EQ(qz__otlp_retry_after(" Wed, 21 Oct 2015 07:28:05 GMT\r\n", now),
 		 5000);
 	/* A date in the past: at once. */
-	CHECK_EQ(qz_otlp__retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), 0);
-	CHECK_EQ(qz_otlp__retry_after("soon", now), -1);
-	CHECK_EQ(qz_otlp__retry_after("12abc", now), -1);
-	CHECK_EQ(qz_otlp__retry_after("-3", now), -1);
+	CHECK_EQ(qz__otlp_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), 0);
+	CHECK_EQ(qz__otlp_retry_after("soon", now), -1);
+	CHECK_EQ(qz__otlp_retry_after("12abc", now), -1);
+	CHECK_EQ(qz__otlp_retry_after("-3", now), -1);
 
 	for (unsigned int attempt = 0; attempt < 12; attempt++) {
 		unsigned int full = 100u << (attempt < 9 ? attempt : 9);
-		unsigned int ms = qz_otlp__backoff_ms(attempt, 100, 30000, &rng);
+		unsigned int ms = qz__otlp_backoff_ms(attempt, 100, 30000, &rng);
 
 		if (full > 30000)
 			full = 30000;

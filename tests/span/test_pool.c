@@ -54,10 +54,10 @@ static void test_pinned(void)
 	struct qz_pool *pool = qz_pool__new(&o);
 	static struct job jobs[TASKS];
 	struct qz_task *t[TASKS];
-	struct qz_task_result r;
+	struct qz_task_result r = { .sz = sizeof(r) };
 	int per_cpu[2] = { 0 }, wrong = 0;
 	struct qz_span *parent;
-	struct qz_span_data pd;
+	struct qz_span_data pd = { .sz = sizeof(pd) };
 
 	CHECK(pool);
 	if (!pool)
@@ -108,11 +108,15 @@ static void test_named_and_detached(void)
 	struct qz_pool *pool = qz_pool__new(&o);
 	struct job jobs[8] = { 0 };
 	struct qz_task *t[8];
-	struct qz_task_result r;
+	struct qz_task_result r = { .sz = sizeof(r) };
 	int again = 0;
 
 	/* A new root span when the submitter has none open. */
 	t[0] = qz_pool__submit_opts(pool, work, &jobs[0], &so);
+	/* A result struct too small is refused, and the handle kept. */
+	r.sz = 16;
+	CHECK_EQ(qz_task__wait(t[0], &r), -EINVAL);
+	r.sz = sizeof(r);
 	CHECK_EQ(qz_task__wait(t[0], &r), 0);
 	CHECK_STR(r.span.name, "named");
 	CHECK(!qz_span_data__has_parent(&r.span));
@@ -157,7 +161,7 @@ static void test_cancel(void)
 	struct qz_pool *pool = qz_pool__new(&o);
 	struct job jobs[10] = { 0 };
 	struct qz_task *t[10];
-	struct qz_task_result r;
+	struct qz_task_result r = { .sz = sizeof(r) };
 	int ran = 0, cancelled = 0;
 
 	for (int i = 0; i < 10; i++) {
@@ -204,7 +208,7 @@ static void test_task_ends_thread(void)
 {
 	QZ_OPTS(qz_pool_opts, o, .cpus = "0-1", .log = logger);
 	struct qz_pool *pool = qz_pool__new(&o);
-	struct qz_task_result r;
+	struct qz_task_result r = { .sz = sizeof(r) };
 	struct job j = { 0 };
 
 	errors = 0;

@@ -20,7 +20,7 @@ static struct qz_tracer *tracer;
 static void test_page_faults(void)
 {
 	size_t len = PAGES * 4096;
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 	struct qz_span *s;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -53,7 +53,7 @@ static void test_page_faults(void)
 static void test_nanosleep(void)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 	struct qz_span *s = qz_span__begin("sleep", NULL);
 
 	nanosleep(&ts, NULL);
@@ -73,7 +73,7 @@ static void test_nanosleep(void)
 static void test_migrated(void)
 {
 	cpu_set_t set, old;
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 	struct qz_span *s;
 	int cpu;
 
@@ -152,7 +152,7 @@ static void test_group_lifetime(void)
 
 int main(void)
 {
-	struct qz_span_probe p;
+	struct qz_span_probe p = { .sz = sizeof(p) };
 
 	tracer = qz_tracer__new(NULL);
 	qz_tracer__set_default(tracer);

@@ -86,8 +86,10 @@ static int child(void)
 	struct qz_span_exporter *exp = qz_span_exporter__new(&eo);
 	QZ_OPTS(qz_tracer_opts, to, .exporter = exp, .log = logger);
 	struct qz_tracer *tracer = qz_tracer__new(&to);
-	struct qz_span_data outer, inner, other;
-	struct qz_span_probe probe;
+	struct qz_span_data outer = { .sz = sizeof(outer) };
+	struct qz_span_data inner = { .sz = sizeof(inner) };
+	struct qz_span_data other = { .sz = sizeof(other) };
+	struct qz_span_probe probe = { .sz = sizeof(probe) };
 	struct qz_span *a, *b;
 	pthread_t t;
 	void *ret;

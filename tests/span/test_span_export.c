@@ -70,7 +70,7 @@ static void logger(enum qz_log_level level, const char *msg, void *ctx)
 
 static struct qz_span_data one_span(const char *name)
 {
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 
 	qz_span__end_copy(qz_span__begin(name, NULL), &d);
 	return d;
@@ -93,7 +93,7 @@ static void test_batch_by_size(void)
 		.batch_size = 4, .batch_age_ms = 60000, .capacity = 64);
 	struct qz_span_exporter *e = qz_span_exporter__new(&o);
 	struct qz_span_data d = one_span("x");
-	struct qz_span_exporter_stats st;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
 	uint64_t t0 = now_ms();
 
 	for (int i = 0; i < 8; i++)
@@ -110,11 +110,13 @@ static void test_batch_by_size(void)
 	CHECK_EQ(batches(&s), 2);
 	CHECK_EQ(qz_span_exporter__flush(e, 5000), 0);
 	CHECK_EQ(batches(&s), 3);
-	qz_span_exporter__stats(e, &st);
+	CHECK_EQ(qz_span_exporter__stats(e, &st), 0);
 	CHECK_EQ(st.queued, 9);
 	CHECK_EQ(st.exported, 9);
 	CHECK_EQ(st.pending, 0);
 	CHECK_EQ(st.batches, 3);
+	st.sz = 4;
+	CHECK_EQ(qz_span_exporter__stats(e, &st), -EINVAL);
 	qz_span_exporter__free(e);
 }
 
@@ -147,7 +149,7 @@ static void test_drops_counted_and_logged(void)
 		.batch_size = 2, .capacity = 4, .log = logger);
 	struct qz_span_exporter *e = qz_span_exporter__new(&o);
 	struct qz_span_data d = one_span("x");
-	struct qz_span_exporter_stats st;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
 	int dropped = 0;
 
 	warnings = 0;
@@ -178,7 +180,7 @@ static void test_failed_batch(void)
 		.batch_size = 3, .log = logger);
 	struct qz_span_exporter *e = qz_span_exporter__new(&o);
 	struct qz_span_data d = one_span("x");
-	struct qz_span_exporter_stats st;
+	struct qz_span_exporter_stats st = { .sz = sizeof(st) };
 
 	warnings = 0;
 	for (int i = 0; i < 3; i++)
@@ -230,7 +232,8 @@ static void test_json_lines(void)
 	QZ_OPTS(qz_span_opts, so, .tracer = t, .kind = QZ_SPAN_KIND_SERVER);
 	struct qz_span *a = qz_span__begin("GET /x", &so);
 	struct qz_span *b = qz_span__begin("db \"q\"", NULL);
-	struct qz_span_data ad, bd;
+	struct qz_span_data ad = { .sz = sizeof(ad) };
+	struct qz_span_data bd = { .sz = sizeof(bd) };
 	char *line2;
 	struct json_object *j1, *j2, *attrs, *v;
 	char hex[17];

@@ -13,7 +13,10 @@ static struct qz_tracer *tracer;
 
 static void test_nested_parents(void)
 {
-	struct qz_span_data a, b, c, d;
+	struct qz_span_data a = { .sz = sizeof(a) };
+	struct qz_span_data b = { .sz = sizeof(b) };
+	struct qz_span_data c = { .sz = sizeof(c) };
+	struct qz_span_data d = { .sz = sizeof(d) };
 	struct qz_span *sa = qz_span__begin("a", NULL);
 	struct qz_span *sb = qz_span__begin("b", NULL);
 	struct qz_span *sc = qz_span__begin("c", NULL);
@@ -49,7 +52,8 @@ static void test_root_and_explicit_parent(void)
 	struct qz_span_context ctx = qz_span__data(outer)->ctx;
 	QZ_OPTS(qz_span_opts, root, .root = true);
 	QZ_OPTS(qz_span_opts, other, .parent = &ctx);
-	struct qz_span_data r, o;
+	struct qz_span_data r = { .sz = sizeof(r) };
+	struct qz_span_data o = { .sz = sizeof(o) };
 	struct qz_span *s;
 
 	s = qz_span__begin("root", &root);
@@ -70,7 +74,7 @@ static void test_end_out_of_order(void)
 {
 	struct qz_span *a = qz_span__begin("a", NULL);
 	struct qz_span *b = qz_span__begin("b", NULL);
-	struct qz_span_data bd;
+	struct qz_span_data bd = { .sz = sizeof(bd) };
 
 	/* a ends first: b stays open and remains the current span. */
 	CHECK_EQ(qz_span__end(a), 0);
@@ -117,7 +121,7 @@ static void test_attrs(void)
 	struct qz_span *s = qz_span__begin("attrs", NULL);
 	const struct qz_span_data *d = qz_span__data(s);
 	char key[32], big[QZ_SPAN_STRINGS_MAX];
-	struct qz_span_data out;
+	struct qz_span_data out = { .sz = sizeof(out) };
 	int n = 0;
 
 	CHECK_EQ(qz_span__set_attr(s, "http.route", "/a"), 0);
@@ -155,7 +159,7 @@ static void test_attrs(void)
 static void test_long_name(void)
 {
 	char name[200];
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
@@ -170,12 +174,48 @@ static void test_counters_off(void)
 	QZ_OPTS(qz_tracer_opts, to, .no_counters = true);
 	struct qz_tracer *off = qz_tracer__new(&to);
 	QZ_OPTS(qz_span_opts, so, .tracer = off);
-	struct qz_span_data d;
+	struct qz_span_data d = { .sz = sizeof(d) };
 
 	CHECK_EQ(qz_span__end_copy(qz_span__begin("off", &so), &d), 0);
 	CHECK_EQ(d.counters, 0);
 	CHECK(d.unavailable && strstr(d.unavailable, "turned off"));
 	qz_tracer__free(off);
+}
+
+/* The sz rules: out structs too small, opts with unknown bytes set. */
+static void test_sizes(void)
+{
+	struct {
+		struct qz_span_opts o;
+		uint64_t future;
+	} big = { .o.sz = sizeof(big), .future = 1 };
+	struct qz_span_data d = { .sz = sizeof(d) - 1 };
+	struct qz_span_probe p = { .sz = 8 };
+	struct qz_span *s = qz_span__begin("sized", NULL);
+
+	CHECK_EQ(qz_span__end_copy(s, &d), -EINVAL);
+	CHECK(qz_span__current() == s);		/* still open */
+	d.sz = sizeof(d);
+	CHECK_EQ(qz_span__end_copy(s, &d), 0);
+	CHECK_EQ(d.sz, sizeof(d));
+	CHECK_EQ(qz_span__probe(NULL, &p), -EINVAL);
+	errno = 0;
+	CHECK(!qz_span__begin("newer", &big.o));
+	CHECK_EQ(errno, E2BIG);
+	big.future = 0;		/* unknown but zero: fine */
+	s = qz_span__begin("newer", &big.o);
+	CHECK(s);
+	qz_span__end(s);
+	{
+		struct {
+			struct qz_tracer_opts o;
+			uint64_t future;
+		} t = { .o.sz = sizeof(t), .future = 1 };
+
+		errno = 0;
+		CHECK(!qz_tracer__new(&t.o));
+		CHECK_EQ(errno, E2BIG);
+	}
 }
 
 int main(void)
@@ -189,6 +229,7 @@ int main(void)
 	RUN(test_attrs);
 	RUN(test_long_name);
 	RUN(test_counters_off);
+	RUN(test_sizes);
 	qz_tracer__free(tracer);
 	qz_span__close_thread();
 	return test_result();

@@ -49,7 +49,7 @@ static void test_sign_extend_and_time(void)
 	pc.time_mult = 3;
 	pc.time_shift = 1;
 	pc.time_offset = 7;
-	CHECK_EQ(qz_rdpmc__read(&pc, fake_rdpmc, fake_rdtsc, &v), 0);
+	CHECK_EQ(qz__rdpmc_read(&pc, fake_rdpmc, fake_rdtsc, &v), 0);
 	CHECK_EQ(last_counter, 2);
 	CHECK_EQ(v.count, 1000 - 16);
 	CHECK_EQ(v.enabled, 500 + 1507);
@@ -57,10 +57,10 @@ static void test_sign_extend_and_time(void)
 
 	/* Off the PMU right now (index 0), or no permission: use read(). */
 	pc.index = 0;
-	CHECK_EQ(qz_rdpmc__read(&pc, fake_rdpmc, fake_rdtsc, &v), -EAGAIN);
+	CHECK_EQ(qz__rdpmc_read(&pc, fake_rdpmc, fake_rdtsc, &v), -EAGAIN);
 	pc.index = 1;
 	pc.capabilities = CAP_USER_TIME;
-	CHECK_EQ(qz_rdpmc__read(&pc, fake_rdpmc, fake_rdtsc, &v), -EAGAIN);
+	CHECK_EQ(qz__rdpmc_read(&pc, fake_rdpmc, fake_rdtsc, &v), -EAGAIN);
 }
 
 /*
@@ -117,7 +117,7 @@ static void test_seqlock_retries(void)
 				    (t1.tv_nsec - t0.tv_nsec) > 200000000L)
 				break;
 		}
-		if (qz_rdpmc__read(&shared_pc, fake_rdpmc, fake_rdtsc, &v))
+		if (qz__rdpmc_read(&shared_pc, fake_rdpmc, fake_rdtsc, &v))
 			continue;
 		reads++;
 		torn += v.count != 5;
@@ -152,7 +152,7 @@ static void test_real_software_page(void)
 	page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(page != MAP_FAILED);
 	if (page != MAP_FAILED) {
-		CHECK_EQ(qz_rdpmc__read(page, fake_rdpmc, fake_rdtsc, &v),
+		CHECK_EQ(qz__rdpmc_read(page, fake_rdpmc, fake_rdtsc, &v),
 			 -EAGAIN);
 		munmap(page, 4096);
 	}
@@ -169,7 +169,7 @@ static void test_multiplex_scale(void)
 	a.v[QZ_SPAN_CYCLES] = 100;
 	b.v[QZ_SPAN_CYCLES] = 600;		/* 500 in half the time */
 	b.v[QZ_SPAN_TASK_CLOCK] = 10;
-	qz_counter_group__delta(&a, &b, mask, &d);
+	qz__counter_group_delta(&a, &b, mask, &d);
 	CHECK(d.flags & QZ_SPAN_F_MULTIPLEXED);
 	CHECK_EQ(d.values[QZ_SPAN_CYCLES], 1000);
 	CHECK_EQ(d.values[QZ_SPAN_TASK_CLOCK], 20);
@@ -181,7 +181,7 @@ static void test_multiplex_scale(void)
 	/* Never on the PMU during the span: no counters, and why. */
 	memset(&d, 0, sizeof(d));
 	b.running = a.running;
-	qz_counter_group__delta(&a, &b, mask, &d);
+	qz__counter_group_delta(&a, &b, mask, &d);
 	CHECK_EQ(d.counters, 0);
 	CHECK(d.unavailable != NULL);
 
@@ -190,7 +190,7 @@ static void test_multiplex_scale(void)
 	b.running = b.enabled = 3000;
 	a.running = a.enabled = 1000;
 	a.rdpmc = b.rdpmc = true;
-	qz_counter_group__delta(&a, &b, mask, &d);
+	qz__counter_group_delta(&a, &b, mask, &d);
 	CHECK(!(d.flags & QZ_SPAN_F_MULTIPLEXED));
 	CHECK(d.flags & QZ_SPAN_F_RDPMC);
 	CHECK_EQ(d.values[QZ_SPAN_CYCLES], 500);
@@ -199,7 +199,7 @@ static void test_multiplex_scale(void)
 /* Say what ran: the probe of this machine's counters. */
 static void test_probe(void)
 {
-	struct qz_span_probe p;
+	struct qz_span_probe p = { .sz = sizeof(p) };
 	int err = qz_span__probe(NULL, &p);
 
 	fprintf(stderr, "  probe: %s, counters %#x, pmu %s, rdpmc %s; %s\n",
