@@ -115,4 +115,5 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 	fprintf(out, "\ncommon options:\n");
 	qz_options__print(qz_env__options(), out);
 	fprintf(out, "  %-34s %s\n", "-h, --help", "this help");
+	fprintf(out, "  %-34s %s\n", "-V, --version", "print the version");
 }
