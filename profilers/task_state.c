@@ -385,6 +385,8 @@ static void row_json(struct qz_json *j, const struct ts_row *r, bool perins)
 	qz_json__key_u64(j, "p95", qz_hist__quantile(h, 0.95));
 	qz_json__key_u64(j, "p99", qz_hist__quantile(h, 0.99));
 	qz_json__key_u64(j, "max", h->max);
+	qz_json__key_double(j, "mean", qz_hist__mean(h));
+	qz_json__key_double(j, "stddev", qz_hist__stddev(h));
 	qz_json__end_object(j);
 }
 
@@ -396,7 +398,7 @@ static void us(char *buf, uint64_t ns)
 static void row_text(FILE *f, const struct ts_row *r, bool perins)
 {
 	const struct qz_hist *h = &r->hist;
-	char v[6][32];
+	char v[8][32];
 
 	us(v[0], h->sum);
 	us(v[1], h->min);
@@ -404,10 +406,12 @@ static void row_text(FILE *f, const struct ts_row *r, bool perins)
 	us(v[3], qz_hist__quantile(h, 0.95));
 	us(v[4], qz_hist__quantile(h, 0.99));
 	us(v[5], h->max);
+	us(v[6], (uint64_t)(qz_hist__mean(h) + 0.5));
+	us(v[7], (uint64_t)(qz_hist__stddev(h) + 0.5));
 	if (perins)
 		fprintf(f, "%6u %-16s ", r->tid, r->comm);
-	fprintf(f, "%-3s %8" PRIu64 " %16s %12s %12s %12s %12s %12s\n", st_names[r->state],
-		h->count, v[0], v[1], v[2], v[3], v[4], v[5]);
+	fprintf(f, "%-3s %8" PRIu64 " %16s %12s %12s %12s %12s %12s %12s %12s\n",
+		st_names[r->state], h->count, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 }
 
 static void ts_interval(void *ctx, struct qz_output *out, bool final)
@@ -457,8 +461,9 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 		fputc('\n', f);
 		if (t->perins)
 			fprintf(f, "%6s %-16s ", "thread", "comm");
-		fprintf(f, "%-3s %8s %16s %12s %12s %12s %12s %12s\n", "St", "calls", "total(us)",
-			"min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)");
+		fprintf(f, "%-3s %8s %16s %12s %12s %12s %12s %12s %12s %12s\n", "St", "calls",
+			"total(us)", "min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)", "avg(us)",
+			"stddev(us)");
 		for (size_t i = 0; i < nr; i++)
 			row_text(f, rows[i], t->perins);
 		if (ss.late || ss.lost)

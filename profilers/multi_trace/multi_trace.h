@@ -38,5 +38,7 @@ void qz_mt__free(struct mt *m);
 /* The profiler callbacks, on a struct mt. */
 void qz_mt__sample(void *ctx, const struct qz_event *ev);
 void qz_mt__interval(void *ctx, struct qz_output *out, bool final);
+/* SIGUSR1: the pending keys and the statistics so far, nothing reset. */
+void qz_mt__status(void *ctx, struct qz_output *out);
 
 #endif

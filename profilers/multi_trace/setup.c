@@ -252,5 +252,6 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		.sample = qz_mt__sample,
 		.interval = qz_mt__interval,
 		.deinit = mt_deinit,
+		.status = qz_mt__status,
 	},
 };
