@@ -39,7 +39,7 @@ static void on_signal(int sig)
  * Our own handlers: a program started in the background by a shell
  * inherits SIGINT ignored, and Ctrl-C must still give the final report.
  */
-static void install_signals(bool child)
+static void install_signals(void)
 {
 	/* SA_RESTART: a signal must not cut a write of the output short. */
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
@@ -50,8 +50,7 @@ static void install_signals(bool child)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	if (child)
-		sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);	/* --ptrace, task-state -- cmd */
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe becomes EPIPE */
 }
 
@@ -129,7 +128,7 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		goto out;
 	}
 	running = s;
-	install_signals(env->ptrace);
+	install_signals();
 	ret = qz_session__run(s) ? 1 : 0;
 	restore_signals();
 	running = NULL;

@@ -208,6 +208,9 @@ int qz__follow_start(struct qz_session *s)
 	struct qz_thread_map *threads;
 	int err = 0;
 
+	/* A handler may follow the workload without --ptrace (task-state -- cmd). */
+	if (s->follow && s->workload)
+		s->follow->leader = qz_workload__pid(s->workload);
 	if (!env->ptrace)
 		return 0;
 	if (env->inherit) {
