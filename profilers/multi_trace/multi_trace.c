@@ -45,6 +45,8 @@ struct mt {
 
 	uint64_t interval_start;
 	uint64_t late_seen, lost;
+	bool only_than;
+	uint64_t than;
 };
 
 static uint64_t now_ns(void)
@@ -424,7 +426,18 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 	rows = qz_mt_core__rows(m->core, &nr);
 	if (!rows)
 		return;
-	if (qz_output__json(out)) {
+	if (m->only_than) {
+		/* perf-prof's --only-than: the table only when something exceeded. */
+		bool over = false;
+
+		for (size_t i = 0; i < nr && !over; i++)
+			over = rows[i]->hist.max > m->than;
+		if (!over)
+			nr = 0;
+	}
+	if (m->only_than && !nr) {
+		/* nothing to print */
+	} else if (qz_output__json(out)) {
 		report_json(m, rows, nr, now, final);
 	} else {
 		FILE *f = qz_output__file(out);
@@ -546,6 +559,8 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->out = cfg->session ? qz_session__output(cfg->session) : NULL;
 	m->printer.session = cfg->session;
 	m->key_name = cfg->key_name;
+	m->only_than = cfg->only_than;
+	m->than = cfg->than;
 	m->key_is_tid = cfg->key_tid && !cfg->has_key_field;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {

@@ -24,6 +24,7 @@ struct mt_config {
 	const char *key_name;		/* the perins column */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
+	bool only_than;			/* --only-than: a table only past than */
 	bool detail;
 	struct mt_detail_opts dopts;
 	size_t detail_max_bytes;
