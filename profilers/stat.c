@@ -369,9 +369,9 @@ static void stat_report(struct stat *st, struct qz_output *out, bool commit)
 		}
 	}
 	if (j) {
+		qz_json__end_array(j);
 		if (st->period_ns)
 			qz_json__key_u64(j, "periods_dropped", st->slots_dropped);
-		qz_json__end_array(j);
 		qz_output__end(out);
 	} else if (st->slots_dropped) {
 		fprintf(f, "(%" PRIu64 " periods past %d were not kept)\n", st->slots_dropped,
