@@ -71,15 +71,12 @@ qzt.check(r.returncode != 0 and "--kvmclock" in r.stderr and "--clock-offset" in
           f"--kvmclock refused: {r.stderr!r}")
 
 # stat --period: hrcount's counts per period, each interval exactly -i / --period.
-q = subprocess.Popen([qzt.QUAZAR, "stat", "-e", GETPPID, "-C", "0", "--period", "200ms",
-                      "-i", "1000", "--json"], stdout=subprocess.PIPE, text=True)
-time.sleep(1.2)
-subprocess.run(LOOP, check=True, stdout=subprocess.DEVNULL)
-time.sleep(1.5)
-q.terminate()
-out, _ = q.communicate(timeout=30)
-recs = [j for j in qzt.json_lines(out) if j.get("type") == "stat"]
-qzt.check(len(recs) >= 2, f"stat records: {len(recs)}")
+# A workload (counted with its children only: others on this shared machine
+# call getppid too) that waits, calls, and waits again.
+r = qzt.run(["stat", "-e", GETPPID, "--period", "200ms", "-i", "1000", "--json", "--",
+             "sh", "-c", f"sleep 1.2; {' '.join(LOOP)}; sleep 1.3"])
+recs = [j for j in qzt.json_lines(r.stdout) if j.get("type") == "stat"]
+qzt.check(len(recs) >= 2, f"stat records: {len(recs)} ({r.stderr!r})")
 total = 0
 for rec in recs[:-1]:
     c = rec["counters"][0]
@@ -87,9 +84,8 @@ for rec in recs[:-1]:
     qzt.check_eq(sum(c["periods"]), c["value"], "the periods add up to the interval")
     total += c["value"]
 total += recs[-1]["counters"][0]["value"] if recs else 0
-# -C 0 counts every task on CPU 0: others may call getppid too.
-qzt.check(total >= N, f"stat counted the load: {total}")
-busy = [p for rec in recs for p in rec["counters"][0]["periods"] if p >= N // 2]
+qzt.check(N <= total <= N + 10, f"stat counted the load: {total}")
+busy = [p for rec in recs for p in rec["counters"][0]["periods"] if p >= N // 4]
 qzt.check(len(busy) in (1, 2), f"the load falls in one or two periods: {busy}")
 
 r = qzt.run(["stat", "-e", GETPPID, "--period", "2s", "-i", "1000"], timeout=30)
