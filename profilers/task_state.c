@@ -638,6 +638,11 @@ static int ts_init(struct qz_session *s, void **ctx)
 				"task-state chooses its own events (sched_switch, sched_wakeup); drop -e");
 		return -QZ_ERR_OPTION;
 	}
+	if (env->callchain) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"task-state -g: the stacks of its outliers (and --flame-graph) are not implemented; drop -g");
+		return -QZ_ERR_OPTION;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
