@@ -82,6 +82,8 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 	FILE *file = stdout;
 	int verbose = 0, ret = 1;
 
+	/* From the start: a SIGUSR1 or SIGUSR2 while setting up must not kill us. */
+	install_signals();
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			qz_profiler__usage(prof, stdout);
@@ -128,7 +130,6 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		goto out;
 	}
 	running = s;
-	install_signals();
 	ret = qz_session__run(s) ? 1 : 0;
 	restore_signals();
 	running = NULL;

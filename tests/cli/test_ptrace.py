@@ -46,6 +46,14 @@ pid, tids, out, err = threads_under(lambda p: ["trace", "-e", GETPPID, "-p", str
 qzt.check(all(out.count(f"/{t} ") == 0 for t in tids),
           f"without --ptrace the new threads are not followed: {out[-300:]!r}")
 
+# -- cmd --ptrace: the workload's new threads get events of their own (no inherit).
+r = qzt.run(["trace", "-e", GETPPID, "--ptrace", "--", "taskset", "-c", "0",
+             qzt.prog("threads"), "3", "10", "5", "getppid"])
+tids = [int(t) for t in r.stdout.split("\n") if t.strip().isdigit()]
+qzt.check_eq(len(tids), 3, f"-- cmd --ptrace: threads ({r.stderr!r})")
+for t in tids:
+    qzt.check_eq(r.stdout.count(f"/{t} "), 10, f"-- cmd --ptrace: getppid of thread {t}")
+
 # task-state -- cmd: the workload and each of its new threads, 10 sleeps of 5 ms each.
 r = qzt.run(["task-state", "--perins", "--json", "--", "taskset", "-c", "0",
              qzt.prog("threads"), "3", "10", "5"])
