@@ -63,10 +63,11 @@ static void restore_signals(void)
 
 static void log_stderr(enum qz_log_level level, const char *msg, void *ctx)
 {
-	int verbose = *(int *)ctx;
+	int verbose = *(int *)ctx;	/* -1: -q, errors only */
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
 
-	if ((level == QZ_LOG_INFO && verbose < 1) ||
+	if ((level == QZ_LOG_WARN && verbose < 0) ||
+	    (level == QZ_LOG_INFO && verbose < 1) ||
 	    (level == QZ_LOG_DEBUG && verbose < 2))
 		return;
 	fprintf(stderr, "quazar: %s%s\n", prefix[level], msg);
@@ -100,7 +101,7 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		return 2;
 	}
 	env = args->env;
-	verbose = env->verbose;
+	verbose = env->quiet ? -1 : env->verbose;
 	if (env->output) {
 		file = fopen(env->output, "we");
 		if (!file) {

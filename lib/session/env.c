@@ -34,7 +34,7 @@ static const struct qz_option env_options[] = {
 	OPT(user_callchain, "user-callchain", 0, QZ_OPTION_BOOL, NULL, "include user stacks (--no-user-callchain)"),
 	OPT(kernel_callchain, "kernel-callchain", 0, QZ_OPTION_BOOL, NULL, "include kernel stacks (--no-kernel-callchain)"),
 	OPT(verbose, "verbose", 'v', QZ_OPTION_LEVEL, NULL, "more detail; repeatable"),
-	OPT(quiet, "quiet", 'q', QZ_OPTION_BOOL, NULL, "less output"),
+	OPT(quiet, "quiet", 'q', QZ_OPTION_BOOL, NULL, "errors only: no warnings or notes on stderr"),
 	OPT(inherit, "inherit", 0, QZ_OPTION_BOOL, NULL, "children inherit the events"),
 	OPT(monotonic, "monotonic", 0, QZ_OPTION_BOOL, NULL, "accepted: timestamps are always CLOCK_MONOTONIC"),
 	OPT(tsc, "tsc", 0, QZ_OPTION_BOOL, NULL, "accepted for perf-prof compatibility; ignored"),
