@@ -7,6 +7,8 @@
 #   sink/agent: librdkafka (kcat reads topics back in tests), libyaml,
 #               libmicrohttpd, libsystemd, zlib
 #   tests:      json-c; groff checks the generated man pages
+#   bpf/:       libbpf, and bpftool for vmlinux.h and the skeletons of
+#               quazar's own BPF programs (clang, above, compiles them)
 #   bench/:     perf and bpftrace, the peers bench/trace.c measures
 #   otlp/:      libcurl, protobuf-c and protoc-c (libprotobuf-dev for the
 #               descriptor.proto that protobuf-c's options import); nodejs
@@ -18,6 +20,7 @@ PACKAGES="
 build-essential pkg-config meson ninja-build python3
 clang llvm libclang-rt-dev
 libtraceevent-dev libtracefs-dev
+libbpf-dev bpftool
 libdw-dev libelf-dev
 librdkafka-dev kcat
 libyaml-dev libmicrohttpd-dev libsystemd-dev zlib1g-dev

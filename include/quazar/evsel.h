@@ -65,6 +65,16 @@ QZ_API int qz_evsel__set_leader(struct qz_evsel *evsel, struct qz_evsel *leader)
 QZ_API struct qz_evsel *qz_evsel__leader(struct qz_evsel *evsel);
 /* A filter given to the kernel at open (copied); NULL clears it. */
 QZ_API int qz_evsel__set_filter_str(struct qz_evsel *evsel, const char *filter);
+/*
+ * Run BPF program prog_fd (borrowed: keep it open while the event is) on
+ * every sample of the event: PERF_EVENT_IOC_SET_BPF on each fd, now if the
+ * event is open, else when it opens (and on the clones of qz_evlist__add_clone).
+ * A perf_event program returning 0 drops the sample; a tracepoint or
+ * uprobe program returning 0 drops the event. The program type must fit
+ * the event: the kernel refuses the others (-EINVAL, logged with a hint).
+ * -EEXIST when the event has another program.
+ */
+QZ_API int qz_evsel__set_bpf(struct qz_evsel *evsel, int prog_fd);
 /* Opaque pointer for the caller (profiler state). */
 QZ_API void qz_evsel__set_priv(struct qz_evsel *evsel, void *priv);
 QZ_API void *qz_evsel__priv(const struct qz_evsel *evsel);

@@ -71,6 +71,7 @@ struct qz_event_spec {
 	char *printkey;		/* printkey=EXPR: how top/multi-trace print a key */
 	bool trigger;		/* multi-trace: output on this event, not per interval */
 	int max_stack_set;	/* 1 when max-stack= was given (0 is a valid depth) */
+	uint64_t freq;		/* freq=HZ (sample frequency), 0 = default */
 };
 
 struct qz_selector {

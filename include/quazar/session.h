@@ -157,6 +157,21 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
  */
 QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 				     uint64_t mask);
+/*
+ * Attach BPF program prog_fd to event index when it opens, and to its
+ * clones (qz_evsel__set_bpf): a program that returns 0 drops the sample
+ * in the kernel. The fd is borrowed: keep it open while the session runs.
+ * Call from init. 0 or -EINVAL.
+ */
+QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd);
+/*
+ * Call fn(handler ctx) on the loop's thread when fd is readable, every
+ * 100 ms (so a source that wakes at a watermark is still read promptly),
+ * before each interval report and once more before the final one: for a
+ * handler's own sources, such as the rings of BPF program output. fd is
+ * borrowed. Call from init. 0, -EINVAL or -ENOSPC (at most 8).
+ */
+QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx));
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */

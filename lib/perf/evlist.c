@@ -705,6 +705,7 @@ QZ_API struct qz_evsel *qz_evlist__add_clone(struct qz_evlist *el,
 		return NULL;
 	c->attr.disabled = 1;
 	c->priv = evsel->priv;
+	c->bpf_fd = evsel->bpf_fd;
 	err = qz__evsel_open(c, el->cpus, threads ? threads : evsel->threads,
 			     NULL, 0, false, &el->log);
 	if (!err && filter && *filter)

@@ -24,6 +24,7 @@ QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
 	e->leader = e;
 	e->nr_members = 1;
 	e->idx = -1;
+	e->bpf_fd = -1;
 	e->name = strdup(name ? name : "event");
 	if (!e->name) {
 		free(e);
@@ -113,6 +114,18 @@ QZ_API int qz_evsel__set_filter_str(struct qz_evsel *e, const char *filter)
 	return 0;
 }
 
+static int attach_bpf(struct qz_evsel *e, const struct qz_logger *log);
+
+QZ_API int qz_evsel__set_bpf(struct qz_evsel *e, int prog_fd)
+{
+	if (prog_fd < 0)
+		return -EBADF;
+	if (e->bpf_fd >= 0 && e->bpf_fd != prog_fd)
+		return -EEXIST;
+	e->bpf_fd = prog_fd;
+	return e->open ? attach_bpf(e, &e->log) : 0;
+}
+
 QZ_API void qz_evsel__set_priv(struct qz_evsel *e, void *priv)
 {
 	e->priv = priv;
@@ -162,6 +175,46 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 	default:
 		return "perf_event_open failed";
 	}
+}
+
+static const char *bpf_hint(int err, const struct perf_event_attr *attr)
+{
+	switch (err) {
+	case EINVAL:
+		return attr->type == PERF_TYPE_TRACEPOINT ?
+			       "a tracepoint takes a SEC(\"tracepoint\") program" :
+			       "the program's type does not fit the event (tracepoints take "
+			       "SEC(\"tracepoint\"), uprobes SEC(\"uprobe\"), other events "
+			       "SEC(\"perf_event\"))";
+	case EEXIST:
+		return "the event has a BPF program already";
+	case EPROTO:
+		return "a precise event whose program reads stacks needs PERF_SAMPLE_CALLCHAIN";
+	case EPERM:
+	case EACCES:
+		return "permission denied: run as root";
+	default:
+		return "PERF_EVENT_IOC_SET_BPF failed";
+	}
+}
+
+/* PERF_EVENT_IOC_SET_BPF on every fd: the program runs on each sample. */
+static int attach_bpf(struct qz_evsel *e, const struct qz_logger *log)
+{
+	int n = qz_evsel__nr_ids(e);
+
+	for (int i = 0; i < n; i++) {
+		if (ioctl(e->fds[i], PERF_EVENT_IOC_SET_BPF, e->bpf_fd) < 0) {
+			int errnum = errno;
+
+			qz_log(log, QZ_LOG_ERROR,
+			       "%s: cannot attach the BPF program on cpu %d: %s: %s",
+			       e->name, e->cpus->cpus[i / e->threads->nr],
+			       strerror(errnum), bpf_hint(errnum, &e->attr));
+			return -errnum;
+		}
+	}
+	return 0;
 }
 
 int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
@@ -242,6 +295,11 @@ int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	e->fmt = qz_sample_format__from_attr(&e->attr);
 	e->open = true;
 	e->filter_err = 0;
+	if (e->bpf_fd >= 0) {
+		err = attach_bpf(e, log);
+		if (err)
+			goto fail;
+	}
 	if (e->filter) {
 		err = qz_evsel__apply_filter(e, e->filter);
 		if (err && filter_fallback) {

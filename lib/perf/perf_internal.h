@@ -45,6 +45,7 @@ struct qz_evsel {
 	bool in_evlist;
 	void *priv;
 	struct qz_logger log;
+	int bpf_fd; /* a BPF program attached at open, or -1 (borrowed) */
 };
 
 static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,

@@ -46,6 +46,7 @@ static const struct attr_def attrs[] = {
 	{ "trigger", NULL, A_FLAG, F(trigger), 0 },
 	{ "cpus", "LIST", A_CPUS, F(cpus), 0 },
 	{ "period", "N", A_U64, F(period), 0 },
+	{ "freq", "HZ", A_U64, F(freq), 0 },
 };
 
 #define NR_ATTRS (sizeof(attrs) / sizeof(attrs[0]))

@@ -56,9 +56,18 @@ QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 	}
 	if (err)
 		return err;
+	if (spec->period && spec->freq) {
+		qz_set_err(opts, "%s: give period= or freq=, not both",
+			   spec->text ?: "event");
+		return -EINVAL;
+	}
 	if (spec->period) {
 		attr->sample_period = spec->period;
 		attr->freq = 0;
+	}
+	if (spec->freq) {
+		attr->sample_freq = spec->freq;
+		attr->freq = 1;
 	}
 	attr->exclude_user = spec->exclude_user;
 	attr->exclude_kernel = spec->exclude_kernel;

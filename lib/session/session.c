@@ -93,6 +93,24 @@ QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 	return 0;
 }
 
+QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd)
+{
+	if (index < 0 || index >= s->nr_events || prog_fd < 0)
+		return -EINVAL;
+	s->events[index].bpf_fd = prog_fd;
+	return 0;
+}
+
+QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx))
+{
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	if (s->nr_fds == QZ_SESSION_MAX_FDS)
+		return -ENOSPC;
+	s->fds[s->nr_fds++] = (struct session_fd){ .fd = fd, .fn = fn };
+	return 0;
+}
+
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 {
 	s->counting = counting;
@@ -303,6 +321,7 @@ static int add_event(struct qz_session *s, struct qz_event_spec *spec,
 	memset(ev, 0, sizeof(*ev));
 	ev->spec = spec;
 	ev->tp = tp;
+	ev->bpf_fd = -1;
 	ev->sample_type = default_sample_type(s, spec) | sample_type;
 	if (spec->alias)
 		snprintf(name, sizeof(name), "%s", spec->alias);

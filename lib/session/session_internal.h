@@ -24,6 +24,15 @@ struct session_event {
 	struct qz_filter *user_filter;	/* when the kernel cannot filter */
 	uint64_t sample_type;
 	uint64_t regs_user;		/* sample_regs_user mask, 0 = none */
+	int bpf_fd;			/* qz_session__set_bpf, or -1 */
+};
+
+#define QZ_SESSION_MAX_FDS 8
+
+/* qz_session__add_fd: the handler's own fds in the loop. */
+struct session_fd {
+	int fd;
+	void (*fn)(void *ctx);
 };
 
 struct qz_session {
@@ -67,6 +76,8 @@ struct qz_session {
 		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];
 	} stats;
 	uint64_t throttled;		/* THROTTLE records seen */
+	struct session_fd fds[QZ_SESSION_MAX_FDS];
+	int nr_fds;
 };
 
 /* session_open.c */

@@ -17,7 +17,15 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK };
+enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK,
+       TAG_FD };
+
+/* The handler's own fds (qz_session__add_fd): read when readable or quiet. */
+static void call_fds(struct qz_session *s)
+{
+	for (int i = 0; i < s->nr_fds; i++)
+		s->fds[i].fn(s->ctx);
+}
 
 static uint64_t now_ns(void)
 {
@@ -317,6 +325,12 @@ int qz__session_loop(struct qz_session *s)
 		tick_fd = timer_new(s->tick_ns);
 		epoll_add(epfd, tick_fd, TAG_TICK, 0);
 	}
+	for (int i = 0; i < s->nr_fds; i++)
+		epoll_add(epfd, s->fds[i].fd, TAG_FD, (uint32_t)i);
+	if (s->nr_fds && drain_fd_ < 0) {
+		drain_fd_ = timer_new(DRAIN_NS);
+		epoll_add(epfd, drain_fd_, TAG_DRAIN, 0);
+	}
 
 	err = qz_evlist__enable(s->evlist);
 	if (err)
@@ -347,9 +361,13 @@ int qz__session_loop(struct qz_session *s)
 			case TAG_RING:
 				rings = true;
 				break;
+			case TAG_FD:
+				s->fds[(uint32_t)events[i].data.u64].fn(s->ctx);
+				break;
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);
 				rings = true;
+				call_fds(s);
 				if (s->follow)	/* in case a SIGCHLD never came */
 					qz__follow_poll(s);
 				break;
@@ -365,6 +383,7 @@ int qz__session_loop(struct qz_session *s)
 			case TAG_INTERVAL:
 				drain_fd(interval_fd);
 				read_rings(s, ordered, false);
+				call_fds(s);
 				report_interval(s, false);
 				break;
 			case TAG_WORKLOAD:
@@ -384,6 +403,7 @@ int qz__session_loop(struct qz_session *s)
 	/* Everything the kernel wrote before disable is read and reported. */
 	qz_evlist__disable(s->evlist);
 	read_rings(s, ordered, true);
+	call_fds(s);
 	if (!s->counting)
 		reconcile_lost(s);
 	report_interval(s, true);

@@ -55,7 +55,7 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		/* The kernel's own count of what it dropped, read at the end. */
 		attr->read_format |= PERF_FORMAT_LOST;
 		default_sampling(attr);
-		if (s->period && !ev->spec->period) {
+		if (s->period && !ev->spec->period && !ev->spec->freq) {
 			attr->freq = 0;
 			attr->sample_period = s->period;
 		}
@@ -76,6 +76,8 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		attr->exclude_callchain_kernel = !s->env->kernel_callchain;
 	}
 	qz_evsel__set_priv(evsel, ev);
+	if (ev->bpf_fd >= 0)
+		qz_evsel__set_bpf(evsel, ev->bpf_fd);	/* attached at open */
 	return evsel;
 }
 
