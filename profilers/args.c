@@ -28,13 +28,6 @@ static const struct {
 	char short_name;
 	const char *why;
 } not_here[] = {
-	{ "irqs_disabled", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
-	{ "tif_need_resched", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
-	{ "exclude_pid", 0, "perf-prof's eBPF filter on sampled events; filter a tracepoint with common_pid!=PID instead" },
-	{ "nr_running_min", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
-	{ "nr_running_max", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
-	{ "sched_policy", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
-	{ "prio", 0, "perf-prof's priority filter (eBPF for profile); filter a sched tracepoint on prio instead (/prio<100/)" },
 	{ "python-callchain", 0, "Python stacks need perf-prof's BPF unwinder; quazar unwinds native stacks" },
 	{ "trigger", 'T', "used by split-lock, which needs a hardware PMU these machines lack" },
 	{ "test", 0, "used by split-lock, which needs a hardware PMU these machines lack" },
@@ -88,10 +81,71 @@ static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 		 option, prof->name);
 }
 
+/* Does the option as typed take the next argument as its value? */
+static bool takes_next(const struct qz_profiler *prof, const char *arg)
+{
+	const struct qz_option *o;
+
+	if (strchr(arg, '='))
+		return false;
+	if (arg[1] == '-') {
+		o = qz_options__find(qz_env__options(), arg + 2, 0);
+		o = o ? o : qz_options__find(prof->options, arg + 2, 0);
+	} else {
+		if (arg[2])
+			return false;	/* -i1000 */
+		o = qz_options__find(qz_env__options(), NULL, arg[1]);
+		o = o ? o : qz_options__find(prof->options, NULL, arg[1]);
+	}
+	return o && o->type != QZ_OPTION_BOOL && o->type != QZ_OPTION_LEVEL &&
+	       o->type != QZ_OPTION_OPT_STRING;
+}
+
+/* A copy of argv where each bare argument before "--" is --POSITIONAL=ARG. */
+static char **rewrite_positional(const struct qz_profiler *prof, int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	bool rest = false;
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool bare = i > 0 && !rest && (a[0] != '-' || !a[1]);
+
+		if (bare) {
+			size_t len = strlen(prof->positional) + strlen(a) + 4;
+
+			if ((v[i] = malloc(len)))
+				snprintf(v[i], len, "--%s=%s", prof->positional, a);
+		} else {
+			v[i] = strdup(a);
+		}
+		if (!v[i])
+			goto fail;
+		if (!strcmp(a, "--"))
+			rest = true;
+		else if (i > 0 && !rest && !bare && takes_next(prof, a) && i + 1 < argc) {
+			if (!(v[i + 1] = strdup(argv[i + 1])))
+				goto fail;
+			i++;
+		}
+	}
+	return v;
+fail:
+	for (int i = 0; i < argc; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
 void qz_profiler_args__free(struct qz_profiler_args *args)
 {
 	if (!args)
 		return;
+	for (int i = 0; args->argv && i < args->argc; i++)
+		free(args->argv[i]);
+	free(args->argv);
 	qz_env__free(args->env);
 	qz_options__free(args->prof->options, args->opts);
 	free(args->opts);
@@ -117,6 +171,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		goto fail;
 	if (prof->opts_defaults)
 		memcpy(args->opts, prof->opts_defaults, prof->opts_size);
+	if (prof->positional) {
+		args->argv = rewrite_positional(prof, argc, argv);
+		if (!args->argv)
+			goto fail;
+		args->argc = argc;
+		argv = args->argv;
+	}
 	{
 		struct qz_option_set sets[] = {
 			{ qz_env__options(), args->env },
@@ -146,8 +207,11 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 {
-	fprintf(out, "usage: quazar %s [options] [-- command args]\n\n%s\n",
-		prof->name, prof->help);
+	const struct qz_option *pos = prof->positional ?
+		qz_options__find(prof->options, prof->positional, 0) : NULL;
+
+	fprintf(out, "usage: quazar %s [options]%s%s [-- command args]\n\n%s\n",
+		prof->name, pos ? " " : "", pos ? pos->arg : "", prof->help);
 	if (prof->usage)
 		fprintf(out, "\n%s\n", prof->usage);
 	if (prof->options && prof->options[0].name) {

@@ -17,12 +17,17 @@
 #include "callchain.h"
 #include "folded.h"
 #include "strcount.h"
+#include "bpf_filter.h"
+#include "profile_bpf.h"
 
 /* Options beyond the common ones (profile_options below). */
 struct profile_opts {
 	uint64_t freq;
 	uint64_t period;
 	char *flame_graph;
+	bool bpf, no_bpf;		/* count in the kernel: must, must not */
+	uint64_t bpf_entries;
+	struct bpf_filter_opts filter;	/* perf-prof's BPF filters */
 };
 
 #define DEFAULT_FREQ 99
@@ -41,6 +46,9 @@ struct profile {
 	uint64_t *cpu_samples, *cpu_idle;
 	long nr_cpus;
 	uint64_t interval_start;
+	struct profile_bpf *bpf;	/* counting in the kernel (profile_bpf.c) */
+	struct profile_bpf_stats bpf_lost; /* this interval's */
+	struct bpf_filter *filter;	/* the ring path's BPF filters */
 };
 
 static uint64_t now_ns(void)
@@ -57,17 +65,75 @@ static void profile_free(struct profile *p)
 	qz_strcount__free(p->stacks);
 	qz_folded__free(p->flame);
 	qz_stack_printer__free(p->printer);
+	qz_profile_bpf__free(p->bpf);
+	qz_bpf_filter__free(p->filter);
 	free(p->cpu_samples);
 	free(p->cpu_idle);
 	free(p);
+}
+
+/* A process BPF saw first: read its mappings while it lives. */
+static void prepare_pid(void *ctx, uint32_t pid)
+{
+	struct profile *p = ctx;
+
+	qz_symbolizer__prepare(qz_stack_printer__symbolizer(p->printer), (pid_t)pid);
+}
+
+static void profile_news(void *ctx)
+{
+	struct profile *p = ctx;
+
+	qz_profile_bpf__news(p->bpf, prepare_pid, p);
+}
+
+/*
+ * Count in the kernel unless --no-bpf, or when BPF is unavailable and
+ * --bpf was not given (then the ring, said at -v). -g's stacks then come
+ * from the BPF stack map, so the session asks the kernel for none.
+ */
+static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile_opts *opts,
+		     const struct qz_filter_cfg *filter)
+{
+	struct profile_bpf_opts bopts = {
+		.stacks = env->callchain,
+		.kernel_stacks = env->kernel_callchain,
+		.user_stacks = env->user_callchain,
+		.entries = (uint32_t)opts->bpf_entries,
+		.filter = filter,
+	};
+	char why[4096];
+
+	if (opts->bpf && opts->no_bpf) {
+		qz_session__log(p->session, QZ_LOG_ERROR, "give --bpf or --no-bpf, not both");
+		return -EINVAL;
+	}
+	if (opts->no_bpf)
+		return 0;
+	p->bpf = qz_profile_bpf__new(&bopts, why, sizeof(why));
+	if (!p->bpf) {
+		if (opts->bpf || filter) {
+			qz_session__log(p->session, QZ_LOG_ERROR, "%s needs BPF, unavailable here: %s",
+					opts->bpf ? "--bpf" : "a BPF filter", why);
+			return -errno ?: -EOPNOTSUPP;
+		}
+		qz_session__log(p->session, QZ_LOG_INFO,
+				"counting in the kernel is unavailable (%s): reading samples instead",
+				why);
+		return 0;
+	}
+	env->callchain = false;
+	return 0;
 }
 
 static int profile_init(struct qz_session *s, void **ctx)
 {
 	struct qz_env *env = qz_session__env(s);
 	const struct profile_opts *opts = qz_session__ops_opts(s);
+	struct qz_filter_cfg filter;
+	bool filtered = qz_bpf_filter__wanted(&opts->filter);
 	struct profile *p;
-	int idx;
+	int idx, err;
 
 	if (env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
@@ -93,6 +159,15 @@ static int profile_init(struct qz_session *s, void **ctx)
 			goto nomem;
 		env->callchain = true;
 	}
+	if (filtered && qz_bpf_filter__config(s, &opts->filter, &filter)) {
+		profile_free(p);
+		return -EINVAL;
+	}
+	err = setup_bpf(p, env, opts, filtered ? &filter : NULL);
+	if (err) {
+		profile_free(p);
+		return err;
+	}
 	/* A fixed period, not a frequency: samples x period is then CPU time. */
 	p->period_ns = opts->period ?: 1000000000ull / (opts->freq ?: DEFAULT_FREQ);
 	qz_session__set_sampling(s, p->period_ns, 0);
@@ -100,6 +175,17 @@ static int profile_init(struct qz_session *s, void **ctx)
 	if (idx < 0) {
 		profile_free(p);
 		return idx;
+	}
+	if (p->bpf) {
+		err = qz_session__set_bpf(s, idx, qz_profile_bpf__prog_fd(p->bpf));
+		if (!err)
+			err = qz_session__add_fd(s, qz_profile_bpf__news_fd(p->bpf), profile_news);
+	}
+	else if (filtered && !(p->filter = qz_bpf_filter__attach(s, &filter)))
+		err = -errno;
+	if (err) {
+		profile_free(p);
+		return err;
 	}
 	p->interval_start = now_ns();
 	*ctx = p;
@@ -130,29 +216,34 @@ static void function_key(struct profile *p, const struct qz_sample *smp,
 		snprintf(key, len, "[unknown]\t[%s]", comm[0] ? comm : "?");
 }
 
-static void profile_sample(void *ctx, const struct qz_event *ev)
+/* count samples like smp: from the ring one at a time, from BPF counted. */
+static void profile_account(void *ctx, const struct qz_sample *smp, const char *comm,
+			    uint64_t count)
 {
 	struct profile *p = ctx;
-	const struct qz_sample *smp = ev->sample;
-	const char *comm = qz_event__comm(ev);
 	char key[512], line[8192];
 
 	if (smp->cpu < (uint64_t)p->nr_cpus) {
-		p->cpu_samples[smp->cpu]++;
-		p->cpu_idle[smp->cpu] += smp->pid == 0;
+		p->cpu_samples[smp->cpu] += count;
+		p->cpu_idle[smp->cpu] += smp->pid == 0 ? count : 0;
 	}
 	/* The idle task: it makes a CPU's idle time, it is not a hot spot. */
 	if (smp->pid == 0)
 		return;
-	p->samples++;
+	p->samples += count;
 	function_key(p, smp, comm, key, sizeof(key));
-	qz_strcount__add(p->functions, key, 1);
+	qz_strcount__add(p->functions, key, count);
 	if (!smp->callchain_nr)
 		return;
 	qz_folded__line(p->printer, comm, smp, line, sizeof(line));
-	qz_strcount__add(p->stacks, line, 1);
+	qz_strcount__add(p->stacks, line, count);
 	if (p->flame)
-		qz_folded__count(p->flame, line);
+		qz_folded__count_n(p->flame, line, count);
+}
+
+static void profile_sample(void *ctx, const struct qz_event *ev)
+{
+	profile_account(ctx, ev->sample, qz_event__comm(ev), 1);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -178,6 +269,10 @@ static void print_text(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	for (long c = 0; c < p->nr_cpus; c++)
 		if (p->cpu_samples[c])
 			fprintf(f, " CPU%ld %.1f%%", c, busy_pct(p, c, interval_ns));
+	if (p->bpf && (p->bpf_lost.collisions || p->bpf_lost.hash_full || p->bpf_lost.errors))
+		fprintf(f, "\nbpf: %" PRIu64 " samples without their stack (stack map collisions), %"
+			PRIu64 " dropped (hash full), %" PRIu64 " dropped (errors)",
+			p->bpf_lost.collisions, p->bpf_lost.hash_full, p->bpf_lost.errors);
 	fprintf(f, "\n%8s %6s  %-40s %s\n", "SAMPLES", "%", "FUNCTION", "MODULE");
 	for (size_t i = 0; i < nr_fn && i < TOP_FUNCTIONS; i++) {
 		const char *tab = strchr(fn[i].key, '\t');
@@ -220,6 +315,14 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_json__key_u64(j, "interval_ns", interval_ns);
 	qz_json__key_u64(j, "period_ns", p->period_ns);
 	qz_json__key_u64(j, "samples", p->samples);
+	if (p->bpf) {
+		qz_json__key(j, "bpf");
+		qz_json__begin_object(j);
+		qz_json__key_u64(j, "stack_collisions", p->bpf_lost.collisions);
+		qz_json__key_u64(j, "hash_full", p->bpf_lost.hash_full);
+		qz_json__key_u64(j, "errors", p->bpf_lost.errors);
+		qz_json__end_object(j);
+	}
 	qz_json__key(j, "cpus");
 	qz_json__begin_array(j);
 	for (long c = 0; c < p->nr_cpus; c++) {
@@ -260,13 +363,34 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_output__end(p->out);
 }
 
+/* The kernel's counts since the last interval, and what it could not count. */
+static void read_bpf(struct profile *p)
+{
+	struct profile_bpf_stats *lost = &p->bpf_lost;
+	int err = qz_profile_bpf__read(p->bpf, profile_account, p, lost);
+
+	if (err)
+		qz_session__log(p->session, QZ_LOG_ERROR, "reading the BPF counts: %s",
+				qz_strerror(err));
+	if (lost->collisions || lost->hash_full || lost->errors)
+		qz_session__log(p->session, QZ_LOG_WARN,
+				"bpf: %" PRIu64 " samples without their stack (stack map collisions), %"
+				PRIu64 " dropped (hash full), %" PRIu64
+				" dropped (errors); more room with --bpf-entries",
+				lost->collisions, lost->hash_full, lost->errors);
+}
+
 static void profile_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct profile *p = ctx;
 	uint64_t now = now_ns(), interval_ns = now - p->interval_start;
 	size_t nr_fn = 0, nr_st = 0;
-	struct strcount_entry *fn = qz_strcount__sorted(p->functions, &nr_fn);
-	struct strcount_entry *st = qz_strcount__sorted(p->stacks, &nr_st);
+	struct strcount_entry *fn, *st;
+
+	if (p->bpf)
+		read_bpf(p);
+	fn = qz_strcount__sorted(p->functions, &nr_fn);
+	st = qz_strcount__sorted(p->stacks, &nr_st);
 
 	if (fn && st) {
 		if (qz_output__json(out))
@@ -299,6 +423,14 @@ static const struct qz_option profile_options[] = {
 			"sample period: 10ms, 500us, 1s or ns"),
 	QZ_OPTION_ENTRY(struct profile_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
 			"write folded stacks to FILE.folded"),
+	QZ_OPTION_ENTRY(struct profile_opts, bpf, "bpf", 0, QZ_OPTION_BOOL, NULL,
+			"count samples in the kernel (BPF), an error where it cannot; the default where it can"),
+	QZ_OPTION_ENTRY(struct profile_opts, no_bpf, "no-bpf", 0, QZ_OPTION_BOOL, NULL,
+			"read every sample through the ring instead of counting in the kernel"),
+	QZ_OPTION_ENTRY(struct profile_opts, bpf_entries, "bpf-entries", 0, QZ_OPTION_COUNT, "N",
+			"with BPF: keys and stacks one interval holds (default 8192)",
+			.max = 1u << 24),
+	QZ_BPF_FILTER_OPTIONS(struct profile_opts, filter),
 	{ 0 },
 };
 
@@ -307,6 +439,7 @@ const struct qz_profiler qz_profiler_profile = {
 	.help = "sample the CPUs on cpu-clock: hottest functions and stacks, busy % per CPU",
 	.usage = "Samples cpu-clock at -F HZ (default 99) or every --period; -g adds stacks.\n"
 		 "The idle task counts toward a CPU's idle time, not the hot spots.\n"
+		 "Where BPF is available the samples are counted in the kernel (--no-bpf: the ring).\n"
 		 "examples:\n"
 		 "  quazar profile -F 999 -g -i 2000\n"
 		 "  quazar profile -g --flame-graph cpu -- ./prog args\n"

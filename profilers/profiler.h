@@ -31,6 +31,12 @@ struct qz_profiler {
 	 * field there), which acts on its next event or interval.
 	 */
 	void (*reload)(void *opts);
+	/*
+	 * Optional: the long name of an option of its own table (STRING)
+	 * that a bare argument goes to, as perf-prof's positional ones
+	 * (`quazar bpf OBJ.bpf.o -e EV`). NULL: a bare argument is refused.
+	 */
+	const char *positional;
 };
 
 /* The profilers, in the order `quazar --help` lists them (profiler_table.c). */
@@ -42,6 +48,8 @@ struct qz_profiler_args {
 	const struct qz_profiler *prof;
 	struct qz_env *env;	/* owned */
 	void *opts;		/* owned: the profiler's options struct */
+	char **argv;		/* owned: argv with bare arguments rewritten */
+	int argc;
 };
 
 /*

@@ -12,11 +12,13 @@
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
+#include "bpf_filter.h"
 
 /* Options beyond the common ones (trace_options below). */
 struct trace_opts {
 	char *flame_graph;
 	bool overwrite;
+	struct bpf_filter_opts filter;	/* perf-prof's BPF filters */
 };
 
 struct trace {
@@ -24,6 +26,7 @@ struct trace {
 	struct qz_output *out;
 	struct qz_stack_printer *stacks;
 	struct folded *flame;		/* --flame-graph: stacks counted, not printed */
+	struct bpf_filter *filter;	/* the BPF filters on every event */
 	char *line;		/* print-fmt text of one event */
 	size_t line_len;
 };
@@ -31,6 +34,7 @@ struct trace {
 static void trace_free(struct trace *t)
 {
 	qz_folded__free(t->flame);
+	qz_bpf_filter__free(t->filter);
 	qz_stack_printer__free(t->stacks);
 	free(t->line);
 	free(t);
@@ -69,6 +73,15 @@ static int trace_init(struct qz_session *s, void **ctx)
 		if (err < 0) {
 			trace_free(t);
 			return err;
+		}
+	}
+	if (qz_bpf_filter__wanted(&opts->filter)) {
+		struct qz_filter_cfg cfg;
+
+		if (qz_bpf_filter__config(s, &opts->filter, &cfg) ||
+		    !(t->filter = qz_bpf_filter__attach(s, &cfg))) {
+			trace_free(t);
+			return -EINVAL;
 		}
 	}
 	*ctx = t;
@@ -154,6 +167,7 @@ static const struct qz_option trace_options[] = {
 			"write folded stacks to FILE.folded"),
 	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
 			"accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
+	QZ_BPF_FILTER_OPTIONS(struct trace_opts, filter),
 	{ 0 },
 };
 

@@ -24,6 +24,8 @@ size_t qz_folded__line(struct qz_stack_printer *printer, const char *comm,
 		   const struct qz_sample *smp, char *line, size_t size);
 /* Count a line made by qz_folded__line. */
 void qz_folded__count(struct folded *f, const char *line);
+/* The same, n times (samples counted in the kernel). */
+void qz_folded__count_n(struct folded *f, const char *line, uint64_t n);
 /* Count one sample's callchain under comm. */
 void qz_folded__add(struct folded *f, const char *comm, const struct qz_sample *smp);
 /* Write FILE.folded, every stack with its count; log where, or why not. */

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+/*
+ * profile --bpf: bpf/profile.bpf.c counts each cpu-clock sample in a
+ * per-CPU hash and keeps the sample out of the ring. At each interval the
+ * programs are switched to the other set of maps (a variable in .bss,
+ * shared by mmap), and the set they left is read, emptied and its stacks
+ * cleared, so the stack map holds one interval's stacks: fewer
+ * collisions, none carried over.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <linux/perf_event.h>
+#include <quazar/cpumap.h>
+#include <quazar/ring.h>
+#include "bpf_config.h"
+#include "profile_bpf.h"
+#if QZ_HAVE_BPF_SKELETONS
+#include <bpf/bpf.h>
+#include "bpf_internal.h"
+#include "profile_key.h"
+#include "profile.skel.h"
+#endif
+
+#if QZ_HAVE_BPF_SKELETONS
+
+#define DEFAULT_ENTRIES 8192
+#define MAX_DEPTH 127		/* PERF_MAX_STACK_DEPTH */
+#define BATCH 1024
+
+struct profile_bpf {
+	struct qz_profile_bpf *skel;
+	int nr_cpus;			/* possible: the per-CPU values' count */
+	uint32_t depth;			/* frames a stack map entry holds */
+	uint64_t stats_seen[QZ_PROFILE_NR_STATS];
+	struct qz_profile_key *keys;	/* BATCH of them */
+	uint64_t *values;		/* BATCH x nr_cpus */
+	uint64_t *stats;		/* nr_cpus */
+	uint64_t *frames;		/* depth */
+	uint64_t *chain;		/* 2 + 2 x depth */
+	bool batch_ops;			/* lookup_and_delete_batch works */
+	struct qz_storage **news;	/* a ring per online CPU: processes first seen */
+	int nr_news;
+	int news_epfd;
+	void *scratch;			/* a wrapped record */
+};
+
+/* Frames a stack may hold: the kernel refuses maps deeper than this sysctl. */
+static uint32_t max_depth(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "re");
+	unsigned v = MAX_DEPTH;
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = MAX_DEPTH;
+		fclose(f);
+	}
+	return v && v < MAX_DEPTH ? v : MAX_DEPTH;
+}
+
+void qz_profile_bpf__free(struct profile_bpf *pb)
+{
+	if (!pb)
+		return;
+	for (int i = 0; i < pb->nr_news; i++)
+		qz_storage__free(pb->news[i]);
+	free(pb->news);
+	if (pb->news_epfd >= 0)
+		close(pb->news_epfd);
+	free(pb->scratch);
+	qz_profile_bpf__destroy(pb->skel);
+	free(pb->keys);
+	free(pb->values);
+	free(pb->stats);
+	free(pb->frames);
+	free(pb->chain);
+	free(pb);
+}
+
+/*
+ * The rings where the program tells of processes it sees first: rare, so
+ * each wakes the reader at once. quazar's ring over a BPF output mmap.
+ */
+static int open_news(struct profile_bpf *pb)
+{
+	struct qz_cpu_map *cpus = qz_cpu_map__new_online();
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+	};
+	int map_fd = bpf_map__fd(pb->skel->maps.news), err = 0;
+
+	pb->news_epfd = epoll_create1(EPOLL_CLOEXEC);
+	pb->scratch = malloc(QZ_RECORD_MAX + 8);
+	if (!cpus || pb->news_epfd < 0 || !pb->scratch ||
+	    !(pb->news = calloc((size_t)qz_cpu_map__nr(cpus), sizeof(*pb->news)))) {
+		err = -errno ?: -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < qz_cpu_map__nr(cpus) && !err; i++) {
+		struct qz_mmap_opts mopts = {
+			.sz = sizeof(mopts), .attr = &attr, .cpu = qz_cpu_map__cpu(cpus, i),
+			.pid = -1, .data_pages = 2,
+		};
+		struct epoll_event ev = { .events = EPOLLIN };
+		int fd;
+
+		pb->news[i] = qz_storage__new_mmap(&mopts);
+		if (!pb->news[i]) {
+			err = -errno;
+			break;
+		}
+		pb->nr_news++;
+		fd = qz_storage__fd(pb->news[i]);
+		if (bpf_map_update_elem(map_fd, &mopts.cpu, &fd, BPF_ANY) ||
+		    epoll_ctl(pb->news_epfd, EPOLL_CTL_ADD, fd, &ev))
+			err = -errno;
+	}
+out:
+	qz_cpu_map__put(cpus);
+	return err;
+}
+
+int qz_profile_bpf__news_fd(struct profile_bpf *pb)
+{
+	return pb->news_epfd;
+}
+
+void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t pid), void *ctx)
+{
+	for (int i = 0; i < pb->nr_news; i++) {
+		struct qz_ring *ring = qz_storage__ring(pb->news[i]);
+
+		if (qz_ring__start_read_batch(ring)) {
+			qz_ring__reset(ring);
+			continue;
+		}
+		while (qz_ring__bytes_remaining(ring)) {
+			const struct perf_event_header *h = qz_ring__peek(ring, pb->scratch);
+			uint32_t size, pid;
+
+			if (!h) {
+				qz_ring__reset(ring);
+				break;
+			}
+			/* RAW: u32 size, then the program's u32 tgid. */
+			if (h->type == PERF_RECORD_SAMPLE && h->size >= sizeof(*h) + 8) {
+				memcpy(&size, h + 1, 4);
+				memcpy(&pid, (const uint8_t *)(h + 1) + 4, 4);
+				if (size >= 4)
+					fn(ctx, pid);
+			}
+			qz_ring__pop(ring);
+		}
+		qz_ring__finish_read_batch(ring);
+	}
+}
+
+struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, char *why,
+					size_t len)
+{
+	struct profile_bpf *pb = calloc(1, sizeof(*pb));
+	uint32_t entries = opts->entries ? opts->entries : DEFAULT_ENTRIES;
+	struct qz_bpf_capture cap;
+	char msg[4096];
+	int err;
+
+	if (!pb) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	pb->news_epfd = -1;
+	if (!qz__bpf_kernel_btf(why, len)) {
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
+	pb->batch_ops = true;
+	pb->nr_cpus = libbpf_num_possible_cpus();
+	pb->depth = max_depth();
+	if (pb->nr_cpus <= 0) {
+		err = pb->nr_cpus ? pb->nr_cpus : -EINVAL;
+		snprintf(why, len, "cannot count the possible CPUs: %s", strerror(-err));
+		goto fail;
+	}
+	pb->keys = calloc(BATCH, sizeof(*pb->keys));
+	pb->values = calloc((size_t)BATCH * (size_t)pb->nr_cpus, sizeof(uint64_t));
+	pb->stats = calloc((size_t)pb->nr_cpus, sizeof(uint64_t));
+	pb->frames = calloc(pb->depth, sizeof(uint64_t));
+	pb->chain = calloc(2 + 2 * (size_t)pb->depth, sizeof(uint64_t));
+	if (!pb->keys || !pb->values || !pb->stats || !pb->frames || !pb->chain) {
+		err = -ENOMEM;
+		snprintf(why, len, "out of memory");
+		goto fail;
+	}
+	qz__bpf_capture_begin(&cap);
+	pb->skel = qz_profile_bpf__open();
+	if (!pb->skel) {
+		err = -errno;
+		qz__bpf_capture_free(&cap);
+		snprintf(why, len, "cannot open quazar's profile.bpf.c: %s", strerror(-err));
+		goto fail;
+	}
+	pb->skel->rodata->want_stacks = opts->stacks;
+	pb->skel->rodata->kernel_stacks = opts->kernel_stacks;
+	pb->skel->rodata->user_stacks = opts->user_stacks;
+	if (opts->filter)
+		pb->skel->rodata->qz_filter = *opts->filter;
+	bpf_map__set_max_entries(pb->skel->maps.counts0, entries);
+	bpf_map__set_max_entries(pb->skel->maps.counts1, entries);
+	bpf_map__set_max_entries(pb->skel->maps.stacks0, entries);
+	bpf_map__set_max_entries(pb->skel->maps.stacks1, entries);
+	bpf_map__set_value_size(pb->skel->maps.stacks0, pb->depth * sizeof(uint64_t));
+	bpf_map__set_value_size(pb->skel->maps.stacks1, pb->depth * sizeof(uint64_t));
+	err = qz_profile_bpf__load(pb->skel);
+	qz__bpf_capture_end(&cap);
+	if (err) {
+		qz__bpf_explain(cap.text, err, NULL, msg, sizeof(msg));
+		snprintf(why, len, "quazar's profile.bpf.c: %s", msg);
+		qz__bpf_capture_free(&cap);
+		goto fail;
+	}
+	qz__bpf_capture_free(&cap);
+	if (!pb->skel->bss) {
+		err = -EOPNOTSUPP;
+		snprintf(why, len, "the kernel cannot mmap BPF global data (needs 5.5)");
+		goto fail;
+	}
+	err = open_news(pb);
+	if (err) {
+		snprintf(why, len, "cannot open the rings of new processes: %s", strerror(-err));
+		goto fail;
+	}
+	return pb;
+fail:
+	qz_profile_bpf__free(pb);
+	errno = -err;
+	return NULL;
+}
+
+int qz_profile_bpf__prog_fd(struct profile_bpf *pb)
+{
+	return bpf_program__fd(pb->skel->progs.qz_profile);
+}
+
+/* [KERNEL, kernel frames..., USER, user frames...], as perf writes callchains. */
+static uint64_t add_stack(struct profile_bpf *pb, int fd, int32_t id, uint64_t context,
+			  uint64_t n)
+{
+	if (id < 0 || bpf_map_lookup_elem(fd, &id, pb->frames))
+		return n;
+	pb->chain[n++] = context;
+	for (uint32_t i = 0; i < pb->depth && pb->frames[i]; i++)
+		pb->chain[n++] = pb->frames[i];
+	return n;
+}
+
+static void emit(struct profile_bpf *pb, int stacks_fd, const struct qz_profile_key *k,
+		 const uint64_t *values, profile_bpf_fn fn, void *ctx)
+{
+	struct qz_sample smp = {
+		.sz = sizeof(smp),
+		.type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_CPU,
+		.ip = k->ip,
+		.pid = k->pid,
+		.tid = k->tid,
+		.callchain = pb->chain,
+	};
+	char comm[QZ_PROFILE_COMM_LEN + 1];
+	bool stacks = false;
+
+	memcpy(comm, k->comm, QZ_PROFILE_COMM_LEN);
+	comm[QZ_PROFILE_COMM_LEN] = 0;
+	if (!k->pid && !k->tid)
+		snprintf(comm, sizeof(comm), "swapper");
+	for (int c = 0; c < pb->nr_cpus; c++) {
+		if (!values[c])
+			continue;
+		if (!stacks) {
+			smp.callchain_nr = add_stack(pb, stacks_fd, k->kstack, PERF_CONTEXT_KERNEL, 0);
+			smp.callchain_nr = add_stack(pb, stacks_fd, k->ustack, PERF_CONTEXT_USER,
+						     smp.callchain_nr);
+			if (smp.callchain_nr)
+				smp.type |= PERF_SAMPLE_CALLCHAIN;
+			stacks = true;
+		}
+		smp.cpu = (uint32_t)c;
+		fn(ctx, &smp, comm, values[c]);
+	}
+}
+
+/* Every key of the map, deleted as read: batches where the kernel has them. */
+static int drain(struct profile_bpf *pb, int fd, int stacks_fd, profile_bpf_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	uint32_t in = 0, out = 0, count;
+	bool first = true;
+	int err;
+
+	while (pb->batch_ops) {
+		count = BATCH;
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, pb->keys,
+						      pb->values, &count, &bopts);
+		err = err ? errno : 0;
+		if (err && err != ENOENT && first &&
+		    (err == EINVAL || err == 524 /* ENOTSUPP */ || err == EOPNOTSUPP)) {
+			pb->batch_ops = false;	/* an old kernel: one key at a time */
+			break;
+		}
+		if (err && err != ENOENT)
+			return -err;
+		for (uint32_t i = 0; i < count; i++)
+			emit(pb, stacks_fd, &pb->keys[i], pb->values + (size_t)i * pb->nr_cpus,
+			     fn, ctx);
+		if (err)
+			return 0;	/* ENOENT: that was the last batch */
+		in = out;
+		first = false;
+	}
+	for (;;) {
+		struct qz_profile_key *k = &pb->keys[0];
+
+		if (bpf_map_get_next_key(fd, NULL, k))
+			return 0;
+		if (!bpf_map_lookup_elem(fd, k, pb->values))
+			emit(pb, stacks_fd, k, pb->values, fn, ctx);
+		if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+			return -errno;
+	}
+}
+
+static void clear_stacks(int fd)
+{
+	uint32_t id, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		id = next;
+		bpf_map_delete_elem(fd, &id);
+		prev = &id;
+	}
+}
+
+static uint64_t stat_delta(struct profile_bpf *pb, uint32_t which)
+{
+	uint64_t sum = 0, d;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(pb->skel->maps.stats), &which, pb->stats))
+		return 0;
+	for (int c = 0; c < pb->nr_cpus; c++)
+		sum += pb->stats[c];
+	d = sum - pb->stats_seen[which];
+	pb->stats_seen[which] = sum;
+	return d;
+}
+
+int qz_profile_bpf__read(struct profile_bpf *pb, profile_bpf_fn fn, void *ctx,
+			 struct profile_bpf_stats *stats)
+{
+	struct qz_profile_bpf *skel = pb->skel;
+	uint32_t old = __atomic_load_n(&skel->bss->active, __ATOMIC_RELAXED) & 1;
+	struct timespec pause = { 0, 200000 };
+	int counts_fd, stacks_fd, err;
+
+	/* Programs that read `active` before the switch finish within
+	 * microseconds: wait that out before emptying their set. */
+	__atomic_store_n(&skel->bss->active, old ^ 1, __ATOMIC_SEQ_CST);
+	nanosleep(&pause, NULL);
+	counts_fd = bpf_map__fd(old ? skel->maps.counts1 : skel->maps.counts0);
+	stacks_fd = bpf_map__fd(old ? skel->maps.stacks1 : skel->maps.stacks0);
+	err = drain(pb, counts_fd, stacks_fd, fn, ctx);
+	clear_stacks(stacks_fd);
+	stats->collisions = stat_delta(pb, QZ_PROFILE_COLLISIONS);
+	stats->hash_full = stat_delta(pb, QZ_PROFILE_HASH_FULL);
+	stats->errors = stat_delta(pb, QZ_PROFILE_ERRORS);
+	return err;
+}
+
+#else /* !QZ_HAVE_BPF_SKELETONS */
+
+struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, char *why,
+					size_t len)
+{
+	(void)opts;
+	snprintf(why, len, "%s", QZ_BPF_MISSING);
+	errno = EOPNOTSUPP;
+	return NULL;
+}
+
+void qz_profile_bpf__free(struct profile_bpf *pb)
+{
+	(void)pb;
+}
+
+int qz_profile_bpf__prog_fd(struct profile_bpf *pb)
+{
+	(void)pb;
+	return -EOPNOTSUPP;
+}
+
+int qz_profile_bpf__news_fd(struct profile_bpf *pb)
+{
+	(void)pb;
+	return -1;
+}
+
+void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t pid), void *ctx)
+{
+	(void)pb;
+	(void)fn;
+	(void)ctx;
+}
+
+int qz_profile_bpf__read(struct profile_bpf *pb, profile_bpf_fn fn, void *ctx,
+			 struct profile_bpf_stats *stats)
+{
+	(void)pb;
+	(void)fn;
+	(void)ctx;
+	memset(stats, 0, sizeof(*stats));
+	return -EOPNOTSUPP;
+}
+
+#endif
