@@ -212,9 +212,9 @@ QZ_API int qz_bpf__poll(struct qz_bpf *b, int timeout_ms)
 				return -errno;
 		}
 		n += qz_bpf__read(b);
-		if (n || (timeout_ms >= 0 && now_ms() >= end))
+		if (timeout_ms < 0 ? n > 0 : now_ms() >= end)
 			return n;
-		if (r < 0)
+		if (r < 0 && timeout_ms < 0)
 			return -EINTR;
 	}
 }

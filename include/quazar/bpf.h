@@ -118,9 +118,9 @@ QZ_API int qz_bpf__fd(const struct qz_bpf *b);
 /* Read every record there is, calling on_record; returns how many. */
 QZ_API int qz_bpf__read(struct qz_bpf *b);
 /*
- * Wait up to timeout_ms (-1: forever) for records, reading every ring at
- * least every 100 ms meanwhile, then return how many were read (0 after a
- * timeout) or -errno.
+ * Read records as they come for timeout_ms (every ring at least every
+ * 100 ms), then return how many were read, or -errno. timeout_ms -1: wait
+ * for the first records, read them and return (-EINTR on a signal).
  */
 QZ_API int qz_bpf__poll(struct qz_bpf *b, int timeout_ms);
 /* Records the kernel dropped because a ring was full. */
