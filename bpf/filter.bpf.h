@@ -79,8 +79,14 @@ static __always_inline bool qz_filter_keep(bool irqs_off)
 	if (qz_filter.policy_set && BPF_CORE_READ(task, policy) != qz_filter.policy)
 		return false;
 	if (qz_filter.prio_set) {
+		__u64 word;
+
 		v = (__u32)BPF_CORE_READ(task, prio);
-		if (v >= QZ_FILTER_MAX_PRIO || !((qz_filter.prio[v / 64] >> (v % 64)) & 1))
+		if (v >= QZ_FILTER_MAX_PRIO)
+			return false;
+		/* Constant indexes: the verifier bounds each read. */
+		word = v < 64 ? qz_filter.prio[0] : v < 128 ? qz_filter.prio[1] : qz_filter.prio[2];
+		if (!((word >> (v & 63)) & 1))
 			return false;
 	}
 	return true;

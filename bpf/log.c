@@ -311,7 +311,7 @@ void qz__bpf_explain(const char *captured, int err, const char *btf_path,
 		}
 		snprintf(out, len, "program '%s': the verifier rejected it:\n%s%s", prog,
 			 excerpt[0] ? excerpt : "  (no log)",
-			 excerpt[0] ? "\n  (the whole log with -v)" : "");
+			 excerpt[0] ? "\n  (the whole log with -vv)" : "");
 		return;
 	}
 	if (strstr(t, "BTF is required, but is missing or corrupted")) {

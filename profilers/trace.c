@@ -137,6 +137,8 @@ static void trace_sample(void *ctx, const struct qz_event *ev)
 {
 	struct trace *t = ctx;
 
+	if (t->filter && !qz_bpf_filter__keep(t->filter, ev))
+		return;
 	if (t->flame) {
 		if (ev->sample->callchain_nr)
 			qz_folded__add(t->flame, qz_event__comm(ev), ev->sample);

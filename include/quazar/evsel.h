@@ -72,7 +72,10 @@ QZ_API int qz_evsel__set_filter_str(struct qz_evsel *evsel, const char *filter);
  * A perf_event program returning 0 drops the sample; a tracepoint or
  * uprobe program returning 0 drops the event. The program type must fit
  * the event: the kernel refuses the others (-EINVAL, logged with a hint).
- * -EEXIST when the event has another program.
+ * -EEXIST when the event has another program. Beware tracepoints: the
+ * kernel runs one array of programs per tracepoint, for every perf event
+ * on it, so the program runs once per hit and a 0 drops the event for
+ * every perf user of that tracepoint on the machine, not only this one.
  */
 QZ_API int qz_evsel__set_bpf(struct qz_evsel *evsel, int prog_fd);
 /* Opaque pointer for the caller (profiler state). */

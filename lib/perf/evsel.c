@@ -198,21 +198,29 @@ static const char *bpf_hint(int err, const struct perf_event_attr *attr)
 	}
 }
 
-/* PERF_EVENT_IOC_SET_BPF on every fd: the program runs on each sample. */
+/*
+ * PERF_EVENT_IOC_SET_BPF on every fd: the program runs on each sample. A
+ * tracepoint keeps one array of programs for all its perf events, so the
+ * program joins it once and the other fds answer EEXIST.
+ */
 static int attach_bpf(struct qz_evsel *e, const struct qz_logger *log)
 {
-	int n = qz_evsel__nr_ids(e);
+	bool tracepoint = e->attr.type == PERF_TYPE_TRACEPOINT;
+	int n = qz_evsel__nr_ids(e), done = 0;
 
 	for (int i = 0; i < n; i++) {
 		if (ioctl(e->fds[i], PERF_EVENT_IOC_SET_BPF, e->bpf_fd) < 0) {
 			int errnum = errno;
 
+			if (tracepoint && errnum == EEXIST && done)
+				continue;
 			qz_log(log, QZ_LOG_ERROR,
 			       "%s: cannot attach the BPF program on cpu %d: %s: %s",
 			       e->name, e->cpus->cpus[i / e->threads->nr],
 			       strerror(errnum), bpf_hint(errnum, &e->attr));
 			return -errnum;
 		}
+		done++;
 	}
 	return 0;
 }

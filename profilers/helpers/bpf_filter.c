@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <quazar/select.h>
+#include <quazar/tp.h>
 #include "bpf_config.h"
 #include "bpf_filter.h"
 #if QZ_HAVE_BPF_SKELETONS
@@ -173,18 +174,49 @@ int qz_bpf_filter__config(struct qz_session *s, const struct bpf_filter_opts *o,
 	return err;
 }
 
-#if QZ_HAVE_BPF_SKELETONS
+#define TRACE_FLAG_IRQS_OFF 0x01		/* common_flags: include/linux/trace_events.h */
+#define TRACE_FLAG_NEED_RESCHED 0x04
 
 struct bpf_filter {
+	struct qz_filter_cfg cfg;
+	bool user;			/* some events are filtered here */
+#if QZ_HAVE_BPF_SKELETONS
 	struct qz_filter_bpf *skel;
+#endif
 };
 
 void qz_bpf_filter__free(struct bpf_filter *f)
 {
 	if (!f)
 		return;
+#if QZ_HAVE_BPF_SKELETONS
 	qz_filter_bpf__destroy(f->skel);
+#endif
 	free(f);
+}
+
+static bool want(__u8 how, bool value)
+{
+	return how == QZ_FILTER_OFF || (how == QZ_FILTER_WANT_1) == value;
+}
+
+bool qz_bpf_filter__keep(const struct bpf_filter *f, const struct qz_event *ev)
+{
+	const struct qz_tp_field *flags;
+	uint64_t v;
+
+	if (!f->user || !ev->tp)
+		return true;
+	if (f->cfg.exclude_pid_set && ev->sample->pid == f->cfg.exclude_pid)
+		return false;
+	if (!f->cfg.irqs_disabled && !f->cfg.tif_need_resched)
+		return true;
+	flags = qz_tp_event__field(ev->tp, "common_flags");
+	if (!flags)
+		return true;
+	v = qz_tp_field__u64(flags, ev->sample->raw, ev->sample->raw_size);
+	return want(f->cfg.irqs_disabled, v & TRACE_FLAG_IRQS_OFF) &&
+	       want(f->cfg.tif_need_resched, v & TRACE_FLAG_NEED_RESCHED);
 }
 
 enum { PROG_PE, PROG_TP, PROG_UP };
@@ -202,34 +234,27 @@ static int prog_kind(const struct qz_event_spec *spec)
 	}
 }
 
-struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_filter_cfg *cfg)
+#if QZ_HAVE_BPF_SKELETONS
+static int load(struct qz_session *s, struct bpf_filter *f, const bool need[3])
 {
-	struct bpf_filter *f = calloc(1, sizeof(*f));
 	struct qz_bpf_capture cap;
-	bool need[3] = { false };
 	char why[4096];
-	int err, n = qz_session__nr_events(s);
+	int err;
 
-	if (!f)
-		return NULL;
 	if (!qz_bpf__usable(why, sizeof(why))) {
 		qz_session__log(s, QZ_LOG_ERROR, "the BPF filters are unavailable: %s", why);
-		err = -EOPNOTSUPP;
-		goto fail;
+		return -EOPNOTSUPP;
 	}
-	for (int i = 0; i < n; i++)
-		need[prog_kind(qz_session__spec(s, i))] = true;
 	qz__bpf_capture_begin(&cap);
 	f->skel = qz_filter_bpf__open();
 	if (!f->skel) {
 		err = -errno;
 		qz__bpf_capture_free(&cap);
 		qz_session__log(s, QZ_LOG_ERROR, "the BPF filter program: %s", strerror(-err));
-		goto fail;
+		return err;
 	}
-	f->skel->rodata->qz_filter = *cfg;
+	f->skel->rodata->qz_filter = f->cfg;
 	bpf_program__set_autoload(f->skel->progs.qz_filter_pe, need[PROG_PE]);
-	bpf_program__set_autoload(f->skel->progs.qz_filter_tp, need[PROG_TP]);
 	bpf_program__set_autoload(f->skel->progs.qz_filter_up, need[PROG_UP]);
 	err = qz_filter_bpf__load(f->skel);
 	qz__bpf_capture_end(&cap);
@@ -237,18 +262,66 @@ struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_f
 		qz__bpf_explain(cap.text, err, NULL, why, sizeof(why));
 		qz_session__log(s, QZ_LOG_ERROR, "quazar's BPF filter program (filter.bpf.c): %s",
 				why);
-		qz__bpf_capture_free(&cap);
-		goto fail;
 	}
 	qz__bpf_capture_free(&cap);
-	for (int i = 0; i < n; i++) {
-		static const int which[] = { PROG_PE, PROG_TP, PROG_UP };
-		int kind = which[prog_kind(qz_session__spec(s, i))];
-		struct bpf_program *prog = kind == PROG_TP ? f->skel->progs.qz_filter_tp :
-					   kind == PROG_UP ? f->skel->progs.qz_filter_up :
-							     f->skel->progs.qz_filter_pe;
+	return err;
+}
 
-		err = qz_session__set_bpf(s, i, bpf_program__fd(prog));
+static int prog_fd(struct bpf_filter *f, int kind)
+{
+	return bpf_program__fd(kind == PROG_UP ? f->skel->progs.qz_filter_up :
+						f->skel->progs.qz_filter_pe);
+}
+#else
+static int load(struct qz_session *s, struct bpf_filter *f, const bool need[3])
+{
+	(void)f;
+	(void)need;
+	qz_session__log(s, QZ_LOG_ERROR, "the BPF filters are unavailable: %s", QZ_BPF_MISSING);
+	return -EOPNOTSUPP;
+}
+
+static int prog_fd(struct bpf_filter *f, int kind)
+{
+	(void)f;
+	(void)kind;
+	return -EOPNOTSUPP;
+}
+#endif
+
+struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_filter_cfg *cfg)
+{
+	struct bpf_filter *f = calloc(1, sizeof(*f));
+	bool need[3] = { false };
+	int err = 0, n = qz_session__nr_events(s);
+
+	if (!f)
+		return NULL;
+	f->cfg = *cfg;
+	for (int i = 0; i < n; i++)
+		need[prog_kind(qz_session__spec(s, i))] = true;
+	if (need[PROG_TP] && (cfg->nr_running_set || cfg->policy_set || cfg->prio_set)) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--nr_running_min/max, --sched_policy and --prio read the task in a BPF "
+				"program, which quazar attaches to sampled events and uprobes only: on a "
+				"tracepoint the kernel runs one program array for every perf user of it, "
+				"so a dropped event would be dropped for all of them; filter the "
+				"tracepoint on its fields instead (e.g. /prio<100/)");
+		err = -EINVAL;
+		goto fail;
+	}
+	f->user = need[PROG_TP];
+	if (need[PROG_PE] || need[PROG_UP]) {
+		err = load(s, f, need);
+		if (err)
+			goto fail;
+	}
+	for (int i = 0; i < n; i++) {
+		int kind = prog_kind(qz_session__spec(s, i));
+
+		if (kind == PROG_TP)
+			continue;
+		err = qz_session__set_bpf(s, i, prog_fd(f, kind));
 		if (err)
 			goto fail;
 	}
@@ -258,20 +331,3 @@ fail:
 	errno = -err;
 	return NULL;
 }
-
-#else
-
-struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_filter_cfg *cfg)
-{
-	(void)cfg;
-	qz_session__log(s, QZ_LOG_ERROR, "the BPF filters are unavailable: %s", QZ_BPF_MISSING);
-	errno = EOPNOTSUPP;
-	return NULL;
-}
-
-void qz_bpf_filter__free(struct bpf_filter *f)
-{
-	(void)f;
-}
-
-#endif

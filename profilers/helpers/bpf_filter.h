@@ -53,10 +53,18 @@ bool qz_bpf__usable(char *why, size_t len);
 
 struct bpf_filter;
 /*
- * Load the filter programs for the session's events (call from init, after
- * adding them) and attach each to its events. NULL + errno after logging.
+ * Filter the session's events (call from init, after adding them): a BPF
+ * program on each sampled event and uprobe decides in the kernel. Not on
+ * tracepoints: the kernel runs one array of programs per tracepoint for
+ * every perf user of it, so a program dropping an event would drop it for
+ * all of them. There irqs_disabled and tif_need_resched are read from the
+ * record's common_flags and exclude_pid from the sample's pid, in user
+ * space (qz_bpf_filter__keep); the filters that need the task's state are
+ * refused. NULL + errno after logging.
  */
 struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_filter_cfg *cfg);
+/* Does ev pass the filters? Samples the kernel filtered always do. */
+bool qz_bpf_filter__keep(const struct bpf_filter *f, const struct qz_event *ev);
 void qz_bpf_filter__free(struct bpf_filter *f);
 
 #endif
