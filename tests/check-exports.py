@@ -7,9 +7,14 @@ and test-exports must link every one of them."""
 import glob, re, subprocess, sys
 
 exports_test, library, script, headers = sys.argv[1:5]
+# A folder of headers (less --exclude NAME ...), or one header: libquazar-bpf's.
+excluded = set(sys.argv[6:]) if sys.argv[5:6] == ['--exclude'] else set()
+paths = [headers] if headers.endswith('.h') else glob.glob(headers + '/*.h')
 
 declared = set()
-for path in glob.glob(headers + '/*.h'):
+for path in paths:
+    if path.rsplit('/', 1)[-1] in excluded:
+        continue
     text = re.sub(r'/\*.*?\*/', '', open(path).read(), flags=re.S)
     for decl in re.findall(r'\bQZ_API\b([^;{]*)', text):
         name = re.search(r'\b(qz_\w+)\s*\(', decl)
@@ -18,7 +23,7 @@ for path in glob.glob(headers + '/*.h'):
 
 script_text = re.sub(r'/\*.*?\*/', '', open(script).read(), flags=re.S)
 listed = set(re.findall(r'^\s*(qz_\w+);', script_text, re.M))
-nodes = re.findall(r'^(LIBQUAZAR_[0-9.]+)\s*\{', script_text, re.M)
+nodes = re.findall(r'^(LIBQUAZAR\w*?_[0-9.]+)\s*\{', script_text, re.M)
 nm = subprocess.run(['nm', '-D', '--defined-only', library], capture_output=True,
                     text=True, check=True).stdout
 exported = {l.split()[2].split('@')[0] for l in nm.splitlines()
@@ -34,7 +39,7 @@ def differ(what, a, b, fix):
         ok = False
 
 if not nodes or '*' in re.sub(r'local:\s*\*;', '', script_text):
-    print(f'{script}: list every symbol explicitly in a LIBQUAZAR_x.y node (no globs but local: *;)')
+    print(f'{script}: list every symbol explicitly in a LIBQUAZAR*_x.y node (no globs but local: *;)')
     ok = False
 differ('declared QZ_API but not in the version script', declared, listed, f'add it to {script}')
 differ('in the version script but declared nowhere', listed, declared, 'declare it with QZ_API or drop it')

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * faults [OBJ [SECONDS]]: what `quazar bpf OBJ -e 'page-faults//freq=50/'`
- * does, on libquazar-bpf: faults.bpf.o on every CPU's page-faults event,
- * its records counted and its maps printed every second.
+ * faults [OBJ [SECONDS [EVENT]]]: what `quazar bpf OBJ -e EVENT` does
+ * (EVENT: 'page-faults//freq=50/'), on libquazar-bpf: faults.bpf.o on
+ * every CPU's event, its records counted and its maps printed every second.
  * Build: cc faults.c $(pkg-config --cflags --libs libquazar-bpf)
  */
 #include <stdio.h>
@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	struct qz_parse_error perr;
 	int seconds = argc > 2 ? atoi(argv[2]) : 5;
 
-	if (!bpf || !evlist || qz_selector__parse(&sel, "page-faults//freq=50/", &perr) ||
+	if (!bpf || !evlist ||
+	    qz_selector__parse(&sel, argc > 3 ? argv[3] : "page-faults//freq=50/", &perr) ||
 	    qz_evlist__add(evlist, qz_evsel__new_from_spec(&sel.events[0], NULL)) ||
 	    qz_bpf__attach(bpf, evlist) || qz_evlist__open(evlist) || qz_evlist__enable(evlist))
 		return 1;

@@ -100,6 +100,8 @@ static void dispatch_sample(struct qz_session *s,
 		return;
 	}
 	ev = qz_evsel__priv(evsel);
+	if (!(sample.type & PERF_SAMPLE_PERIOD))	/* left out for period=N */
+		sample.period = qz_evsel__attr(evsel)->sample_period;
 	if (ev->user_filter &&
 	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
 		STAT_ADD(s->stats.filtered, 1);

@@ -64,6 +64,15 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 			attr->sample_freq = s->freq;
 		}
 	}
+	/*
+	 * The kernel gives a software event that records PERF_SAMPLE_PERIOD
+	 * with a fixed period a sample at every event, each of period 1
+	 * (perf_swevent_event): period=N needs PERIOD left out; the session
+	 * fills it from the attr. The clocks are hrtimers, not counted so.
+	 */
+	if (attr->type == PERF_TYPE_SOFTWARE && !attr->freq && attr->sample_period > 1 &&
+	    attr->config != PERF_COUNT_SW_CPU_CLOCK && attr->config != PERF_COUNT_SW_TASK_CLOCK)
+		attr->sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
 	/* One clock for the kernel's timestamps and the --order cutoff. */
 	attr->use_clockid = 1;
 	attr->clockid = CLOCK_MONOTONIC;

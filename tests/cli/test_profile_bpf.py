@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""profile --bpf against the ring path on the same spinner, at the same
+time: the same top function and stack, sample counts within 5%, the same
+JSON fields (plus "bpf") and the same folded stacks; BPF is the default;
+a too small map makes collisions and hash-full drops that are reported."""
+import os
+from qzt import *
+from qzbpf import TMP, Gated, comm_samples, final, require_bpf, run_over
+
+require_bpf()
+
+# 1. Both paths on one spinner of 2 s CPU on CPU 1, by pid.
+spin = Gated("spin_both", 2000, cpu=1)
+common = ["profile", "-p", str(spin.pid), "-F", "199", "-g", "--json", "-i", "100000"]
+flame_b, flame_r = os.path.join(TMP, "bpf"), os.path.join(TMP, "ring")
+(rc_b, out_b, err_b), (rc_r, out_r, err_r), (rc_d, out_d, err_d) = run_over(
+    [spin], [common + ["--bpf", "--flame-graph", flame_b],
+             common + ["--no-bpf", "--flame-graph", flame_r],
+             common])
+check_eq(rc_b, 0, f"--bpf exit status (stderr: {err_b})")
+check_eq(rc_r, 0, f"--no-bpf exit status (stderr: {err_r})")
+check_eq(rc_d, 0, f"default exit status (stderr: {err_d})")
+b, r, d = final(out_b), final(out_r), final(out_d)
+check("bpf" in b and "bpf" not in r, f"only the BPF path says so: {list(b)} / {list(r)}")
+check("bpf" in d, f"BPF is the default here: {list(d)}")
+check_eq(sorted(k for k in b if k != "bpf"), sorted(r), "the same JSON fields")
+sb, sr = comm_samples(b, "spin_both"), comm_samples(r, "spin_both")
+check(sr > 300, f"the ring path saw the spinner: {sr} samples")
+check(abs(sb - sr) <= 0.05 * max(sb, sr), f"sample counts within 5%: bpf {sb}, ring {sr}")
+check(abs(b.get("samples", 0) - r.get("samples", 0)) <= 0.05 * max(r.get("samples", 1), 1),
+      f"totals within 5%: bpf {b.get('samples')}, ring {r.get('samples')}")
+fb, fr = b.get("functions", [{}])[0], r.get("functions", [{}])[0]
+check_eq((fb.get("sym"), os.path.basename(fb.get("module", ""))), ("burn", "spin_both"),
+         "burn() first with --bpf")
+check_eq(fb.get("sym"), fr.get("sym"), "the same top function")
+check_eq(b["stacks"][0]["frames"][-2:] if b.get("stacks") else None, ["main", "burn"],
+         "the top stack ends main;burn with --bpf")
+check_eq(b["stacks"][0]["frames"] if b.get("stacks") else 1,
+         r["stacks"][0]["frames"] if r.get("stacks") else 2, "the same top stack")
+check_eq(b.get("bpf"), {"stack_collisions": 0, "hash_full": 0, "errors": 0},
+         "nothing lost in the kernel")
+
+
+def folded(path):
+    try:
+        with open(path + ".folded") as f:
+            return [line.rsplit(" ", 1) for line in f.read().splitlines()]
+    except OSError as e:
+        check(False, f"{path}.folded: {e}")
+        return [["", "0"]]
+
+
+top_b, top_r = folded(flame_b)[0], folded(flame_r)[0]
+check_eq(top_b[0], top_r[0], "the same top folded stack")
+check(abs(int(top_b[1]) - int(top_r[1])) <= 0.05 * int(top_r[1]),
+      f"its counts within 5%: {top_b[1]} vs {top_r[1]}")
+
+# 2. Text output is the ring path's table.
+spin = Gated("spin_text", 300, cpu=1)
+(rc, out, err), = run_over([spin], [["profile", "-p", str(spin.pid), "-i", "100000"]])
+check(rc == 0 and "burn" in out and "FUNCTION" in out, f"text table: {out[-300:]!r} {err}")
+
+# 3. One entry and one stack bucket: losses are counted and reported.
+spin = Gated("spin_tiny", 500, cpu=1)
+(rc, out, err), = run_over([spin], [["profile", "-p", str(spin.pid), "-F", "499", "-g",
+                                     "--json", "-i", "100000", "--bpf-entries", "1"]])
+t = final(out)
+check_eq(rc, 0, f"--bpf-entries 1 runs (stderr: {err})")
+check(t.get("bpf", {}).get("hash_full", 0) > 0, f"hash-full drops counted: {t.get('bpf')}")
+check(t.get("bpf", {}).get("stack_collisions", 0) > 0, f"stack collisions counted: {t.get('bpf')}")
+check("dropped (hash full)" in err and "stack map collisions" in err,
+      f"and said on stderr: {err[-300:]!r}")
+
+# 4. --bpf and --no-bpf together are refused.
+r = run(["profile", "--bpf", "--no-bpf", "--", prog("spin"), "10"])
+check(r.returncode != 0 and "not both" in r.stderr, f"--bpf --no-bpf refused: {r.stderr!r}")
+done()
