@@ -99,8 +99,13 @@ static void members(const struct btf *btf, const struct btf_type *t, const uint8
 		if (!name || !name[0]) {
 			/* An anonymous struct or union: its fields are ours. */
 			if (mt && (btf_is_struct(mt) || btf_is_union(mt)) && bit % 8 == 0 &&
-			    bit / 8 <= size && depth < MAX_DEPTH)
-				members(btf, mt, data + bit / 8, size - bit / 8, j, depth + 1);
+			    depth < MAX_DEPTH) {
+				size_t off = bit / 8 < size ? bit / 8 : size;
+
+				/* Past the data: its fields are null. */
+				members(btf, mt, data + off, bit / 8 <= size ? size - off : 0, j,
+					depth + 1);
+			}
 			continue;
 		}
 		qz_json__key(j, name);
@@ -165,8 +170,8 @@ static void array(const struct btf *btf, const struct btf_type *t, const uint8_t
 	long esz = btf__resolve_size(btf, a->type);
 	uint32_t n = a->nelems;
 
-	if (esz <= 0) {
-		qz_json__null(j);
+	if (esz <= 0 || size < (size_t)esz) {
+		qz_json__null(j);	/* not one element there */
 		return;
 	}
 	if (is_char(btf, a->type)) {
