@@ -77,6 +77,7 @@ static void prepare_pid(void *ctx, uint32_t pid)
 {
 	struct profile *p = ctx;
 
+	qz_stack_printer__forget(p->printer, (pid_t)pid);
 	qz_symbolizer__prepare(qz_stack_printer__symbolizer(p->printer), (pid_t)pid);
 }
 
@@ -177,7 +178,10 @@ static int profile_init(struct qz_session *s, void **ctx)
 		return idx;
 	}
 	if (p->bpf) {
-		err = qz_session__set_bpf(s, idx, qz_profile_bpf__prog_fd(p->bpf));
+		/* The same stacks every interval: each address resolved once. */
+		err = qz_stack_printer__set_cache(p->printer);
+		if (!err)
+			err = qz_session__set_bpf(s, idx, qz_profile_bpf__prog_fd(p->bpf));
 		if (!err)
 			err = qz_session__add_fd(s, qz_profile_bpf__news_fd(p->bpf), profile_news);
 	}
@@ -204,12 +208,9 @@ static void function_key(struct profile *p, const struct qz_sample *smp,
 	struct qz_symbol s;
 	int err;
 
-	if (kernel) {
-		err = qz_symbolizer__kernel(sym, smp->ip, &s);
-	} else {
+	if (!kernel)
 		qz_symbolizer__prepare(sym, (pid_t)smp->pid);
-		err = qz_symbolizer__user(sym, (pid_t)smp->pid, smp->ip, &s);
-	}
+	err = qz_stack_printer__resolve(p->printer, (pid_t)smp->pid, !kernel, smp->ip, &s);
 	if (!err && s.name)
 		snprintf(key, len, "%s\t%s", s.name, s.module ?: "?");
 	else

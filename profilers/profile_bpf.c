@@ -3,9 +3,10 @@
  * profile --bpf: bpf/profile.bpf.c counts each cpu-clock sample in a
  * per-CPU hash and keeps the sample out of the ring. At each interval the
  * programs are switched to the other set of maps (a variable in .bss,
- * shared by mmap), and the set they left is read, emptied and its stacks
- * cleared, so the stack map holds one interval's stacks: fewer
- * collisions, none carried over.
+ * shared by mmap), and the set they left is read and emptied. Its stacks
+ * are read once per id and kept, and its stack map is emptied once it has
+ * taken a quarter of its buckets (or had a collision), so stale stacks do
+ * not crowd it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <quazar/ring.h>
 #include "bpf_config.h"
 #include "profile_bpf.h"
+#include "u64map.h"
 #if QZ_HAVE_BPF_SKELETONS
 #include <bpf/bpf.h>
 #include "bpf_internal.h"
@@ -47,6 +49,15 @@ struct profile_bpf {
 	int nr_news;
 	int news_epfd;
 	void *scratch;			/* a wrapped record */
+	/*
+	 * Each set's stacks as read, by id: an entry of a stack map stays as
+	 * it is until deleted, so it is read once, and the map is emptied
+	 * only when it has taken a quarter of its buckets since last time
+	 * (or had collisions).
+	 */
+	struct u64map stacks[2];	/* id -> uint64_t *: [nr, frames...] */
+	uint64_t added[2];
+	uint32_t entries;
 };
 
 /* Frames a stack may hold: the kernel refuses maps deeper than this sysctl. */
@@ -63,6 +74,17 @@ static uint32_t max_depth(void)
 	return v && v < MAX_DEPTH ? v : MAX_DEPTH;
 }
 
+static void forget_stacks(struct u64map *m)
+{
+	size_t pos = 0;
+	uint64_t id;
+	void *val;
+
+	while (qz_u64map__next(m, &pos, &id, &val))
+		free(*(uint64_t **)val);
+	qz_u64map__clear(m);
+}
+
 void qz_profile_bpf__free(struct profile_bpf *pb)
 {
 	if (!pb)
@@ -73,6 +95,10 @@ void qz_profile_bpf__free(struct profile_bpf *pb)
 	if (pb->news_epfd >= 0)
 		close(pb->news_epfd);
 	free(pb->scratch);
+	for (int i = 0; i < 2; i++) {
+		forget_stacks(&pb->stacks[i]);
+		qz_u64map__free(&pb->stacks[i]);
+	}
 	qz_profile_bpf__destroy(pb->skel);
 	free(pb->keys);
 	free(pb->values);
@@ -183,6 +209,13 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 		goto fail;
 	}
 	pb->batch_ops = true;
+	pb->entries = entries;
+	if (qz_u64map__init(&pb->stacks[0], sizeof(void *)) ||
+	    qz_u64map__init(&pb->stacks[1], sizeof(void *))) {
+		err = -ENOMEM;
+		snprintf(why, len, "out of memory");
+		goto fail;
+	}
 	pb->nr_cpus = libbpf_num_possible_cpus();
 	pb->depth = max_depth();
 	if (pb->nr_cpus <= 0) {
@@ -250,20 +283,49 @@ int qz_profile_bpf__prog_fd(struct profile_bpf *pb)
 	return bpf_program__fd(pb->skel->progs.qz_profile);
 }
 
-/* [KERNEL, kernel frames..., USER, user frames...], as perf writes callchains. */
-static uint64_t add_stack(struct profile_bpf *pb, int fd, int32_t id, uint64_t context,
-			  uint64_t n)
+/* Stack id's frames, [nr, frames...], from the cache or the map; NULL if gone. */
+static const uint64_t *get_stack(struct profile_bpf *pb, int set, int fd, int32_t id)
 {
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, pb->frames))
+	uint64_t **slot = qz_u64map__get(&pb->stacks[set], (uint64_t)id), *copy;
+	uint32_t nr = 0;
+	bool created;
+
+	if (slot)
+		return *slot;
+	if (bpf_map_lookup_elem(fd, &id, pb->frames))
+		return NULL;
+	while (nr < pb->depth && pb->frames[nr])
+		nr++;
+	copy = malloc((1 + (size_t)nr) * sizeof(uint64_t));
+	slot = copy ? qz_u64map__put(&pb->stacks[set], (uint64_t)id, &created) : NULL;
+	if (!slot) {
+		free(copy);
+		return NULL;	/* no memory: the sample keeps no stack */
+	}
+	copy[0] = nr;
+	memcpy(copy + 1, pb->frames, nr * sizeof(uint64_t));
+	*slot = copy;
+	pb->added[set]++;
+	return copy;
+}
+
+/* [KERNEL, kernel frames..., USER, user frames...], as perf writes callchains. */
+static uint64_t add_stack(struct profile_bpf *pb, int set, int fd, int32_t id,
+			  uint64_t context, uint64_t n)
+{
+	const uint64_t *st;
+
+	if (id < 0 || !(st = get_stack(pb, set, fd, id)))
 		return n;
 	pb->chain[n++] = context;
-	for (uint32_t i = 0; i < pb->depth && pb->frames[i]; i++)
-		pb->chain[n++] = pb->frames[i];
+	for (uint64_t i = 0; i < st[0]; i++)
+		pb->chain[n++] = st[1 + i];
 	return n;
 }
 
-static void emit(struct profile_bpf *pb, int stacks_fd, const struct qz_profile_key *k,
-		 const uint64_t *values, profile_bpf_fn fn, void *ctx)
+static void emit(struct profile_bpf *pb, int set, int stacks_fd,
+		 const struct qz_profile_key *k, const uint64_t *values, profile_bpf_fn fn,
+		 void *ctx)
 {
 	struct qz_sample smp = {
 		.sz = sizeof(smp),
@@ -284,9 +346,10 @@ static void emit(struct profile_bpf *pb, int stacks_fd, const struct qz_profile_
 		if (!values[c])
 			continue;
 		if (!stacks) {
-			smp.callchain_nr = add_stack(pb, stacks_fd, k->kstack, PERF_CONTEXT_KERNEL, 0);
-			smp.callchain_nr = add_stack(pb, stacks_fd, k->ustack, PERF_CONTEXT_USER,
-						     smp.callchain_nr);
+			smp.callchain_nr = add_stack(pb, set, stacks_fd, k->kstack,
+						     PERF_CONTEXT_KERNEL, 0);
+			smp.callchain_nr = add_stack(pb, set, stacks_fd, k->ustack,
+						     PERF_CONTEXT_USER, smp.callchain_nr);
 			if (smp.callchain_nr)
 				smp.type |= PERF_SAMPLE_CALLCHAIN;
 			stacks = true;
@@ -297,7 +360,8 @@ static void emit(struct profile_bpf *pb, int stacks_fd, const struct qz_profile_
 }
 
 /* Every key of the map, deleted as read: batches where the kernel has them. */
-static int drain(struct profile_bpf *pb, int fd, int stacks_fd, profile_bpf_fn fn, void *ctx)
+static int drain(struct profile_bpf *pb, int set, int fd, int stacks_fd, profile_bpf_fn fn,
+		 void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
 	uint32_t in = 0, out = 0, count;
@@ -317,8 +381,8 @@ static int drain(struct profile_bpf *pb, int fd, int stacks_fd, profile_bpf_fn f
 		if (err && err != ENOENT)
 			return -err;
 		for (uint32_t i = 0; i < count; i++)
-			emit(pb, stacks_fd, &pb->keys[i], pb->values + (size_t)i * pb->nr_cpus,
-			     fn, ctx);
+			emit(pb, set, stacks_fd, &pb->keys[i],
+			     pb->values + (size_t)i * pb->nr_cpus, fn, ctx);
 		if (err)
 			return 0;	/* ENOENT: that was the last batch */
 		in = out;
@@ -330,7 +394,7 @@ static int drain(struct profile_bpf *pb, int fd, int stacks_fd, profile_bpf_fn f
 		if (bpf_map_get_next_key(fd, NULL, k))
 			return 0;
 		if (!bpf_map_lookup_elem(fd, k, pb->values))
-			emit(pb, stacks_fd, k, pb->values, fn, ctx);
+			emit(pb, set, stacks_fd, k, pb->values, fn, ctx);
 		if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
 			return -errno;
 	}
@@ -375,11 +439,15 @@ int qz_profile_bpf__read(struct profile_bpf *pb, profile_bpf_fn fn, void *ctx,
 	nanosleep(&pause, NULL);
 	counts_fd = bpf_map__fd(old ? skel->maps.counts1 : skel->maps.counts0);
 	stacks_fd = bpf_map__fd(old ? skel->maps.stacks1 : skel->maps.stacks0);
-	err = drain(pb, counts_fd, stacks_fd, fn, ctx);
-	clear_stacks(stacks_fd);
+	err = drain(pb, (int)old, counts_fd, stacks_fd, fn, ctx);
 	stats->collisions = stat_delta(pb, QZ_PROFILE_COLLISIONS);
 	stats->hash_full = stat_delta(pb, QZ_PROFILE_HASH_FULL);
 	stats->errors = stat_delta(pb, QZ_PROFILE_ERRORS);
+	if (pb->added[old] > pb->entries / 4 || stats->collisions) {
+		clear_stacks(stacks_fd);
+		forget_stacks(&pb->stacks[old]);
+		pb->added[old] = 0;
+	}
 	return err;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* Callchains to symbols, for trace, kmemleak and profile. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include "callchain.h"
+#include "symcache.h"
 
 struct qz_stack_printer {
 	struct qz_symbolizer *sym;
+	struct symcache *cache;	/* qz_stack_printer__set_cache */
 };
 
 struct qz_stack_printer *qz_stack_printer__new(void)
@@ -23,8 +26,22 @@ void qz_stack_printer__free(struct qz_stack_printer *p)
 {
 	if (!p)
 		return;
+	qz_symcache__free(p->cache);
 	qz_symbolizer__free(p->sym);
 	free(p);
+}
+
+int qz_stack_printer__set_cache(struct qz_stack_printer *p)
+{
+	if (!p->cache && !(p->cache = qz_symcache__new(p->sym)))
+		return -ENOMEM;
+	return 0;
+}
+
+void qz_stack_printer__forget(struct qz_stack_printer *p, pid_t pid)
+{
+	if (p->cache)
+		qz_symcache__forget(p->cache, pid);
 }
 
 struct qz_symbolizer *qz_stack_printer__symbolizer(struct qz_stack_printer *p)
@@ -49,8 +66,16 @@ void qz_callchain__walk(const uint64_t *ips, uint64_t nr,
 static int resolve(struct qz_stack_printer *p, pid_t pid, bool user,
 		   uint64_t addr, struct qz_symbol *s)
 {
+	if (p->cache)
+		return qz_symcache__resolve(p->cache, pid, user, addr, s);
 	return user ? qz_symbolizer__user(p->sym, pid, addr, s) :
 		      qz_symbolizer__kernel(p->sym, addr, s);
+}
+
+int qz_stack_printer__resolve(struct qz_stack_printer *p, pid_t pid, bool user,
+			      uint64_t addr, struct qz_symbol *s)
+{
+	return resolve(p, pid, user, addr, s);
 }
 
 void qz_stack_printer__frame(struct qz_stack_printer *p, pid_t pid, bool user,
