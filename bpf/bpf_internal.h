@@ -84,8 +84,8 @@ struct qz_bpf {
 	struct qz_bpf_output *outs;
 	int nr_outs;
 	int epfd;
-	uint64_t lost, records;
-	void *scratch;			/* a wrapped record, QZ_RECORD_MAX bytes */
+	struct qz_ordered *ordered;	/* the rings, merged by time */
+	uint64_t lost, records, emitted;
 	int record_type_id;		/* 0: not looked up yet, -1: none */
 	uint32_t record_type_size;
 	int nr_possible_cpus;

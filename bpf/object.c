@@ -90,7 +90,6 @@ static void qz_bpf__free_(struct qz_bpf *b)
 {
 	qz__bpf_outputs_close(b);
 	bpf_object__close(b->obj);
-	free(b->scratch);
 	free(b->path);
 	free(b->prog_name);
 	free(b->btf_path);
@@ -135,8 +134,7 @@ QZ_API struct qz_bpf *qz_bpf__open(const char *path, const struct qz_bpf_opts *o
 	b->on_record = OPT(opts, on_record, NULL);
 	b->ctx = OPT(opts, ctx, NULL);
 	b->path = strdup(path);
-	b->scratch = malloc(QZ_RECORD_MAX + 8);
-	if (!b->path || !b->scratch || dup_opt(&b->prog_name, OPT(opts, prog, NULL)) ||
+	if (!b->path || dup_opt(&b->prog_name, OPT(opts, prog, NULL)) ||
 	    dup_opt(&b->btf_path, OPT(opts, btf_path, NULL)) ||
 	    dup_opt(&b->record_type, OPT(opts, record_type, NULL))) {
 		err = -ENOMEM;

@@ -3,7 +3,8 @@
  * What programs write with bpf_perf_event_output(): for each map of type
  * BPF_MAP_TYPE_PERF_EVENT_ARRAY, a PERF_COUNT_SW_BPF_OUTPUT event on each
  * online CPU, mapped as quazar's ring storage (quazar/ring.h) and put in
- * the map at the CPU's index. One epoll fd covers them all.
+ * the map at the CPU's index. One epoll fd covers them all, and quazar's
+ * ordered reader merges them by time as they are read.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -70,8 +71,11 @@ static int add_ring(struct qz_bpf *b, struct bpf_map *map, int cpu, size_t pages
 	ev.data.u32 = (uint32_t)(b->nr_outs - 1);
 	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev))
 		return -errno;
-	return 0;
+	return qz_ordered__add_ring(b->ordered, qz_storage__ring(o->storage), b->nr_outs - 1);
 }
+
+/* The kernel wrote these with no time (never for samples): deliver them too. */
+static void emit(const struct perf_event_header *h, int ring_id, void *ctx);
 
 int qz__bpf_outputs_open(struct qz_bpf *b, size_t pages, uint32_t watermark)
 {
@@ -84,10 +88,18 @@ int qz__bpf_outputs_open(struct qz_bpf *b, size_t pages, uint32_t watermark)
 		if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 			continue;
 		if (b->epfd < 0) {
+			/* Records of all CPUs merged in time order as they are read. */
+			struct qz_ordered_opts oopts = {
+				.sz = sizeof(oopts),
+				.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_TIME,
+				.late = emit,
+			};
+
 			b->epfd = epoll_create1(EPOLL_CLOEXEC);
 			cpus = qz_cpu_map__new_online();
-			if (b->epfd < 0 || !cpus) {
-				err = -errno;
+			b->ordered = qz_ordered__new(&oopts);
+			if (b->epfd < 0 || !cpus || !b->ordered) {
+				err = -errno ?: -ENOMEM;
 				break;
 			}
 		}
@@ -102,6 +114,8 @@ int qz__bpf_outputs_open(struct qz_bpf *b, size_t pages, uint32_t watermark)
 
 void qz__bpf_outputs_close(struct qz_bpf *b)
 {
+	qz_ordered__free(b->ordered);
+	b->ordered = NULL;
 	for (int i = 0; i < b->nr_outs; i++)
 		qz_storage__free(b->outs[i].storage);
 	free(b->outs);
@@ -144,44 +158,30 @@ static void deliver(struct qz_bpf *b, const struct qz_bpf_output *o,
 		b->on_record(&rec, b->ctx);
 }
 
-static int read_ring(struct qz_bpf *b, const struct qz_bpf_output *o)
+static void emit(const struct perf_event_header *h, int ring_id, void *ctx)
 {
-	struct qz_ring *ring = qz_storage__ring(o->storage);
-	int n = 0;
+	struct qz_bpf *b = ctx;
 
-	if (qz_ring__start_read_batch(ring)) {
-		qz_ring__reset(ring);
-		return 0;
+	if (ring_id < 0 || ring_id >= b->nr_outs)
+		return;
+	if (h->type == PERF_RECORD_SAMPLE) {
+		deliver(b, &b->outs[ring_id], h);
+		b->emitted++;
+	} else if (h->type == PERF_RECORD_LOST && h->size >= sizeof(*h) + 16) {
+		uint64_t lost;
+
+		memcpy(&lost, (const uint8_t *)(h + 1) + 8, 8);
+		b->lost += lost;
 	}
-	while (qz_ring__bytes_remaining(ring)) {
-		const struct perf_event_header *h = qz_ring__peek(ring, b->scratch);
-
-		if (!h) {
-			qz_ring__reset(ring);
-			break;
-		}
-		if (h->type == PERF_RECORD_SAMPLE) {
-			deliver(b, o, h);
-			n++;
-		} else if (h->type == PERF_RECORD_LOST && h->size >= sizeof(*h) + 16) {
-			uint64_t lost;
-
-			memcpy(&lost, (const uint8_t *)(h + 1) + 8, 8);
-			b->lost += lost;
-		}
-		qz_ring__pop(ring);
-	}
-	qz_ring__finish_read_batch(ring);
-	return n;
 }
 
 QZ_API int qz_bpf__read(struct qz_bpf *b)
 {
-	int n = 0;
+	uint64_t before = b->emitted;
 
-	for (int i = 0; i < b->nr_outs; i++)
-		n += read_ring(b, &b->outs[i]);
-	return n;
+	if (b->ordered)
+		qz_ordered__read(b->ordered, QZ_ORDERED_ALL, emit, b);
+	return (int)(b->emitted - before);
 }
 
 static double now_ms(void)

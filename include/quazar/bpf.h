@@ -115,7 +115,7 @@ QZ_API int qz_bpf__attach(struct qz_bpf *b, struct qz_evlist *evlist);
 
 /* An fd that is readable when a record ring woke up, or -1 without any. */
 QZ_API int qz_bpf__fd(const struct qz_bpf *b);
-/* Read every record there is, calling on_record; returns how many. */
+/* Read every record there is, calling on_record in time order across CPUs; returns how many. */
 QZ_API int qz_bpf__read(struct qz_bpf *b);
 /*
  * Read records as they come for timeout_ms (every ring at least every

@@ -123,7 +123,8 @@ QZ_API const char *qz_select__builtin_name(int i, enum qz_spec_kind *kind);
  * A selector's event to an attr: kind, exclude_user/kernel, period, stack
  * and max_stack. Tracepoints, uprobes and breakpoints sample every event
  * (period 1); hardware/software/PMU events count unless the spec gives a
- * period. For uprobes config1 points at spec->path (borrowed); evsels made
+ * period. A software event given a period above 1 does not record
+ * PERF_SAMPLE_PERIOD: with it the kernel samples every event. For uprobes config1 points at spec->path (borrowed); evsels made
  * by qz_evsel__new_from_spec keep their own copy.
  */
 QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,

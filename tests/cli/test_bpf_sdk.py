@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 from qzt import *
-from qzbpf import EXAMPLES, obj, require_bpf
+from qzbpf import EXAMPLES, TMP, obj, require_bpf
 
 require_bpf()
 FAULTS = os.path.join(EXAMPLES, "faults.bpf.o")
@@ -95,7 +95,33 @@ counts = [int(v) for v in re.findall(r'\{"comm":"touch_pages"\}\s+(\d+)', out)]
 check(counts and counts[-1] >= K, f"the example counts at least {K}: {counts[-1:]}")
 check(re.search(r"after 4 s: [1-9]\d* records", out), f"and reads records: {out[-300:]!r}")
 
-# 5. A tracepoint program on a tracepoint: it keeps each event (returns 1).
+# 5. The agent's collector of type bpf: its map dumps are its reports.
+cfg = os.path.join(TMP, "agent.yaml")
+with open(cfg, "w") as f:
+    f.write(f"""global:
+  http_socket: off
+collectors:
+  - name: faults
+    profiler: bpf
+    events: ["page-faults//period=8/"]
+    options: {{object: {FAULTS}}}
+    interval: 500ms
+""")
+a = subprocess.Popen([QUAZAR, "agent", "-c", cfg], stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True)
+time.sleep(2)
+load(1, 5000, 500)
+time.sleep(1)
+a.send_signal(signal.SIGTERM)
+out, err = a.communicate(timeout=60)
+check_eq(a.returncode, 0, f"the agent's exit status ({err[-500:]})")
+reports = [r for r in json_lines(out) if r.get("collector") == "faults" and r.get("type") == "bpf"]
+check(len(reports) >= 3, f"a bpf report every 500 ms: {len(reports)}")
+check(reports and faults_of(reports[-1], "touch_pages") >= 5000,
+      f"with the faults of touch_pages: {reports[-1].get('maps') if reports else None}")
+check(all("seq" in r and "host" in r for r in reports), "in the agent's envelope")
+
+# 6. A tracepoint program on a tracepoint: it keeps each event (returns 1).
 r = run(["bpf", obj("tracepoint_only.bpf.o"), "-e", "sched:sched_switch", "--json",
          "-i", "100000", "--", prog("sleeper"), "50", "1"])
 check_eq(r.returncode, 0, f"tracepoint program exit status ({r.stderr})")
