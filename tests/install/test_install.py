@@ -111,6 +111,32 @@ def check_samples(tool, workload, env):
           f"every stack names the workload's qz_install_loop: {frames[:1]}")
 
 
+def check_bpf(dest, prefix, libdir, pc_dir, tmp, env):
+    """libquazar-bpf from the installed tree: its header, library and .pc
+    (which requires libquazar's), and the BPF example built on it, run on the
+    installed example object."""
+    obj = os.path.join(dest + prefix, "share/quazar/faults.bpf.o")
+    if not os.path.exists(os.path.join(pc_dir, "libquazar-bpf.pc")):
+        check(False, "libquazar-bpf.pc installed (libbpf-dev missing at build time?)")
+        return
+    check(os.path.isfile(os.path.join(dest + prefix, "include/quazar/bpf.h")), "quazar/bpf.h installed")
+    check(os.path.isfile(os.path.join(dest + libdir, "libquazar-bpf.so.0")), "libquazar-bpf.so.0 installed")
+    pkg = must(run(["pkg-config", "--define-variable=prefix=" + dest + prefix, "--cflags", "--libs",
+                    "libquazar-bpf"], env=dict(os.environ, PKG_CONFIG_PATH=pc_dir)),
+               "pkg-config libquazar-bpf")
+    flags = shlex.split(pkg.stdout)
+    check("-lquazar-bpf" in flags and "-lquazar" in flags, f"Libs name both libraries: {flags}")
+    exe = os.path.join(tmp, "faults")
+    must(run(CC + CFLAGS + ["-o", exe, os.path.join(SRC, "examples/bpf/faults.c")] + flags),
+         "build examples/bpf/faults.c against the installed tree")
+    if not os.path.isfile(obj):
+        check(False, f"{obj} installed (no clang, bpftool or BTF at build time?)")
+        return
+    r = run([exe, obj, "1", "page-faults//period=8/"], env=env)
+    check(r.returncode == 0 and "faults (hash):" in r.stdout and "after 1 s:" in r.stdout,
+          f"the installed example runs: {r.stdout[-300:]!r} {r.stderr!r}")
+
+
 def main():
     # meson points this at the build tree: only the installed tree may be used.
     os.environ.pop("LD_LIBRARY_PATH", None)
@@ -152,6 +178,7 @@ def main():
         check(dest + libdir + "/libquazar.so.0" in ldd, f"the examples load the installed library: {ldd}")
         check_count(os.path.join(tmp, "count_tracepoint"), workload, env)
         check_samples(os.path.join(tmp, "print_samples"), workload, env)
+        check_bpf(dest, prefix, libdir, pc_dir, tmp, env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
