@@ -38,11 +38,13 @@ static _Atomic unsigned long *work;	/* shared with the load's processes */
 /* The load: DEPTH frames, each a real call, with the work at the bottom. */
 __attribute__((noinline)) static void bottom(int slot)
 {
-	volatile unsigned long x = 0;
+	unsigned long x = 0;
 
-	for (int i = 0; i < 100000; i++)
+	for (int i = 0; i < 100000; i++) {
 		x += (unsigned long)i;
-	atomic_fetch_add_explicit(&work[slot], 1, memory_order_relaxed);
+		__asm__ volatile("" : "+r"(x));	/* kept, not folded */
+	}
+	atomic_fetch_add_explicit(&work[slot], 1 + (x & 0), memory_order_relaxed);
 }
 
 __attribute__((noinline)) static void frame(int depth, int slot)
