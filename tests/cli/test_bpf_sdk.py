@@ -5,10 +5,12 @@ program examples/bpf/faults: at freq=50 it runs, dumps its maps and its
 records come decoded by field name through quazar's ring; sampling every
 8th fault both count at least the page faults a test program causes,
 under its comm. A tracepoint program on a tracepoint too."""
+import json
 import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from qzt import *
 from qzbpf import EXAMPLES, TMP, obj, require_bpf
@@ -109,13 +111,35 @@ collectors:
 """)
 a = subprocess.Popen([QUAZAR, "agent", "-c", cfg], stdout=subprocess.PIPE,
                      stderr=subprocess.PIPE, text=True)
-time.sleep(2)
+lines, errs = [], []
+readers = [threading.Thread(target=lambda: lines.extend(a.stdout), daemon=True),
+           threading.Thread(target=lambda: errs.extend(a.stderr), daemon=True)]
+for t in readers:
+    t.start()
+
+
+def agent_reports():
+    return [r for r in (json.loads(x) for x in list(lines) if x.startswith("{"))
+            if r.get("collector") == "faults" and r.get("type") == "bpf"]
+
+
+def wait_reports(n, timeout=30):
+    end = time.monotonic() + timeout
+    while len(agent_reports()) < n and time.monotonic() < end:
+        time.sleep(0.1)
+    return len(agent_reports())
+
+
+check(wait_reports(1) >= 1, "the agent's bpf collector reports")
 load(1, 5000, 500)
-time.sleep(1)
+first = len(agent_reports())
+wait_reports(first + 2)
 a.send_signal(signal.SIGTERM)
-out, err = a.communicate(timeout=60)
-check_eq(a.returncode, 0, f"the agent's exit status ({err[-500:]})")
-reports = [r for r in json_lines(out) if r.get("collector") == "faults" and r.get("type") == "bpf"]
+a.wait(timeout=60)
+for t in readers:
+    t.join(timeout=10)
+check_eq(a.returncode, 0, f"the agent's exit status ({''.join(errs)[-500:]})")
+reports = agent_reports()
 check(len(reports) >= 3, f"a bpf report every 500 ms: {len(reports)}")
 check(reports and faults_of(reports[-1], "touch_pages") >= 5000,
       f"with the faults of touch_pages: {reports[-1].get('maps') if reports else None}")
