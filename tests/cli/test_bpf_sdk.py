@@ -154,4 +154,17 @@ d = d[-1] if d else {}
 check(d.get("samples", {}).get("sched:sched_switch", 0) >= 50, f"events kept: {d.get('samples')}")
 check(d.get("maps", {}).get(".bss", [{}])[0].get("value", {}).get("switches", 0) >= 50,
       f"and counted by the program: {d.get('maps')}")
+
+# 7. A uprobe program on a uprobe: libc's syscall(), which getppid_loop calls.
+libc = next((l.split()[2] for l in subprocess.run(["ldd", prog("getppid_loop")],
+            capture_output=True, text=True).stdout.splitlines() if "libc.so" in l), None)
+r = run(["bpf", obj("uprobe_count.bpf.o"), "-e", f"uprobe:{libc}:syscall", "--json",
+         "-i", "100000", "--", prog("getppid_loop"), "1000"])
+check_eq(r.returncode, 0, f"uprobe program exit status ({r.stderr})")
+d = [x for x in json_lines(r.stdout) if x.get("type") == "bpf"]
+d = d[-1] if d else {}
+check_eq(d.get("samples", {}).get(f"uprobe:{libc}:syscall"), 1000, "every call kept once")
+calls = d.get("maps", {}).get(".bss", [{}])[0].get("value", {}).get("calls", 0)
+check(calls >= 1000 and calls % 1000 == 0,
+      f"the program ran once per call and per event opened for the probe: {calls}")
 done()
