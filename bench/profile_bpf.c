@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * profile_bpf [SECONDS] [QUAZAR]: the CPU a whole-machine profiler costs,
+ * profile_bpf [SECONDS] [REPS] [QUAZAR]: the CPU a whole-machine profiler costs,
  * with both CPUs busy in 20-frame-deep stacks, sampling at 4999 Hz with
  * stacks for SECONDS (default 10), one after another in the same run:
  *
@@ -12,8 +12,11 @@
  * Each tool's own CPU (user + system, from wait4) is the figure; the load's
  * loss of throughput against a run without a profiler shows what the
  * sampling costs the sampled programs (mostly the kernel's, in their
- * context). Targets: --bpf at most 0.25x perf record's CPU and at most
- * bpftrace's. Prints the figures, then one JSON line.
+ * context). Each tool runs REPS times (default 3), interleaved, and the
+ * figures are medians: the machine's other work (each new process there is
+ * one more for quazar to symbolize) moves single runs. Targets: --bpf at
+ * most 0.25x perf record's CPU and at most bpftrace's. Prints the figures,
+ * then one JSON line.
  */
 #include <sched.h>
 #include <signal.h>
@@ -116,7 +119,9 @@ static int measure(struct row *r, char *const argv[], double seconds, int sig, d
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
-	const char *quazar = argc > 2 ? argv[2] : QUAZAR;
+	int reps = argc > 2 ? atoi(argv[2]) : 3;
+	const char *quazar = argc > 3 ? argv[3] : QUAZAR;
+	double cpu[4][9], rate[4][9];
 	char tmp[] = "/tmp/qz-bench-profile-XXXXXX", perf_data[256], bt_out[256];
 	char dur[32], bt_prog[256];
 	pid_t load[NR_LOAD];
@@ -130,8 +135,8 @@ int main(int argc, char **argv)
 	unsigned long w0;
 	int nrows = 4;
 
-	if (seconds < 2 || !mkdtemp(tmp)) {
-		fprintf(stderr, "usage: %s [SECONDS >= 2] [QUAZAR]\n", argv[0]);
+	if (seconds < 2 || reps < 1 || reps > 9 || !mkdtemp(tmp)) {
+		fprintf(stderr, "usage: %s [SECONDS >= 2] [REPS 1..9] [QUAZAR]\n", argv[0]);
 		return 2;
 	}
 	work = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -161,10 +166,20 @@ int main(int argc, char **argv)
 				 "--", "sleep", dur, NULL };
 		char *bt[] = { "bpftrace", "-o", bt_out, "-e", bt_prog, NULL };
 
-		measure(&rows[0], bpf, seconds + 1, SIGINT, base);
-		measure(&rows[1], ring, seconds + 1, SIGINT, base);
-		measure(&rows[2], perf, seconds + 2, 0, base);
-		measure(&rows[3], bt, seconds + 2, 0, base);
+		for (int r = 0; r < reps; r++) {
+			measure(&rows[0], bpf, seconds + 1, SIGINT, base);
+			measure(&rows[1], ring, seconds + 1, SIGINT, base);
+			measure(&rows[2], perf, seconds + 2, 0, base);
+			measure(&rows[3], bt, seconds + 2, 0, base);
+			for (int i = 0; i < 4; i++) {
+				cpu[i][r] = rows[i].cpu_s;
+				rate[i][r] = rows[i].work_rate;
+			}
+		}
+		for (int i = 0; i < 4; i++) {
+			rows[i].cpu_s = bench_median(cpu[i], reps);
+			rows[i].work_rate = bench_median(rate[i], reps);
+		}
 	}
 	for (int i = 0; i < NR_LOAD; i++) {
 		kill(load[i], SIGKILL);
@@ -174,8 +189,14 @@ int main(int argc, char **argv)
 	unlink(bt_out);
 	rmdir(tmp);
 
-	printf("both CPUs busy in %d-frame stacks, sampled at 4999 Hz with stacks for %.0f s\n",
-	       DEPTH, seconds);
+	printf("both CPUs busy in %d-frame stacks, sampled at 4999 Hz with stacks for %.0f s; "
+	       "medians of %d runs\n", DEPTH, seconds, reps);
+	for (int i = 0; i < 4; i++) {
+		printf("  %-24s", rows[i].name);
+		for (int r = 0; r < reps; r++)
+			printf(" %.3f", cpu[i][r]);
+		printf(" CPU s (sorted)\n");
+	}
 	printf("%-26s %10s %12s %14s\n", "profiler", "CPU s", "x perf's", "load's speed");
 	for (int i = 0; i < nrows; i++) {
 		printf("%-26s %10.3f %12.3f %13.1f%%", rows[i].name, rows[i].cpu_s,
@@ -187,11 +208,11 @@ int main(int argc, char **argv)
 	}
 	printf("--bpf vs perf record -g: %.3f (target <= 0.25); vs bpftrace: %.3f (target <= 1)\n",
 	       rows[0].cpu_s / rows[2].cpu_s, rows[0].cpu_s / rows[3].cpu_s);
-	printf("{\"bench\":\"profile_bpf\",\"seconds\":%.0f,\"freq\":4999,\"depth\":%d,"
+	printf("{\"bench\":\"profile_bpf\",\"seconds\":%.0f,\"reps\":%d,\"freq\":4999,\"depth\":%d,"
 	       "\"bpf_cpu_s\":%.3f,\"ring_cpu_s\":%.3f,\"perf_cpu_s\":%.3f,\"bpftrace_cpu_s\":%.3f,"
 	       "\"bpf_vs_perf\":%.3f,\"bpf_vs_bpftrace\":%.3f,"
 	       "\"load_speed\":{\"bpf\":%.3f,\"ring\":%.3f,\"perf\":%.3f,\"bpftrace\":%.3f}}\n",
-	       seconds, DEPTH, rows[0].cpu_s, rows[1].cpu_s, rows[2].cpu_s, rows[3].cpu_s,
+	       seconds, reps, DEPTH, rows[0].cpu_s, rows[1].cpu_s, rows[2].cpu_s, rows[3].cpu_s,
 	       rows[0].cpu_s / rows[2].cpu_s, rows[0].cpu_s / rows[3].cpu_s, rows[0].work_rate,
 	       rows[1].work_rate, rows[2].work_rate, rows[3].work_rate);
 	return 0;
