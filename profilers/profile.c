@@ -16,6 +16,7 @@
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
+#include "stacktab.h"
 #include "strcount.h"
 
 /* Options beyond the common ones (profile_options below). */
@@ -33,9 +34,16 @@ struct profile {
 	struct qz_session *session;
 	struct qz_output *out;
 	struct qz_stack_printer *printer;
-	struct strcount *functions;	/* "sym\tmodule" per interval */
+	struct qz_symbolizer *sym;	/* the session's */
+	/* Raw, as read: symbolized only when the interval is reported. */
+	struct qz_stacktab *raw_ips, *raw_stacks;
+	struct strcount *functions;	/* "sym\tmodule\tbuild_id" per interval */
 	struct strcount *stacks;	/* folded lines per interval (-g) */
 	struct folded *flame;		/* the whole run, for --flame-graph */
+	struct qz_stackfold_stats fold;	/* this interval's frames */
+	uint64_t dropped;		/* samples past the raw tables' bound */
+	struct qz_stackfold_stats fold_total;
+	uint64_t dropped_total;
 	uint64_t period_ns;
 	uint64_t samples;		/* this interval, idle left out */
 	uint64_t *cpu_samples, *cpu_idle;
@@ -53,6 +61,8 @@ static uint64_t now_ns(void)
 
 static void profile_free(struct profile *p)
 {
+	qz_stacktab__free(p->raw_ips);
+	qz_stacktab__free(p->raw_stacks);
 	qz_strcount__free(p->functions);
 	qz_strcount__free(p->stacks);
 	qz_folded__free(p->flame);
@@ -86,7 +96,11 @@ static int profile_init(struct qz_session *s, void **ctx)
 	p->printer = qz_stack_printer__new();
 	p->functions = qz_strcount__new();
 	p->stacks = qz_strcount__new();
-	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks)
+	p->raw_ips = qz_stacktab__new(0);
+	p->raw_stacks = qz_stacktab__new(0);
+	p->sym = qz_session__symbolizer(s);
+	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks ||
+	    !p->raw_ips || !p->raw_stacks || !p->sym)
 		goto nomem;
 	if (opts->flame_graph) {
 		if (!(p->flame = qz_folded__new(p->printer, opts->flame_graph)))
@@ -109,33 +123,12 @@ nomem:
 	return -ENOMEM;
 }
 
-/* "sym\tmodule" of the sampled instruction (tabs never occur in either). */
-static void function_key(struct profile *p, const struct qz_sample *smp,
-			 const char *comm, char *key, size_t len)
-{
-	struct qz_symbolizer *sym = qz_stack_printer__symbolizer(p->printer);
-	bool kernel = (int64_t)smp->ip < 0;	/* x86-64: the upper half */
-	struct qz_symbol s;
-	int err;
-
-	if (kernel) {
-		err = qz_symbolizer__kernel(sym, smp->ip, &s);
-	} else {
-		qz_symbolizer__prepare(sym, (pid_t)smp->pid);
-		err = qz_symbolizer__user(sym, (pid_t)smp->pid, smp->ip, &s);
-	}
-	if (!err && s.name)
-		snprintf(key, len, "%s\t%s", s.name, s.module ?: "?");
-	else
-		snprintf(key, len, "[unknown]\t[%s]", comm[0] ? comm : "?");
-}
-
 static void profile_sample(void *ctx, const struct qz_event *ev)
 {
 	struct profile *p = ctx;
 	const struct qz_sample *smp = ev->sample;
 	const char *comm = qz_event__comm(ev);
-	char key[512], line[8192];
+	uint32_t gen;
 
 	if (smp->cpu < (uint64_t)p->nr_cpus) {
 		p->cpu_samples[smp->cpu]++;
@@ -145,14 +138,40 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 	if (smp->pid == 0)
 		return;
 	p->samples++;
-	function_key(p, smp, comm, key, sizeof(key));
-	qz_strcount__add(p->functions, key, 1);
-	if (!smp->callchain_nr)
-		return;
-	qz_folded__line(p->printer, comm, smp, line, sizeof(line));
-	qz_strcount__add(p->stacks, line, 1);
-	if (p->flame)
-		qz_folded__count(p->flame, line);
+	/* No symbols here: the reader must keep up. The interval resolves. */
+	gen = qz_symbolizer__gen(p->sym, (pid_t)smp->pid);
+	qz_stacktab__add_ip(p->raw_ips, smp->pid, gen, comm, smp->ip, 1);
+	if (smp->callchain_nr)
+		qz_stacktab__add(p->raw_stacks, smp->pid, gen, comm, smp->callchain,
+				 smp->callchain_nr, 1);
+}
+
+/* The interval's raw samples to functions and folded stacks. */
+static void resolve(struct profile *p)
+{
+	const struct qz_stack_entry *e;
+	char key[1024], line[8192];
+	size_t cur = 0;
+
+	p->fold = (struct qz_stackfold_stats){ 0 };
+	while ((e = qz_stacktab__next(p->raw_ips, &cur))) {
+		qz_stackfold__leaf(p->sym, e, key, sizeof(key), &p->fold);
+		qz_strcount__add(p->functions, key, e->count);
+	}
+	for (cur = 0; (e = qz_stacktab__next(p->raw_stacks, &cur));) {
+		qz_stackfold__line(p->sym, e, false, line, sizeof(line), &p->fold);
+		qz_strcount__add(p->stacks, line, e->count);
+		if (p->flame) {
+			qz_stackfold__line(p->sym, e, true, line, sizeof(line), &p->fold);
+			qz_folded__count_n(p->flame, line, e->count);
+		}
+	}
+	p->dropped = qz_stacktab__dropped(p->raw_ips) + qz_stacktab__dropped(p->raw_stacks);
+	p->fold_total.frames += p->fold.frames;
+	p->fold_total.unknown += p->fold.unknown;
+	p->dropped_total += p->dropped;
+	qz_stacktab__reset(p->raw_ips);
+	qz_stacktab__reset(p->raw_stacks);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -180,11 +199,11 @@ static void print_text(struct profile *p, struct strcount_entry *fn, size_t nr_f
 			fprintf(f, " CPU%ld %.1f%%", c, busy_pct(p, c, interval_ns));
 	fprintf(f, "\n%8s %6s  %-40s %s\n", "SAMPLES", "%", "FUNCTION", "MODULE");
 	for (size_t i = 0; i < nr_fn && i < TOP_FUNCTIONS; i++) {
-		const char *tab = strchr(fn[i].key, '\t');
+		const char *tab = strchr(fn[i].key, '\t'), *tab2 = strchr(tab + 1, '\t');
 
-		fprintf(f, "%8" PRIu64 " %5.1f%%  %-40.*s %s\n", fn[i].count,
+		fprintf(f, "%8" PRIu64 " %5.1f%%  %-40.*s %.*s\n", fn[i].count,
 			pct(fn[i].count, p->samples), (int)(tab - fn[i].key), fn[i].key,
-			tab + 1);
+			(int)(tab2 - tab - 1), tab + 1);
 	}
 	if (!nr_st)
 		return;
@@ -220,6 +239,9 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_json__key_u64(j, "interval_ns", interval_ns);
 	qz_json__key_u64(j, "period_ns", p->period_ns);
 	qz_json__key_u64(j, "samples", p->samples);
+	qz_json__key_u64(j, "dropped", p->dropped);
+	qz_json__key_u64(j, "frames", p->fold.frames);
+	qz_json__key_u64(j, "unknown_frames", p->fold.unknown);
 	qz_json__key(j, "cpus");
 	qz_json__begin_array(j);
 	for (long c = 0; c < p->nr_cpus; c++) {
@@ -236,12 +258,15 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_json__key(j, "functions");
 	qz_json__begin_array(j);
 	for (size_t i = 0; i < nr_fn && i < TOP_FUNCTIONS; i++) {
-		const char *tab = strchr(fn[i].key, '\t');
+		const char *tab = strchr(fn[i].key, '\t'), *tab2 = strchr(tab + 1, '\t');
 
 		qz_json__begin_object(j);
 		qz_json__key(j, "sym");
 		qz_json__strn(j, fn[i].key, (size_t)(tab - fn[i].key));
-		qz_json__key_str(j, "module", tab + 1);
+		qz_json__key(j, "module");
+		qz_json__strn(j, tab + 1, (size_t)(tab2 - tab - 1));
+		if (tab2[1])
+			qz_json__key_str(j, "build_id", tab2 + 1);
 		qz_json__key_u64(j, "samples", fn[i].count);
 		qz_json__key_double(j, "pct", pct(fn[i].count, p->samples));
 		qz_json__end_object(j);
@@ -260,13 +285,30 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_output__end(p->out);
 }
 
+/* What could not be named, and what the bounds dropped, once at exit. */
+static void log_symbols(struct profile *p)
+{
+	QZ_OPTS(qz_symbolizer_stats, st);
+
+	qz_symbolizer__stats(p->sym, &st);
+	qz_session__log(p->session, p->dropped_total || st.procs_evicted ? QZ_LOG_WARN :
+									QZ_LOG_DEBUG,
+			"symbols: %" PRIu64 " frames, %" PRIu64 " without a symbol; %" PRIu64
+			" samples dropped (table bound), %" PRIu64 " processes' maps evicted",
+			p->fold_total.frames, p->fold_total.unknown, p->dropped_total,
+			st.procs_evicted);
+}
+
 static void profile_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct profile *p = ctx;
 	uint64_t now = now_ns(), interval_ns = now - p->interval_start;
 	size_t nr_fn = 0, nr_st = 0;
-	struct strcount_entry *fn = qz_strcount__sorted(p->functions, &nr_fn);
-	struct strcount_entry *st = qz_strcount__sorted(p->stacks, &nr_st);
+	struct strcount_entry *fn, *st;
+
+	resolve(p);
+	fn = qz_strcount__sorted(p->functions, &nr_fn);
+	st = qz_strcount__sorted(p->stacks, &nr_st);
 
 	if (fn && st) {
 		if (qz_output__json(out))
@@ -285,6 +327,8 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	p->interval_start = now;
 	if (final && p->flame)
 		qz_folded__write(p->flame, p->session);
+	if (final)
+		log_symbols(p);
 }
 
 static void profile_deinit(void *ctx)

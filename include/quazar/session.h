@@ -25,6 +25,7 @@ struct qz_filter;
 struct qz_evsel;
 struct qz_evlist;
 struct qz_tasks;
+struct qz_symbolizer;
 struct qz_session;
 struct qz_event;
 
@@ -166,6 +167,15 @@ QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
 QZ_API struct qz_output *qz_session__output(struct qz_session *s);
 QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s);
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s);
+/*
+ * The session's symbolizer (borrowed; NULL + errno when it cannot be
+ * made). Asking for it, from init, makes the session follow every
+ * process's mappings (MMAP2, COMM, FORK, EXIT records, /proc at start)
+ * and read the rings in time order. Keep (pid, qz_symbolizer__gen(),
+ * address) per sample and resolve in the interval callback: after each
+ * one the session reaps (qz_symbolizer__reap) what exited processes left.
+ */
+QZ_API struct qz_symbolizer *qz_session__symbolizer(struct qz_session *s);
 /* Log a line through the session's log callback (for handlers). */
 QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
 			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include "perf_internal.h"
 
 struct evl_ring {
@@ -28,7 +29,8 @@ struct qz_evlist {
 	struct qz_cpu_map *cpus;
 	struct qz_thread_map *threads;
 	int cgroup_fd;
-	bool track_tasks, inherit, wakeup_every_event, filter_fallback;
+	bool track_tasks, track_maps, mmap_build_id, inherit, wakeup_every_event;
+	bool filter_fallback;
 	size_t ring_pages;
 	uint32_t watermark_bytes;
 	struct qz_logger log;
@@ -58,6 +60,7 @@ QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 		return NULL;
 	el->cgroup_fd = -1;
 	el->track_tasks = QZ_OPT(opts, track_tasks, false);
+	el->track_maps = QZ_OPT(opts, track_maps, false);
 	el->inherit = QZ_OPT(opts, inherit, false);
 	el->filter_fallback = QZ_OPT(opts, filter_fallback, false);
 	el->ring_pages = QZ_OPT(opts, ring_pages, 0) ?: QZ_DEFAULT_RING_PAGES;
@@ -212,6 +215,29 @@ static int build_ids(struct qz_evlist *el)
 	return 0;
 }
 
+/*
+ * Does the kernel put build-ids in MMAP2 records (attr.build_id, 5.12)?
+ * An unknown attr bit fails the open, so ask once with a dummy event.
+ */
+static bool kernel_has_mmap_build_id(void)
+{
+	static int known;	/* 0 unknown, 1 yes, 2 no; a race asks twice */
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
+		.config = PERF_COUNT_SW_DUMMY, .disabled = 1, .exclude_kernel = 1,
+		.exclude_hv = 1, .mmap = 1, .mmap2 = 1, .build_id = 1,
+	};
+	int fd;
+
+	if (!__atomic_load_n(&known, __ATOMIC_RELAXED)) {
+		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&known, fd >= 0 ? 1 : 2, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&known, __ATOMIC_RELAXED) == 1;
+}
+
 /* Give every event the same id layout and the fields the evlist relies on. */
 static void prepare_attrs(struct qz_evlist *el)
 {
@@ -246,10 +272,15 @@ static void prepare_attrs(struct qz_evlist *el)
 			a->watermark = 1;
 			a->wakeup_watermark = wm;
 		}
-		if (i == 0 && el->track_tasks) {
+		if (i == 0 && (el->track_tasks || el->track_maps)) {
 			a->comm = 1;
 			a->comm_exec = 1;
 			a->task = 1;
+		}
+		if (i == 0 && el->track_maps) {
+			a->mmap = 1;
+			a->mmap2 = 1;
+			a->build_id = el->mmap_build_id;
 		}
 	}
 }
@@ -271,6 +302,8 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 		       "events for any thread need a CPU list, not \"any\"");
 		return -EINVAL;
 	}
+	if (el->track_maps)
+		el->mmap_build_id = kernel_has_mmap_build_id();
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = qz__evsel_open(el->evsels[i], el->cpus, el->threads,

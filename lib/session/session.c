@@ -60,6 +60,7 @@ QZ_API void qz_session__free(struct qz_session *s)
 		qz_selector__clear(&s->selectors[i]);
 	qz_evlist__free(s->evlist);
 	qz_tasks__free(s->tasks);
+	qz_symbolizer__free(s->sym);
 	qz_workload__free(s->workload);
 	qz_tp__free(s->tp);
 	close(s->stop_fd);
@@ -191,6 +192,16 @@ QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s)
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s)
 {
 	return s->tasks;
+}
+
+QZ_API struct qz_symbolizer *qz_session__symbolizer(struct qz_session *s)
+{
+	if (!s->sym) {
+		QZ_OPTS(qz_symbolizer_opts, opts, .log = s->log.fn, .log_ctx = s->log.ctx);
+
+		s->sym = qz_symbolizer__new_opts(&opts);
+	}
+	return s->sym;
 }
 
 QZ_API void qz_session__stop(struct qz_session *s)

@@ -11,6 +11,7 @@
 #include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
+#include <quazar/stack.h>
 #include "../internal.h"
 
 #define MAX_SESSION_EVENTS 256
@@ -47,6 +48,7 @@ struct qz_session {
 	struct qz_tp *tp;
 	struct qz_evlist *evlist;
 	struct qz_tasks *tasks;
+	struct qz_symbolizer *sym;	/* when the handler asked for it */
 	struct qz_workload *workload;
 
 	struct qz_filter **exprs;	/* attrs' expressions: role=, key=, top-by= */

@@ -134,9 +134,16 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 	case PERF_RECORD_COMM:
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
-		if (s->tasks) {
-			fmt = qz_evlist__sample_format(s->evlist);
+		fmt = qz_evlist__sample_format(s->evlist);
+		if (s->tasks)
 			qz_tasks__record(s->tasks, rec, &fmt);
+		if (s->sym)
+			qz_symbolizer__record(s->sym, rec, &fmt);
+		break;
+	case PERF_RECORD_MMAP2:
+		if (s->sym) {
+			fmt = qz_evlist__sample_format(s->evlist);
+			qz_symbolizer__record(s->sym, rec, &fmt);
 		}
 		break;
 	}
@@ -172,7 +179,8 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	if (!s->env->order && s->ops->any_order)
+	/* Mappings and comms change over time: read them in time order. */
+	if (!s->env->order && s->ops->any_order && !s->sym)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -185,6 +193,33 @@ static void report_interval(struct qz_session *s, bool final)
 	if (s->ops->interval)
 		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
+	/* The handler has resolved its stacks: exited processes may go. */
+	if (s->sym)
+		qz_symbolizer__reap(s->sym);
+}
+
+/*
+ * The mappings of what runs already, read once the events are on so no
+ * mmap falls in between: every process, or those of -p/-t. A workload
+ * needs none: its exec is recorded.
+ */
+static void seed_maps(struct qz_session *s)
+{
+	struct qz_thread_map *threads = qz_evlist__threads(s->evlist);
+	int nr = qz_thread_map__nr(threads);
+
+	if (!s->sym || s->workload)
+		return;
+	if (nr == 1 && qz_thread_map__tid(threads, 0) == -1) {
+		qz_symbolizer__seed(s->sym, -1);
+		return;
+	}
+	for (int i = 0; i < nr; i++) {
+		pid_t tid = qz_thread_map__tid(threads, i);
+		pid_t pid = s->tasks ? qz_tasks__pid(s->tasks, tid) : tid;
+
+		qz_symbolizer__seed(s->sym, pid > 0 ? pid : tid);
+	}
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -276,6 +311,7 @@ int qz__session_loop(struct qz_session *s)
 	err = qz_evlist__enable(s->evlist);
 	if (err)
 		goto out;
+	seed_maps(s);
 	if (s->workload) {
 		pid_fd = (int)syscall(SYS_pidfd_open, qz_workload__pid(s->workload), 0);
 		if (pid_fd >= 0)
@@ -366,7 +402,9 @@ QZ_API int qz_session__run(struct qz_session *s)
 QZ_API const char *qz_event__comm(const struct qz_event *ev)
 {
 	struct qz_tasks *tasks = ev->session->tasks;
-	const char *comm = tasks ? qz_tasks__comm(tasks, (pid_t)ev->sample->tid) : NULL;
+	uint64_t time = ev->sample->type & PERF_SAMPLE_TIME ? ev->sample->time : 0;
+	const char *comm = tasks ? qz_tasks__comm_at(tasks, (pid_t)ev->sample->tid, time) :
+				   NULL;
 
 	if (!comm && !ev->sample->tid)
 		return "swapper";

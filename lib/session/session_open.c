@@ -195,6 +195,7 @@ int qz__session_open(struct qz_session *s)
 {
 	size_t pages = s->env->mmap_pages ?: QZ_DEFAULT_RING_PAGES;
 	QZ_OPTS(qz_evlist_opts, opts, .track_tasks = s->track_tasks && !s->counting,
+		.track_maps = s->sym && !s->counting,
 		.inherit = s->env->workload || s->env->inherit,
 		.ring_pages = pages,
 		.watermark_bytes = watermark_bytes(s->env, pages),
@@ -245,7 +246,7 @@ int qz__session_open(struct qz_session *s)
 			return err;
 		}
 	}
-	if (s->track_tasks && !s->counting) {
+	if ((s->track_tasks || s->sym) && !s->counting) {
 		s->tasks = qz_tasks__new(NULL);
 		if (!s->tasks)
 			return -errno;
