@@ -305,14 +305,15 @@ static const struct qz__map *find_live(const struct qz__proc *p, uint64_t addr)
 	return i < p->nr_maps && p->maps[i].start <= addr ? &p->maps[i] : NULL;
 }
 
+/* A replaced mapping valid at gen, or with later, one added after gen. */
 static const struct qz__map *find_old(const struct qz__proc *p, uint32_t gen,
-				      uint64_t addr, bool any_gen)
+				      uint64_t addr, bool later)
 {
 	for (size_t i = p->nr_old; i-- > 0;) {
 		const struct qz__map *m = &p->old[i];
 
 		if (addr >= m->start && addr < m->end &&
-		    (any_gen || (m->gen_added <= gen && gen < m->gen_removed)))
+		    (later ? m->gen_added > gen : m->gen_added <= gen && gen < m->gen_removed))
 			return m;
 	}
 	return NULL;
