@@ -18,12 +18,16 @@
 #include "folded.h"
 #include "stacktab.h"
 #include "strcount.h"
+#include "trigger.h"
 
 /* Options beyond the common ones (profile_options below). */
 struct profile_opts {
 	uint64_t freq;
 	uint64_t period;
 	char *flame_graph;
+	int than;
+	bool sys;
+	uint64_t for_ns;
 };
 
 #define DEFAULT_FREQ 99
@@ -44,6 +48,7 @@ struct profile {
 	uint64_t dropped;		/* samples past the raw tables' bound */
 	struct qz_stackfold_stats fold_total;
 	uint64_t dropped_total;
+	struct qz_trigger *trigger;	/* --than: watching, not profiling */
 	uint64_t period_ns;
 	uint64_t samples;		/* this interval, idle left out */
 	uint64_t *cpu_samples, *cpu_idle;
@@ -61,6 +66,7 @@ static uint64_t now_ns(void)
 
 static void profile_free(struct profile *p)
 {
+	qz_trigger__free(p->trigger);
 	qz_stacktab__free(p->raw_ips);
 	qz_stacktab__free(p->raw_stacks);
 	qz_strcount__free(p->functions);
@@ -85,10 +91,32 @@ static int profile_init(struct qz_session *s, void **ctx)
 				env->events.v[0], env->events.v[0]);
 		return -EINVAL;
 	}
+	if (!opts->than && (opts->sys || opts->for_ns)) {
+		qz_session__log(s, QZ_LOG_ERROR, "profile: --%s goes with --than PERCENT",
+				opts->sys ? "sys" : "for");
+		return -EINVAL;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->session = s;
+	if (opts->than) {
+		/* --flame-graph names a directory, -F the capture's rate. */
+		struct qz_trigger_opts o = {
+			.than = opts->than, .sys = opts->sys, .for_ns = opts->for_ns,
+			.dir = opts->flame_graph, .name = "profile",
+			.burst_period_ns = opts->period ?: opts->freq ? 1000000000ull / opts->freq : 0,
+		};
+		int err;
+
+		p->trigger = qz_trigger__new(s, &o, &err);
+		if (!p->trigger) {
+			free(p);
+			return err;
+		}
+		*ctx = p;
+		return 0;
+	}
 	p->out = qz_session__output(s);
 	p->nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
 	p->cpu_samples = calloc((size_t)p->nr_cpus, sizeof(uint64_t));
@@ -127,9 +155,14 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 {
 	struct profile *p = ctx;
 	const struct qz_sample *smp = ev->sample;
-	const char *comm = qz_event__comm(ev);
+	const char *comm;
 	uint32_t gen;
 
+	if (p->trigger) {
+		qz_trigger__sample(p->trigger, ev);
+		return;
+	}
+	comm = qz_event__comm(ev);
 	if (smp->cpu < (uint64_t)p->nr_cpus) {
 		p->cpu_samples[smp->cpu]++;
 		p->cpu_idle[smp->cpu] += smp->pid == 0;
@@ -306,6 +339,10 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	size_t nr_fn = 0, nr_st = 0;
 	struct strcount_entry *fn, *st;
 
+	if (p->trigger) {
+		qz_trigger__interval(p->trigger, out, final);
+		return;
+	}
 	resolve(p);
 	fn = qz_strcount__sorted(p->functions, &nr_fn);
 	st = qz_strcount__sorted(p->stacks, &nr_st);
@@ -342,7 +379,13 @@ static const struct qz_option profile_options[] = {
 	QZ_OPTION_ENTRY(struct profile_opts, period, "period", 0, QZ_OPTION_TIME, "TIME",
 			"sample period: 10ms, 500us, 1s or ns"),
 	QZ_OPTION_ENTRY(struct profile_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
-			"write folded stacks to FILE.folded"),
+			"write folded stacks to FILE.folded (with --than: DIR/<time>-cpu<N>.*)"),
+	QZ_OPTION_ENTRY(struct profile_opts, than, "than", 0, QZ_OPTION_PERCENT, "PERCENT",
+			"watch each CPU at 99 Hz; capture the stacks of one this busy"),
+	QZ_OPTION_ENTRY(struct profile_opts, sys, "sys", 0, QZ_OPTION_BOOL, NULL,
+			"with --than: kernel-mode %, not busy %"),
+	QZ_OPTION_ENTRY(struct profile_opts, for_ns, "for", 0, QZ_OPTION_TIME, "TIME",
+			"with --than: capture this long (default 5s)"),
 	{ 0 },
 };
 
@@ -354,6 +397,7 @@ const struct qz_profiler qz_profiler_profile = {
 		 "examples:\n"
 		 "  quazar profile -F 999 -g -i 2000\n"
 		 "  quazar profile -g --flame-graph cpu -- ./prog args\n"
+		 "  quazar profile --than 30 --sys --flame-graph /var/tmp/spikes/\n"
 		 "  quazar profile -p 1234 --json -i 1000",
 	.options = profile_options,
 	.opts_size = sizeof(struct profile_opts),

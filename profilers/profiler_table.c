@@ -12,6 +12,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_kmemleak,
 	&qz_profiler_task_state,
 	&qz_profiler_profile,
+	&qz_profiler_sys_high,
 	&qz_profiler_kvm,
 	NULL,
 };

@@ -102,6 +102,12 @@ QZ_API uint64_t qz_evsel__id(const struct qz_evsel *evsel, int idx);
 QZ_API int qz_evsel__enable(struct qz_evsel *evsel);
 QZ_API int qz_evsel__disable(struct qz_evsel *evsel);
 /*
+ * Sample every period events (ns for clocks) from now on, on one CPU's
+ * fds (every thread's); cpu_idx -1: on all. PERF_EVENT_IOC_PERIOD takes
+ * effect at once. 0 or -errno.
+ */
+QZ_API int qz_evsel__set_period(struct qz_evsel *evsel, int cpu_idx, uint64_t period);
+/*
  * PERF_EVENT_IOC_SET_FILTER on every fd. The kernel's error is returned as
  * it is (e.g. -EINVAL) so the caller can fall back to a user-space filter.
  * The kernel takes one filter per event: a second one gives -EEXIST.

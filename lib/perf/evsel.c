@@ -300,6 +300,20 @@ QZ_API int qz_evsel__fd(const struct qz_evsel *e, int cpu_idx, int thread_idx)
 	return *evsel_fdp(e, cpu_idx, thread_idx);
 }
 
+QZ_API int qz_evsel__set_period(struct qz_evsel *e, int cpu_idx, uint64_t period)
+{
+	if (!e->open || cpu_idx < -1 || cpu_idx >= e->cpus->nr || !period)
+		return -EINVAL;
+	for (int c = 0; c < e->cpus->nr; c++) {
+		if (cpu_idx >= 0 && c != cpu_idx)
+			continue;
+		for (int t = 0; t < e->threads->nr; t++)
+			if (ioctl(*evsel_fdp(e, c, t), PERF_EVENT_IOC_PERIOD, &period))
+				return -errno;
+	}
+	return 0;
+}
+
 QZ_API int qz_evsel__nr_ids(const struct qz_evsel *e)
 {
 	return e->open ? e->cpus->nr * e->threads->nr : 0;

@@ -22,7 +22,10 @@ static double cpu_ms(void)
 
 __attribute__((noinline)) static long read_chunk(int fd)
 {
-	return read(fd, buf, sizeof(buf));
+	long n = read(fd, buf, sizeof(buf));
+
+	asm volatile("" ::: "memory");	/* not a tail call: keep this frame */
+	return n;
 }
 
 __attribute__((noinline)) static long sys_heavy_loop(int fd, double until)
