@@ -16,6 +16,7 @@
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
+#include "stackfold.h"
 #include "stacktab.h"
 #include "strcount.h"
 #include "trigger.h"
@@ -40,13 +41,13 @@ struct profile {
 	struct qz_stack_printer *printer;
 	struct qz_symbolizer *sym;	/* the session's */
 	/* Raw, as read: symbolized only when the interval is reported. */
-	struct qz_stacktab *raw_ips, *raw_stacks;
+	struct qz_stacktab *raw_ips, *raw_stacks;	/* without, with callchain */
+	struct qz_stackfold *fold;
 	struct strcount *functions;	/* "sym\tmodule\tbuild_id" per interval */
 	struct strcount *stacks;	/* folded lines per interval (-g) */
 	struct folded *flame;		/* the whole run, for --flame-graph */
-	struct qz_stackfold_stats fold;	/* this interval's frames */
+	uint64_t frames, unknown;	/* this interval's */
 	uint64_t dropped;		/* samples past the raw tables' bound */
-	struct qz_stackfold_stats fold_total;
 	uint64_t dropped_total;
 	struct qz_trigger *trigger;	/* --than: watching, not profiling */
 	uint64_t period_ns;
@@ -67,6 +68,7 @@ static uint64_t now_ns(void)
 static void profile_free(struct profile *p)
 {
 	qz_trigger__free(p->trigger);
+	qz_stackfold__free(p->fold);
 	qz_stacktab__free(p->raw_ips);
 	qz_stacktab__free(p->raw_stacks);
 	qz_strcount__free(p->functions);
@@ -127,8 +129,9 @@ static int profile_init(struct qz_session *s, void **ctx)
 	p->raw_ips = qz_stacktab__new(0);
 	p->raw_stacks = qz_stacktab__new(0);
 	p->sym = qz_session__symbolizer(s);
+	p->fold = p->sym ? qz_stackfold__new(p->sym) : NULL;
 	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks ||
-	    !p->raw_ips || !p->raw_stacks || !p->sym)
+	    !p->raw_ips || !p->raw_stacks || !p->fold)
 		goto nomem;
 	if (opts->flame_graph) {
 		if (!(p->flame = qz_folded__new(p->printer, opts->flame_graph)))
@@ -156,7 +159,7 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 	struct profile *p = ctx;
 	const struct qz_sample *smp = ev->sample;
 	const char *comm;
-	uint32_t gen;
+	uint64_t gen;
 
 	if (p->trigger) {
 		qz_trigger__sample(p->trigger, ev);
@@ -173,35 +176,40 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 	p->samples++;
 	/* No symbols here: the reader must keep up. The interval resolves. */
 	gen = qz_symbolizer__gen(p->sym, (pid_t)smp->pid);
-	qz_stacktab__add_ip(p->raw_ips, smp->pid, gen, comm, smp->ip, 1);
+	/* A callchain's leaf is the sampled ip: one table is enough. */
 	if (smp->callchain_nr)
 		qz_stacktab__add(p->raw_stacks, smp->pid, gen, comm, smp->callchain,
 				 smp->callchain_nr, 1);
+	else
+		qz_stacktab__add_ip(p->raw_ips, smp->pid, gen, comm, smp->ip, 1);
 }
 
 /* The interval's raw samples to functions and folded stacks. */
 static void resolve(struct profile *p)
 {
+	uint64_t frames = qz_stackfold__frames(p->fold), unknown = qz_stackfold__unknown(p->fold);
 	const struct qz_stack_entry *e;
 	char key[1024], line[8192];
 	size_t cur = 0;
 
-	p->fold = (struct qz_stackfold_stats){ 0 };
+	qz_stackfold__interval(p->fold);
 	while ((e = qz_stacktab__next(p->raw_ips, &cur))) {
-		qz_stackfold__leaf(p->sym, e, key, sizeof(key), &p->fold);
+		qz_stackfold__leaf(p->fold, e, key, sizeof(key), true);
 		qz_strcount__add(p->functions, key, e->count);
 	}
 	for (cur = 0; (e = qz_stacktab__next(p->raw_stacks, &cur));) {
-		qz_stackfold__line(p->sym, e, false, line, sizeof(line), &p->fold);
+		qz_stackfold__leaf(p->fold, e, key, sizeof(key), false);
+		qz_strcount__add(p->functions, key, e->count);
+		qz_stackfold__line(p->fold, e, false, line, sizeof(line));
 		qz_strcount__add(p->stacks, line, e->count);
 		if (p->flame) {
-			qz_stackfold__line(p->sym, e, true, line, sizeof(line), &p->fold);
+			qz_stackfold__line(p->fold, e, true, line, sizeof(line));
 			qz_folded__count_n(p->flame, line, e->count);
 		}
 	}
+	p->frames = qz_stackfold__frames(p->fold) - frames;
+	p->unknown = qz_stackfold__unknown(p->fold) - unknown;
 	p->dropped = qz_stacktab__dropped(p->raw_ips) + qz_stacktab__dropped(p->raw_stacks);
-	p->fold_total.frames += p->fold.frames;
-	p->fold_total.unknown += p->fold.unknown;
 	p->dropped_total += p->dropped;
 	qz_stacktab__reset(p->raw_ips);
 	qz_stacktab__reset(p->raw_stacks);
@@ -273,8 +281,8 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	qz_json__key_u64(j, "period_ns", p->period_ns);
 	qz_json__key_u64(j, "samples", p->samples);
 	qz_json__key_u64(j, "dropped", p->dropped);
-	qz_json__key_u64(j, "frames", p->fold.frames);
-	qz_json__key_u64(j, "unknown_frames", p->fold.unknown);
+	qz_json__key_u64(j, "frames", p->frames);
+	qz_json__key_u64(j, "unknown_frames", p->unknown);
 	qz_json__key(j, "cpus");
 	qz_json__begin_array(j);
 	for (long c = 0; c < p->nr_cpus; c++) {
@@ -328,7 +336,7 @@ static void log_symbols(struct profile *p)
 									QZ_LOG_DEBUG,
 			"symbols: %" PRIu64 " frames, %" PRIu64 " without a symbol; %" PRIu64
 			" samples dropped (table bound), %" PRIu64 " processes' maps evicted",
-			p->fold_total.frames, p->fold_total.unknown, p->dropped_total,
+			qz_stackfold__frames(p->fold), qz_stackfold__unknown(p->fold), p->dropped_total,
 			st.procs_evicted);
 }
 
@@ -344,8 +352,9 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 		return;
 	}
 	resolve(p);
-	fn = qz_strcount__sorted(p->functions, &nr_fn);
-	st = qz_strcount__sorted(p->stacks, &nr_st);
+	/* Only the top ones are printed: no need to sort them all. */
+	fn = qz_strcount__top(p->functions, TOP_FUNCTIONS, &nr_fn);
+	st = qz_strcount__top(p->stacks, TOP_STACKS, &nr_st);
 
 	if (fn && st) {
 		if (qz_output__json(out))

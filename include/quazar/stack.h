@@ -68,9 +68,11 @@ QZ_API void qz_symbolizer__prepare(struct qz_symbolizer *sym, pid_t pid);
 /*
  * The generation of pid's mappings now: keep it with a sample's user
  * addresses and resolve them later against the mappings of that time,
- * even after an exec, a munmap or the process's exit.
+ * even after an exec, a munmap or the process's exit. Generations are
+ * never reused, by any process: (pid, generation, address) names one
+ * code location for good. 0 for pid 0 (idle) or without memory.
  */
-QZ_API uint32_t qz_symbolizer__gen(struct qz_symbolizer *sym, pid_t pid);
+QZ_API uint64_t qz_symbolizer__gen(struct qz_symbolizer *sym, pid_t pid);
 
 /* Set sz (QZ_OPTS): the library fills what it covers. Strings borrowed. */
 struct qz_symbol_info {
@@ -91,7 +93,7 @@ struct qz_symbol_info {
  * out->sz is too small.
  */
 QZ_API int qz_symbolizer__resolve(struct qz_symbolizer *sym, pid_t pid,
-				  uint32_t gen, bool user, uint64_t addr,
+				  uint64_t gen, bool user, uint64_t addr,
 				  struct qz_symbol_info *out);
 
 /*

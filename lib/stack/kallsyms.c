@@ -24,6 +24,7 @@ struct qz__ksyms {
 	char *strs;
 	size_t strs_len, strs_cap;
 	uint32_t last_module;	/* modules come in runs: reuse the string */
+	bool unsorted;		/* the kernel's own order is by address, mostly */
 };
 
 /* Append s (and its NUL); returns its offset, or UINT32_MAX. */
@@ -102,6 +103,8 @@ static int add_line(struct qz__ksyms *k, char *line)
 		k->cap = cap;
 	}
 	s = &k->syms[k->nr];
+	if (k->nr && addr < s[-1].addr)
+		k->unsorted = true;
 	s->addr = addr;
 	s->module = module_str(k, mod, mod_len);
 	s->name = add_str(k, name, (size_t)(end - name));
@@ -131,7 +134,8 @@ struct qz__ksyms *qz__ksyms__load(const char *path)
 			goto fail;
 		}
 	fclose(f);
-	qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
+	if (k->unsorted)
+		qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
 	return k;
 fail:
 	qz__ksyms__free(k);

@@ -177,6 +177,7 @@ struct qz__proc *qz__proc__get(struct qz_symbolizer *sym, pid_t pid)
 	if (!sym->procs || !(p = calloc(1, sizeof(*p))))
 		return NULL;
 	p->pid = pid;
+	p->gen = ++sym->last_gen;
 	h = hash_pid(sym->nr_buckets, pid);
 	p->hnext = sym->procs[h];
 	sym->procs[h] = p;
@@ -238,7 +239,7 @@ static size_t first_above(const struct qz__proc *p, uint64_t addr)
 }
 
 static struct qz__map piece(const struct qz__map *m, uint64_t start, uint64_t end,
-			    uint32_t gen)
+			    uint64_t gen)
 {
 	struct qz__map pc = *m;
 
@@ -270,7 +271,7 @@ int qz__proc__mmap(struct qz_symbolizer *sym, struct qz__proc *p, uint64_t start
 		return -ENOMEM;
 	if (i1 > i0) {
 		/* Samples read until now keep resolving against what goes. */
-		p->gen++;
+		p->gen = ++sym->last_gen;
 		if (p->maps[i0].start < start) {
 			left = piece(&p->maps[i0], p->maps[i0].start, start, p->gen);
 			has_left = true;
@@ -306,7 +307,7 @@ static const struct qz__map *find_live(const struct qz__proc *p, uint64_t addr)
 }
 
 /* A replaced mapping valid at gen, or with later, one added after gen. */
-static const struct qz__map *find_old(const struct qz__proc *p, uint32_t gen,
+static const struct qz__map *find_old(const struct qz__proc *p, uint64_t gen,
 				      uint64_t addr, bool later)
 {
 	for (size_t i = p->nr_old; i-- > 0;) {
@@ -324,7 +325,7 @@ static const struct qz__map *find_old(const struct qz__proc *p, uint32_t gen,
  * own mapping (rings are read one after the other): a mapping added
  * later is the answer when none was valid then.
  */
-const struct qz__map *qz__proc__map(const struct qz__proc *p, uint32_t gen,
+const struct qz__map *qz__proc__map(const struct qz__proc *p, uint64_t gen,
 				    uint64_t addr)
 {
 	const struct qz__map *m = find_live(p, addr), *o;
@@ -340,7 +341,7 @@ static void retire_all(struct qz_symbolizer *sym, struct qz__proc *p)
 {
 	if (!p->nr_maps)
 		return;
-	p->gen++;
+	p->gen = ++sym->last_gen;
 	for (size_t i = 0; i < p->nr_maps; i++)
 		retire(sym, p, &p->maps[i]);
 	p->nr_maps = 0;

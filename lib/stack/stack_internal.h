@@ -95,20 +95,20 @@ int qz__jitmap__find(const struct qz__jitmap *j, uint64_t addr, const char **nam
 		     uint64_t *offset);
 
 /* maps.c: processes and their executable mappings, by generation. */
-#define QZ__GEN_LIVE UINT32_MAX
+#define QZ__GEN_LIVE UINT64_MAX
 
 struct qz__map {
 	uint64_t start, end, pgoff;
 	struct qz__dso *dso;	/* NULL: anonymous memory (JIT code) */
-	uint32_t gen_added;	/* valid from this generation of its process */
-	uint32_t gen_removed;	/* up to this one; QZ__GEN_LIVE while mapped */
+	uint64_t gen_added;	/* valid from this generation of its process */
+	uint64_t gen_removed;	/* up to this one; QZ__GEN_LIVE while mapped */
 };
 
 enum qz__proc_state { QZ__PROC_LIVE, QZ__PROC_EXITED, QZ__PROC_EXITED_REAPED };
 
 struct qz__proc {
 	pid_t pid;
-	uint32_t gen;		/* bumped when a mapping is replaced or on exec */
+	uint64_t gen;		/* new when a mapping is replaced or on exec */
 	enum qz__proc_state state;
 	bool complete;		/* every mapping is known: /proc was read, or
 				 * records followed it since its fork or exec */
@@ -133,6 +133,8 @@ struct qz_symbolizer {
 	size_t max_procs, max_maps, max_dsos;
 	bool fed;		/* records arrive: /proc need not be re-read */
 	uint64_t epoch;		/* reap calls so far */
+	uint64_t last_gen;	/* generations: one counter, so no two processes
+				 * (a pid reused) ever share one */
 
 	struct qz__proc **procs;	/* hash by pid */
 	size_t nr_buckets, nr_procs, nr_maps;
@@ -156,7 +158,7 @@ void qz__proc__touch(struct qz_symbolizer *sym, struct qz__proc *p);
 /* pid's entry, created when missing (NULL: out of memory). */
 struct qz__proc *qz__proc__get(struct qz_symbolizer *sym, pid_t pid);
 /* The mapping of addr at generation gen, or NULL. */
-const struct qz__map *qz__proc__map(const struct qz__proc *p, uint32_t gen,
+const struct qz__map *qz__proc__map(const struct qz__proc *p, uint64_t gen,
 				    uint64_t addr);
 /* Add a mapping, replacing what it overlaps (dso: a reference is taken). */
 int qz__proc__mmap(struct qz_symbolizer *sym, struct qz__proc *p, uint64_t start,

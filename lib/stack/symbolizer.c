@@ -135,10 +135,14 @@ QZ_API void qz_symbolizer__prepare(struct qz_symbolizer *sym, pid_t pid)
 	qz__maps__seed(sym, pid, false);
 }
 
-QZ_API uint32_t qz_symbolizer__gen(struct qz_symbolizer *sym, pid_t pid)
+QZ_API uint64_t qz_symbolizer__gen(struct qz_symbolizer *sym, pid_t pid)
 {
-	struct qz__proc *p = qz__proc__find(sym, pid);
+	struct qz__proc *p;
 
+	if (pid <= 0)
+		return 0;
+	/* A pid not seen yet gets its entry now, and its maps when resolved. */
+	p = qz__proc__get(sym, pid);
 	if (!p)
 		return 0;
 	qz__proc__touch(sym, p);
@@ -202,7 +206,7 @@ static int resolve_jit(struct qz_symbolizer *sym, struct qz__proc *p,
 	return 0;
 }
 
-static int resolve_user(struct qz_symbolizer *sym, pid_t pid, uint32_t gen,
+static int resolve_user(struct qz_symbolizer *sym, pid_t pid, uint64_t gen,
 			uint64_t addr, struct qz_symbol_info *out)
 {
 	struct qz__proc *p = qz__proc__find(sym, pid);
@@ -212,9 +216,13 @@ static int resolve_user(struct qz_symbolizer *sym, pid_t pid, uint32_t gen,
 	uint64_t vaddr;
 
 	/* A process never seen whole: read what /proc still has. */
-	if (!m && (!p || !p->complete) && !qz__maps__seed(sym, pid, false)) {
-		p = qz__proc__find(sym, pid);
-		m = p ? qz__proc__map(p, gen, addr) : NULL;
+	if (!m && (!p || !p->complete)) {
+		if (!qz__maps__seed(sym, pid, false)) {
+			p = qz__proc__find(sym, pid);
+			m = p ? qz__proc__map(p, gen, addr) : NULL;
+		} else if (p) {
+			qz__maps__exit(sym, pid);	/* gone: no EXIT will say so */
+		}
 	}
 	/* Without records, a library loaded since shows in /proc only. */
 	if (!m && p && !sym->fed && now_ns() - p->seeded_ns > REREAD_NS &&
@@ -243,7 +251,7 @@ static int resolve_user(struct qz_symbolizer *sym, pid_t pid, uint32_t gen,
 }
 
 QZ_API int qz_symbolizer__resolve(struct qz_symbolizer *sym, pid_t pid,
-				  uint32_t gen, bool user, uint64_t addr,
+				  uint64_t gen, bool user, uint64_t addr,
 				  struct qz_symbol_info *out)
 {
 	struct qz_symbol_info info = { .sz = sizeof(info) };

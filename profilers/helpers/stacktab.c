@@ -97,10 +97,10 @@ static uint64_t mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
-static uint64_t key_hash(uint32_t pid, uint32_t gen, const char *comm,
+static uint64_t key_hash(uint32_t pid, uint64_t gen, const char *comm,
 			 const uint64_t *ips, uint32_t nr)
 {
-	uint64_t h = mix((uint64_t)pid << 32 | gen, nr), c[2] = { 0, 0 };
+	uint64_t h = mix(mix(pid, gen), nr), c[2] = { 0, 0 };
 
 	memcpy(c, comm, 16);
 	h = mix(mix(h, c[0]), c[1]);
@@ -132,7 +132,7 @@ static bool grow(struct qz_stacktab *t)
 	return true;
 }
 
-int qz_stacktab__add(struct qz_stacktab *t, uint32_t pid, uint32_t gen, const char *comm,
+int qz_stacktab__add(struct qz_stacktab *t, uint32_t pid, uint64_t gen, const char *comm,
 		     const uint64_t *ips, uint64_t nr, uint64_t count)
 {
 	char name[16] = { 0 };
@@ -172,7 +172,7 @@ int qz_stacktab__add(struct qz_stacktab *t, uint32_t pid, uint32_t gen, const ch
 	return 0;
 }
 
-int qz_stacktab__add_ip(struct qz_stacktab *t, uint32_t pid, uint32_t gen,
+int qz_stacktab__add_ip(struct qz_stacktab *t, uint32_t pid, uint64_t gen,
 			const char *comm, uint64_t ip, uint64_t count)
 {
 	/* x86-64 and arm64: the kernel is the upper half. */

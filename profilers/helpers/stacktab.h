@@ -3,7 +3,7 @@
  * Raw stacks, counted as they are read and symbolized only when reported:
  * the reader hashes addresses and never waits on an ELF file. An entry is
  * (pid, generation of its mappings, comm, callchain with its context
- * markers); qz_stackfold turns one into text.
+ * markers); stackfold.h turns one into text.
  */
 #ifndef QUAZAR_PROFILERS_STACKTAB_H
 #define QUAZAR_PROFILERS_STACKTAB_H
@@ -17,7 +17,8 @@
 
 struct qz_stack_entry {
 	uint64_t hash, count;
-	uint32_t pid, gen;
+	uint64_t gen;
+	uint32_t pid;
 	char comm[16];
 	uint32_t nr;		/* words in ips */
 	uint64_t ips[];		/* as PERF_SAMPLE_CALLCHAIN has them */
@@ -32,10 +33,10 @@ void qz_stacktab__free(struct qz_stacktab *t);
  * Count a callchain (cut at QZ_STACK_MAX_FRAMES words). A new stack past
  * the bound, or without memory, is dropped and counted: -ENOSPC.
  */
-int qz_stacktab__add(struct qz_stacktab *t, uint32_t pid, uint32_t gen, const char *comm,
+int qz_stacktab__add(struct qz_stacktab *t, uint32_t pid, uint64_t gen, const char *comm,
 		     const uint64_t *ips, uint64_t nr, uint64_t count);
 /* The same for one address: user or kernel, told by its value. */
-int qz_stacktab__add_ip(struct qz_stacktab *t, uint32_t pid, uint32_t gen,
+int qz_stacktab__add_ip(struct qz_stacktab *t, uint32_t pid, uint64_t gen,
 			const char *comm, uint64_t ip, uint64_t count);
 size_t qz_stacktab__nr(const struct qz_stacktab *t);
 /*
@@ -47,28 +48,5 @@ const struct qz_stack_entry *qz_stacktab__next(const struct qz_stacktab *t, size
 uint64_t qz_stacktab__samples(const struct qz_stacktab *t);
 uint64_t qz_stacktab__dropped(const struct qz_stacktab *t);
 void qz_stacktab__reset(struct qz_stacktab *t);
-
-/*
- * Symbolizing an entry. Frames run root to leaf; a frame without a symbol
- * is "[module]" when its file is known, else "[unknown]".
- */
-struct qz_stackfold_stats {
-	uint64_t frames, unknown;
-};
-
-/*
- * "comm;root;...;leaf" into line (cut to fit); kernel frames end in
- * "_[k]" with kmark, as stackcollapse-perf.pl --kernel marks them.
- * Returns the length.
- */
-size_t qz_stackfold__line(struct qz_symbolizer *sym, const struct qz_stack_entry *e,
-			  bool kmark, char *line, size_t size,
-			  struct qz_stackfold_stats *stats);
-/*
- * The leaf frame as "sym\tmodule\tbuild_id" (build_id may be empty), the
- * key of a functions table.
- */
-void qz_stackfold__leaf(struct qz_symbolizer *sym, const struct qz_stack_entry *e,
-			char *key, size_t size, struct qz_stackfold_stats *stats);
 
 #endif

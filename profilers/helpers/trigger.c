@@ -93,12 +93,13 @@ struct qz_trigger *qz_trigger__new(struct qz_session *s, const struct qz_trigger
 	t->nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
 	t->cpus = calloc((size_t)t->nr_cpus, sizeof(*t->cpus));
 	t->sym = qz_session__symbolizer(s);
+	t->fold = t->sym ? qz_stackfold__new(t->sym) : NULL;
 	if (opts->dir && !(t->dir = strdup(opts->dir)))
 		goto fail;
 	/* "DIR/" names the directory too: files are DIR/<time>-cpu<N>. */
 	for (size_t n = t->dir ? strlen(t->dir) : 0; n > 1 && t->dir[n - 1] == '/'; n--)
 		t->dir[n - 1] = 0;
-	if (!t->cpus || !t->sym)
+	if (!t->cpus || !t->fold)
 		goto fail;
 	if (t->dir && (*err = make_dir(t->dir))) {
 		qz_session__log(s, QZ_LOG_ERROR, "--flame-graph %s: cannot make the directory: %s",
@@ -131,6 +132,7 @@ void qz_trigger__free(struct qz_trigger *t)
 		qz_strcount__free(t->cpus[c].functions);
 	}
 	free(t->cpus);
+	qz_stackfold__free(t->fold);
 	free(t->dir);
 	free(t);
 }
@@ -139,7 +141,7 @@ void qz_trigger__sample(struct qz_trigger *t, const struct qz_event *ev)
 {
 	const struct qz_sample *smp = ev->sample;
 	struct trigger_cpu *tc;
-	uint32_t gen;
+	uint64_t gen;
 
 	if (smp->cpu >= (uint64_t)t->nr_cpus)
 		return;
@@ -209,6 +211,7 @@ void qz_trigger__interval(struct qz_trigger *t, struct qz_output *out, bool fina
 	uint64_t now = now_ns(), len = now - t->interval_start;
 
 	t->interval_start = now;
+	qz_stackfold__interval(t->fold);
 	for (long c = 0; c < t->nr_cpus; c++) {
 		struct trigger_cpu *tc = &t->cpus[c];
 		uint64_t ns = t->o.sys ? tc->sys_ns : tc->busy_ns;

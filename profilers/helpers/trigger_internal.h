@@ -5,6 +5,7 @@
 
 #include <time.h>
 #include <quazar/stack.h>
+#include "stackfold.h"
 #include "stacktab.h"
 #include "strcount.h"
 #include "trigger.h"
@@ -26,6 +27,7 @@ struct trigger_cpu {
 struct qz_trigger {
 	struct qz_session *session;
 	struct qz_symbolizer *sym;
+	struct qz_stackfold *fold;
 	struct qz_trigger_opts o;
 	char *dir;
 	int idx;			/* the cpu-clock event */

@@ -18,19 +18,19 @@
 
 void qz__trigger_resolve(struct qz_trigger *t, struct trigger_cpu *tc)
 {
-	struct qz_stackfold_stats st = { 0 };
+	uint64_t frames = qz_stackfold__frames(t->fold), unknown = qz_stackfold__unknown(t->fold);
 	const struct qz_stack_entry *e;
 	char line[8192], key[1024];
 	size_t cur = 0;
 
 	while ((e = qz_stacktab__next(tc->raw, &cur))) {
-		qz_stackfold__line(t->sym, e, true, line, sizeof(line), &st);
+		qz_stackfold__line(t->fold, e, true, line, sizeof(line));
 		qz_strcount__add(tc->folded, line, e->count);
-		qz_stackfold__leaf(t->sym, e, key, sizeof(key), &st);
+		qz_stackfold__leaf(t->fold, e, key, sizeof(key), false);
 		qz_strcount__add(tc->functions, key, e->count);
 	}
-	tc->frames += st.frames;
-	tc->unknown += st.unknown;
+	tc->frames += qz_stackfold__frames(t->fold) - frames;
+	tc->unknown += qz_stackfold__unknown(t->fold) - unknown;
 	tc->dropped += qz_stacktab__dropped(tc->raw);
 	qz_stacktab__reset(tc->raw);
 }

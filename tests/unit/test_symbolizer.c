@@ -182,7 +182,7 @@ static bool own_mapping(uint64_t addr, uint64_t *start, uint64_t *end_, uint64_t
 	return found;
 }
 
-static int resolve(struct qz_symbolizer *sym, pid_t pid, uint32_t gen, uint64_t addr,
+static int resolve(struct qz_symbolizer *sym, pid_t pid, uint64_t gen, uint64_t addr,
 		   struct qz_symbol_info *info)
 {
 	info->sz = sizeof(*info);
@@ -204,7 +204,7 @@ static void test_records(void)
 	char path[4096];
 	struct stat sb;
 	struct rec r;
-	uint32_t gen0, gen1;
+	uint64_t gen0, gen1, gen2;
 
 	CHECK(sym);
 	if (!own_mapping(addr, &start, &end_, &pgoff, path, sizeof(path)) || stat(path, &sb)) {
@@ -241,23 +241,28 @@ static void test_records(void)
 	/* An overlapping mapping replaces part of it: a generation too. */
 	CHECK_EQ(qz_symbolizer__record(sym, mmap2(&r, GONE + 1, start, end_ - start, pgoff, &sb,
 						  path), &fmt), 0);
-	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 1), 0);	/* the same: no change */
+	gen2 = qz_symbolizer__gen(sym, GONE + 1);
+	CHECK(gen2 != gen0 && gen2 != gen1);	/* never another process's */
+	CHECK_EQ(qz_symbolizer__record(sym, mmap2(&r, GONE + 1, start, end_ - start, pgoff, &sb,
+						  path), &fmt), 0);
+	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 1), gen2);	/* the same: no change */
 	CHECK_EQ(qz_symbolizer__record(sym, mmap2(&r, GONE + 1, start, 4096, 0, &sb, path),
 				       &fmt), 0);
-	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 1), 1);
+	CHECK(qz_symbolizer__gen(sym, GONE + 1) > gen2);
+	gen2 = qz_symbolizer__gen(sym, GONE + 1);
 	if (addr >= start + 4096) {
-		CHECK_EQ(resolve(sym, GONE + 1, 1, addr, &info), 0);	/* the right piece */
+		CHECK_EQ(resolve(sym, GONE + 1, gen2, addr, &info), 0);	/* the right piece */
 		CHECK_STR(info.name, "test_symbolizer_marker");
 	}
 
 	/* Exits are reaped at the second reap after them, not the first. */
 	CHECK_EQ(qz_symbolizer__record(sym, task(&r, PERF_RECORD_EXIT, GONE + 1, GONE), &fmt), 0);
 	qz_symbolizer__reap(sym);
-	CHECK_EQ(resolve(sym, GONE + 1, 1, addr, &info), 0);
+	CHECK_EQ(resolve(sym, GONE + 1, gen2, addr, &info), 0);
 	qz_symbolizer__reap(sym);
 	CHECK_EQ(qz_symbolizer__stats(sym, &st), 0);
 	CHECK_EQ(st.procs, 1);	/* GONE: pid 1, the parent, was never seen */
-	CHECK_EQ(resolve(sym, GONE + 1, 1, addr, &info), -ENOENT);
+	CHECK_EQ(resolve(sym, GONE + 1, gen2, addr, &info), -ENOENT);
 	/* After a reap, generations before the last are gone too. */
 	CHECK_EQ(resolve(sym, GONE, gen0, addr, &info), -ENOENT);
 	CHECK_EQ(qz_symbolizer__stats(sym, &st), 0);
@@ -278,6 +283,7 @@ static void test_bounds(void)
 	struct qz_symbolizer *sym = qz_symbolizer__new_opts(&o);
 	QZ_OPTS(qz_symbolizer_stats, st);
 	struct stat none = { 0 };
+	uint64_t gen;
 	struct rec r;
 
 	for (uint32_t i = 0; i < 10; i++)
@@ -293,13 +299,15 @@ static void test_bounds(void)
 	CHECK_EQ(st.procs_evicted, 6);
 	/* A sampled process is the last to go: one replaced mapping marks it. */
 	qz_symbolizer__record(sym, mmap2(&r, GONE + 16, 0x10000, 0x1000, 0, &none, "/x"), &fmt);
+	gen = qz_symbolizer__gen(sym, GONE + 16);
 	qz_symbolizer__record(sym, mmap2(&r, GONE + 16, 0x10000, 0x1000, 1, &none, "/x"), &fmt);
-	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 16), 1);
+	CHECK(qz_symbolizer__gen(sym, GONE + 16) > gen);
+	gen = qz_symbolizer__gen(sym, GONE + 16);
 	qz_symbolizer__record(sym, task(&r, PERF_RECORD_FORK, GONE + 31, 1), &fmt);
 	qz_symbolizer__record(sym, task(&r, PERF_RECORD_FORK, GONE + 32, 1), &fmt);
 	qz_symbolizer__stats(sym, &st);
 	CHECK_EQ(st.procs_evicted, 8);	/* GONE+18 and +19 */
-	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 16), 1);
+	CHECK_EQ(qz_symbolizer__gen(sym, GONE + 16), gen);
 	qz_symbolizer__free(sym);
 }
 
