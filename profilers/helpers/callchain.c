@@ -94,18 +94,26 @@ void qz_stack_printer__text(struct qz_stack_printer *p,
 static void json_frame(uint64_t addr, bool user, void *arg)
 {
 	struct walk_ctx *w = arg;
-	struct qz_symbol s;
+	QZ_OPTS(qz_symbol_info, s);
 	char hex[24];
+	int err;
 
+	if (user)
+		qz_symbolizer__prepare(w->p->sym, w->pid);
+	err = qz_symbolizer__resolve(w->p->sym, w->pid, qz_symbolizer__gen(w->p->sym, w->pid),
+				     user, addr, &s);
 	snprintf(hex, sizeof(hex), "0x%" PRIx64, addr);
 	qz_json__begin_object(w->j);
 	qz_json__key_str(w->j, "addr", hex);
-	if (!resolve(w->p, w->pid, user, addr, &s)) {
+	if (!err) {
 		qz_json__key_str(w->j, "sym", s.name);
 		qz_json__key_u64(w->j, "off", s.offset);
-		if (s.module)
-			qz_json__key_str(w->j, "module", s.module);
 	}
+	/* The file and its build-id, for offline symbols, even without a name. */
+	if (s.module)
+		qz_json__key_str(w->j, "module", s.module);
+	if (s.build_id)
+		qz_json__key_str(w->j, "build_id", s.build_id);
 	qz_json__end_object(w->j);
 }
 

@@ -111,9 +111,20 @@ static void print_line(struct qz_trigger *t, int cpu, struct trigger_cpu *tc,
 	fprintf(f, "%s CPU%d %s %.1f%% >= %d%%, %" PRIu64 " samples in %.1f s:", stamp, cpu,
 		t->o.sys ? "sys" : "busy", tc->pct, t->o.than, tc->samples,
 		t->o.for_ns / 1e9);
-	for (size_t i = 0; i < nr_fn && i < TOP_FUNCTIONS; i++)
-		fprintf(f, "%s %.*s %.1f%%", i ? "," : "", (int)strcspn(fn[i].key, "\t"),
-			fn[i].key, share(fn[i].count, tc->samples));
+	for (size_t i = 0; i < nr_fn && i < TOP_FUNCTIONS; i++) {
+		const char *mod = strchr(fn[i].key, '\t') + 1;
+		int len = (int)strcspn(fn[i].key, "\t"), mlen = (int)strcspn(mod, "\t");
+		bool unknown = !strncmp(fn[i].key, "[unknown]\t", 10);
+
+		/* A function without a name is told apart by its file. */
+		if (unknown && mod[0] != '[')
+			fprintf(f, "%s [%.*s]", i ? "," : "", mlen, mod);
+		else if (unknown)
+			fprintf(f, "%s %.*s", i ? "," : "", mlen, mod);
+		else
+			fprintf(f, "%s %.*s", i ? "," : "", len, fn[i].key);
+		fprintf(f, " %.1f%%", share(fn[i].count, tc->samples));
+	}
 	fprintf(f, "%s%s\n", file[0] ? "; " : "", file);
 	fflush(f);
 }
