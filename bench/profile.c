@@ -40,18 +40,25 @@ struct tool {
 	bool ran;
 };
 
-/* The median of each figure over reps runs. */
+/* The median of each figure over the runs that worked. */
 static struct tool median(const struct tool *runs, int reps)
 {
 	double v[4][MAX_REPS];
 	struct tool m = runs[0];
+	int n = 0;
 
 	for (int i = 0; i < reps; i++) {
-		v[0][i] = runs[i].cpu_s;
-		v[1][i] = runs[i].samples;
-		v[2][i] = runs[i].extra_cpu_s;
-		v[3][i] = runs[i].lost;
+		if (!runs[i].ran)
+			continue;
+		v[0][n] = runs[i].cpu_s;
+		v[1][n] = runs[i].samples;
+		v[2][n] = runs[i].extra_cpu_s;
+		v[3][n++] = runs[i].lost;
 	}
+	m.ran = n > 0;
+	if (!n)
+		return m;
+	reps = n;
 	m.cpu_s = bench_median(v[0], reps);
 	m.samples = bench_median(v[1], reps);
 	m.extra_cpu_s = bench_median(v[2], reps);
@@ -106,17 +113,45 @@ static double bpftrace_samples(const char *path)
 	return total;
 }
 
-/* Run argv for seconds, stop it with sig; its CPU seconds. */
+/* Has pid exited (a zombie waiting for us)? */
+static bool exited(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/*
+ * Run argv for seconds, stop it with sig; its CPU seconds. A tool that has
+ * not exited 60 s later is killed, and the run counts as failed (-1):
+ * bpftrace sometimes hangs in its attach when the machine is loaded.
+ */
 static double run_for(char *const argv[], const char *out, double seconds, int sig)
 {
 	struct child c;
+	int waited = 0;
 
 	if (child_start(&c, argv, out)) {
 		fprintf(stderr, "cannot start %s\n", argv[0]);
 		return -1;
 	}
 	usleep((useconds_t)(seconds * 1e6));
-	child_stop(&c, sig);
+	kill(c.pid, sig);
+	while (!exited(c.pid) && waited++ < 600)
+		usleep(100000);
+	if (!exited(c.pid)) {
+		fprintf(stderr, "%s did not stop: killed\n", argv[0]);
+		child_stop(&c, SIGKILL);
+		return -1;
+	}
+	child_stop(&c, 0);
 	return c.cpu_s;
 }
 
@@ -183,6 +218,7 @@ static void peers(double seconds, const char *dir, struct tool *q, struct tool *
 	if (bpf->ran) {
 		bpf->cpu_s = run_for(b_argv, bout, seconds, SIGINT);
 		bpf->samples = bpftrace_samples(bout);
+		bpf->ran = bpf->cpu_s >= 0;
 	}
 	unlink(qout);
 	unlink(pdata);

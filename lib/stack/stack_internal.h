@@ -163,10 +163,13 @@ const struct qz__map *qz__proc__map(const struct qz__proc *p, uint64_t gen,
 /* Add a mapping, replacing what it overlaps (dso: a reference is taken). */
 int qz__proc__mmap(struct qz_symbolizer *sym, struct qz__proc *p, uint64_t start,
 		   uint64_t len, uint64_t pgoff, struct qz__dso *dso);
+/* An exited process is alive again (a pid reused), or one mapping of all goes. */
+void qz__proc__revive(struct qz_symbolizer *sym, struct qz__proc *p);
+void qz__proc__retire_all(struct qz_symbolizer *sym, struct qz__proc *p);
 int qz__maps__fork(struct qz_symbolizer *sym, pid_t pid, pid_t ppid);
 void qz__maps__exec(struct qz_symbolizer *sym, pid_t pid);
 void qz__maps__exit(struct qz_symbolizer *sym, pid_t pid);
-/* Read /proc/PID/maps into pid's entry; force: again, over what it has. */
+/* seed.c: /proc/PID/maps into pid's entry; force: again, over what it has. */
 int qz__maps__seed(struct qz_symbolizer *sym, pid_t pid, bool force);
 void qz__maps__reap(struct qz_symbolizer *sym);
 void qz__maps__free_all(struct qz_symbolizer *sym);
