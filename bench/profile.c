@@ -10,9 +10,10 @@
  *
  * For each: its CPU seconds, the samples it got and CPU per sample; the
  * target is quazar <= perf record alone (perf script comes on top).
- * Then, for IDLE_SECONDS, the cost of watching: `profile --than 30`
- * beside plain `profile -F 99`, run side by side on the same host; and
- * the same two on an empty cgroup (the watching machinery alone).
+ * Then, for IDLE_SECONDS each, the cost of watching beside plain
+ * `profile -F 99`, side by side on the same host: `profile --than 30`
+ * (on a shared host it fires), `profile --than 100 --sys` (nothing above
+ * the threshold), and --than 30 on an empty cgroup (the machinery alone).
  *
  * Medians over REPS runs, the tools taking turns.
  *
@@ -226,11 +227,11 @@ static void peers(double seconds, const char *dir, struct tool *q, struct tool *
 }
 
 /* The two watchers side by side, so they see the same host. */
-static void idle_cost(double seconds, const char *cgroup, double *than, double *plain,
-		      int *triggers)
+static void idle_cost(double seconds, const char *pct, bool sys, const char *cgroup,
+		      double *than, double *plain, int *triggers)
 {
 	char out[] = "/tmp/qz-bench-idle-XXXXXX";
-	char *t_argv[12] = { (char *)quazar, "profile", "--than", "30", NULL };
+	char *t_argv[12] = { (char *)quazar, "profile", "--than", (char *)pct, NULL };
 	char *p_argv[12] = { (char *)quazar, "profile", "-F", "99", "-o", "/dev/null", NULL };
 	struct child t, p;
 	int fd = mkstemp(out), n = 4, m = 6;
@@ -239,6 +240,8 @@ static void idle_cost(double seconds, const char *cgroup, double *than, double *
 
 	if (fd >= 0)
 		close(fd);
+	if (sys)
+		t_argv[n++] = "--sys";
 	if (cgroup) {
 		t_argv[n++] = "--cgroup";
 		t_argv[n++] = (char *)cgroup;
@@ -255,7 +258,7 @@ static void idle_cost(double seconds, const char *cgroup, double *than, double *
 	*triggers = 0;
 	if ((f = fopen(out, "r"))) {
 		while (fgets(line, sizeof(line), f))
-			*triggers += strstr(line, "% >= 30%") != NULL;
+			*triggers += strstr(line, "% >= ") != NULL;
 		fclose(f);
 	}
 	unlink(out);
@@ -288,8 +291,8 @@ int main(int argc, char **argv)
 	struct tool q = { "quazar profile -g" }, perf = { "perf record -g" },
 		    bpf = { "bpftrace profile:hz" };
 	struct tool qs[MAX_REPS], perfs[MAX_REPS], bpfs[MAX_REPS];
-	double than = 0, plain = 0, than_cg = 0, plain_cg = 0;
-	int triggers = 0, triggers_cg = 0;
+	double than = 0, plain = 0, than_cg = 0, plain_cg = 0, quiet = 0, plain_q = 0;
+	int triggers = 0, triggers_cg = 0, triggers_q = 0;
 	char dir[] = "/tmp/qz-bench-profile-XXXXXX";
 	struct child load[2];
 	char *cg;
@@ -338,16 +341,22 @@ int main(int argc, char **argv)
 	       q.lost);
 
 	if (idle > 0) {
-		idle_cost(idle, NULL, &than, &plain, &triggers);
+		idle_cost(idle, "30", false, NULL, &than, &plain, &triggers);
+		/* Nothing above the threshold: what watching costs. */
+		idle_cost(idle, "100", true, NULL, &quiet, &plain_q, &triggers_q);
 		cg = empty_cgroup();
 		if (cg) {
-			idle_cost(idle, cg, &than_cg, &plain_cg, &triggers_cg);
+			idle_cost(idle, "30", false, cg, &than_cg, &plain_cg, &triggers_cg);
 			rmdir(cg);
 		}
-		printf("watching for %g s, side by side (this host is shared: not idle):\n", idle);
-		printf("  profile --than 30: %.3f CPU s (%.2f%% of a CPU), %d triggers\n", than,
-		       100 * than / idle, triggers);
-		printf("  profile -F 99:     %.3f CPU s (%.2f%% of a CPU)\n", plain, 100 * plain / idle);
+		printf("watching for %g s, each beside profile -F 99 (this host is shared: not idle):\n",
+		       idle);
+		printf("  profile --than 30:        %.3f CPU s (%.2f%% of a CPU), %d triggers;"
+		       " -F 99 %.3f CPU s (%.2f%%)\n", than, 100 * than / idle, triggers, plain,
+		       100 * plain / idle);
+		printf("  profile --than 100 --sys: %.3f CPU s (%.2f%% of a CPU), %d triggers;"
+		       " -F 99 %.3f CPU s (%.2f%%)\n", quiet, 100 * quiet / idle, triggers_q,
+		       plain_q, 100 * plain_q / idle);
 		if (cg)
 			printf("  on an empty cgroup: --than 30 %.3f CPU s, -F 99 %.3f CPU s\n",
 			       than_cg, plain_cg);
@@ -358,11 +367,12 @@ int main(int argc, char **argv)
 	       ",\"bpftrace_cpu_s\":%.3f,\"bpftrace_samples\":%.0f"
 	       ",\"cpu_ratio_vs_perf_record\":%.3f"
 	       ",\"idle_seconds\":%g,\"idle_than_cpu_s\":%.3f,\"idle_plain_cpu_s\":%.3f"
-	       ",\"idle_than_triggers\":%d,\"idle_cgroup_than_cpu_s\":%.3f"
-	       ",\"idle_cgroup_plain_cpu_s\":%.3f}\n",
+	       ",\"idle_than_triggers\":%d,\"idle_quiet_than_cpu_s\":%.3f"
+	       ",\"idle_quiet_plain_cpu_s\":%.3f,\"idle_quiet_triggers\":%d"
+	       ",\"idle_cgroup_than_cpu_s\":%.3f,\"idle_cgroup_plain_cpu_s\":%.3f}\n",
 	       seconds, reps, q.cpu_s, q.samples, q.lost, perf.cpu_s, perf.extra_cpu_s,
 	       perf.samples, bpf.ran ? bpf.cpu_s : -1.0, bpf.ran ? bpf.samples : -1.0,
-	       perf.cpu_s > 0 ? q.cpu_s / perf.cpu_s : 0, idle, than, plain, triggers,
-	       than_cg, plain_cg);
+	       perf.cpu_s > 0 ? q.cpu_s / perf.cpu_s : 0, idle, than, plain, triggers, quiet,
+	       plain_q, triggers_q, than_cg, plain_cg);
 	return 0;
 }
