@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/evsel.h>
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
@@ -78,6 +79,14 @@ fail:
 	return -ENOMEM;
 }
 
+/* What one sample stands for: its own period, else the event's period=. */
+static uint64_t sample_period(const struct qz_event *ev)
+{
+	if (ev->sample->type & PERF_SAMPLE_PERIOD)
+		return ev->sample->period;
+	return qz_evsel__attr(qz_session__evsel(ev->session, ev->index))->sample_period;
+}
+
 static void trace_json(struct trace *t, const struct qz_event *ev,
 		       struct qz_output *out)
 {
@@ -91,7 +100,7 @@ static void trace_json(struct trace *t, const struct qz_event *ev,
 		qz_tp_event__write_json(ev->tp, smp->raw, smp->raw_size, j, 0);
 		qz_json__end_object(j);
 	} else {
-		qz_json__key_u64(j, "period", smp->period);
+		qz_json__key_u64(j, "period", sample_period(ev));
 	}
 	if (smp->callchain_nr) {
 		qz_json__key(j, "stack");
@@ -113,7 +122,7 @@ static void trace_text(struct trace *t, const struct qz_event *ev, FILE *f)
 				   t->line_len);
 		fputs(t->line, f);
 	} else {
-		fprintf(f, "period=%" PRIu64, smp->period);
+		fprintf(f, "period=%" PRIu64, sample_period(ev));
 	}
 	fputc('\n', f);
 	if (smp->callchain_nr)

@@ -61,6 +61,16 @@ bool qz__evsel_samples(const struct qz_evsel *evsel);
 /* Point config1 at a copy of path that lives as long as the evsel. */
 int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
 
+/*
+ * attr.c: the kernel samples a software event, a tracepoint or a probe on
+ * every hit when its samples carry PERF_SAMPLE_PERIOD (perf_swevent_event
+ * reports each hit with its own period): a sample_period of N then has no
+ * effect. Such an event with a period above 1 leaves PERIOD out, so the
+ * kernel counts N hits per sample. probe: a uprobe (its PMU type is
+ * dynamic).
+ */
+void qz__attr_honour_period(struct perf_event_attr *attr, bool probe);
+
 /* The first struct qz_counts callers can have. */
 #define COUNTS_SZ_V1 QZ_OFFSETOFEND(struct qz_counts, not_counted)
 

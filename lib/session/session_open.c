@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "session_internal.h"
+#include "../perf/perf_internal.h"
 
 /* Sampling defaults for events that count unless told otherwise. */
 static void default_sampling(struct perf_event_attr *attr)
@@ -63,6 +64,8 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 			attr->freq = 1;
 			attr->sample_freq = s->freq;
 		}
+		qz__attr_honour_period(attr, ev->spec->kind == QZ_SPEC_UPROBE ||
+					     ev->spec->kind == QZ_SPEC_URETPROBE);
 	}
 	/* One clock for the kernel's timestamps and the --order cutoff. */
 	attr->use_clockid = 1;
