@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * edit_distance.c: Levenshtein distance between a[0..alen) and
@@ -43,5 +44,11 @@ static inline bool qz__has_glob(const char *s)
  */
 void qz__caret_format(const char *text, int column, const char *message,
 		      char *buf, size_t len);
+
+/*
+ * exit_reasons.c: the name of a KVM exit reason, isa 1 (VMX) or 2 (SVM)
+ * as kvm:kvm_exit gives it; NULL when unknown. Static.
+ */
+const char *qz__exit_reason(uint64_t isa, uint64_t reason);
 
 #endif
