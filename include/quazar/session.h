@@ -145,12 +145,24 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 						int index);
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index);
 /*
- * Compile an expression over event index's fields (an attr such as role=,
- * evaluated with qz_filter__eval); the session owns it. NULL + errno after
- * logging an error that names attr and points at the column.
+ * Compile an expression over event index's fields and variables (an attr
+ * such as role=, key=, evaluated with qz_filter__eval_sample); the session
+ * owns it. A number: a string is refused. NULL + errno after logging an
+ * error that names attr and points at the column.
  */
 QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 					       const char *attr, const char *text);
+/*
+ * qz_session__expr with enum qz_filter_flags: the value may be a string
+ * (comm=; qz_filter__is_str tells), and QZ_FILTER_KEY | QZ_FILTER_PRINTF
+ * compiles a printkey= over `key` alone. Expressions may call ksymbol()
+ * and comm_get(); without a tracepoint they read the variables only
+ * (_cpu, _pid, _tid, _time, _period). Evaluate with the _sample
+ * functions of quazar/filter.h.
+ */
+QZ_API const struct qz_filter *qz_session__expr_flags(struct qz_session *s, int index,
+						      const char *attr, const char *text,
+						      unsigned flags);
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);
 QZ_API struct qz_env *qz_session__env(struct qz_session *s);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include "session_internal.h"
+#include "../util/util.h"
 
 QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 					  const void *ops_opts,
@@ -56,6 +57,8 @@ QZ_API void qz_session__free(struct qz_session *s)
 	for (int i = 0; i < s->nr_exprs; i++)
 		qz_filter__free(s->exprs[i]);
 	free(s->exprs);
+	qz_symbolizer__free(s->ksyms);
+	qz_tasks__free(s->expr_tasks);
 	for (int i = 0; i < s->nr_selectors; i++)
 		qz_selector__clear(&s->selectors[i]);
 	qz_evlist__free(s->evlist);
@@ -116,22 +119,55 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 	return s->events[index].tp;
 }
 
-QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
-					       const char *attr, const char *text)
+static const char *expr_ksymbol(uint64_t addr, void *ctx)
+{
+	struct qz_session *s = ctx;
+	struct qz_symbol sym;
+
+	if (!s->ksyms && !(s->ksyms = qz_symbolizer__new()))
+		return NULL;
+	return qz_symbolizer__kernel(s->ksyms, addr, &sym) ? NULL : sym.name;
+}
+
+static const char *expr_comm(int pid, void *ctx)
+{
+	struct qz_session *s = ctx;
+	struct qz_tasks *tasks = s->tasks;
+
+	if (!tasks && !s->expr_tasks)
+		s->expr_tasks = qz_tasks__new(NULL);
+	if (!tasks)
+		tasks = s->expr_tasks;
+	if (!pid)
+		return "swapper";
+	return tasks ? qz_tasks__comm(tasks, (pid_t)pid) : NULL;
+}
+
+void qz__session_expr_opts(struct qz_session *s, const struct qz_event_spec *spec,
+			   unsigned flags, struct qz_filter_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->ksymbol = expr_ksymbol;
+	opts->comm = expr_comm;
+	opts->ctx = s;
+	/* What a sample stands for when it carries no period (period=N). */
+	opts->period = spec->period ?: s->period ?: 1;
+	opts->flags = flags;
+}
+
+QZ_API const struct qz_filter *qz_session__expr_flags(struct qz_session *s, int index,
+						      const char *attr, const char *text,
+						      unsigned flags)
 {
 	struct session_event *ev = &s->events[index];
+	struct qz_filter_opts opts;
 	struct qz_filter **grown, *f;
 	struct qz_parse_error perr;
 	char diag[1024];
 
-	if (!ev->tp) {
-		qz_log(&s->log, QZ_LOG_ERROR,
-		       "%s=%s on '%s': expressions read tracepoint fields; drop %s= or use a tracepoint",
-		       attr, text, ev->name, attr);
-		errno = QZ_ERR_UNKNOWN_FIELD;
-		return NULL;
-	}
-	f = qz_filter__compile(text, ev->tp, &perr);
+	qz__session_expr_opts(s, ev->spec, flags | QZ_FILTER_VALUE, &opts);
+	f = qz_filter__compile_opts(text, (flags & QZ_FILTER_KEY) ? NULL : ev->tp, &opts, &perr);
 	if (!f) {
 		int err = errno;
 
@@ -148,6 +184,22 @@ QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 	}
 	s->exprs = grown;
 	s->exprs[s->nr_exprs++] = f;
+	return f;
+}
+
+QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
+					       const char *attr, const char *text)
+{
+	const struct qz_filter *f = qz_session__expr_flags(s, index, attr, text, 0);
+
+	if (f && qz_filter__is_str(f)) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s=%s on %s: %s= takes a number, and this is a string%s", attr, text,
+		       s->events[index].name, attr,
+		       !strcmp(attr, "key") ? "; name keys with comm=EXPR" : "");
+		errno = QZ_ERR_FILTER;
+		return NULL;
+	}
 	return f;
 }
 
@@ -304,7 +356,39 @@ struct expand_ctx {
 	uint64_t sample_type;
 	int first;
 	int err;
+	bool glob;
+	char left_out[512];	/* matches the filter cannot read */
+	size_t nr_left_out;
+	struct qz_parse_error perr;	/* why the first was left out */
 };
+
+/*
+ * A glob's filter applies to every match that has its fields: a match
+ * lacking one is left out (and named), not an error, unless all are.
+ */
+static bool filter_fits(struct expand_ctx *x, struct qz_tp_event *tp)
+{
+	struct qz_filter_opts opts;
+	struct qz_parse_error perr;
+	struct qz_filter *f;
+	size_t n;
+
+	if (!x->glob || !x->spec->filter)
+		return true;
+	qz__session_expr_opts(x->s, x->spec, 0, &opts);
+	f = qz_filter__compile_opts(x->spec->filter, tp, &opts, &perr);
+	if (f || errno != QZ_ERR_UNKNOWN_FIELD) {
+		/* Other errors are the filter's own: reported when it is set. */
+		qz_filter__free(f);
+		return true;
+	}
+	if (!x->nr_left_out++)
+		x->perr = perr;
+	n = strlen(x->left_out);
+	snprintf(x->left_out + n, sizeof(x->left_out) - n, "%s%s:%s", n ? ", " : "",
+		 qz_tp_event__sys(tp), qz_tp_event__name(tp));
+	return false;
+}
 
 static int add_expanded(const char *sys, const char *name, void *arg)
 {
@@ -318,6 +402,8 @@ static int add_expanded(const char *sys, const char *name, void *arg)
 		       sys, name, qz_strerror(x->err));
 		return 1;
 	}
+	if (!filter_fits(x, tp))
+		return 0;
 	idx = add_event(x->s, x->spec, tp, x->sample_type);
 	if (idx < 0) {
 		x->err = idx;
@@ -331,7 +417,7 @@ static int add_expanded(const char *sys, const char *name, void *arg)
 static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 			   uint64_t sample_type)
 {
-	struct expand_ctx x = { s, spec, sample_type, -1, 0 };
+	struct expand_ctx x = { .s = s, .spec = spec, .sample_type = sample_type, .first = -1 };
 	char pattern[512];
 	int ret;
 
@@ -339,9 +425,23 @@ static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 	if (ret)
 		return ret;
 	snprintf(pattern, sizeof(pattern), "%s:%s", spec->sys, spec->name);
+	x.glob = qz__has_glob(pattern);
 	ret = qz_tp__expand(s->tp, pattern, add_expanded, &x);
 	if (x.err)
 		return x.err;
+	if (x.nr_left_out && x.first < 0) {
+		char diag[1024];
+
+		qz_parse_error__format(&x.perr, spec->filter, diag, sizeof(diag));
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s: no match of the glob has the fields of its filter:\n%s",
+		       spec->text, diag);
+		return -QZ_ERR_UNKNOWN_FIELD;
+	}
+	if (x.nr_left_out)
+		qz_log(&s->log, QZ_LOG_WARN,
+		       "%s: the filter applies to the matches that have its fields; left out %s (%s)",
+		       spec->text, x.left_out, x.perr.message);
 	if (ret < 0) {
 		char hint[512] = "";
 

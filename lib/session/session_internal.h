@@ -11,6 +11,7 @@
 #include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
+#include <quazar/stack.h>
 #include "../internal.h"
 
 #define MAX_SESSION_EVENTS 256
@@ -51,6 +52,8 @@ struct qz_session {
 
 	struct qz_filter **exprs;	/* attrs' expressions: role=, key=, top-by= */
 	int nr_exprs;
+	struct qz_symbolizer *ksyms;	/* ksymbol() in expressions, made on demand */
+	struct qz_tasks *expr_tasks;	/* comm_get() without task tracking */
 
 	int stop_fd;			/* eventfd: stop requested */
 	volatile int stopping;
@@ -60,6 +63,10 @@ struct qz_session {
 	} stats;
 	uint64_t throttled;		/* THROTTLE records seen */
 };
+
+/* session.c: what expressions may call (ksymbol(), comm_get()). */
+void qz__session_expr_opts(struct qz_session *s, const struct qz_event_spec *spec,
+			   unsigned flags, struct qz_filter_opts *opts);
 
 /* session_open.c */
 int qz__session_open(struct qz_session *s);

@@ -86,7 +86,7 @@ static void dispatch_sample(struct qz_session *s,
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
+	    !qz_filter__match_sample(ev->user_filter, &sample)) {
 		s->stats.filtered++;
 		return;
 	}

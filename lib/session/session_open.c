@@ -157,6 +157,7 @@ static void log_filter_error(struct qz_session *s, struct session_event *ev,
 static int setup_filter(struct qz_session *s, struct session_event *ev)
 {
 	const char *text = ev->spec->filter;
+	struct qz_filter_opts opts;
 	struct qz_parse_error perr;
 	int err;
 
@@ -168,7 +169,8 @@ static int setup_filter(struct qz_session *s, struct session_event *ev)
 		       ev->name, text);
 		return -QZ_ERR_FILTER;
 	}
-	ev->user_filter = qz_filter__compile(text, ev->tp, &perr);
+	qz__session_expr_opts(s, ev->spec, 0, &opts);
+	ev->user_filter = qz_filter__compile_opts(text, ev->tp, &opts, &perr);
 	if (!ev->user_filter) {
 		log_filter_error(s, ev, &perr);
 		return -QZ_ERR_FILTER;
