@@ -99,7 +99,13 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 					     struct qz_output *out,
 					     const struct qz_session_opts *opts)
 {
-	return qz_session__new(&args->prof->ops, args->opts, args->env, out, opts);
+	QZ_OPTS(qz_session_opts, o);
+
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	o.sz = sizeof(o);
+	qz_profiler__session_hooks(args->prof, &o);
+	return qz_session__new(&args->prof->ops, args->opts, args->env, out, &o);
 }
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)

@@ -170,6 +170,7 @@ const struct qz_profiler qz_profiler_kvm = {
 		 "examples:\n"
 		 "  quazar kvm -i 10000\n"
 		 "  quazar kvm --json -- qemu-system-x86_64 -enable-kvm ...",
+	.nest = true,
 	.ops = {
 		.init = kvm_init,
 		.sample = kvm_sample,

@@ -365,6 +365,8 @@ const struct qz_profiler qz_profiler_top = {
 		 "  quazar top -e 'kmem:kmalloc//key=call_site/top-by=bytes_alloc/'",
 	.options = top_options,
 	.opts_size = sizeof(struct top_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_TOP_BY | QZ_PATTR_TOP_ADD | QZ_PATTR_COMM,
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* sums per key */

@@ -175,6 +175,7 @@ const struct qz_profiler qz_profiler_trace = {
 		 "  quazar trace -e 'sched:sched_switch/prev_pid<next_pid/stack/' -N 10",
 	.options = trace_options,
 	.opts_size = sizeof(struct trace_opts),
+	.nest = true,
 	.ops = {
 		.init = trace_init,
 		.sample = trace_sample,

@@ -36,6 +36,7 @@ struct qz_evsel {
 	int nr_members; /* leader only, itself included */
 	int idx; /* in the evlist */
 	struct qz_cpu_map *cpus;
+	struct qz_cpu_map *only_cpus; /* enabled on these alone; NULL: all */
 	struct qz_thread_map *threads;
 	int *fds; /* cpus->nr x threads->nr */
 	uint64_t *ids; /* same shape */
@@ -58,6 +59,8 @@ int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
 		   struct qz_thread_map *threads, int cgroup_fd,
 		   bool filter_fallback, const struct qz_logger *log);
 bool qz__evsel_samples(const struct qz_evsel *evsel);
+/* Is fd i (cpu index i / threads) one to enable? (qz_evsel__set_only_cpus) */
+bool qz__evsel_fd_enabled(const struct qz_evsel *evsel, int i);
 /* Point config1 at a copy of path that lives as long as the evsel. */
 int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
 

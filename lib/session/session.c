@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include "session_internal.h"
 #include "../util/util.h"
+#include "../select/select_internal.h"
 
 QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 					  const void *ops_opts,
@@ -31,6 +32,10 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 	s->log.ctx = QZ_OPT(opts, log_ctx, NULL);
 	s->ready = QZ_OPT(opts, ready, NULL);
 	s->ready_ctx = QZ_OPT(opts, ready_ctx, NULL);
+	s->check_spec = QZ_OPT(opts, check_spec, NULL);
+	s->nest = QZ_OPT(opts, nest, NULL);
+	s->hook_ctx = QZ_OPT(opts, hook_ctx, NULL);
+	s->nest_names = QZ_OPT(opts, nest_names, NULL);
 	s->track_tasks = true;
 	if (!env->interval_ns && ops->default_interval_ms && !env->workload)
 		env->interval_ns = ops->default_interval_ms * 1000000ull;
@@ -50,9 +55,11 @@ QZ_API void qz_session__free(struct qz_session *s)
 {
 	if (!s)
 		return;
+	qz__nest_free(s);
 	for (int i = 0; i < s->nr_events; i++) {
 		free(s->events[i].name);
-		qz_filter__free(s->events[i].user_filter);
+		if (!s->events[i].borrowed_filter)
+			qz_filter__free(s->events[i].user_filter);
 	}
 	for (int i = 0; i < s->nr_exprs; i++)
 		qz_filter__free(s->exprs[i]);
@@ -61,8 +68,10 @@ QZ_API void qz_session__free(struct qz_session *s)
 	qz_tasks__free(s->expr_tasks);
 	for (int i = 0; i < s->nr_selectors; i++)
 		qz_selector__clear(&s->selectors[i]);
-	qz_evlist__free(s->evlist);
-	qz_tasks__free(s->tasks);
+	if (!s->parent) {
+		qz_evlist__free(s->evlist);
+		qz_tasks__free(s->tasks);
+	}
 	qz_workload__free(s->workload);
 	qz_tp__free(s->tp);
 	close(s->stop_fd);
@@ -302,8 +311,8 @@ static uint64_t default_sample_type(const struct qz_session *s,
 }
 
 /* One session event per exact event: globs expand here. */
-static int add_event(struct qz_session *s, struct qz_event_spec *spec,
-		     struct qz_tp_event *tp, uint64_t sample_type)
+int qz__session_add_event(struct qz_session *s, struct qz_event_spec *spec,
+			  struct qz_tp_event *tp, uint64_t sample_type)
 {
 	struct session_event *ev;
 	char name[256];
@@ -404,7 +413,7 @@ static int add_expanded(const char *sys, const char *name, void *arg)
 	}
 	if (!filter_fits(x, tp))
 		return 0;
-	idx = add_event(x->s, x->spec, tp, x->sample_type);
+	idx = qz__session_add_event(x->s, x->spec, tp, x->sample_type);
 	if (idx < 0) {
 		x->err = idx;
 		return 1;
@@ -454,6 +463,61 @@ static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 	return x.first;
 }
 
+/* "did you mean" over the event names and the names nest takes. */
+static const char *closest_name(const struct qz_session *s, const char *name)
+{
+	const char *best = qz__builtin_closest(name, strlen(name));
+	int best_d = best ? qz__edit_distance(name, strlen(name), best, strlen(best), 8) :
+			    qz__suggest_limit(strlen(name)) + 1;
+
+	for (const char *const *n = s->nest_names; n && *n; n++) {
+		int d = qz__edit_distance(name, strlen(name), *n, strlen(*n), best_d);
+
+		if (d < best_d) {
+			best = *n;
+			best_d = d;
+		}
+	}
+	return best_d <= qz__suggest_limit(strlen(name)) ? best : NULL;
+}
+
+/* An event of a selector that names a profiler: the nest hook runs it. */
+static int add_profiler(struct qz_session *s, const char *selector,
+			struct qz_event_spec *spec)
+{
+	struct qz_parse_error perr = { .column = spec->column };
+	const char *near;
+	int idx;
+
+	if (!s->nest) {
+		snprintf(perr.message, sizeof(perr.message),
+			 "'%s' names no event%s", spec->name,
+			 spec->profiler_opts ? "; profilers run as event sources inside quazar's profilers" : "");
+		log_parse_error(s, "bad event selector", selector, &perr);
+		return -QZ_ERR_UNKNOWN_EVENT;
+	}
+	if (s->parent) {
+		snprintf(perr.message, sizeof(perr.message),
+			 "a profiler running inside another cannot run '%s' inside itself: give it to the outer profiler",
+			 spec->name);
+		log_parse_error(s, "bad event selector", selector, &perr);
+		return -QZ_ERR_SELECTOR;
+	}
+	idx = s->nest(s, spec, s->hook_ctx);
+	if (idx != -ENOENT)
+		return idx;
+	near = closest_name(s, spec->name);
+	if (near)
+		snprintf(perr.message, sizeof(perr.message),
+			 "unknown event or profiler '%.48s'; did you mean '%s'?", spec->name, near);
+	else
+		snprintf(perr.message, sizeof(perr.message),
+			 "unknown event or profiler '%.48s': a tracepoint is written sys:name ('quazar list' lists events, 'quazar --help' the profilers)",
+			 spec->name);
+	log_parse_error(s, "bad event selector", selector, &perr);
+	return -QZ_ERR_UNKNOWN_EVENT;
+}
+
 QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 				  uint64_t sample_type)
 {
@@ -465,7 +529,8 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 		return -E2BIG;
 	sel = &s->selectors[s->nr_selectors];
 	memset(sel, 0, sizeof(*sel));
-	err = qz_selector__parse(sel, selector, &perr);
+	err = qz_selector__parse_flags(sel, selector, s->nest ? QZ_SELECTOR_PROFILERS : 0,
+				       &perr);
 	if (err) {
 		log_parse_error(s, "bad event selector", selector, &perr);
 		qz_selector__clear(sel);
@@ -476,10 +541,14 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 		struct qz_event_spec *spec = &sel->events[i];
 		int idx;
 
+		if (s->check_spec && (err = s->check_spec(s, spec, s->hook_ctx)))
+			return err;
 		if (spec->kind == QZ_SPEC_TRACEPOINT)
 			idx = add_tracepoints(s, spec, sample_type);
+		else if (spec->kind == QZ_SPEC_PROFILER)
+			idx = add_profiler(s, selector, spec);
 		else
-			idx = add_event(s, spec, NULL, sample_type);
+			idx = qz__session_add_event(s, spec, NULL, sample_type);
 		if (idx < 0)
 			return idx;
 		if (first < 0)

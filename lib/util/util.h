@@ -36,6 +36,14 @@ static inline bool qz__has_glob(const char *s)
 	return false;
 }
 
+static inline bool qz__has_glob_n(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
 /*
  * caret.c: write a two-line diagnostic into buf, text (NULL: "") and a
  * caret under column (clamped to the text) followed by message:

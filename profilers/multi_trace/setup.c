@@ -156,6 +156,13 @@ static int mt_init(struct qz_session *s, void **ctx)
 		const struct qz_event_spec *spec = qz_session__spec(s, idx);
 		const char *key = spec->key ? spec->key : opts->key;
 
+		/*
+		 * An untraced event without fields (profile/-F 99/untraced/)
+		 * only shows in --detail: -k's field does not apply to it.
+		 */
+		if (!spec->key && spec->untraced && !qz_session__tp_event(s, idx))
+			key = NULL;
+
 		evs[idx].untraced = spec->untraced;
 		evs[idx].trigger = spec->trigger;
 		if (spec->printkey && !cfg.printkey) {
@@ -278,6 +285,8 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		 "  quazar multi-trace -e 'kmem:kmalloc//key=ptr/' -e 'kmem:kfree//key=ptr/' --impl pair",
 	.options = mt_options,
 	.opts_size = sizeof(struct mt_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_ROLE | QZ_PATTR_UNTRACED | QZ_PATTR_TRIGGER,
+	.nest = true,
 	.ops = {
 		.init = mt_init,
 		.sample = qz_mt__sample,
