@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Attributes do what perf-prof documents or are refused: cpus= samples on
+those CPUs only (counted), and an attribute the profiler does not read is
+refused with the caret on it, naming those that read it."""
+from qzt import *
+
+require_root()
+N = 2000
+ENTER = "syscalls:sys_enter_getppid"
+
+
+def count(selector, cpu):
+    r = run(["trace", "-e", selector, "--json", "--", "taskset", "-c", str(cpu),
+             prog("getppid_loop"), str(N)])
+    check_eq(r.returncode, 0, f"exit status of trace {selector} (stderr: {r.stderr})")
+    return len([x for x in json_lines(r.stdout) if x.get("type") == "event"])
+
+
+check_eq(count(ENTER + "//cpus=0/", 1), 0, "cpus=0 while the calls run on CPU 1")
+check_eq(count(ENTER + "//cpus=1/", 1), N, "cpus=1 while the calls run on CPU 1")
+check_eq(count(ENTER + "//cpus=0-1/", 1), N, "cpus=0-1")
+check_eq(count(ENTER + "//cpus=0/", 0), N, "cpus=0 while the calls run on CPU 0")
+
+
+def refused(args, *words):
+    r = run(args, timeout=60)
+    check(r.returncode != 0, f"{args} refused")
+    for w in words:
+        check(w in r.stderr, f"{args}: stderr names {w!r}: {r.stderr!r}")
+
+
+refused(["trace", "-e", ENTER + "//cpus=5-6/", "-C", "0", "--", "true"],
+        "cpus=5-6: none of those CPUs is watched (-C 0)")
+refused(["stat", "-e", "page-faults//cpus=0/", "-p", "1", "--", "true"],
+        "cpus= needs per-CPU events")
+refused(["trace", "-e", "sched:sched_switch//delay=prev_pid/", "--", "true"],
+        "sched:sched_switch//delay=prev_pid/\n                    ^",
+        "'trace' does not use the attribute delay=", "no profiler here uses it")
+refused(["trace", "-e", "sched:sched_switch//trigger/", "--", "true"],
+        "'trace' does not use the attribute trigger; it is used by: multi-trace")
+refused(["top", "-e", "sched:sched_switch//untraced/", "--", "true"],
+        "'top' does not use the attribute untraced; it is used by: multi-trace")
+refused(["multi-trace", "-e", "sched:sched_switch//top-by=prev_pid/", "-e",
+         "sched:sched_wakeup", "--", "true"], "used by: top")
+refused(["kmemleak", "--alloc", "kmem:kmalloc//key=ptr/", "--free", "kmem:kfree", "--", "true"],
+        "'kmemleak' does not use the attribute key=")
+done()
