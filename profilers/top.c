@@ -132,6 +132,15 @@ static int add_columns(struct top *t, int idx, const char *attr, char *const *fi
 	return 0;
 }
 
+/* A string field names keys itself; anything else goes through comm=EXPR. */
+static bool string_field(struct top *t, int idx, const char *name)
+{
+	const struct qz_tp_event *tp = qz_session__tp_event(t->session, idx);
+	const struct qz_tp_field *f = tp ? qz_tp_event__field(tp, name) : NULL;
+
+	return !f || (qz_tp_field__flags(f) & QZ_TP_FIELD_STRING);
+}
+
 static int setup_event(struct top *t, int idx)
 {
 	const struct qz_event_spec *spec = qz_session__spec(t->session, idx);
@@ -144,7 +153,8 @@ static int setup_event(struct top *t, int idx)
 		err = resolve_value(t, idx, "key", key, &te->key);
 		t->key_name = key;
 	}
-	if (!err && spec->comm && qz_mt__is_field(t->session, idx, spec->comm)) {
+	if (!err && spec->comm && qz_mt__is_field(t->session, idx, spec->comm) &&
+	    string_field(t, idx, spec->comm)) {
 		err = resolve_field(t, idx, spec->comm, &te->comm);
 	} else if (!err && spec->comm) {
 		/* perf-prof's comm=ksymbol(call_site), comm=comm_get(pid), ... */

@@ -394,8 +394,17 @@ static bool filter_fits(struct expand_ctx *x, struct qz_tp_event *tp)
 	if (!x->nr_left_out++)
 		x->perr = perr;
 	n = strlen(x->left_out);
-	snprintf(x->left_out + n, sizeof(x->left_out) - n, "%s%s:%s", n ? ", " : "",
-		 qz_tp_event__sys(tp), qz_tp_event__name(tp));
+	{
+		/* The name the filter reads that this match lacks. */
+		const char *f = x->spec->filter;
+		int c = perr.column >= 0 && (size_t)perr.column < strlen(f) ? perr.column : 0;
+		int len = (int)strspn(f + c, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+
+		snprintf(x->left_out + n, sizeof(x->left_out) - n, "%s%s:%s (no field '%.*s')",
+			 n ? ", " : "", qz_tp_event__sys(tp), qz_tp_event__name(tp),
+			 len > 40 ? 40 : len, f + c);
+	}
 	return false;
 }
 
@@ -449,8 +458,8 @@ static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 	}
 	if (x.nr_left_out)
 		qz_log(&s->log, QZ_LOG_WARN,
-		       "%s: the filter applies to the matches that have its fields; left out %s (%s)",
-		       spec->text, x.left_out, x.perr.message);
+		       "%s: the filter applies to the matches that have its fields; left out %s",
+		       spec->text, x.left_out);
 	if (ret < 0) {
 		char hint[512] = "";
 
