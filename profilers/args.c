@@ -84,6 +84,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		ret = qz_args__parse(sets, 2, argc, argv, &args->env->workload,
 				     err, err_len, &aopts);
 	}
+	if (!ret && args->env->tsc) {
+		/* perf-prof's --tsc converts the perf clock with the mmap page's
+		 * time_mult/time_shift; quazar's events run on CLOCK_MONOTONIC. */
+		snprintf(err, err_len,
+			 "--tsc is not supported: quazar's timestamps are CLOCK_MONOTONIC (as with perf-prof's --monotonic), which cannot be turned into TSC values exactly; drop --tsc");
+		ret = -QZ_ERR_OPTION;
+	}
 	if (!ret)
 		return args;
 	errno = ret == -QZ_ERR_OPTION ? QZ_ERR_OPTION : -ret;

@@ -48,6 +48,11 @@ static int trace_init(struct qz_session *s, void **ctx)
 				"trace needs events: -e sys:name (see 'quazar list')");
 		return -EINVAL;
 	}
+	if (opts->overwrite) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--overwrite is not supported: quazar reads its rings as they fill and never keeps only the newest events; drop it (a larger -m loses fewer events)");
+		return -QZ_ERR_OPTION;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -162,7 +167,7 @@ static const struct qz_option trace_options[] = {
 	QZ_OPTION_ENTRY(struct trace_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
 			"write folded stacks to FILE.folded"),
 	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
-			"accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
+			"refused: perf-prof's overwrite mode (keep the newest events) is not supported"),
 	{ 0 },
 };
 

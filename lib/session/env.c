@@ -36,8 +36,8 @@ static const struct qz_option env_options[] = {
 	OPT(verbose, "verbose", 'v', QZ_OPTION_LEVEL, NULL, "more detail; repeatable"),
 	OPT(quiet, "quiet", 'q', QZ_OPTION_BOOL, NULL, "less output"),
 	OPT(inherit, "inherit", 0, QZ_OPTION_BOOL, NULL, "children inherit the events"),
-	OPT(monotonic, "monotonic", 0, QZ_OPTION_BOOL, NULL, "accepted: timestamps are always CLOCK_MONOTONIC"),
-	OPT(tsc, "tsc", 0, QZ_OPTION_BOOL, NULL, "accepted for perf-prof compatibility; ignored"),
+	OPT(monotonic, "monotonic", 0, QZ_OPTION_BOOL, NULL, "timestamps are CLOCK_MONOTONIC (always so in quazar)"),
+	OPT(tsc, "tsc", 0, QZ_OPTION_BOOL, NULL, "refused: timestamps are CLOCK_MONOTONIC, not TSC"),
 	{ 0 },
 };
 
