@@ -438,6 +438,8 @@ int64_t qz__feval(const struct qz_fnode *n, struct qz__ectx *ctx)
 	switch (n->op) {
 	case FOP_INT:
 		return n->ival;
+	case FOP_STR:
+		return 0;	/* a string as a number: only a value's root can be one */
 	case FOP_FIELD:
 		if (n->index < 0)
 			return qz_tp_field__s64(n->field, ctx->raw, ctx->size);
@@ -627,6 +629,12 @@ QZ_API bool qz_filter__match(const struct qz_filter *f, const void *raw,
 
 	if (!f || !f->root)
 		return true;
+	if (f->root->is_str) {
+		size_t len;
+
+		qz__feval_str(f->root, &ctx, &len);
+		return len > 0;
+	}
 	return qz__feval(f->root, &ctx) != 0;
 }
 
@@ -647,6 +655,13 @@ QZ_API bool qz_filter__match_sample(const struct qz_filter *f,
 
 	if (!f || !f->root)
 		return true;
+	if (f->root->is_str) {
+		/* A value (QZ_FILTER_VALUE) that is a string: true when not empty. */
+		size_t len;
+
+		qz__feval_str(f->root, &ctx, &len);
+		return len > 0;
+	}
 	return qz__feval(f->root, &ctx) != 0;
 }
 
