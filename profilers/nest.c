@@ -158,7 +158,7 @@ static int nest(struct qz_session *s, const struct qz_event_spec *spec, void *ct
 		qz_session__log(s, QZ_LOG_ERROR,
 				"'%s': %s cannot run inside another profiler: %s; these can: %s",
 				spec->text, prof->name, prof->no_nest ? prof->no_nest :
-				"it gives no events", list);
+				"it does not run as an event source", list);
 		return -QZ_ERR_SELECTOR;
 	}
 	na = calloc(1, sizeof(*na));
