@@ -92,6 +92,15 @@ QZ_API int qz_session__add_nested(struct qz_session *s, const struct qz_event_sp
 		err = s->parent ? -QZ_ERR_SELECTOR : -EINVAL;
 		goto fail_release;
 	}
+	if (s->counting) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "'%s': this profiler counts events; it cannot read another profiler's one by one",
+		       spec->text);
+		err = -QZ_ERR_SELECTOR;
+		if (release)
+			release(release_arg);
+		return err;
+	}
 	grown = realloc(s->nested, (size_t)(s->nr_nested + 1) * sizeof(*grown));
 	if (!grown) {
 		err = -ENOMEM;

@@ -70,6 +70,8 @@ def refused(args, *words):
 
 refused(["trace", "-e", "stat/-i 100/"], "stat cannot run inside another profiler",
         "these can: trace, top, multi-trace")
+refused(["stat", "-e", "profile/-F 99/", "--", "true"],
+        "this profiler counts events; it cannot read another profiler's")
 refused(["trace", "-e", "task-stat"], "unknown event or profiler 'task-stat'",
         "did you mean 'task-state'?")
 refused(["trace", "-e", "profile/-Q/"], "the options of profile inside trace",
