@@ -126,6 +126,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		ret = qz_args__parse(sets, 2, argc, argv, &args->env->workload,
 				     err, err_len, &aopts);
 	}
+	if (!ret && args->env->tsc) {
+		/* perf-prof's --tsc converts the perf clock with the mmap page's
+		 * time_mult/time_shift; quazar's events run on CLOCK_MONOTONIC. */
+		snprintf(err, err_len,
+			 "--tsc is not supported: quazar's timestamps are CLOCK_MONOTONIC (as with perf-prof's --monotonic), which cannot be turned into TSC values exactly; drop --tsc");
+		ret = -QZ_ERR_OPTION;
+	}
 	if (!ret)
 		return args;
 	errno = ret == -QZ_ERR_OPTION ? QZ_ERR_OPTION : -ret;
@@ -141,7 +148,13 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 					     struct qz_output *out,
 					     const struct qz_session_opts *opts)
 {
-	return qz_session__new(&args->prof->ops, args->opts, args->env, out, opts);
+	QZ_OPTS(qz_session_opts, o);
+
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	o.sz = sizeof(o);
+	qz_profiler__session_hooks(args->prof, &o);
+	return qz_session__new(&args->prof->ops, args->opts, args->env, out, &o);
 }
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)

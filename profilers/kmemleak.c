@@ -23,6 +23,7 @@
 #include <asm/perf_regs.h>
 #include <quazar/evsel.h>
 #include <quazar/session.h>
+#include <quazar/filter.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"
 #include "reltab.h"
@@ -39,9 +40,10 @@ struct kmemleak_opts {
 #define TEXT_GROUPS 20
 #define JSON_GROUPS 100
 
-/* Where a value comes from: a tracepoint field or a user register. */
+/* Where a value comes from: a tracepoint field, an expression or a user register. */
 struct source {
 	const struct qz_tp_field *field;
+	const struct qz_filter *expr;	/* size=4096<<order */
 	int reg;		/* PERF_REG_X86_*, or -1 */
 };
 
@@ -98,7 +100,13 @@ static int resolve(struct kmemleak *k, int idx, const char *attr,
 	const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
 
 	src->field = NULL;
+	src->expr = NULL;
 	src->reg = -1;
+	if (spec->kind == QZ_SPEC_TRACEPOINT && !qz_mt__is_field(k->session, idx, name)) {
+		/* perf-prof's ptr=EXPR and size=EXPR: size=4096<<order */
+		src->expr = qz_session__expr(k->session, idx, attr, name);
+		return src->expr ? 0 : -errno;
+	}
 	if (spec->kind == QZ_SPEC_UPROBE || spec->kind == QZ_SPEC_URETPROBE) {
 		for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
 			if (!strcmp(regs[i].name, name)) {
@@ -120,6 +128,8 @@ static uint64_t read_source(const struct source *src, uint64_t mask,
 {
 	if (src->field)
 		return qz_tp_field__u64(src->field, smp->raw, smp->raw_size);
+	if (src->expr)
+		return (uint64_t)qz_filter__eval_sample(src->expr, smp);
 	if (src->reg >= 0 && smp->regs_user.abi) {
 		uint32_t i = (uint32_t)__builtin_popcountll(mask & ((1ull << src->reg) - 1));
 
@@ -170,28 +180,34 @@ static int add_option(struct kmemleak *k, const char *opt, const char *text,
 	*masks = m;
 	for (int idx = first; idx < n; idx++) {
 		const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
+		const struct qz_tp_event *tp = qz_session__tp_event(k->session, idx);
+		/* perf-prof's defaults: ptr=ptr, and size=bytes_alloc on allocations. */
+		const char *ptr = spec->ptr ? spec->ptr :
+				  tp && qz_tp_event__field(tp, "ptr") ? "ptr" : NULL;
+		const char *size = !alloc ? NULL : spec->size ? spec->size :
+				   tp && qz_tp_event__field(tp, "bytes_alloc") ? "bytes_alloc" : NULL;
 		struct km_event *e = &k->ev[idx];
 		int err = 0;
 
 		memset(e, 0, sizeof(*e));
 		(*masks)[idx] = 0;
-		if (!spec->ptr && !(alloc && spec->size)) {
+		if (!ptr && !size) {
 			qz_session__log(k->session, QZ_LOG_ERROR,
-					"%s '%s': give the pointer with a ptr= attr, e.g. %s",
+					"%s '%s': give the pointer with a ptr= attr (it has no field 'ptr', the default), e.g. %s",
 					opt, qz_session__event_name(k->session, idx),
 					alloc ? "--alloc 'kmem:kmalloc//ptr=ptr/size=bytes_alloc/stack/'" :
 						"--free 'kmem:kfree//ptr=ptr/'");
 			return -QZ_ERR_OPTION;
 		}
-		if (spec->ptr)
-			err = resolve(k, idx, "ptr", spec->ptr, &e->ptr, &(*masks)[idx]);
-		if (!err && alloc && spec->size) {
-			err = resolve(k, idx, "size", spec->size, &e->size, &(*masks)[idx]);
+		if (ptr)
+			err = resolve(k, idx, "ptr", ptr, &e->ptr, &(*masks)[idx]);
+		if (!err && size) {
+			err = resolve(k, idx, "size", size, &e->size, &(*masks)[idx]);
 			e->has_size = true;
 		}
 		if (err)
 			return err;
-		e->role = !alloc ? KM_FREE : spec->ptr ? KM_ALLOC : KM_ALLOC_ENTRY;
+		e->role = !alloc ? KM_FREE : ptr ? KM_ALLOC : KM_ALLOC_ENTRY;
 	}
 	return 0;
 }
@@ -522,6 +538,8 @@ const struct qz_profiler qz_profiler_kmemleak = {
 		 "      --free \"uprobe:$L:free//ptr=rdi/\" -- ./prog",
 	.options = kmemleak_options,
 	.opts_size = sizeof(struct kmemleak_opts),
+	.attrs = QZ_PATTR_PTR | QZ_PATTR_SIZE,
+	.nest = true,
 	.ops = {
 		.init = km_init,
 		.sample = km_sample,

@@ -313,6 +313,7 @@ const struct qz_profiler qz_profiler_profile = {
 		 "  quazar profile -p 1234 --json -i 1000",
 	.options = profile_options,
 	.opts_size = sizeof(struct profile_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* counts per function and stack */

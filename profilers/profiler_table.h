@@ -38,5 +38,10 @@ void qz_mt__list_fields(const struct qz_tp_event *tp, char *buf, size_t len);
  */
 int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 		     const char *name, const struct qz_tp_field **out);
+/*
+ * Does an attr's text name a field of session event idx? Anything else
+ * (key=_cpu, key=(_cpu<<16)|vec) is an expression: qz_session__expr.
+ */
+bool qz_mt__is_field(struct qz_session *s, int idx, const char *text);
 
 #endif

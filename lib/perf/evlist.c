@@ -333,11 +333,15 @@ static int evlist_ioctl(struct qz_evlist *el, unsigned long req)
 		/* A leader switches its whole group. */
 		if (e->leader != e)
 			continue;
-		for (int j = 0; j < n; j++)
+		for (int j = 0; j < n; j++) {
+			if (req == PERF_EVENT_IOC_ENABLE &&
+			    !qz__evsel_fd_enabled(e, j))
+				continue; /* cpus=: never runs there */
 			if (ioctl(e->fds[j], req,
 				  e->nr_members > 1 ? PERF_IOC_FLAG_GROUP : 0) <
 			    0)
 				return -errno;
+		}
 	}
 	return 0;
 }

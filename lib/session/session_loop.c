@@ -17,7 +17,8 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK };
+enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK,
+       TAG_NESTED };
 
 static uint64_t now_ns(void)
 {
@@ -66,6 +67,7 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
+	qz__nest_lost(s, cpu, lost);
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "lost", now_ns());
 
@@ -93,7 +95,7 @@ static void dispatch_sample(struct qz_session *s,
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
+	    !qz_filter__match_sample(ev->user_filter, &sample)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
@@ -101,6 +103,9 @@ static void dispatch_sample(struct qz_session *s,
 		return;
 	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
 	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+		return;
+	/* An event of a nested handler: it sees it first (or is done). */
+	if (ev->nest && !qz__nest_sample(s, ev, &sample))
 		return;
 	event = (struct qz_event){
 		.sample = &sample,
@@ -187,7 +192,7 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	if (!s->env->order && s->ops->any_order)
+	if (!s->env->order && s->any_order)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -216,6 +221,16 @@ static void answer_requests(struct qz_session *s, struct qz_ordered *ordered)
 		qz__self_status(s);
 	if (what & QZ_SESSION_USAGE)
 		qz__self_usage(s);
+}
+
+/* A nested handler's report: on its own -i, and the final one. */
+static void report_nested(struct qz_session *n, bool final)
+{
+	if (!final && n->stopping)
+		return;		/* its -N was reached: only the final report */
+	if (n->ops->interval && n->inited)
+		n->ops->interval(n->ctx, n->out, final);
+	qz_output__flush(n->out);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -284,11 +299,23 @@ int qz__session_loop(struct qz_session *s)
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
 	int usage_fd = -1, tick_fd = -1;
+	int nested_fd[QZ_MAX_EVENT_ARGS * 2];
 	bool done = false;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
+	/* Reading rings one after another suits only handlers that all allow it. */
+	s->any_order = s->ops->any_order;
+	for (int i = 0; i < s->nr_nested; i++)
+		s->any_order &= s->nested[i].s->ops->any_order;
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++) {
+		uint64_t ns = i < s->nr_nested ? s->nested[i].s->env->interval_ns : 0;
+
+		nested_fd[i] = ns ? timer_new(ns) : -1;
+		if (nested_fd[i] >= 0)
+			epoll_add(epfd, nested_fd[i], TAG_NESTED, (uint32_t)i);
+	}
 	epoll_add(epfd, s->stop_fd, TAG_STOP, 0);
 	if (!s->counting) {
 		QZ_OPTS(qz_ordered_opts, oopts, .late = on_late,
@@ -367,6 +394,14 @@ int qz__session_loop(struct qz_session *s)
 				read_rings(s, ordered, false);
 				report_interval(s, false);
 				break;
+			case TAG_NESTED: {
+				uint32_t k = (uint32_t)events[i].data.u64;
+
+				drain_fd(nested_fd[k]);
+				read_rings(s, ordered, false);
+				report_nested(s->nested[k].s, false);
+				break;
+			}
 			case TAG_WORKLOAD:
 				done = true;
 				break;
@@ -387,8 +422,13 @@ int qz__session_loop(struct qz_session *s)
 	if (!s->counting)
 		reconcile_lost(s);
 	report_interval(s, true);
+	for (int i = 0; i < s->nr_nested; i++)
+		report_nested(s->nested[i].s, true);
 	log_summary(s);
 out:
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++)
+		if (nested_fd[i] >= 0)
+			close(nested_fd[i]);
 	qz_ordered__free(ordered);
 	if (interval_fd >= 0)
 		close(interval_fd);
@@ -414,6 +454,7 @@ QZ_API int qz_session__run(struct qz_session *s)
 			s->ready(err, s->ready_ctx);
 		return err;
 	}
+	s->inited = true;
 	err = qz__session_open(s);
 	if (s->ready)
 		s->ready(err, s->ready_ctx);
@@ -421,7 +462,9 @@ QZ_API int qz_session__run(struct qz_session *s)
 		err = qz__session_loop(s);
 	if (s->ops->deinit)
 		s->ops->deinit(s->ctx);
+	s->inited = false;
 	s->ctx = NULL;
+	qz__nest_deinit(s);
 	return err;
 }
 

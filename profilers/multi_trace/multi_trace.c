@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
+#include <quazar/filter.h>
 #include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
@@ -35,6 +36,7 @@ struct mt {
 	struct heatmap *heatmap;
 	const char *key_name;		/* perins column */
 	bool key_is_tid;
+	const struct qz_filter *printkey;	/* printkey=, or NULL */
 
 	bool detail;
 	struct mt_detail_opts dopts;
@@ -300,6 +302,9 @@ void qz_mt__sample(void *ctx, const struct qz_event *ev)
 			flush_deferred(m, false);
 		qz_mt_timeline__trim(&m->tl);
 	}
+	/* trigger: this event prints the report, not (only) the interval. */
+	if (c->ev[ev->index].trigger && m->out)
+		qz_mt__interval(m, m->out, false);
 }
 
 /* ---- reports --------------------------------------------------------- */
@@ -312,10 +317,17 @@ static const char *inst_comm(struct mt *m, uint64_t inst)
 	return comm ? comm : "";
 }
 
+/* printkey=: the instance as the user formats it. */
+static const char *print_key(struct mt *m, uint64_t inst, char *buf, size_t len)
+{
+	qz_filter__eval_str(m->printkey, NULL, inst, buf, len);
+	return buf;
+}
+
 static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 {
 	struct qz_session *s = m->session;
-	char v[8][32];
+	char v[8][32], key[128];
 
 	fputc('\n', f);
 	if (m->core->perins)
@@ -339,6 +351,8 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 		if (m->core->perins) {
 			if (rows[i]->other)
 				fprintf(f, "%-12s %s", "(other)", m->key_is_tid ? "                 " : "");
+			else if (m->printkey)
+				fprintf(f, "%-12s ", print_key(m, rows[i]->inst, key, sizeof(key)));
 			else
 				fprintf(f, "%-12" PRIu64 " ", rows[i]->inst);
 			if (m->key_is_tid && !rows[i]->other)
@@ -359,6 +373,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 {
 	struct qz_session *s = m->session;
 	struct qz_json *j = qz_output__begin(m->out, "multi_trace", now);
+	char key[128];
 
 	qz_json__key_u64(j, "interval_ns", now - m->interval_start);
 	qz_json__key_bool(j, "final", final);
@@ -377,6 +392,9 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 				qz_json__key_bool(j, "other", true);
 			else
 				qz_json__key_u64(j, "instance", rows[i]->inst);
+			if (m->printkey && !rows[i]->other)
+				qz_json__key_str(j, "printkey",
+						 print_key(m, rows[i]->inst, key, sizeof(key)));
 			if (m->key_is_tid && !rows[i]->other)
 				qz_json__key_str(j, "comm", inst_comm(m, rows[i]->inst));
 		}
@@ -561,6 +579,7 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->key_name = cfg->key_name;
 	m->only_than = cfg->only_than;
 	m->than = cfg->than;
+	m->printkey = cfg->printkey;
 	m->key_is_tid = cfg->key_tid && !cfg->has_key_field;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {

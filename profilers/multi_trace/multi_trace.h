@@ -14,6 +14,7 @@
 struct qz_session;
 struct qz_event;
 struct qz_output;
+struct qz_filter;
 
 struct mt_config {
 	struct qz_session *session;	/* for names and output; may be NULL */
@@ -22,6 +23,7 @@ struct mt_config {
 	int nr_pos;
 	bool cycle, perins, key_tid, has_key_field;
 	const char *key_name;		/* the perins column */
+	const struct qz_filter *printkey; /* printkey=: the perins key as text */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
 	bool only_than;			/* --only-than: a table only past than */

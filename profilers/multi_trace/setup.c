@@ -9,6 +9,7 @@
 #include <string.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/filter.h>
 #include "multi_trace.h"
 #include "profiler_table.h"
 
@@ -67,6 +68,26 @@ int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 			"%s=%s: %s has no field '%s'; its fields are: %s",
 			attr, name, ev, name, fields);
 	return -QZ_ERR_UNKNOWN_FIELD;
+}
+
+/*
+ * Does text name a field of session event idx (rather than an expression)?
+ * A bare name is a field unless it is a variable the event lacks as a
+ * field (_cpu): a misspelt field is then reported with the event's fields.
+ */
+bool qz_mt__is_field(struct qz_session *s, int idx, const char *text)
+{
+	static const char *const vars[] = { "_cpu", "_pid", "_tid", "_time", "_period" };
+	const struct qz_tp_event *tp = qz_session__tp_event(s, idx);
+
+	if (!is_field_name(text))
+		return false;
+	if (tp && qz_tp_event__field(tp, text))
+		return true;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!strcmp(text, vars[i]))
+			return false;
+	return true;
 }
 
 static int parse_impl(struct qz_session *s, const char *impl, enum mt_impl *out)
@@ -146,7 +167,24 @@ static int mt_init(struct qz_session *s, void **ctx)
 		const struct qz_event_spec *spec = qz_session__spec(s, idx);
 		const char *key = spec->key ? spec->key : opts->key;
 
+		/*
+		 * An untraced event without fields (profile/-F 99/untraced/)
+		 * only shows in --detail: -k's field does not apply to it.
+		 */
+		if (!spec->key && spec->untraced && !qz_session__tp_event(s, idx))
+			key = NULL;
+
 		evs[idx].untraced = spec->untraced;
+		evs[idx].trigger = spec->trigger;
+		if (spec->printkey && !cfg.printkey) {
+			/* Rows merge every event's keys: the first printkey= prints them. */
+			cfg.printkey = qz_session__expr_flags(s, idx, "printkey", spec->printkey,
+							      QZ_FILTER_KEY | QZ_FILTER_PRINTF);
+			if (!cfg.printkey) {
+				ret = -errno;
+				break;
+			}
+		}
 		if (spec->role) {
 			evs[idx].role = qz_session__expr(s, idx, "role", spec->role);
 			if (!evs[idx].role) {
@@ -154,8 +192,8 @@ static int mt_init(struct qz_session *s, void **ctx)
 				break;
 			}
 		}
-		if (key && !is_field_name(key)) {
-			/* Not a field name: an expression over the fields. */
+		if (key && !qz_mt__is_field(s, idx, key)) {
+			/* Not a field: an expression over fields and variables (_cpu). */
 			evs[idx].key_expr = qz_session__expr(s, idx, spec->key ? "key" : "-k", key);
 			ret = evs[idx].key_expr ? 0 : -errno;
 			cfg.has_key_field = true;
@@ -228,8 +266,8 @@ static void mt_deinit(void *ctx)
 }
 
 static const struct qz_option mt_options[] = {
-	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "FIELD",
-			"field relating events (like key=FIELD)"),
+	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "EXPR",
+			"key of events without key= (a field or an expression: -k '(_cpu<<16)|vec')"),
 	QZ_OPTION_ENTRY(struct mt_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
 	QZ_OPTION_ENTRY(struct mt_opts, only_than, "only-than", 0, QZ_OPTION_TIME, "TIME",
@@ -261,6 +299,8 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		 "  quazar multi-trace -e 'kmem:kmalloc//key=ptr/' -e 'kmem:kfree//key=ptr/' --impl pair",
 	.options = mt_options,
 	.opts_size = sizeof(struct mt_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_ROLE | QZ_PATTR_UNTRACED | QZ_PATTR_TRIGGER,
+	.nest = true,
 	.ops = {
 		.init = mt_init,
 		.sample = qz_mt__sample,
