@@ -13,6 +13,7 @@ struct qz_profiler;
 
 int cmd_list(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
 
 /* Run a profiler from the command line; returns the exit status. */
 int run_profiler(const struct qz_profiler *prof, int argc, char **argv);

@@ -17,6 +17,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "list", "list events: tracepoints, hardware, software, PMUs", cmd_list },
 	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
+	{ "flamegraph", "folded stacks to an interactive SVG; two files: a differential one", cmd_flamegraph },
 	{ "version", "print the version", cmd_version },
 };
 

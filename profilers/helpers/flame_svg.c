@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SVG of a flame graph, in flamegraph.pl's layout: the root at the
+ * bottom, children in name order, widths in proportion to samples.
+ *
+ * Each frame is <g data-o data-n> (offset and width in samples) holding a
+ * <title> (the tooltip: name, samples, percent), a <rect> and, when the
+ * name fits, a <text>. Frames narrower than MIN_PX are merged into one
+ * grey box per parent; so are the narrowest frames past MAX_FRAMES or
+ * MAX_BYTES, so 100,000 distinct stacks still give a file a browser opens
+ * quickly.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "flame_svg.h"
+#include "flame_js.h"
+
+#define XPAD 10
+#define FRAME_H 16
+#define FONT 12
+#define CHAR_W (FONT * 0.59)
+#define TOP 56			/* title, buttons, legend */
+#define BOTTOM 30		/* details and matched */
+#define MIN_PX 0.1
+#define MAX_FRAMES 30000
+#define MAX_BYTES (12u << 20)	/* frames' estimated bytes */
+#define FRAME_BYTES 190		/* a frame's markup besides its name */
+#define FILL_LEN 48
+
+struct svg {
+	const struct qz_flame_tree *t;
+	const struct qz_flame_node *nodes;
+	const struct qz_flame_svg_opts *o;
+	FILE *out;
+	int side;		/* which count sets the widths */
+	uint64_t total, min_n;
+	int64_t max_delta;
+	double scale;		/* pixels per sample */
+	unsigned width, height;
+	const char *count_name;
+};
+
+/* Characters XML allows, valid UTF-8 only; anything else becomes '?'. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		   s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+
+	if (!n || n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong forms, UTF-16 surrogates, past U+10FFFF, U+FFFE/F. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90) ||
+	    (s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe))
+		return 0;
+	return n;
+}
+
+static void put_xml(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(p + i, len - i);
+
+		if (!n || (p[i] < 0x20 && p[i] != '\t')) {
+			fputc('?', out);
+			i += n ? n : 1;
+			continue;
+		}
+		switch (p[i]) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fwrite(p + i, 1, n, out);
+		}
+		i += n;
+	}
+}
+
+/* flamegraph.pl's annotations: _[k] kernel, _[j] JIT, _[i] inlined, _[w] waker. */
+static char annotation(const char *name, size_t *len)
+{
+	*len = strlen(name);
+	if (*len >= 4 && name[*len - 4] == '_' && name[*len - 3] == '[' &&
+	    name[*len - 1] == ']' && strchr("kjiw", name[*len - 2])) {
+		*len -= 4;
+		return name[*len + 2];
+	}
+	return 0;
+}
+
+static void commas(uint64_t v, char *buf)
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "%" PRIu64, v), j = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = digits[i];
+	}
+	buf[j] = 0;
+}
+
+static void frame_fill(const struct svg *g, const struct qz_flame_node *n,
+		       const char *name, size_t len, char kind, char *fill)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	double v;
+
+	if (g->o->diff) {
+		int64_t d = (int64_t)(n->self[QZ_FLAME_NEW] - n->self[QZ_FLAME_BASE]);
+		int c = (int)(210 * (double)(g->max_delta - (d < 0 ? -d : d)) / g->max_delta);
+
+		/* difffolded.pl's hues: red grew, blue shrank, white unchanged. */
+		if (d > 0)
+			snprintf(fill, FILL_LEN, "rgb(255,%d,%d)", c, c);
+		else if (d < 0)
+			snprintf(fill, FILL_LEN, "rgb(%d,%d,255)", c, c);
+		else
+			strcpy(fill, "rgb(250,250,250)");
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
+	v = (double)(h >> 40) / (double)(1 << 24);
+	/* flamegraph.pl's java palette: user red, kernel orange. */
+	if (kind == 'k')
+		snprintf(fill, FILL_LEN, "rgb(%d,%d,0)", 190 + (int)(65 * v), 90 + (int)(65 * v));
+	else if (kind == 'j')
+		snprintf(fill, FILL_LEN, "rgb(%d,%d,%d)", 50 + (int)(60 * v), 200 + (int)(55 * v),
+			50 + (int)(60 * v));
+	else if (kind == 'i' || kind == 'w')
+		snprintf(fill, FILL_LEN, "rgb(%d,%d,%d)", 50 + (int)(60 * v), 165 + (int)(55 * v),
+			165 + (int)(55 * v));
+	else
+		snprintf(fill, FILL_LEN, "rgb(%d,%d,%d)", 200 + (int)(55 * v), 50 + (int)(80 * v),
+			50 + (int)(80 * v));
+}
+
+/* The tooltip after the name: "(1,234 samples, 5.67%...)". */
+static void frame_info(const struct svg *g, uint64_t n, const struct qz_flame_node *node)
+{
+	char c[32], b[32];
+
+	commas(n, c);
+	fprintf(g->out, " (%s %s, %.2f%%", c, g->count_name, 100.0 * (double)n / (double)g->total);
+	if (g->o->diff && node) {
+		int other = !g->side;
+		int64_t ds = (int64_t)(node->self[QZ_FLAME_NEW] - node->self[QZ_FLAME_BASE]);
+		int64_t dt = (int64_t)(node->total[QZ_FLAME_NEW] - node->total[QZ_FLAME_BASE]);
+
+		commas(node->total[other], b);
+		fprintf(g->out, "; %s %s, self %+" PRId64 ", total %+" PRId64,
+			other == QZ_FLAME_BASE ? "base" : "new", b, ds, dt);
+	}
+	fputc(')', g->out);
+}
+
+static void frame_text(const struct svg *g, const char *name, size_t len,
+		       double x, unsigned y, double w)
+{
+	long fit = lround(floor((w - 3) / CHAR_W));
+
+	if (fit < 3)
+		return;
+	fprintf(g->out, "<text x=\"%.2f\" y=\"%u\">", x + 3, y + 11);
+	if ((long)len <= fit) {
+		put_xml(g->out, name, len);
+	} else {
+		size_t cut = (size_t)fit - 2;
+
+		/* Cut between characters, not inside one. */
+		while (cut && ((unsigned char)name[cut] & 0xc0) == 0x80)
+			cut--;
+		put_xml(g->out, name, cut);
+		fputs("..", g->out);
+	}
+	fputs("</text>", g->out);
+}
+
+static unsigned frame_y(const struct svg *g, unsigned depth)
+{
+	return g->height - BOTTOM - (depth + 1) * FRAME_H;
+}
+
+static void frame(const struct svg *g, const struct qz_flame_node *n,
+		  uint64_t off, unsigned depth)
+{
+	const char *name = qz_flame_tree__name(g->t, n);
+	uint64_t v = n->total[g->side];
+	double x = XPAD + (double)off * g->scale, w = (double)v * g->scale;
+	unsigned y = frame_y(g, depth);
+	char fill[FILL_LEN];
+	size_t len;
+	char kind = annotation(name, &len);
+
+	frame_fill(g, n, name, len, kind, fill);
+	fprintf(g->out, "<g data-o=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>", off, v);
+	put_xml(g->out, name, len);
+	frame_info(g, v, n);
+	fprintf(g->out, "</title><rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%u\" fill=\"%s\"/>",
+		x, y, w, FRAME_H - 1, fill);
+	frame_text(g, name, len, x, y, w);
+	fputs("</g>\n", g->out);
+}
+
+/* The box of a parent's children too narrow to draw. */
+static void merged(const struct svg *g, uint64_t off, uint64_t v, size_t nr,
+		   unsigned depth)
+{
+	double x = XPAD + (double)off * g->scale, w = (double)v * g->scale;
+	unsigned y = frame_y(g, depth);
+	char name[64];
+
+	snprintf(name, sizeof(name), "%zu narrow frames", nr);
+	fprintf(g->out, "<g class=\"m\" data-o=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>%s",
+		off, v, name);
+	frame_info(g, v, NULL);
+	fprintf(g->out, "</title><rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%u\" fill=\"rgb(190,190,190)\"/>",
+		x, y, w, FRAME_H - 1);
+	frame_text(g, name, strlen(name), x, y, w);
+	fputs("</g>\n", g->out);
+}
+
+struct cand {
+	uint64_t n, bytes;
+};
+
+static int by_width(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+/*
+ * The fewest samples a drawn frame has: MIN_PX wide, raised until the
+ * frames fit the budget. A child is never wider than its parent, so what
+ * is drawn stays a tree.
+ */
+static int pick_min(struct svg *g, size_t nr)
+{
+	uint64_t frames = 0, bytes = 0;
+	struct cand *c;
+	size_t k = 0;
+
+	g->min_n = (uint64_t)ceil(MIN_PX / g->scale);
+	if (!g->min_n)
+		g->min_n = 1;
+	for (size_t i = 1; i < nr; i++) {
+		if (g->nodes[i].total[g->side] < g->min_n)
+			continue;
+		frames++;
+		bytes += FRAME_BYTES + 2 * strlen(qz_flame_tree__name(g->t, &g->nodes[i]));
+	}
+	if (frames <= MAX_FRAMES && bytes <= MAX_BYTES)
+		return 0;
+	c = malloc(frames * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 1; i < nr; i++)
+		if (g->nodes[i].total[g->side] >= g->min_n)
+			c[k++] = (struct cand){
+				g->nodes[i].total[g->side],
+				FRAME_BYTES + 2 * strlen(qz_flame_tree__name(g->t, &g->nodes[i])),
+			};
+	qsort(c, k, sizeof(*c), by_width);
+	frames = bytes = 0;
+	for (size_t i = 0; i < k; i++) {
+		frames++;
+		bytes += c[i].bytes;
+		if (frames > MAX_FRAMES || bytes > MAX_BYTES) {
+			g->min_n = c[i].n + 1;	/* all frames this narrow go */
+			break;
+		}
+	}
+	free(c);
+	return 0;
+}
+
+static void header(const struct svg *g)
+{
+	const struct qz_flame_svg_opts *o = g->o;
+	char total[32];
+
+	commas(g->total, total);
+	fprintf(g->out,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
+		"xmlns=\"http://www.w3.org/2000/svg\" onload=\"init()\">\n"
+		"<defs><linearGradient id=\"bg\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
+		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/><stop stop-color=\"#eeeeb0\" offset=\"95%%\"/>"
+		"</linearGradient></defs>\n"
+		"<style>text{font-family:Verdana,sans-serif;font-size:%dpx;fill:#000}"
+		"#title{font-size:17px}#unzoom,#search{cursor:pointer}"
+		"#frames g{cursor:pointer}#frames g:hover rect{stroke:#000;stroke-width:0.5}</style>\n"
+		"<script type=\"text/ecmascript\"><![CDATA[\nvar W = %u, P = %d, T = %" PRIu64 ", CW = %.2f;\n%s]]></script>\n"
+		"<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"url(#bg)\"/>\n"
+		"<text id=\"title\" x=\"%u\" y=\"24\" text-anchor=\"middle\">",
+		g->width, g->height, g->width, g->height, FONT, g->width, XPAD, g->total,
+		CHAR_W, qz_flame_js, g->width, g->height, g->width / 2);
+	put_xml(g->out, o->title ? o->title : "Flame Graph", strlen(o->title ? o->title : "Flame Graph"));
+	fprintf(g->out, "</text>\n<text x=\"%u\" y=\"42\" text-anchor=\"middle\">", g->width / 2);
+	if (o->diff)
+		fputs("<tspan fill=\"rgb(255,0,0)\">\u25a0</tspan> grew "
+		      "<tspan fill=\"rgb(0,0,255)\">\u25a0</tspan> shrank (self samples against the base)", g->out);
+	else
+		fputs("<tspan fill=\"rgb(230,80,80)\">\u25a0</tspan> user "
+		      "<tspan fill=\"rgb(225,125,0)\">\u25a0</tspan> kernel", g->out);
+	fprintf(g->out, "; %s %s", total, g->count_name);
+	if (o->subtitle) {
+		fputs("; ", g->out);
+		put_xml(g->out, o->subtitle, strlen(o->subtitle));
+	}
+	fprintf(g->out, "</text>\n"
+		"<text id=\"unzoom\" x=\"%d\" y=\"24\" style=\"opacity:0\">Reset Zoom</text>\n"
+		"<text id=\"search\" x=\"%u\" y=\"24\" text-anchor=\"end\">Search</text>\n"
+		"<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
+		"<text id=\"matched\" x=\"%u\" y=\"%u\" text-anchor=\"end\"> </text>\n"
+		"<g id=\"frames\">\n",
+		XPAD, g->width - XPAD, XPAD, g->height - 10, g->width - XPAD, g->height - 10);
+}
+
+struct todo {
+	uint32_t node;
+	unsigned depth;
+	uint64_t off;
+};
+
+/* Every drawn frame, parents first; depth-first with an explicit stack. */
+static int frames(const struct svg *g, size_t nr)
+{
+	struct todo *stack = malloc(nr * sizeof(*stack));
+	size_t top = 0;
+
+	if (!stack)
+		return -ENOMEM;
+	stack[top++] = (struct todo){ 0, 0, 0 };
+	while (top) {
+		struct todo t = stack[--top];
+		const struct qz_flame_node *n = &g->nodes[t.node];
+		uint64_t off = t.off, narrow = 0;
+		size_t nr_narrow = 0;
+
+		frame(g, n, t.off, t.depth);
+		for (uint32_t c = n->child; c; c = g->nodes[c].next) {
+			uint64_t v = g->nodes[c].total[g->side];
+
+			if (v >= g->min_n) {
+				stack[top++] = (struct todo){ c, t.depth + 1, off };
+				off += v;
+			} else if (v) {
+				narrow += v;
+				nr_narrow++;
+			}
+		}
+		if (narrow && narrow * g->scale >= MIN_PX)
+			merged(g, off, narrow, nr_narrow, t.depth + 1);
+	}
+	free(stack);
+	return 0;
+}
+
+int qz_flame_svg__write(const struct qz_flame_tree *t,
+			const struct qz_flame_svg_opts *o, FILE *out)
+{
+	struct svg g = { .t = t, .o = o, .out = out, .max_delta = 1 };
+	unsigned depth = 0, *depths;
+	size_t nr;
+	int err;
+
+	g.nodes = qz_flame_tree__nodes(t, &nr);
+	g.side = o->diff && o->negate ? QZ_FLAME_BASE : QZ_FLAME_NEW;
+	g.total = g.nodes[0].total[g.side];
+	g.width = o->width ? o->width : 1200;
+	g.count_name = o->count_name ? o->count_name : "samples";
+	if (!g.total)
+		return -ENODATA;
+	if (g.width < 4 * XPAD)
+		return -EINVAL;
+	g.scale = (double)(g.width - 2 * XPAD) / (double)g.total;
+	err = pick_min(&g, nr);
+	if (err)
+		return err;
+	/* Parents come before their children in the node array. */
+	depths = calloc(nr, sizeof(*depths));
+	if (!depths)
+		return -ENOMEM;
+	for (size_t i = 1; i < nr; i++) {
+		const struct qz_flame_node *n = &g.nodes[i];
+		int64_t d = (int64_t)(n->self[QZ_FLAME_NEW] - n->self[QZ_FLAME_BASE]);
+
+		depths[i] = depths[n->parent] + 1;
+		if (n->total[g.side] >= g.min_n && depths[i] > depth)
+			depth = depths[i];
+		if ((d < 0 ? -d : d) > g.max_delta)
+			g.max_delta = d < 0 ? -d : d;
+	}
+	free(depths);
+	/* One more row for a merged box above the deepest frame. */
+	g.height = TOP + BOTTOM + (depth + 2) * FRAME_H;
+	header(&g);
+	err = frames(&g, nr);
+	fputs("</g>\n</svg>\n", out);
+	if (!err && ferror(out))
+		err = -EIO;
+	return err;
+}
