@@ -13,6 +13,7 @@ libdw-dev libelf-dev
 libcyaml-dev libyaml-dev
 libmicrohttpd-dev libsystemd-dev
 libjson-c-dev zlib1g-dev
+libprotobuf-c-dev protobuf-c-compiler golang-go nodejs
 linux-perf bpftrace trace-cmd
 curl jq procps
 "

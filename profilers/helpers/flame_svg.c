@@ -7,8 +7,8 @@
  * <title> (the tooltip: name, samples, percent), a <rect> and, when the
  * name fits, a <text>. Frames narrower than MIN_PX are merged into one
  * grey box per parent; so are the narrowest frames past MAX_FRAMES or
- * MAX_BYTES, so 100,000 distinct stacks still give a file a browser opens
- * quickly.
+ * MAX_BYTES (about 12 MB), so 100,000 distinct stacks still give a file
+ * a browser opens quickly.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,7 +36,9 @@ struct svg {
 	const struct qz_flame_svg_opts *o;
 	FILE *out;
 	int side;		/* which count sets the widths */
-	uint64_t total, min_n;
+	uint64_t total;
+	unsigned *depths;	/* per node */
+	unsigned char *drawn;	/* per node */
 	int64_t max_delta;
 	double scale;		/* pixels per sample */
 	unsigned width, height;
@@ -221,7 +223,7 @@ static void merged(const struct svg *g, uint64_t off, uint64_t v, size_t nr,
 	unsigned y = frame_y(g, depth);
 	char name[64];
 
-	snprintf(name, sizeof(name), "%zu narrow frames", nr);
+	snprintf(name, sizeof(name), "%zu small frame%s", nr, nr == 1 ? "" : "s");
 	fprintf(g->out, "<g class=\"m\" data-o=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>%s",
 		off, v, name);
 	frame_info(g, v, NULL);
@@ -232,35 +234,47 @@ static void merged(const struct svg *g, uint64_t off, uint64_t v, size_t nr,
 }
 
 struct cand {
-	uint64_t n, bytes;
+	uint64_t n;
+	uint32_t depth, node;
 };
 
+/* Wider first; among equals, nearer the root, then earlier (parents first). */
 static int by_width(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
 
-	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? 1 : -1;
+	return x->node > y->node ? 1 : -1;
+}
+
+static uint64_t frame_bytes(const struct svg *g, size_t i)
+{
+	return FRAME_BYTES + 2 * strlen(qz_flame_tree__name(g->t, &g->nodes[i]));
 }
 
 /*
- * The fewest samples a drawn frame has: MIN_PX wide, raised until the
- * frames fit the budget. A child is never wider than its parent, so what
- * is drawn stays a tree.
+ * Which frames are drawn: those MIN_PX wide or more, and when they are too
+ * many for the budget, the widest of them. The order of by_width puts a
+ * parent before its children (never narrower), so what is drawn stays a
+ * tree.
  */
-static int pick_min(struct svg *g, size_t nr)
+static int pick(struct svg *g, size_t nr)
 {
-	uint64_t frames = 0, bytes = 0;
+	uint64_t min_n = (uint64_t)ceil(MIN_PX / g->scale), frames = 0, bytes = 0;
 	struct cand *c;
 	size_t k = 0;
 
-	g->min_n = (uint64_t)ceil(MIN_PX / g->scale);
-	if (!g->min_n)
-		g->min_n = 1;
+	min_n = min_n ? min_n : 1;
+	g->drawn[0] = 1;
 	for (size_t i = 1; i < nr; i++) {
-		if (g->nodes[i].total[g->side] < g->min_n)
-			continue;
-		frames++;
-		bytes += FRAME_BYTES + 2 * strlen(qz_flame_tree__name(g->t, &g->nodes[i]));
+		g->drawn[i] = g->nodes[i].total[g->side] >= min_n;
+		if (g->drawn[i]) {
+			frames++;
+			bytes += frame_bytes(g, i);
+		}
 	}
 	if (frames <= MAX_FRAMES && bytes <= MAX_BYTES)
 		return 0;
@@ -268,20 +282,16 @@ static int pick_min(struct svg *g, size_t nr)
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 1; i < nr; i++)
-		if (g->nodes[i].total[g->side] >= g->min_n)
-			c[k++] = (struct cand){
-				g->nodes[i].total[g->side],
-				FRAME_BYTES + 2 * strlen(qz_flame_tree__name(g->t, &g->nodes[i])),
-			};
+		if (g->drawn[i])
+			c[k++] = (struct cand){ g->nodes[i].total[g->side], g->depths[i],
+						(uint32_t)i };
 	qsort(c, k, sizeof(*c), by_width);
 	frames = bytes = 0;
 	for (size_t i = 0; i < k; i++) {
 		frames++;
-		bytes += c[i].bytes;
-		if (frames > MAX_FRAMES || bytes > MAX_BYTES) {
-			g->min_n = c[i].n + 1;	/* all frames this narrow go */
-			break;
-		}
+		bytes += frame_bytes(g, c[i].node);
+		if (frames > MAX_FRAMES || bytes > MAX_BYTES)
+			g->drawn[c[i].node] = 0;
 	}
 	free(c);
 	return 0;
@@ -355,7 +365,7 @@ static int frames(const struct svg *g, size_t nr)
 		for (uint32_t c = n->child; c; c = g->nodes[c].next) {
 			uint64_t v = g->nodes[c].total[g->side];
 
-			if (v >= g->min_n) {
+			if (g->drawn[c]) {
 				stack[top++] = (struct todo){ c, t.depth + 1, off };
 				off += v;
 			} else if (v) {
@@ -374,7 +384,7 @@ int qz_flame_svg__write(const struct qz_flame_tree *t,
 			const struct qz_flame_svg_opts *o, FILE *out)
 {
 	struct svg g = { .t = t, .o = o, .out = out, .max_delta = 1 };
-	unsigned depth = 0, *depths;
+	unsigned depth = 0;
 	size_t nr;
 	int err;
 
@@ -388,24 +398,26 @@ int qz_flame_svg__write(const struct qz_flame_tree *t,
 	if (g.width < 4 * XPAD)
 		return -EINVAL;
 	g.scale = (double)(g.width - 2 * XPAD) / (double)g.total;
-	err = pick_min(&g, nr);
-	if (err)
-		return err;
+	g.depths = calloc(nr, sizeof(*g.depths));
+	g.drawn = calloc(nr, 1);
+	err = -ENOMEM;
+	if (!g.depths || !g.drawn)
+		goto out;
 	/* Parents come before their children in the node array. */
-	depths = calloc(nr, sizeof(*depths));
-	if (!depths)
-		return -ENOMEM;
 	for (size_t i = 1; i < nr; i++) {
 		const struct qz_flame_node *n = &g.nodes[i];
 		int64_t d = (int64_t)(n->self[QZ_FLAME_NEW] - n->self[QZ_FLAME_BASE]);
 
-		depths[i] = depths[n->parent] + 1;
-		if (n->total[g.side] >= g.min_n && depths[i] > depth)
-			depth = depths[i];
+		g.depths[i] = g.depths[n->parent] + 1;
 		if ((d < 0 ? -d : d) > g.max_delta)
 			g.max_delta = d < 0 ? -d : d;
 	}
-	free(depths);
+	err = pick(&g, nr);
+	if (err)
+		goto out;
+	for (size_t i = 1; i < nr; i++)
+		if (g.drawn[i] && g.depths[i] > depth)
+			depth = g.depths[i];
 	/* One more row for a merged box above the deepest frame. */
 	g.height = TOP + BOTTOM + (depth + 2) * FRAME_H;
 	header(&g);
@@ -413,5 +425,8 @@ int qz_flame_svg__write(const struct qz_flame_tree *t,
 	fputs("</g>\n</svg>\n", out);
 	if (!err && ferror(out))
 		err = -EIO;
+out:
+	free(g.depths);
+	free(g.drawn);
 	return err;
 }
