@@ -61,6 +61,7 @@ static int trace_init(struct qz_session *s, void **ctx)
 		t->flame = qz_folded__new(t->stacks, opts->flame_graph);
 		if (!t->flame)
 			goto fail;
+		qz_folded__set_graph(t->flame, "quazar trace: event stacks", "events");
 		env->callchain = true;
 	}
 	for (int i = 0; i < env->events.n; i++) {
@@ -151,7 +152,7 @@ static void trace_deinit(void *ctx)
 
 static const struct qz_option trace_options[] = {
 	QZ_OPTION_ENTRY(struct trace_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
-			"write folded stacks to FILE.folded"),
+			"write FILE.folded and its flame graph FILE.svg (implies -g)"),
 	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
 			"accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
 	{ 0 },

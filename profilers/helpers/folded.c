@@ -96,6 +96,11 @@ void qz_folded__count(struct folded *f, const char *line)
 	qz_strcount__add(f->stacks, line, 1);
 }
 
+void qz_folded__count_n(struct folded *f, const char *line, uint64_t n)
+{
+	qz_strcount__add(f->stacks, line, n);
+}
+
 void qz_folded__add(struct folded *f, const char *comm, const struct qz_sample *smp)
 {
 	char line[8192];

@@ -25,8 +25,9 @@ void qz_folded__set_graph(struct folded *f, const char *title, const char *count
  */
 size_t qz_folded__line(struct qz_stack_printer *printer, const char *comm,
 		   const struct qz_sample *smp, char *line, size_t size);
-/* Count a line made by qz_folded__line. */
+/* Count a line made by qz_folded__line, once or n times (bytes, ...). */
 void qz_folded__count(struct folded *f, const char *line);
+void qz_folded__count_n(struct folded *f, const char *line, uint64_t n);
 /* Count one sample's callchain under comm. */
 void qz_folded__add(struct folded *f, const char *comm, const struct qz_sample *smp);
 /*
