@@ -57,6 +57,17 @@ static int64_t intern_map(struct tables *t, const struct map_key *k, pid_t pid)
 	return i;
 }
 
+static int64_t kernel_map(struct qz_pprof *pp, struct tables *t)
+{
+	if (t->kernel_map < 0) {
+		struct map_key k = { t->kmin, t->kmax + 1, 0,
+				     qz_pprof__string(pp, "[kernel.kallsyms]") };
+
+		t->kernel_map = k.file < 0 ? k.file : intern_map(t, &k, -1);
+	}
+	return t->kernel_map;
+}
+
 /* Location i's symbol, function and mapping. */
 static int locate(struct qz_pprof *pp, struct tables *t, size_t i)
 {
@@ -74,7 +85,7 @@ static int locate(struct qz_pprof *pp, struct tables *t, size_t i)
 	if (l->pid < 0) {
 		found = !qz_symbolizer__kernel(sym, l->addr, &s);
 		file = qz_pprof__string(pp, "[kernel.kallsyms]");
-		m = t->kernel_map;
+		m = kernel_map(pp, t);
 	} else {
 		found = !qz_symbolizer__user(sym, l->pid, l->addr, &s);
 		if (!qz_proc_maps__find(pp->maps, l->pid, l->addr, &map)) {
@@ -105,6 +116,33 @@ static int locate(struct qz_pprof *pp, struct tables *t, size_t i)
 	return 0;
 }
 
+/* Locate the busiest process's executable's locations before the rest. */
+static void main_first(struct qz_pprof *pp, struct tables *t)
+{
+	size_t nr = qz_blobtab__nr(pp->stacks);
+	uint64_t best = 0;
+	const char *exe;
+	int32_t pid = -1;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct pprof_stack *k = qz_blobtab__key(pp->stacks, i, NULL);
+
+		if (pp->counts[i] > best && k->pid > 0) {
+			best = pp->counts[i];
+			pid = k->pid;
+		}
+	}
+	exe = pid > 0 ? qz_proc_maps__exe(pp->maps, pid) : NULL;
+	for (size_t i = 0; exe && i < qz_blobtab__nr(pp->locs); i++) {
+		const struct pprof_loc *l = qz_blobtab__key(pp->locs, i, NULL);
+		struct qz_proc_map map;
+
+		if (l->pid == pid && !qz_proc_maps__find(pp->maps, pid, l->addr, &map) &&
+		    !strcmp(map.path, exe) && locate(pp, t, i))
+			t->locs[i].id = 0;	/* failed: tried again below */
+	}
+}
+
 /* Everything but the samples, into p; strings last, when all are in. */
 static int build(struct qz_pprof *pp, struct tables *t, QzPprof__Profile *p)
 {
@@ -126,16 +164,10 @@ static int build(struct qz_pprof *pp, struct tables *t, QzPprof__Profile *p)
 			t->kmax = l->addr > t->kmax ? l->addr : t->kmax;
 		}
 	}
-	if (t->kmin <= t->kmax) {
-		struct map_key k = { t->kmin, t->kmax + 1, 0,
-				     qz_pprof__string(pp, "[kernel.kallsyms]") };
-
-		t->kernel_map = k.file < 0 ? k.file : intern_map(t, &k, -1);
-		if (t->kernel_map < 0)
-			return -ENOMEM;
-	}
+	/* pprof takes mapping[0] for the main binary: the busiest process's. */
+	main_first(pp, t);
 	for (size_t i = 0; i < nr_locs; i++) {
-		int err = locate(pp, t, i);
+		int err = t->locs[i].id ? 0 : locate(pp, t, i);
 
 		if (err)
 			return err;

@@ -22,6 +22,7 @@ struct map {
 struct maps {
 	struct map *v;
 	size_t nr;
+	int64_t exe;		/* in paths, or -1 */
 };
 
 struct qz_proc_maps {
@@ -88,6 +89,15 @@ void qz_proc_maps__prepare(struct qz_proc_maps *m, pid_t pid)
 	if (i < 0)
 		return;
 	mp = &m->procs[i];
+	mp->exe = -1;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	{
+		char exe[4096];
+		ssize_t n = readlink(path, exe, sizeof(exe));
+
+		if (n > 0 && n < (ssize_t)sizeof(exe))
+			mp->exe = qz_blobtab__intern(m->paths, exe, (size_t)n);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -105,6 +115,14 @@ void qz_proc_maps__prepare(struct qz_proc_maps *m, pid_t pid)
 	}
 	free(line);
 	fclose(f);
+}
+
+const char *qz_proc_maps__exe(const struct qz_proc_maps *m, pid_t pid)
+{
+	int64_t i = qz_blobtab__find(m->pids, &pid, sizeof(pid));
+
+	return i >= 0 && m->procs[i].exe >= 0 ?
+		       qz_blobtab__key(m->paths, (size_t)m->procs[i].exe, NULL) : NULL;
 }
 
 int qz_proc_maps__find(const struct qz_proc_maps *m, pid_t pid, uint64_t addr,

@@ -22,6 +22,8 @@ struct qz_proc_maps *qz_proc_maps__new(void);
 void qz_proc_maps__free(struct qz_proc_maps *m);
 /* Read pid's mappings the first time it is seen, while it lives. */
 void qz_proc_maps__prepare(struct qz_proc_maps *m, pid_t pid);
+/* pid's executable as /proc/PID/exe named it (borrowed), or NULL. */
+const char *qz_proc_maps__exe(const struct qz_proc_maps *m, pid_t pid);
 /* pid's mapping that holds addr, into out (path borrowed). 0 or -ENOENT. */
 int qz_proc_maps__find(const struct qz_proc_maps *m, pid_t pid, uint64_t addr,
 		       struct qz_proc_map *out);
