@@ -89,7 +89,7 @@ int64_t qz_blobtab__find(const struct qz_blobtab *b, const void *key, size_t len
 int64_t qz_blobtab__intern(struct qz_blobtab *b, const void *key, size_t len)
 {
 	uint64_t h = hash(key, len);
-	size_t slot;
+	size_t slot, off;
 	int64_t i;
 
 	if (b->nr * 2 >= b->nr_slots && (b->nr >= UINT32_MAX - 1 || grow_slots(b)))
@@ -97,8 +97,10 @@ int64_t qz_blobtab__intern(struct qz_blobtab *b, const void *key, size_t len)
 	i = lookup(b, key, len, h, &slot);
 	if (i >= 0)
 		return i;
-	if (b->used + len + 1 > b->size) {
-		size_t size = (b->used + len + 1) * 2;
+	/* Keys start 8-aligned: callers read structs from them. */
+	off = (b->used + 7) & ~(size_t)7;
+	if (off + len + 1 > b->size) {
+		size_t size = (off + len + 1) * 2;
 		char *a = realloc(b->arena, size);
 
 		if (!a)
@@ -115,10 +117,10 @@ int64_t qz_blobtab__intern(struct qz_blobtab *b, const void *key, size_t len)
 		b->e = e;
 		b->cap = cap;
 	}
-	memcpy(b->arena + b->used, key, len);
-	b->arena[b->used + len] = 0;
-	b->e[b->nr] = (struct entry){ b->used, len, h };
-	b->used += len + 1;
+	memcpy(b->arena + off, key, len);
+	b->arena[off + len] = 0;
+	b->e[b->nr] = (struct entry){ off, len, h };
+	b->used = off + len + 1;
 	b->slots[slot] = (uint32_t)b->nr + 1;
 	return (int64_t)b->nr++;
 }

@@ -18,7 +18,10 @@ int64_t qz_blobtab__intern(struct qz_blobtab *b, const void *key, size_t len);
 /* key's number, or -ENOENT. */
 int64_t qz_blobtab__find(const struct qz_blobtab *b, const void *key, size_t len);
 size_t qz_blobtab__nr(const struct qz_blobtab *b);
-/* Key number i (borrowed until the next intern), NUL-terminated past len. */
+/*
+ * Key number i (borrowed until the next intern), 8-aligned and
+ * NUL-terminated past len.
+ */
 const void *qz_blobtab__key(const struct qz_blobtab *b, size_t i, size_t *len);
 
 #endif
