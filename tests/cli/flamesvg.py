@@ -1,5 +1,6 @@
 """Read quazar's flame graph SVGs back: frames with their path from the root,
 samples, geometry and fill, so tests can hold them against the folded counts."""
+import bisect
 import re
 import xml.etree.ElementTree as ET
 
@@ -35,12 +36,18 @@ def parse(path):
     """(root element, [Frame]) with each frame's path ("all" first) set."""
     root = ET.parse(path).getroot()
     frames = [Frame(g) for g in root.find(f"{NS}g[@id='frames']")]
-    frames.sort(key=lambda f: -f.y)
-    by_y = {}
+    frames.sort(key=lambda f: (-f.y, f.o, -f.n))
+    rows = {}  # y: (offsets, frames), sorted by offset
     for f in frames:
-        by_y.setdefault(f.y, []).append(f)
-        parents = [p for p in by_y.get(f.y + 16, []) if p.o <= f.o and f.o + f.n <= p.o + p.n]
-        f.path = (parents[0].path if parents else ()) + (f.name,)
+        offs, row = rows.get(f.y + 16, ([], []))
+        # The parent: the last frame of the row below starting at or before f.
+        i = bisect.bisect_right(offs, f.o) - 1
+        while i >= 0 and not (row[i].o <= f.o and f.o + f.n <= row[i].o + row[i].n):
+            i -= 1
+        f.path = (row[i].path if i >= 0 else ()) + (f.name,)
+        r = rows.setdefault(f.y, ([], []))
+        r[0].append(f.o)
+        r[1].append(f)
     return root, frames
 
 

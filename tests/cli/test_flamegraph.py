@@ -6,11 +6,10 @@ colours grown stacks red and shrunk ones blue; 100,000 distinct stacks give
 a bounded file; bad input is refused naming the file and the line."""
 import os
 import random
-import re
+import resource
 import shutil
 import subprocess
 import tempfile
-import time
 from qzt import *
 from flamesvg import parse, folded_totals, width_of, NS, XPAD
 
@@ -132,13 +131,14 @@ for i in range(100000):
     big.append(";".join(["svc%d" % (i % 7)] + ["chain%d_f%d" % (i, j) for j in range(depth)]) +
                " %d" % (2000 if heavy else random.randint(1, 5)))
 bigf = write("big.folded", big)
-t0 = time.monotonic()
+# CPU time, not wall time: the machine is shared, the load varies.
+t0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 r = run(["flamegraph", bigf, "-o", os.path.join(tmp, "big.svg")])
-took = time.monotonic() - t0
+t1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+took = t1.ru_utime + t1.ru_stime - t0.ru_utime - t0.ru_stime
 size = os.path.getsize(os.path.join(tmp, "big.svg")) if r.returncode == 0 else 0
 check(r.returncode == 0 and 0 < size < 20e6, f"100k stacks: exit {r.returncode}, {size / 1e6:.1f} MB < 20 MB ({r.stderr})")
-check(took < 15, f"100k stacks render in {took:.1f} s")
-t0 = time.monotonic()
+check(took < 10, f"100k stacks render in {took:.1f} s of CPU")
 root, frames = check_exact(os.path.join(tmp, "big.svg"), big, "100k stacks")
 check(len(frames) < 60000, f"{len(frames)} frames drawn, at most ~60,000")
 merged = [f for f in frames if f.merged]
@@ -147,9 +147,10 @@ kids = {}
 for f in frames:
     if len(f.path) > 1:
         kids[f.path[:-1]] = kids.get(f.path[:-1], 0) + f.n
-over = [(p, n) for p, n in kids.items() if n > next(f.n for f in frames if f.path == p and not f.merged)]
+drawn = {f.path: f.n for f in frames if not f.merged}
+over = [(p, n) for p, n in kids.items() if n > drawn[p]]
 check(not over, f"children, merged boxes included, never outgrow their parent: {over[:3]}")
-print(f"100k stacks: {size / 1e6:.1f} MB, {len(frames)} frames ({len(merged)} merged), rendered in {took:.2f} s")
+print(f"100k stacks: {size / 1e6:.1f} MB, {len(frames)} frames ({len(merged)} merged), rendered in {took:.2f} s of CPU")
 
 # 4. Bad input names the file and the line.
 bad = write("bad.folded", ["a;b 3", "a;c no-count", "a;d 4"])
