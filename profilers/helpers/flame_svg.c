@@ -17,6 +17,7 @@
 #include <string.h>
 #include "flame_svg.h"
 #include "flame_js.h"
+#include "xml.h"
 
 #define XPAD 10
 #define FRAME_H 16
@@ -44,48 +45,6 @@ struct svg {
 	unsigned width, height;
 	const char *count_name;
 };
-
-/* Characters XML allows, valid UTF-8 only; anything else becomes '?'. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		   s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-
-	if (!n || n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong forms, UTF-16 surrogates, past U+10FFFF, U+FFFE/F. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90) ||
-	    (s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe))
-		return 0;
-	return n;
-}
-
-static void put_xml(FILE *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(p + i, len - i);
-
-		if (!n || (p[i] < 0x20 && p[i] != '\t')) {
-			fputc('?', out);
-			i += n ? n : 1;
-			continue;
-		}
-		switch (p[i]) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fwrite(p + i, 1, n, out);
-		}
-		i += n;
-	}
-}
 
 /* flamegraph.pl's annotations: _[k] kernel, _[j] JIT, _[i] inlined, _[w] waker. */
 static char annotation(const char *name, size_t *len)
@@ -176,14 +135,14 @@ static void frame_text(const struct svg *g, const char *name, size_t len,
 		return;
 	fprintf(g->out, "<text x=\"%.2f\" y=\"%u\">", x + 3, y + 11);
 	if ((long)len <= fit) {
-		put_xml(g->out, name, len);
+		qz_xml__put(g->out, name, len);
 	} else {
 		size_t cut = (size_t)fit - 2;
 
 		/* Cut between characters, not inside one. */
 		while (cut && ((unsigned char)name[cut] & 0xc0) == 0x80)
 			cut--;
-		put_xml(g->out, name, cut);
+		qz_xml__put(g->out, name, cut);
 		fputs("..", g->out);
 	}
 	fputs("</text>", g->out);
@@ -207,7 +166,7 @@ static void frame(const struct svg *g, const struct qz_flame_node *n,
 
 	frame_fill(g, n, name, len, kind, fill);
 	fprintf(g->out, "<g data-o=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>", off, v);
-	put_xml(g->out, name, len);
+	qz_xml__put(g->out, name, len);
 	frame_info(g, v, n);
 	fprintf(g->out, "</title><rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%u\" fill=\"%s\"/>",
 		x, y, w, FRAME_H - 1, fill);
@@ -318,7 +277,7 @@ static void header(const struct svg *g)
 		"<text id=\"title\" x=\"%u\" y=\"24\" text-anchor=\"middle\">",
 		g->width, g->height, g->width, g->height, FONT, g->width, XPAD, g->total,
 		CHAR_W, qz_flame_js, g->width, g->height, g->width / 2);
-	put_xml(g->out, o->title ? o->title : "Flame Graph", strlen(o->title ? o->title : "Flame Graph"));
+	qz_xml__put(g->out, o->title ? o->title : "Flame Graph", strlen(o->title ? o->title : "Flame Graph"));
 	fprintf(g->out, "</text>\n<text x=\"%u\" y=\"42\" text-anchor=\"middle\">", g->width / 2);
 	if (o->diff)
 		fputs("<tspan fill=\"rgb(255,0,0)\">\u25a0</tspan> grew "
@@ -329,7 +288,7 @@ static void header(const struct svg *g)
 	fprintf(g->out, "; %s %s", total, g->count_name);
 	if (o->subtitle) {
 		fputs("; ", g->out);
-		put_xml(g->out, o->subtitle, strlen(o->subtitle));
+		qz_xml__put(g->out, o->subtitle, strlen(o->subtitle));
 	}
 	fprintf(g->out, "</text>\n"
 		"<text id=\"unzoom\" x=\"%d\" y=\"24\" style=\"opacity:0\">Reset Zoom</text>\n"

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <zlib.h>
+#include "gzip.h"
 #include "pprof.h"
 #include "pprof_internal.h"
 #include "pprof.pb-c.h"
@@ -331,41 +330,6 @@ static int finish(struct qz_pprof *pp, struct tables *t, QzPprof__Profile *p,
 	return 0;
 }
 
-/* gzip buf into path, through a file beside it renamed into place. */
-static int gzip_file(const char *path, const uint8_t *buf, size_t len)
-{
-	size_t tlen = strlen(path) + 32;
-	char *tmp = malloc(tlen);
-	gzFile gz;
-	int err = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, tlen, "%s.tmp.%d", path, (int)getpid());
-	gz = gzopen(tmp, "wb");
-	if (!gz) {
-		err = errno ? -errno : -ENOMEM;
-		free(tmp);
-		return err;
-	}
-	for (size_t off = 0; off < len && !err;) {
-		unsigned chunk = len - off > (1u << 30) ? 1u << 30 : (unsigned)(len - off);
-		int n = gzwrite(gz, buf + off, chunk);
-
-		if (n <= 0)
-			err = -EIO;
-		off += (size_t)(n > 0 ? n : 0);
-	}
-	if (gzclose(gz) != Z_OK && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 static void free_tables(struct tables *t, QzPprof__Profile *p)
 {
 	qz_blobtab__free(t->funcs);
@@ -409,7 +373,7 @@ int qz_pprof__write(struct qz_pprof *pp, const char *path, char *err, size_t err
 	if (!buf)
 		goto out;
 	qz_pprof__profile__pack(&p, buf);
-	ret = gzip_file(path, buf, len);
+	ret = qz_gzip__write_file(path, buf, len);
 out:
 	if (ret)
 		snprintf(err, err_len, "%s: %s", path, strerror(-ret));
