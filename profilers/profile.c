@@ -30,8 +30,13 @@ struct profile_opts {
 #define DEFAULT_FREQ 99
 #define TOP_FUNCTIONS 20
 #define TOP_STACKS 10
-/* JSON "folded": every stack of the interval, up to this many lines. */
+/*
+ * JSON "folded": every stack of the interval, up to this many lines and
+ * bytes of stack text, so a report still fits a Kafka message (1 MB by
+ * default).
+ */
 #define MAX_FOLDED 10000
+#define MAX_FOLDED_BYTES (512u << 10)
 
 struct profile {
 	struct qz_session *session;
@@ -231,17 +236,20 @@ static void json_stack(struct qz_json *j, const char *line)
 
 /*
  * Every stack of the interval as a flamegraph.pl line and its count, so a
- * consumer can draw any window; past MAX_FOLDED lines the rest are summed
- * under "[more stacks]", so the counts still add up to the samples.
+ * consumer can draw any window; past MAX_FOLDED lines or MAX_FOLDED_BYTES
+ * the rest (the rarest, st is sorted) are summed under "[more stacks]", so
+ * the counts still add up to the samples.
  */
 static void json_folded(struct qz_json *j, struct strcount_entry *st, size_t nr)
 {
 	uint64_t more = 0;
+	size_t bytes = 0;
 
 	qz_json__key(j, "folded");
 	qz_json__begin_array(j);
 	for (size_t i = 0; i < nr; i++) {
-		if (i >= MAX_FOLDED) {
+		bytes += strlen(st[i].key);
+		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
 			more += st[i].count;
 			continue;
 		}

@@ -4,6 +4,7 @@ its report as "folded" ({stack, count}, counts adding up to the samples), so
 a consumer can rebuild the flame graph of any window: two reports' stacks,
 summed into a folded file, render with `quazar flamegraph` and name burn()."""
 import os
+import select
 import subprocess
 import tempfile
 import time
@@ -22,14 +23,22 @@ collectors:
     options: [-g, -F, "199"]
     interval: 1s
 """)
-busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "5000"])
+busy = subprocess.Popen(["chrt", "-f", "1", "taskset", "-c", "1", prog("spin"), "25000"])
 try:
     time.sleep(0.3)
     q = subprocess.Popen([QUAZAR, "agent", "-c", cfg], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(3.4)
+    # Three reports, however slowly a loaded machine starts the agent.
+    lines, deadline = [], time.monotonic() + 20
+    while time.monotonic() < deadline and sum('"type":"profile"' in l for l in lines) < 3:
+        if select.select([q.stdout], [], [], 0.5)[0]:
+            line = q.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
     q.terminate()
-    out, err = q.communicate(timeout=30)
+    rest, err = q.communicate(timeout=30)
+    out = "".join(lines) + rest
 finally:
     busy.kill()
     busy.wait()
