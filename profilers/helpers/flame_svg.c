@@ -113,7 +113,9 @@ static void frame_info(const struct svg *g, uint64_t n, const struct qz_flame_no
 	char c[32], b[32];
 
 	commas(n, c);
-	fprintf(g->out, " (%s %s, %.2f%%", c, g->count_name, 100.0 * (double)n / (double)g->total);
+	fprintf(g->out, " (%s ", c);
+	qz_xml__put(g->out, g->count_name, strlen(g->count_name));
+	fprintf(g->out, ", %.2f%%", 100.0 * (double)n / (double)g->total);
 	if (g->o->diff && node) {
 		int other = !g->side;
 		int64_t ds = (int64_t)(node->self[QZ_FLAME_NEW] - node->self[QZ_FLAME_BASE]);
@@ -285,7 +287,8 @@ static void header(const struct svg *g)
 	else
 		fputs("<tspan fill=\"rgb(230,80,80)\">\u25a0</tspan> user "
 		      "<tspan fill=\"rgb(225,125,0)\">\u25a0</tspan> kernel", g->out);
-	fprintf(g->out, "; %s %s", total, g->count_name);
+	fprintf(g->out, "; %s ", total);
+	qz_xml__put(g->out, g->count_name, strlen(g->count_name));
 	if (o->subtitle) {
 		fputs("; ", g->out);
 		qz_xml__put(g->out, o->subtitle, strlen(o->subtitle));

@@ -12,7 +12,7 @@ class Frame:
     def __init__(self, g):
         title = g.find(NS + "title").text
         rect = g.find(NS + "rect")
-        m = re.match(r"^(.*) \(([\d,]+) (\w+), ([\d.]+)%(?:; (\w+) ([\d,]+), self ([-+]\d+), total ([-+]\d+))?\)$",
+        m = re.match(r"^(.*) \(([\d,]+) (.+?), ([\d.]+)%(?:; (\w+) ([\d,]+), self ([-+]\d+), total ([-+]\d+))?\)$",
                      title, re.S)
         assert m, f"unexpected title {title!r}"
         self.name = m.group(1)

@@ -10,6 +10,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 from qzt import *
 from flamesvg import parse, folded_totals, width_of, NS, XPAD
 
@@ -89,6 +90,10 @@ r = run(["flamegraph", "-o", out, "--title", "CPU <of> app & co", folded])
 check(r.returncode == 0, f"-o and --title: {r.stderr}")
 title = parse(out)[0].find(f"{NS}text[@id='title']").text
 check_eq(title, "CPU <of> app & co", "the title, escaped and read back")
+r = run(["flamegraph", "-o", os.path.join(tmp, "bytes.svg"), "--count-name", "<bytes&>", folded])
+_, fr = parse(os.path.join(tmp, "bytes.svg")) if r.returncode == 0 else (None, [])
+check(fr and "<bytes&>" in ET.parse(os.path.join(tmp, "bytes.svg")).getroot().find(f"{NS}g[@id='frames']")[0][0].text,
+      f"--count-name, escaped: {r.stderr}")
 r = run(["flamegraph", "-o", "-", folded])
 check(r.returncode == 0 and r.stdout.startswith("<?xml") and "</svg>" in r.stdout, "-o - writes stdout")
 
