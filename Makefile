@@ -2,8 +2,10 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 MESON_OPTS ?= --werror
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps run test test-fast bench clean
+.PHONY: all deps run test test-fast bench install clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -34,6 +36,13 @@ test-fast: all
 
 bench: all
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && echo "== $$b" && "$$b"; done
+
+# libquazar (.so, .a, headers, libquazar.pc), the quazar binary, the docs and
+# the man pages under PREFIX, staged in DESTDIR when it is set.
+install: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	ninja -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

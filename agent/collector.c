@@ -68,16 +68,20 @@ char *qz_collector__signature(const struct qz_config *cfg,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%s|%llu|%s", col->profiler, (unsigned long long)col->interval_ms,
-		col->sink ? col->sink : "stdout");
+	qz_sig_put(f, "p", col->profiler);
+	fprintf(f, "|%llu", (unsigned long long)col->interval_ms);
+	qz_sig_put(f, "|s", col->sink ? col->sink : "stdout");
 	for (size_t i = 0; i < col->n_events; i++)
-		fprintf(f, "|e:%s", col->events[i]);
+		qz_sig_put(f, "|e", col->events[i]);
 	for (size_t i = 0; i < col->n_options; i++)
-		fprintf(f, "|o:%s", col->options[i]);
-	if (sink)
-		fprintf(f, "|sink:%d:%s:%s:%s:%s", sink->type, sink->path ? sink->path : "",
-			sink->brokers ? sink->brokers : "", sink->topic ? sink->topic : "",
-			sink->key ? sink->key : "");
+		qz_sig_put(f, "|o", col->options[i]);
+	if (sink) {
+		fprintf(f, "|sink%d", sink->type);
+		qz_sig_put(f, "|", sink->path);
+		qz_sig_put(f, "|", sink->brokers);
+		qz_sig_put(f, "|", sink->topic);
+		qz_sig_put(f, "|", sink->key);
+	}
 	fclose(f);
 	return buf;
 }

@@ -21,7 +21,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
+#include <quazar/event.h>
 #include <quazar/ring.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
@@ -171,6 +172,7 @@ static void replay_one(const struct perf_event_header *rec, int ring, void *ctx)
 
 	memcpy(&id, rec + 1, 8);
 	idx = id == x->r->ids[ring][0] ? 0 : id == x->r->ids[ring][1] ? 1 : -1;
+	smp.sz = sizeof(smp);
 	if (idx < 0 || qz_sample__parse(rec, &x->fmt, &smp))
 		return;
 	ev = (struct qz_event){ .sample = &smp, .index = idx, .tp = x->tp[idx] };
@@ -255,7 +257,7 @@ int main(int argc, char **argv)
 					 .key_name = "pid", .has_key_field = true };
 		QZ_OPTS(qz_ordered_opts, oo, .sample_type = SAMPLE_TYPE);
 		struct qz_ordered *ord = qz_ordered__new(&oo);
-		struct qz_sample smp;
+		QZ_OPTS(qz_sample, smp);	/* parsing keeps sz */
 		double t0;
 
 		for (int c = 0; c < r.nr_cpus; c++)

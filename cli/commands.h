@@ -2,9 +2,11 @@
 #ifndef QUAZAR_CLI_COMMANDS_H
 #define QUAZAR_CLI_COMMANDS_H
 
+#include <stddef.h>
+
 struct command {
 	const char *name;
-	const char *help;
+	const char *help;	/* NULL: hidden from --help */
 	/* argv[0] is the command's name; returns the exit status. */
 	int (*run)(int argc, char **argv);
 };
@@ -13,7 +15,13 @@ struct qz_profiler;
 
 int cmd_list(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
+int cmd_man(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+
+/* The command table (main.c), hidden entries included. */
+const struct command *cli_commands(size_t *nr);
 
 /* Run a profiler from the command line; returns the exit status. */
 int run_profiler(const struct qz_profiler *prof, int argc, char **argv);

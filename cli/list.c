@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tracefs.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
 #include <quazar/json.h>
 #include "commands.h"
 

@@ -17,9 +17,18 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "list", "list events: tracepoints, hardware, software, PMUs", cmd_list },
 	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
+	{ "ingest", "load the agents' reports from Kafka into ClickHouse", cmd_ingest },
+	{ "fleet", "questions about every host: top, vms, flamegraph, lost", cmd_fleet },
 	{ "flamegraph", "folded stacks to an interactive SVG; two files: a differential one", cmd_flamegraph },
 	{ "version", "print the version", cmd_version },
+	{ "man", NULL, cmd_man },	/* hidden: the build writes the man pages */
 };
+
+const struct command *cli_commands(size_t *nr)
+{
+	*nr = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
 
 static void usage(FILE *out)
 {
@@ -28,7 +37,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-12s %s\n", (*p)->name, (*p)->help);
 	fprintf(out, "\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n'quazar <command> -h' describes a command's options.\n");
 }
 

@@ -4,6 +4,8 @@
 #define QUAZAR_INTERNAL_H
 
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 #include <quazar/common.h>
 
 #define QZ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,11 +43,31 @@ int qz__opts_check(const void *opts, size_t known_size);
 		}                                                              \
 	} while (0)
 
+/* The size of TYPE up to the end of FIELD: a struct's first version. */
+#define QZ_OFFSETOFEND(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
 /*
- * Copy a filled struct out to a caller's, whose leading size_t sz says how
- * much of it the caller knows. -EINVAL when sz is too small for the first
- * field after it.
+ * Copy the library's own struct src (len bytes, size_t sz first) out to a
+ * caller's dst: what dst->sz covers, with the tail of a newer caller's
+ * struct zeroed. dst->sz is kept; it must be at least the first version.
  */
-int qz__struct_copy_out(void *dst, const void *src, size_t src_size);
+static inline void qz__copy_sized(void *dst, const void *src, size_t len)
+{
+	size_t sz = *(const size_t *)dst;
+
+	memcpy((char *)dst + sizeof(sz), (const char *)src + sizeof(sz),
+	       (sz < len ? sz : len) - sizeof(sz));
+	if (sz > len)
+		memset((char *)dst + len, 0, sz - len);
+}
+
+/* Zero a caller's struct of dst->sz bytes but for sz itself. */
+static inline void qz__zero_sized(void *dst)
+{
+	size_t sz = *(const size_t *)dst;
+
+	memset((char *)dst + sizeof(sz), 0, sz - sizeof(sz));
+}
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/perf_regs.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"
@@ -157,14 +158,21 @@ static int add_option(struct kmemleak *k, const char *opt, const char *text,
 		      bool alloc, uint64_t **masks)
 {
 	int first = qz_session__add_events(k->session, text, 0), n;
+	struct km_event *ev;
+	uint64_t *m;
 
 	if (first < 0)
 		return first;
 	n = qz_session__nr_events(k->session);
-	k->ev = realloc(k->ev, (size_t)n * sizeof(*k->ev));
-	*masks = realloc(*masks, (size_t)n * sizeof(**masks));
-	if (!k->ev || !*masks)
+	/* The old blocks stay with k and *masks, freed by the caller. */
+	ev = realloc(k->ev, (size_t)n * sizeof(*k->ev));
+	if (!ev)
 		return -ENOMEM;
+	k->ev = ev;
+	m = realloc(*masks, (size_t)n * sizeof(**masks));
+	if (!m)
+		return -ENOMEM;
+	*masks = m;
 	for (int idx = first; idx < n; idx++) {
 		const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
 		struct km_event *e = &k->ev[idx];
@@ -396,6 +404,7 @@ static int group_cmp(const void *a, const void *b)
 static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->pid = st->pid;
 	smp->tid = st->pid;
 	smp->callchain = st->ips;

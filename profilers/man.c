@@ -9,7 +9,7 @@
 #include "profiler.h"
 
 /* roff: a leading '.' or '\'' starts a request, and '\' escapes. */
-static void roff_text(const char *text, FILE *out)
+void qz_roff_text(const char *text, FILE *out)
 {
 	bool line_start = true;
 
@@ -33,9 +33,9 @@ static void roff_options(const struct qz_option *options, FILE *out)
 
 		qz_option__synopsis(o, synopsis, sizeof(synopsis));
 		fputs(".TP\n.B ", out);
-		roff_text(synopsis + strspn(synopsis, " "), out);
+		qz_roff_text(synopsis + strspn(synopsis, " "), out);
 		fputc('\n', out);
-		roff_text(o->help, out);
+		qz_roff_text(o->help, out);
 		fputc('\n', out);
 	}
 }
@@ -54,13 +54,13 @@ void qz_profiler__man(const struct qz_profiler *prof, const char *version,
 		version);
 	fputs(".SH NAME\n", out);
 	fprintf(out, "quazar\\-%s \\- ", prof->name);
-	roff_text(prof->help, out);
+	qz_roff_text(prof->help, out);
 	fputs("\n.SH SYNOPSIS\n", out);
 	fprintf(out, ".B quazar %s\n[\\fIoptions\\fR] [\\fB\\-\\-\\fR \\fIcommand args\\fR]\n",
 		prof->name);
 	if (prof->usage) {
 		fputs(".SH DESCRIPTION\n.nf\n", out);
-		roff_text(prof->usage, out);
+		qz_roff_text(prof->usage, out);
 		fputs("\n.fi\n", out);
 	}
 	if (prof->options && prof->options[0].name) {

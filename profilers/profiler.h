@@ -24,6 +24,13 @@ struct qz_profiler {
 	/* What the session calls; init finds the options with
 	 * qz_session__ops_opts(). */
 	struct qz_session_ops ops;
+	/*
+	 * Optional: the agent reloaded its config and kept this instance
+	 * running. Called from the agent's thread with the instance's options
+	 * struct: the profiler hands the news to its own thread (an atomic
+	 * field there), which acts on its next event or interval.
+	 */
+	void (*reload)(void *opts);
 };
 
 /* The profilers, in the order `quazar --help` lists them (profiler_table.c). */
@@ -56,5 +63,7 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out);
 /* A man page in roff, from the same tables. */
 void qz_profiler__man(const struct qz_profiler *prof, const char *version,
 		      FILE *out);
+/* text for roff: leading '.' and '\'', '\' and '-' escaped. */
+void qz_roff_text(const char *text, FILE *out);
 
 #endif

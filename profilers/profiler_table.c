@@ -13,6 +13,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_task_state,
 	&qz_profiler_profile,
 	&qz_profiler_kvm,
+	&qz_profiler_kvm_exit,
 	NULL,
 };
 

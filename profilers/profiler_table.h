@@ -12,6 +12,7 @@ extern const struct qz_profiler qz_profiler_trace;
 extern const struct qz_profiler qz_profiler_top;
 extern const struct qz_profiler qz_profiler_stat;
 extern const struct qz_profiler qz_profiler_kvm;
+extern const struct qz_profiler qz_profiler_kvm_exit;
 extern const struct qz_profiler qz_profiler_multi_trace;
 extern const struct qz_profiler qz_profiler_kmemleak;
 extern const struct qz_profiler qz_profiler_task_state;

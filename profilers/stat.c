@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
+#include <quazar/threadmap.h>
 #include "profiler_table.h"
 
 /* Options beyond the common ones (stat_options below). */
@@ -76,10 +80,10 @@ static struct qz_counts read_cpu(struct stat *st, struct qz_evsel *evsel,
 {
 	struct qz_evlist *el = qz_session__evlist(st->session);
 	int nr_threads = qz_thread_map__nr(qz_evlist__threads(el));
-	struct qz_counts sum = { 0 };
+	QZ_OPTS(qz_counts, sum);
 
 	for (int t = 0; t < nr_threads; t++) {
-		struct qz_counts c = { 0 };
+		QZ_OPTS(qz_counts, c);
 
 		if (!qz_evsel__read(evsel, cpu_idx, t, &c))
 			qz_counts__add(&sum, &c);
@@ -90,11 +94,10 @@ static struct qz_counts read_cpu(struct stat *st, struct qz_evsel *evsel,
 /* The difference from the last reading, scaled on its own. */
 static struct qz_counts delta(struct stat_prev *prev, const struct qz_counts *now)
 {
-	struct qz_counts d = {
+	QZ_OPTS(qz_counts, d,
 		.val = now->val - prev->val,
 		.ena = now->ena - prev->ena,
-		.run = now->run - prev->run,
-	};
+		.run = now->run - prev->run);
 
 	prev->val = now->val;
 	prev->ena = now->ena;
@@ -155,7 +158,8 @@ static void stat_interval(void *ctx, struct qz_output *out, bool final)
 	for (int e = 0; e < st->nr_events; e++) {
 		struct qz_evsel *evsel = qz_session__evsel(st->session, e);
 		const char *name = qz_session__event_name(st->session, e);
-		struct qz_counts total = { 0 }, per[st->nr_cpus];
+		QZ_OPTS(qz_counts, total);
+		struct qz_counts per[st->nr_cpus];
 
 		for (int c = 0; c < st->nr_cpus; c++) {
 			struct qz_counts now_c = read_cpu(st, evsel, c);

@@ -19,6 +19,11 @@ extern "C" {
  * Declare an opts struct whose first field is `size_t sz`, zero-filled but
  * for the fields named, so that structs can grow without breaking callers:
  *	QZ_OPTS(qz_mmap_opts, o, .cpu = 0, .data_pages = 8);
+ *
+ * Structs the caller allocates and the library fills (struct qz_sample,
+ * qz_counts, ...) start with `size_t sz` too: declare them the same way,
+ * or set sz to their sizeof. The library fills only what sz covers and
+ * refuses a sz smaller than the struct's first version with -EINVAL.
  */
 #define QZ_OPTS(TYPE, NAME, ...) \
 	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }

@@ -10,9 +10,19 @@
 #include <quazar/select.h>
 #include <quazar/filter.h>
 #include <quazar/tp.h>
-#include <quazar/perf.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
+#include <quazar/attr.h>
+#include <quazar/event.h>
+#include <quazar/evsel.h>
+#include <quazar/evlist.h>
+#include <quazar/tasks.h>
+#include <quazar/workload.h>
 #include <quazar/stack.h>
 #include <quazar/output.h>
 #include <quazar/session.h>
+#include <quazar/span.h>
+#include <quazar/span_export.h>
+#include <quazar/pool.h>
 
 #endif

@@ -6,8 +6,8 @@
  *
  * plus hardware/software event names (cycles, page-faults, ...), PMU terms
  * (pmu/config=0x..,period=N/) and uprobes (uprobe:/path:symbol[+off],
- * uretprobe:/path:symbol). Parsing is pure syntax: resolving a spec to a
- * perf_event_attr is the perf layer's job (qz_evsel__new_from_spec).
+ * uretprobe:/path:symbol). Parsing is pure syntax; qz_evsel__new_from_spec
+ * then resolves a spec to an event through the perf layer.
  */
 #ifndef QUAZAR_SELECT_H
 #define QUAZAR_SELECT_H
@@ -15,10 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/common.h>
+#include <quazar/attr.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct qz_evsel;
 
 enum qz_spec_kind {
 	QZ_SPEC_TRACEPOINT,	/* sys:name, name may hold a glob */
@@ -114,6 +117,20 @@ QZ_API int qz_select__builtin_event(const char *name, enum qz_spec_kind *kind,
  * *kind says hardware or software. Names are static.
  */
 QZ_API const char *qz_select__builtin_name(int i, enum qz_spec_kind *kind);
+
+/*
+ * A selector's event to an attr: kind, exclude_user/kernel, period, stack
+ * and max_stack. Tracepoints, uprobes and breakpoints sample every event
+ * (period 1); hardware/software/PMU events count unless the spec gives a
+ * period. For uprobes config1 points at spec->path (borrowed); evsels made
+ * by qz_evsel__new_from_spec keep their own copy.
+ */
+QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
+			      const struct qz_event_spec *spec,
+			      const struct qz_attr_opts *opts);
+/* An event from a selector spec: qz_attr__from_spec plus its filter. */
+QZ_API struct qz_evsel *qz_evsel__new_from_spec(const struct qz_event_spec *spec,
+						const struct qz_attr_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/common.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include <quazar/options.h>
 #include <quazar/output.h>
 #include <quazar/select.h>
@@ -22,6 +22,9 @@ extern "C" {
 
 struct qz_tp_event;
 struct qz_filter;
+struct qz_evsel;
+struct qz_evlist;
+struct qz_tasks;
 struct qz_session;
 struct qz_event;
 

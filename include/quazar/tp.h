@@ -29,7 +29,6 @@ struct qz_tp;
 struct qz_tp_event;
 struct qz_tp_field;
 struct qz_json;
-struct tep_handle;
 
 struct qz_tp_opts {
 	size_t sz;
@@ -50,8 +49,6 @@ QZ_API void qz_tp__free(struct qz_tp *tp);
 
 /* The tracing directory in use (borrowed), NULL when offline. */
 QZ_API const char *qz_tp__tracing_dir(const struct qz_tp *tp);
-/* libtraceevent's handle, for what this API does not cover (borrowed). */
-QZ_API struct tep_handle *qz_tp__tep(struct qz_tp *tp);
 
 /*
  * Add an event from the text of its format file (name:, ID:, format:,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * perf_event_attr from names, tracepoints, breakpoints and selector specs.
- * PMU terms live in pmu.c and uprobes in uprobe.c.
+ * perf_event_attr from names, tracepoints and breakpoints. PMU terms live
+ * in pmu.c and uprobes in uprobe.c; selector specs are lib/select's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +83,8 @@ QZ_API int qz_attr__tracepoint(struct perf_event_attr *attr, const char *sys,
 	uint64_t id;
 	int err;
 
+	if (QZ_OPTS_CHECK(opts))
+		return -E2BIG;
 	if (!safe_name(sys) || !safe_name(name)) {
 		qz_set_err(opts, "bad tracepoint name \"%s:%s\"", sys ?: "",
 			   name ?: "");
@@ -177,65 +179,4 @@ QZ_API int qz_attr__breakpoint_str(struct perf_event_attr *attr,
 	if (!len)
 		len = type == HW_BREAKPOINT_X ? sizeof(long) : 4;
 	return qz_attr__breakpoint(attr, addr, len, type);
-}
-
-#define SAMPLE_BASE                                             \
-	(PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
-	 PERF_SAMPLE_PERIOD)
-
-QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
-			      const struct qz_event_spec *spec,
-			      const struct qz_attr_opts *opts)
-{
-	struct qz_pmu *pmu;
-	int err;
-
-	memset(attr, 0, sizeof(*attr));
-	attr->size = sizeof(*attr);
-	attr->sample_type = SAMPLE_BASE | PERF_SAMPLE_IP;
-	switch (spec->kind) {
-	case QZ_SPEC_TRACEPOINT:
-		err = qz_attr__tracepoint(attr, spec->sys, spec->name, opts);
-		attr->sample_type = SAMPLE_BASE | PERF_SAMPLE_RAW;
-		attr->sample_period = 1;
-		break;
-	case QZ_SPEC_HARDWARE:
-	case QZ_SPEC_SOFTWARE:
-		err = qz_attr__named(attr, spec->name ?: spec->text);
-		if (err)
-			qz_set_err(opts, "unknown event \"%s\"",
-				   spec->name ?: spec->text ?: "");
-		break;
-	case QZ_SPEC_PMU:
-		pmu = qz_pmu__new(spec->sys, opts);
-		if (!pmu)
-			return -errno;
-		attr->type = qz_pmu__type(pmu);
-		err = qz_pmu__apply_terms(pmu, attr, spec->pmu_terms, opts);
-		qz_pmu__free(pmu);
-		break;
-	case QZ_SPEC_UPROBE:
-	case QZ_SPEC_URETPROBE:
-		err = qz_attr__uprobe(attr, spec->path, spec->name,
-				      spec->offset,
-				      spec->kind == QZ_SPEC_URETPROBE, opts);
-		attr->sample_period = 1;
-		break;
-	default:
-		qz_set_err(opts, "unknown event kind %d", (int)spec->kind);
-		return -EINVAL;
-	}
-	if (err)
-		return err;
-	if (spec->period) {
-		attr->sample_period = spec->period;
-		attr->freq = 0;
-	}
-	attr->exclude_user = spec->exclude_user;
-	attr->exclude_kernel = spec->exclude_kernel;
-	if (spec->stack || spec->max_stack > 0)
-		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
-	if (spec->max_stack > 0)
-		attr->sample_max_stack = (uint16_t)spec->max_stack;
-	return 0;
 }

@@ -50,8 +50,10 @@ struct qz_evlist {
 
 QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 {
-	struct qz_evlist *el = calloc(1, sizeof(*el));
+	struct qz_evlist *el;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	el = calloc(1, sizeof(*el));
 	if (!el)
 		return NULL;
 	el->cgroup_fd = -1;
@@ -272,7 +274,8 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = qz__evsel_open(el->evsels[i], el->cpus, el->threads,
-				 el->cgroup_fd, el->filter_fallback, &el->log);
+				     el->cgroup_fd, el->filter_fallback,
+				     &el->log);
 	if (!err)
 		err = build_ids(el);
 	if (err) {
@@ -512,7 +515,9 @@ QZ_API bool qz_evlist__account(struct qz_evlist *el,
 QZ_API int qz_evlist__lost(const struct qz_evlist *el, int idx,
 			   struct qz_lost_stats *stats)
 {
-	memset(stats, 0, sizeof(*stats));
+	if (stats->sz < QZ_OFFSETOFEND(struct qz_lost_stats, records))
+		return -EINVAL;
+	qz__zero_sized(stats);
 	if (idx >= el->nr_rings || idx < -1)
 		return -ENOENT;
 	for (int i = 0; i < el->nr_rings; i++) {

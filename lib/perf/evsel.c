@@ -33,38 +33,14 @@ QZ_API struct qz_evsel *qz_evsel__new(const struct perf_event_attr *attr,
 	return e;
 }
 
-QZ_API struct qz_evsel *
-qz_evsel__new_from_spec(const struct qz_event_spec *spec,
-			const struct qz_attr_opts *opts)
+int qz__evsel_own_uprobe_path(struct qz_evsel *e, const char *path)
 {
-	struct perf_event_attr attr;
-	struct qz_evsel *e;
-	const char *name;
-	int err;
-
-	err = qz_attr__from_spec(&attr, spec, opts);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	name = spec->alias ?: spec->text;
-	e = qz_evsel__new(&attr, name ?: spec->name);
-	if (!e)
-		return NULL;
-	if (spec->kind == QZ_SPEC_UPROBE || spec->kind == QZ_SPEC_URETPROBE) {
-		/* config1 must point at memory that lives as long as we do. */
-		e->uprobe_path = strdup(spec->path);
-		if (!e->uprobe_path)
-			goto fail;
-		e->attr.config1 = (uint64_t)(uintptr_t)e->uprobe_path;
-	}
-	if (spec->filter && qz_evsel__set_filter_str(e, spec->filter))
-		goto fail;
-	return e;
-fail:
-	qz_evsel__free(e);
-	errno = ENOMEM;
-	return NULL;
+	/* config1 must point at memory that lives as long as we do. */
+	e->uprobe_path = strdup(path);
+	if (!e->uprobe_path)
+		return -ENOMEM;
+	e->attr.config1 = (uint64_t)(uintptr_t)e->uprobe_path;
+	return 0;
 }
 
 QZ_API void qz_evsel__close(struct qz_evsel *e)
@@ -189,8 +165,8 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 }
 
 int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
-	       struct qz_thread_map *threads, int cgroup_fd,
-	       bool filter_fallback, const struct qz_logger *log)
+		   struct qz_thread_map *threads, int cgroup_fd,
+		   bool filter_fallback, const struct qz_logger *log)
 {
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	int nc, nt, err = 0;
@@ -299,6 +275,8 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	struct qz_thread_map *own_threads = NULL;
 	int err;
 
+	if (QZ_OPTS_CHECK(opts))
+		return -E2BIG;
 	if (!cpus)
 		cpus = own_cpus = qz_cpu_map__new_any();
 	if (!threads)
@@ -306,8 +284,9 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	if (!cpus || !threads)
 		err = -ENOMEM;
 	else
-		err = qz__evsel_open(e, cpus, threads, QZ_OPT(opts, cgroup_fd, -1),
-				 QZ_OPT(opts, filter_fallback, false), &log);
+		err = qz__evsel_open(e, cpus, threads,
+				     QZ_OPT(opts, cgroup_fd, -1),
+				     QZ_OPT(opts, filter_fallback, false), &log);
 	qz_cpu_map__put(own_cpus);
 	qz_thread_map__put(own_threads);
 	return err;
@@ -374,6 +353,8 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 	struct qz_counts all[64];
 	ssize_t len;
 
+	if (counts->sz < COUNTS_SZ_V1)
+		return -EINVAL;
 	if (max > 64)
 		return -E2BIG;
 	fd = qz_evsel__fd(group ? leader : e, cpu_idx, thread_idx);
@@ -384,11 +365,12 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 	len = read(fd, buf, sizeof(buf));
 	if (len < 0)
 		return -errno;
+	all[0].sz = sizeof(all[0]);
 	n = qz_counts__parse(buf, (size_t)len, fmt, all, max);
 	if (n < 0)
 		return n;
 	if (!group) {
-		*counts = all[0];
+		qz__copy_sized(counts, &all[0], sizeof(all[0]));
 		return 0;
 	}
 	/* Members appear in the order they joined; match ids when we can. */
@@ -396,12 +378,13 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 		if ((fmt & PERF_FORMAT_ID) &&
 		    all[i].id ==
 			    e->ids[cpu_idx * e->threads->nr + thread_idx]) {
-			*counts = all[i];
+			qz__copy_sized(counts, &all[i], sizeof(all[i]));
 			return 0;
 		}
 	}
 	if (!(fmt & PERF_FORMAT_ID) && e->group_idx < n) {
-		*counts = all[e->group_idx];
+		qz__copy_sized(counts, &all[e->group_idx],
+			       sizeof(all[e->group_idx]));
 		return 0;
 	}
 	return -ENOENT;
@@ -409,12 +392,14 @@ QZ_API int qz_evsel__read(struct qz_evsel *e, int cpu_idx, int thread_idx,
 
 QZ_API int qz_evsel__read_total(struct qz_evsel *e, struct qz_counts *total)
 {
-	memset(total, 0, sizeof(*total));
+	if (total->sz < COUNTS_SZ_V1)
+		return -EINVAL;
+	qz__zero_sized(total);
 	if (!e->open)
 		return -EBADF;
 	for (int c = 0; c < e->cpus->nr; c++) {
 		for (int t = 0; t < e->threads->nr; t++) {
-			struct qz_counts one;
+			struct qz_counts one = { .sz = sizeof(one) };
 			int err = qz_evsel__read(e, c, t, &one);
 
 			if (err)

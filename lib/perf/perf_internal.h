@@ -4,7 +4,14 @@
 #define QUAZAR_PERF_INTERNAL_H
 
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
+#include <quazar/cpumap.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "../internal.h"
 
 struct qz_cpu_map {
@@ -48,9 +55,14 @@ static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,
 
 /* evsel.c */
 int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
-	       struct qz_thread_map *threads, int cgroup_fd,
-	       bool filter_fallback, const struct qz_logger *log);
+		   struct qz_thread_map *threads, int cgroup_fd,
+		   bool filter_fallback, const struct qz_logger *log);
 bool qz__evsel_samples(const struct qz_evsel *evsel);
+/* Point config1 at a copy of path that lives as long as the evsel. */
+int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
+
+/* The first struct qz_counts callers can have. */
+#define COUNTS_SZ_V1 QZ_OFFSETOFEND(struct qz_counts, not_counted)
 
 /* sysfs.c: small helpers for files under sysfs, tracefs and /proc. */
 int qz_read_file(const char *path, char *buf, size_t len);

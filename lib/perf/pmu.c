@@ -128,6 +128,7 @@ QZ_API struct qz_pmu *qz_pmu__new(const char *name,
 	uint64_t type;
 	int err;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
 	if (!name || !*name || strchr(name, '/') || name[0] == '.') {
 		qz_set_err(opts, "bad PMU name \"%s\"", name ?: "");
 		errno = QZ_ERR_UNKNOWN_EVENT;
@@ -358,6 +359,8 @@ QZ_API int qz_pmu__apply_terms(const struct qz_pmu *pmu,
 			       struct perf_event_attr *attr, const char *terms,
 			       const struct qz_attr_opts *opts)
 {
+	if (QZ_OPTS_CHECK(opts))
+		return -E2BIG;
 	attr->size = sizeof(*attr);
 	attr->type = pmu->type;
 	return apply_terms(pmu, attr, terms, opts, 0);

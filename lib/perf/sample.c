@@ -279,7 +279,8 @@ static int parse_id_trailer(const struct perf_event_header *rec,
 
 /*
  * Zero in 64-byte pieces: for the whole struct gcc emits `rep stos`, whose
- * start-up cost is a sixth of parsing a typical sample.
+ * start-up cost is a sixth of parsing a typical sample. sz included, for
+ * aligned stores: the caller puts it back.
  */
 static void zero_sample(struct qz_sample *sample)
 {
@@ -291,13 +292,40 @@ static void zero_sample(struct qz_sample *sample)
 	memset(p, 0, n);
 }
 
+/* The first struct qz_sample and struct qz_record callers can have. */
+#define SAMPLE_SZ_V1 QZ_OFFSETOFEND(struct qz_sample, aux)
+#define RECORD_SZ_V1 QZ_OFFSETOFEND(struct qz_record, id)
+
+/*
+ * A caller built against another struct qz_sample: parse into ours and
+ * copy out what its sz covers. Cold, or gcc splits qz_sample__parse in two
+ * around the test, which costs more than the test.
+ */
+static __attribute__((noinline, cold)) int
+parse_sample_sized(const struct perf_event_header *rec,
+		   const struct qz_sample_format *fmt, struct qz_sample *sample)
+{
+	struct qz_sample own = { .sz = sizeof(own) };
+	int err;
+
+	if (sample->sz < SAMPLE_SZ_V1)
+		return -EINVAL;
+	err = qz_sample__parse(rec, fmt, &own);
+	qz__copy_sized(sample, &own, sizeof(own));
+	return err;
+}
+
 QZ_API int qz_sample__parse(const struct perf_event_header *rec,
 			    const struct qz_sample_format *fmt,
 			    struct qz_sample *sample)
 {
 	struct cursor c;
 
+	/* The one test sz costs per sample: callers built with this header. */
+	if (sample->sz != sizeof(*sample))
+		return parse_sample_sized(rec, fmt, sample);
 	zero_sample(sample);
+	sample->sz = sizeof(*sample);
 	if (rec->size < sizeof(*rec))
 		return -QZ_ERR_RECORD_SHORT;
 	if (rec->type != PERF_RECORD_SAMPLE) {
@@ -325,6 +353,21 @@ static const char *str_in(const uint8_t *p, const uint8_t *end)
 							     : NULL;
 }
 
+/* As parse_sample_sized, for struct qz_record. */
+static int parse_record_sized(const struct perf_event_header *rec,
+			      const struct qz_sample_format *fmt,
+			      struct qz_record *out)
+{
+	struct qz_record own = { .sz = sizeof(own) };
+	int err;
+
+	if (out->sz < RECORD_SZ_V1)
+		return -EINVAL;
+	err = qz_record__parse(rec, fmt, &own);
+	qz__copy_sized(out, &own, sizeof(own));
+	return err;
+}
+
 QZ_API int qz_record__parse(const struct perf_event_header *rec,
 			    const struct qz_sample_format *fmt,
 			    struct qz_record *out)
@@ -334,7 +377,11 @@ QZ_API int qz_record__parse(const struct perf_event_header *rec,
 	struct cursor c;
 	int err;
 
+	if (out->sz != sizeof(*out))
+		return parse_record_sized(rec, fmt, out);
 	memset(out, 0, sizeof(*out));
+	out->sz = sizeof(*out);
+	out->id.sz = sizeof(out->id);
 	if (rec->size < sizeof(*rec))
 		return -QZ_ERR_RECORD_SHORT;
 	out->type = rec->type;

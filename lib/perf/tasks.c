@@ -46,8 +46,10 @@ static size_t hash_tid(const struct qz_tasks *t, pid_t tid)
 
 QZ_API struct qz_tasks *qz_tasks__new(const struct qz_tasks_opts *opts)
 {
-	struct qz_tasks *t = calloc(1, sizeof(*t));
+	struct qz_tasks *t;
 
+	QZ_OPTS_CHECK_OR_NULL(opts);
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->nr_buckets = 1024;
@@ -224,6 +226,7 @@ QZ_API int qz_tasks__record(struct qz_tasks *t,
 	if (rec->type != PERF_RECORD_COMM && rec->type != PERF_RECORD_FORK &&
 	    rec->type != PERF_RECORD_EXIT)
 		return 0;
+	r.sz = sizeof(r);
 	err = qz_record__parse(rec, fmt, &r);
 	if (err)
 		return err;

@@ -197,7 +197,7 @@ QZ_API void qz_session__stop(struct qz_session *s)
 {
 	uint64_t one = 1;
 
-	s->stopping = 1;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	/* write() is async-signal-safe: a signal handler may call this. */
 	(void)!write(s->stop_fd, &one, sizeof(one));
 }
@@ -205,22 +205,26 @@ QZ_API void qz_session__stop(struct qz_session *s)
 QZ_API int qz_session__stats(const struct qz_session *s,
 			     struct qz_session_stats *stats)
 {
+	/* The session's thread counts meanwhile: each counter read whole. */
 	struct qz_session_stats all = {
 		.sz = sizeof(all),
-		.samples = s->stats.samples,
-		.filtered = s->stats.filtered,
-		.lost = s->stats.lost,
-		.late = s->stats.late,
+		.samples = __atomic_load_n(&s->stats.samples, __ATOMIC_RELAXED),
+		.filtered = __atomic_load_n(&s->stats.filtered, __ATOMIC_RELAXED),
+		.lost = __atomic_load_n(&s->stats.lost, __ATOMIC_RELAXED),
+		.late = __atomic_load_n(&s->stats.late, __ATOMIC_RELAXED),
 	};
 
-	return qz__struct_copy_out(stats, &all, sizeof(all));
+	if (stats->sz < QZ_OFFSETOFEND(struct qz_session_stats, late))
+		return -EINVAL;
+	qz__copy_sized(stats, &all, sizeof(all));
+	return 0;
 }
 
 QZ_API uint64_t qz_session__cpu_lost(const struct qz_session *s, int cpu)
 {
 	if (cpu < 0 || cpu >= QZ_SESSION_MAX_CPUS)
 		return 0;
-	return s->stats.lost_per_cpu[cpu];
+	return __atomic_load_n(&s->stats.lost_per_cpu[cpu], __ATOMIC_RELAXED);
 }
 
 static void log_parse_error(struct qz_session *s, const char *what,

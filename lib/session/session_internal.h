@@ -3,6 +3,12 @@
 #define QUAZAR_SESSION_INTERNAL_H
 
 #include <quazar/session.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
+#include <quazar/evsel.h>
+#include <quazar/evlist.h>
+#include <quazar/tasks.h>
+#include <quazar/workload.h>
 #include <quazar/tp.h>
 #include <quazar/filter.h>
 #include "../internal.h"
@@ -47,7 +53,7 @@ struct qz_session {
 	int nr_exprs;
 
 	int stop_fd;			/* eventfd: stop requested */
-	volatile int stopping;
+	int stopping;			/* atomic: set by qz_session__stop */
 	struct {
 		uint64_t samples, filtered, lost, late;
 		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];
@@ -55,7 +61,10 @@ struct qz_session {
 	uint64_t throttled;		/* THROTTLE records seen */
 };
 
-/* qz__session_loop.c */
+/* session_open.c */
+int qz__session_open(struct qz_session *s);
+
+/* session_loop.c */
 int qz__session_loop(struct qz_session *s);
 
 #endif

@@ -17,8 +17,6 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-int qz__session_open(struct qz_session *s);
-
 enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
 
 static uint64_t now_ns(void)
@@ -52,13 +50,20 @@ static void drain_fd(int fd)
 	(void)!read(fd, &v, sizeof(v));
 }
 
+/*
+ * The stats are read by other threads (the agent's HTTP thread) while
+ * this one counts: stores are atomic. Only this thread writes, so it may
+ * read them plainly.
+ */
+#define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+
 static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 {
 	struct qz_output *out = s->out;
 
-	s->stats.lost += lost;
+	STAT_ADD(s->stats.lost, lost);
 	if (cpu >= 0 && cpu < (int)QZ_ARRAY_SIZE(s->stats.lost_per_cpu))
-		s->stats.lost_per_cpu[cpu] += lost;
+		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
 	if (qz_output__json(out)) {
@@ -81,14 +86,15 @@ static void dispatch_sample(struct qz_session *s,
 	struct qz_sample sample;
 	struct qz_event event;
 
+	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
 	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
-		s->stats.filtered++;
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
 	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
-		s->stats.filtered++;
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
@@ -101,7 +107,8 @@ static void dispatch_sample(struct qz_session *s,
 		.session = s,
 	};
 	s->ops->sample(s->ctx, &event);
-	if (++s->stats.samples == s->env->exit_n)
+	STAT_ADD(s->stats.samples, 1);
+	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
 
@@ -119,6 +126,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 	case PERF_RECORD_LOST_SAMPLES:
 		qz_evlist__account(s->evlist, rec, ring);
 		fmt = qz_evlist__sample_format(s->evlist);
+		r.sz = sizeof(r);
 		if (!qz_record__parse(rec, &fmt, &r))
 			report_lost(s, qz_evlist__ring_cpu(s->evlist, ring),
 				    rec->type == PERF_RECORD_LOST ? r.lost.lost :
@@ -156,7 +164,7 @@ static void on_late(const struct perf_event_header *rec, int ring, void *ctx)
 		on_record(rec, ring, ctx);
 		return;
 	}
-	s->stats.late++;
+	STAT_ADD(s->stats.late, 1);
 }
 
 static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
@@ -210,7 +218,7 @@ static void reconcile_lost(struct qz_session *s)
 
 		for (int i = 0; i < s->nr_events; i++) {
 			for (int t = 0; t < nr_threads; t++) {
-				struct qz_counts counts = { 0 };
+				QZ_OPTS(qz_counts, counts);
 
 				if (!qz_evsel__read(s->events[i].evsel, c, t, &counts))
 					lost += counts.lost;
@@ -288,7 +296,7 @@ int qz__session_loop(struct qz_session *s)
 		}
 	}
 
-	while (!done && !s->stopping) {
+	while (!done && !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		struct epoll_event events[64];
 		int n = epoll_wait(epfd, events, 64, -1);
 		bool rings = false;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tp_internal.h"
-#include "../select/select_internal.h"
+#include "../util/util.h"
 
 #define MAX_SUGGEST 3
 

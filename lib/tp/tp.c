@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <tracefs.h>
 #include "tp_internal.h"
-#include "../select/select_internal.h"
+#include "../util/util.h"
 
 static bool host_big_endian(void)
 {
@@ -88,7 +88,7 @@ QZ_API const char *qz_tp__tracing_dir(const struct qz_tp *tp)
 	return tp ? tp->dir : NULL;
 }
 
-QZ_API struct tep_handle *qz_tp__tep(struct qz_tp *tp)
+struct tep_handle *qz__tp_tep(struct qz_tp *tp)
 {
 	return tp ? tp->tep : NULL;
 }

@@ -40,7 +40,12 @@ struct qz_tp {
 struct qz_tp_event *qz__tp_event_new(struct qz_tp *tp, struct tep_event *e);
 void qz__tp_event_free(struct qz_tp_event *ev);
 
-/* tp.c: every "sys:name" known (tracefs + added), sorted, unique. */
+/*
+ * tp.c: libtraceevent's handle (borrowed). Private: the public API covers
+ * what callers need, so libtraceevent stays out of the public headers.
+ */
+struct tep_handle *qz__tp_tep(struct qz_tp *tp);
+/* Every "sys:name" known (tracefs + added), sorted, unique. */
 int qz__tp_names(struct qz_tp *tp, char ***names, size_t *nr);
 void qz__tp_names_free(char **names, size_t nr);
 

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include <quazar/json.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include <quazar/stack.h>
 
 struct qz_stack_printer;

@@ -7,7 +7,7 @@
 #define QUAZAR_PROFILERS_FOLDED_H
 
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include "callchain.h"
 
 struct folded;

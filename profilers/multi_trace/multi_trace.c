@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
+#include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
 #include "folded.h"

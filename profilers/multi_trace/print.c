@@ -2,6 +2,7 @@
 /* Printing events kept by multi-trace (outliers, details, unpaired). */
 #include <inttypes.h>
 #include <quazar/session.h>
+#include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "print.h"
 #include "callchain.h"

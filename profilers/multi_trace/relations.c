@@ -38,6 +38,7 @@ struct mt_rec *qz_mt_rec__new(const struct qz_event *ev, uint64_t key)
 void qz_mt_rec__sample(const struct mt_rec *r, struct qz_sample *smp)
 {
 	memset(smp, 0, sizeof(*smp));
+	smp->sz = sizeof(*smp);
 	smp->time = r->time;
 	smp->cpu = r->cpu;
 	smp->pid = r->pid;

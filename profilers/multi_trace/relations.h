@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/hist.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include "reltab.h"
 
 struct qz_event;

@@ -120,13 +120,19 @@ static int mt_init(struct qz_session *s, void **ctx)
 	}
 	for (int i = 0; i < env->events.n; i++) {
 		int first = qz_session__add_events(s, env->events.v[i], 0);
+		struct mt_event_cfg *grown;
 
-		if (first < 0)
+		if (first < 0) {
+			free(evs);
 			return first;
+		}
 		n = qz_session__nr_events(s);
-		evs = realloc(evs, (size_t)n * sizeof(*evs));
-		if (!evs)
+		grown = realloc(evs, (size_t)n * sizeof(*evs));
+		if (!grown) {
+			free(evs);
 			return -ENOMEM;
+		}
+		evs = grown;
 		for (int idx = first; idx < n; idx++)
 			evs[idx] = (struct mt_event_cfg){ .pos = i };
 	}

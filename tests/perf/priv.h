@@ -4,7 +4,8 @@
 #define QZ_PERF_PRIV_H
 
 #include <errno.h>
-#include <quazar/perf.h>
+#include <quazar/evsel.h>
+#include <quazar/select.h>
 #include "../test.h"
 
 static inline void test_log(enum qz_log_level level, const char *msg, void *ctx)

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <linux/hw_breakpoint.h>
-#include <quazar/perf.h>
+#include <quazar/attr.h>
+#include <quazar/select.h>
 #include "../test.h"
 
 static char root[256];

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
 #include "priv.h"
 
 #define N 3000
@@ -38,7 +40,7 @@ static int run(void)
 	QZ_OPTS(qz_evlist_opts, o, .log = test_log);
 	struct qz_evlist *el;
 	struct qz_evsel *e;
-	struct qz_counts c;
+	QZ_OPTS(qz_counts, c);
 	pid_t child;
 	char byte = 0;
 

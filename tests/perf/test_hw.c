@@ -3,6 +3,10 @@
  * Hardware counters: instructions and cycles of a known loop. Machines
  * without a hardware PMU skip, with the reason the library gives.
  */
+#include <quazar/cpumap.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
 #include "priv.h"
 
 static char logged[512];
@@ -22,7 +26,7 @@ int main(void)
 	struct qz_cpu_map *any;
 	struct qz_thread_map *self;
 	struct qz_event_spec spec = { .kind = QZ_SPEC_HARDWARE };
-	struct qz_counts c;
+	QZ_OPTS(qz_counts, c);
 	pid_t pid = getpid();
 	volatile unsigned long sum = 0;
 	int err, skip = priv_require();

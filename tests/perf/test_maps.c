@@ -2,8 +2,10 @@
 /* CPU and thread maps: list parsing, bad input, pid expansion, refcounts. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
-#include <quazar/perf.h>
+#include <quazar/cpumap.h>
+#include <quazar/threadmap.h>
 #include "../test.h"
 
 static void test_cpu_lists(void)

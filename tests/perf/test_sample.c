@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include "../test.h"
 
 #define MAX_WORDS 4096
@@ -85,6 +85,7 @@ static void build(struct builder *b, const struct qz_sample_format *f,
 	struct perf_event_header hdr = { .type = PERF_RECORD_SAMPLE };
 
 	memset(want, 0, sizeof(*want));
+	want->sz = sizeof(*want);
 	want->type = t;
 	b->len = sizeof(hdr);
 	if (t & PERF_SAMPLE_IDENTIFIER)
@@ -262,7 +263,8 @@ static uint64_t combos;
 static void check_type(struct builder *b, uint64_t type)
 {
 	struct qz_sample_format f = random_format(b, type);
-	struct qz_sample want, got;
+	QZ_OPTS(qz_sample, got);
+	struct qz_sample want;
 	uint8_t *copy;
 	int err;
 
@@ -342,7 +344,7 @@ static void test_read_entries(void)
 			       PERF_FORMAT_TOTAL_TIME_RUNNING,
 	};
 	uint64_t words[] = { 2, 100, 50, 7, 70, 1, 8, 80, 2 };
-	struct qz_sample s;
+	QZ_OPTS(qz_sample, s);
 	uint64_t v, id, lost;
 
 	memcpy(rec, &hdr, sizeof(hdr));
@@ -370,10 +372,50 @@ static void test_read_entries(void)
 	CHECK_EQ(s.read.time_running, 5);
 }
 
+/* sz: too small is refused; a newer caller's tail is zeroed, sz kept. */
+static void test_sz(void)
+{
+	uint64_t rec[4] = { 0 };
+	struct perf_event_header hdr = { .type = PERF_RECORD_SAMPLE,
+					 .size = 8 + 16 };
+	struct qz_sample_format f = {
+		.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TIME,
+	};
+	struct {
+		struct qz_sample s;
+		uint64_t later[3];
+	} newer;
+	QZ_OPTS(qz_sample, s);
+
+	memcpy(rec, &hdr, sizeof(hdr));
+	rec[1] = 0x1234;
+	rec[2] = 99;
+	s.sz = 0;
+	CHECK_EQ(qz_sample__parse((void *)rec, &f, &s), -EINVAL);
+	s.sz = offsetof(struct qz_sample, aux);
+	CHECK_EQ(qz_sample__parse((void *)rec, &f, &s), -EINVAL);
+
+	memset(&newer, 0xa5, sizeof(newer));
+	newer.s.sz = sizeof(newer);
+	CHECK_EQ(qz_sample__parse((void *)rec, &f, &newer.s), 0);
+	CHECK_EQ(newer.s.sz, sizeof(newer));
+	CHECK_EQ(newer.s.ip, 0x1234);
+	CHECK_EQ(newer.s.time, 99);
+	CHECK_EQ(newer.s.tid, 0);
+	CHECK(newer.s.raw == NULL);
+	CHECK_EQ(newer.later[0] | newer.later[1] | newer.later[2], 0);
+
+	s.sz = sizeof(s);
+	CHECK_EQ(qz_sample__parse((void *)rec, &f, &s), 0);
+	CHECK_EQ(s.sz, sizeof(s));
+	CHECK_EQ(s.ip, 0x1234);
+}
+
 int main(void)
 {
 	RUN(test_known_bits);
 	RUN(test_combinations);
 	RUN(test_read_entries);
+	RUN(test_sz);
 	return test_result();
 }

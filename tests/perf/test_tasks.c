@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
 #include "../test.h"
 
 /* sample_id trailer: TID, TIME, CPU, IDENTIFIER */
@@ -88,7 +90,7 @@ static const struct perf_event_header *task_rec(struct rec *r, uint32_t type,
 
 static void test_records(void)
 {
-	struct qz_record out;
+	QZ_OPTS(qz_record, out);
 	struct rec r;
 	const struct perf_event_header *h;
 	char name[16] = "/bin/x";
@@ -176,9 +178,30 @@ static void test_records(void)
 	begin(&r, PERF_RECORD_MMAP, 0);
 	h = end(&r, 1, 1);
 	CHECK_EQ(qz_record__parse(h, &fmt, &out), -ENOTSUP);
+	/* sz: too small is refused, a newer caller's tail zeroed. */
+	{
+		struct {
+			struct qz_record r;
+			uint64_t later;
+		} newer;
+
+		h = comm_rec(&r, 10, 11, "worker", false);
+		out.sz = offsetof(struct qz_record, id);
+		CHECK_EQ(qz_record__parse(h, &fmt, &out), -EINVAL);
+		out.sz = sizeof(out);
+		memset(&newer, 0xa5, sizeof(newer));
+		newer.r.sz = sizeof(newer);
+		CHECK_EQ(qz_record__parse(h, &fmt, &newer.r), 0);
+		CHECK_EQ(newer.r.sz, sizeof(newer));
+		CHECK_EQ(newer.r.comm.tid, 11);
+		CHECK_EQ(newer.r.id.sz, sizeof(newer.r.id));
+		CHECK_EQ(newer.later, 0);
+		begin(&r, PERF_RECORD_MMAP, 0);
+		h = end(&r, 1, 1);
+	}
 	/* The trailer of any record via qz_sample__parse. */
 	{
-		struct qz_sample s;
+		QZ_OPTS(qz_sample, s);
 
 		CHECK_EQ(qz_sample__parse(h, &fmt, &s), 0);
 		CHECK_EQ(s.time, 1);
@@ -260,29 +283,31 @@ static void test_task_proc_fallback(void)
 
 static void test_counts(void)
 {
-	struct qz_counts c = { .val = 1000, .ena = 200, .run = 50 };
-	struct qz_counts sum = { 0 };
+	QZ_OPTS(qz_counts, c, .val = 1000, .ena = 200, .run = 50);
+	QZ_OPTS(qz_counts, sum);
 	uint64_t buf[16];
-	struct qz_counts got[4];
+	struct qz_counts got[4] = { { .sz = sizeof(got[0]) } };
 
 	qz_counts__scale(&c);
 	CHECK_EQ((long long)c.scaled, 4000);
 	CHECK_EQ((long long)(c.running_pct * 100), 2500);
 	CHECK(!c.not_counted);
 
-	c = (struct qz_counts){ .val = 0, .ena = 200, .run = 0 };
+	c = (struct qz_counts){ .sz = sizeof(c), .val = 0, .ena = 200, .run = 0 };
 	qz_counts__scale(&c);
 	CHECK(c.not_counted);
 	CHECK_EQ((long long)c.scaled, 0);
 	CHECK_EQ((long long)c.running_pct, 0);
 
-	c = (struct qz_counts){ .val = 7, .ena = 100, .run = 100 };
+	c = (struct qz_counts){ .sz = sizeof(c), .val = 7, .ena = 100, .run = 100 };
 	qz_counts__scale(&c);
 	CHECK_EQ((long long)c.scaled, 7);
 	CHECK_EQ((long long)c.running_pct, 100);
 
-	qz_counts__add(&sum, &(struct qz_counts){ .val = 10, .ena = 10, .run = 5 });
-	qz_counts__add(&sum, &(struct qz_counts){ .val = 30, .ena = 10, .run = 15 });
+	QZ_OPTS(qz_counts, a, .val = 10, .ena = 10, .run = 5);
+	QZ_OPTS(qz_counts, b, .val = 30, .ena = 10, .run = 15);
+	CHECK_EQ(qz_counts__add(&sum, &a), 0);
+	CHECK_EQ(qz_counts__add(&sum, &b), 0);
 	CHECK_EQ(sum.val, 40);
 	CHECK_EQ((long long)sum.scaled, 40);	/* run 20 of ena 20 */
 
@@ -306,6 +331,28 @@ static void test_counts(void)
 	CHECK_EQ(qz_counts__parse(buf, 8, 0, got, 1), 1);
 	CHECK_EQ(got[0].val, 2);
 	CHECK_EQ((long long)got[0].scaled, 2);
+
+	/* sz: too small is refused; a newer caller's entries are its size. */
+	struct {
+		struct qz_counts c;
+		uint64_t later;
+	} newer[2];
+
+	c.sz = offsetof(struct qz_counts, not_counted);
+	CHECK_EQ(qz_counts__scale(&c), -EINVAL);
+	CHECK_EQ(qz_counts__add(&sum, &c), -EINVAL);
+	CHECK_EQ(qz_counts__add(&c, &sum), -EINVAL);
+	CHECK_EQ(qz_counts__parse(buf, 8, 0, &c, 1), -EINVAL);
+	memset(newer, 0xa5, sizeof(newer));
+	newer[0].c.sz = sizeof(newer[0]);
+	CHECK_EQ(qz_counts__parse(buf, sizeof(group),
+				  PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				  PERF_FORMAT_TOTAL_TIME_ENABLED |
+				  PERF_FORMAT_TOTAL_TIME_RUNNING, &newer[0].c, 2), 2);
+	CHECK_EQ(newer[1].c.sz, sizeof(newer[1]));
+	CHECK_EQ(newer[1].c.val, 22);
+	CHECK_EQ(newer[1].c.id, 102);
+	CHECK_EQ(newer[0].later | newer[1].later, 0);
 }
 
 int main(void)

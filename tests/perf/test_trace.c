@@ -8,6 +8,12 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <quazar/cpumap.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/tasks.h>
+#include <quazar/threadmap.h>
 #include "priv.h"
 
 #define N 20000
@@ -24,7 +30,7 @@ struct seen {
 static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 {
 	struct seen *s = ctx;
-	struct qz_sample sample;
+	QZ_OPTS(qz_sample, sample);
 	struct qz_evsel *evsel;
 	int err;
 
@@ -95,7 +101,7 @@ static void test_getppid_exact(void)
 	QZ_OPTS(qz_evlist_opts, o, .log = test_log);
 	struct qz_evlist *el = self_evlist(&o, 1);
 	struct seen s = { .el = el, .pid = getpid() };
-	struct qz_lost_stats lost;
+	QZ_OPTS(qz_lost_stats, lost);
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	CHECK(el);
@@ -281,7 +287,7 @@ static void test_lost(void)
 	QZ_OPTS(qz_evlist_opts, o, .log = test_log, .ring_pages = 1);
 	struct qz_evlist *el = self_evlist(&o, 1);
 	struct seen s = { .el = el, .pid = getpid() };
-	struct qz_lost_stats lost;
+	QZ_OPTS(qz_lost_stats, lost);
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t saved;
 
@@ -313,7 +319,8 @@ static void test_lost(void)
 	CHECK_EQ(lost.records, s.lost_recs);
 	CHECK_EQ(s.n[0] + lost.lost, N + ncpus);
 	{
-		struct qz_lost_stats per, sum = { 0 };
+		QZ_OPTS(qz_lost_stats, per);
+		QZ_OPTS(qz_lost_stats, sum);
 
 		for (int i = 0; i < qz_evlist__nr_rings(el); i++) {
 			CHECK_EQ(qz_evlist__lost(el, i, &per), 0);

@@ -4,6 +4,11 @@
  * times gives N entry and N return samples, sharing one ring per CPU.
  */
 #include <sys/wait.h>
+#include <quazar/event.h>
+#include <quazar/evlist.h>
+#include <quazar/evsel.h>
+#include <quazar/threadmap.h>
+#include <quazar/workload.h>
 #include "priv.h"
 
 #define N 5000
@@ -20,7 +25,7 @@ struct seen {
 static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 {
 	struct seen *s = ctx;
-	struct qz_sample sample;
+	QZ_OPTS(qz_sample, sample);
 	struct qz_evsel *e;
 
 	(void)ring;
@@ -99,8 +104,10 @@ int main(int argc, char **argv)
 
 	if (skip)
 		return skip;
-	if (argc < 2)
-		return test_skip("usage: test-perf-uprobe PERF_HELPER");
+	if (argc < 2) {
+		fprintf(stderr, "usage: test-perf-uprobe PERF_HELPER\n");
+		return 1;
+	}
 	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
 		return test_skip("no uprobe PMU on this kernel");
 	helper = argv[1];

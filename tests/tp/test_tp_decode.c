@@ -43,7 +43,6 @@ static void test_events(void)
 	CHECK_EQ(qz_tp__add_format(tp, "x", "name: broken\nID: what\n", NULL),
 		 -QZ_ERR_UNKNOWN_EVENT);
 	CHECK(qz_tp__tracing_dir(tp) == NULL);
-	CHECK(qz_tp__tep(tp) != NULL);
 }
 
 static void test_field_meta(void)

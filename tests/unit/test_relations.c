@@ -35,7 +35,7 @@ static void on_outlier(void *ctx, struct reltab_entry *prev, const struct qz_eve
 /* One event: index idx at time t on cpu, key from tid (key_tid) */
 static void feed(struct mt_core *c, int idx, uint64_t t, uint32_t tid)
 {
-	struct qz_sample smp = { .time = t, .tid = tid, .pid = tid, .cpu = 0 };
+	QZ_OPTS(qz_sample, smp, .time = t, .tid = tid, .pid = tid, .cpu = 0);
 	struct qz_event ev = { .sample = &smp, .index = idx };
 
 	qz_mt_core__event(c, &ev, qz_mt_core__key(c, &ev), MT_ROLE_ANY);
@@ -113,7 +113,7 @@ static void test_cycle_and_replace(void)
 static void feed_switch(struct mt_core *c, uint64_t t, uint32_t tid, int64_t prev_state)
 {
 	uint8_t rec[68];
-	struct qz_sample smp = { .time = t, .tid = tid, .pid = tid, .raw = rec };
+	QZ_OPTS(qz_sample, smp, .time = t, .tid = tid, .pid = tid, .raw = rec);
 	struct qz_event ev = { .sample = &smp, .index = 0 };
 
 	smp.raw_size = (uint32_t)rec_sched_switch(rec, "a", (int32_t)tid, 120, prev_state,
