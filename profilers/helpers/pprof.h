@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <quazar/perf.h>
+#include <quazar/event.h>
 #include "callchain.h"
 
 struct qz_pprof;

@@ -15,8 +15,9 @@ require_root()
 tmp = tempfile.mkdtemp(prefix="qz-agent-folded-")
 cfg = os.path.join(tmp, "agent.yaml")
 with open(cfg, "w") as f:
-    f.write("""global:
+    f.write(f"""global:
   http_listen: 127.0.0.1:0
+  http_socket: {os.path.join(tmp, "agent.sock")}
 collectors:
   - name: cpu
     profiler: profile
