@@ -19,6 +19,7 @@ int cmd_agent(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_man(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
 
 /* The command table (main.c), hidden entries included. */
 const struct command *cli_commands(size_t *nr);

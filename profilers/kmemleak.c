@@ -28,11 +28,13 @@
 #include "profiler_table.h"
 #include "reltab.h"
 #include "callchain.h"
+#include "folded.h"
 
 /* Options beyond the common ones (kmemleak_options below). */
 struct kmemleak_opts {
 	char *alloc, *free;
 	uint64_t than;
+	char *flame_graph;
 };
 
 #define MAX_PENDING (1u << 20)
@@ -57,6 +59,7 @@ struct km_stack {
 	uint64_t hash;
 	uint32_t pid;		/* for user frames */
 	uint32_t nr;
+	char comm[16];		/* of the first allocation seen from it */
 	uint64_t *ips;
 	uint64_t bytes, objects;	/* report scratch */
 };
@@ -65,6 +68,7 @@ struct kmemleak {
 	struct qz_session *session;
 	struct qz_output *out;
 	struct qz_stack_printer *stacks;
+	struct folded *flame;		/* --flame-graph: bytes never freed */
 	struct km_event *ev;
 	struct reltab ptrs;		/* ptr -> size (aux), stack id (ev) */
 	struct reltab sizes;		/* tid -> size from an entry event */
@@ -149,6 +153,7 @@ static void km_free_all(struct kmemleak *k)
 	free(k->st);
 	free(k->st_index);
 	free(k->ev);
+	qz_folded__free(k->flame);
 	qz_stack_printer__free(k->stacks);
 	free(k);
 }
@@ -244,6 +249,13 @@ static int km_init(struct qz_session *s, void **ctx)
 	k->than = opts->than;
 	k->stacks = qz_stack_printer__new();
 	err = k->stacks ? 0 : -ENOMEM;
+	if (!err && opts->flame_graph) {
+		k->flame = qz_folded__new(k->stacks, opts->flame_graph);
+		err = k->flame ? 0 : -ENOMEM;
+		if (!err)
+			qz_folded__set_graph(k->flame, "quazar kmemleak: bytes never freed",
+					     "bytes");
+	}
 	if (!err)
 		err = add_option(k, "--alloc", opts->alloc, true, &masks);
 	if (!err)
@@ -280,7 +292,8 @@ static uint64_t hash_stack(const struct qz_sample *smp, uint32_t *pid)
 }
 
 /* The interned stack id of a sample's callchain. */
-static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp)
+static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp,
+			 const char *comm)
 {
 	uint32_t pid, slot;
 	uint64_t h = hash_stack(smp, &pid);
@@ -325,6 +338,7 @@ static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp)
 	memset(st, 0, sizeof(*st));
 	st->hash = h;
 	st->pid = pid;
+	snprintf(st->comm, sizeof(st->comm), "%s", comm);
 	st->nr = (uint32_t)smp->callchain_nr;
 	st->ips = malloc(st->nr * sizeof(uint64_t) + 1);
 	if (!st->ips)
@@ -390,7 +404,7 @@ static void km_sample(void *ctx, const struct qz_event *ev)
 		return;
 	p->time = smp->time;
 	p->aux = size;
-	p->ev = smp->callchain_nr ? stack_id(k, smp) : 0;
+	p->ev = smp->callchain_nr ? stack_id(k, smp, qz_event__comm(ev)) : 0;
 }
 
 static int group_cmp(const void *a, const void *b)
@@ -411,6 +425,25 @@ static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 	smp->tid = st->pid;
 	smp->callchain = st->ips;
 	smp->callchain_nr = st->nr;
+}
+
+/* At exit, every group's bytes under its stack: a memory flame graph. */
+static void write_flame(struct kmemleak *k, struct km_stack **groups, size_t nr)
+{
+	char line[8192];
+
+	for (size_t i = 0; i < nr; i++) {
+		struct qz_sample smp;
+
+		fake_sample(groups[i], &smp);
+		if (groups[i]->nr)
+			qz_folded__line(k->stacks, groups[i]->comm, &smp, line, sizeof(line));
+		else
+			snprintf(line, sizeof(line), "%s", groups[i] == &k->st[0] && k->nr_st > 1 ?
+				 "[other stacks]" : "[no stack]");
+		qz_folded__count_n(k->flame, line, groups[i]->bytes);
+	}
+	qz_folded__write(k->flame, k->session);
 }
 
 static void km_interval(void *ctx, struct qz_output *out, bool final)
@@ -502,6 +535,8 @@ static void km_interval(void *ctx, struct qz_output *out, bool final)
 			k->allocs, k->alloc_bytes, k->frees, k->free_bytes, k->unmatched_frees,
 			k->ptrs.nr, k->ptrs.evicted, k->evicted_bytes, ss.lost);
 	}
+	if (final && k->flame)
+		write_flame(k, groups, nr);
 	free(groups);
 }
 
@@ -523,6 +558,8 @@ static const struct qz_option kmemleak_options[] = {
 			"free event (ptr= attr)"),
 	QZ_OPTION_ENTRY(struct kmemleak_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
+	QZ_OPTION_ENTRY(struct kmemleak_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"at exit, bytes never freed per stack to FILE.folded and FILE.svg"),
 	{ 0 },
 };
 

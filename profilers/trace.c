@@ -67,6 +67,7 @@ static int trace_init(struct qz_session *s, void **ctx)
 		t->flame = qz_folded__new(t->stacks, opts->flame_graph);
 		if (!t->flame)
 			goto fail;
+		qz_folded__set_graph(t->flame, "quazar trace: event stacks", "events");
 		env->callchain = true;
 	}
 	for (int i = 0; i < env->events.n; i++) {
@@ -165,7 +166,7 @@ static void trace_deinit(void *ctx)
 
 static const struct qz_option trace_options[] = {
 	QZ_OPTION_ENTRY(struct trace_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
-			"write folded stacks to FILE.folded"),
+			"write FILE.folded and its flame graph FILE.svg (implies -g)"),
 	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
 			"refused: perf-prof's overwrite mode (keep the newest events) is not supported"),
 	{ 0 },

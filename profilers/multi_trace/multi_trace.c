@@ -15,6 +15,7 @@
 #include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
+#include "folded.h"
 #include "heatmap.h"
 #include "multi_trace.h"
 #include "print.h"
@@ -473,6 +474,8 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 	free(rows);
 	qz_mt_core__reset_stats(m->core);
 	m->interval_start = now;
+	if (final && m->printer.flame)
+		qz_folded__write(m->printer.flame, m->session);
 	if (final && m->heatmap) {
 		int err = qz_heatmap__write(m->heatmap, "multi-trace latency");
 
@@ -548,6 +551,7 @@ void qz_mt__free(struct mt *m)
 	qz_mt_core__free(m->core);
 	qz_mt_timeline__free(&m->tl);
 	qz_heatmap__free(m->heatmap);
+	qz_folded__free(m->printer.flame);
 	qz_stack_printer__free(m->printer.stacks);
 	free(m);
 }
@@ -586,6 +590,14 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 		m->printer.stacks = qz_stack_printer__new();
 		if (!m->printer.stacks)
 			goto fail;
+		if (cfg->flame_graph) {
+			m->printer.flame = qz_folded__new(m->printer.stacks, cfg->flame_graph);
+			if (!m->printer.flame)
+				goto fail;
+			qz_folded__set_graph(m->printer.flame,
+					     "quazar multi-trace: stacks of the printed events",
+					     "events");
+		}
 	}
 	if (cfg->detail) {
 		m->detail = true;

@@ -31,6 +31,7 @@ struct mt_config {
 	struct mt_detail_opts dopts;
 	size_t detail_max_bytes;
 	const char *heatmap;		/* SVG path, or NULL */
+	const char *flame_graph;	/* FILE of FILE.folded/.svg, or NULL */
 	uint64_t heatmap_col_ns;
 };
 

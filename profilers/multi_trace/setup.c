@@ -19,6 +19,7 @@ struct mt_opts {
 	uint64_t than, lower, only_than;
 	bool perins;
 	char *heatmap;
+	char *flame_graph;
 	char *detail;
 	bool cycle;
 	char *impl;
@@ -237,6 +238,13 @@ static int mt_init(struct qz_session *s, void **ctx)
 	cfg.than = opts->than ? opts->than : opts->only_than;
 	cfg.only_than = opts->only_than != 0;
 	cfg.lower = opts->lower;
+	if (opts->flame_graph && !opts->than && !opts->lower) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--flame-graph folds the stacks of the events --than/--lower print (with --detail, those around them too): give --than TIME, and the stack attr (or -g)");
+		free(evs);
+		return -QZ_ERR_OPTION;
+	}
+	cfg.flame_graph = opts->flame_graph;
 	if (opts->heatmap) {
 		size_t len = strlen(opts->heatmap);
 
@@ -278,6 +286,8 @@ static const struct qz_option mt_options[] = {
 			"statistics per instance (CPU, thread or key)"),
 	QZ_OPTION_ENTRY(struct mt_opts, heatmap, "heatmap", 0, QZ_OPTION_STRING, "FILE",
 			"write a latency heatmap (FILE.svg)"),
+	QZ_OPTION_ENTRY(struct mt_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"at exit, the stacks of the printed events to FILE.folded and FILE.svg"),
 	QZ_OPTION_ENTRY(struct mt_opts, detail, "detail", 0, QZ_OPTION_OPT_STRING, "[=-N,+N,samecpu,...]",
 			"print the events between outlier pairs"),
 	QZ_OPTION_ENTRY(struct mt_opts, cycle, "cycle", 0, QZ_OPTION_BOOL, NULL,
