@@ -14,6 +14,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_profile,
 	&qz_profiler_kvm,
 	&qz_profiler_kvm_exit,
+	&qz_profiler_expr,
 	NULL,
 };
 
