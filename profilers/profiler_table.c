@@ -15,6 +15,8 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_kvm,
 	&qz_profiler_kvm_exit,
 	&qz_profiler_expr,
+	&qz_profiler_num_dist,
+	&qz_profiler_event_care,
 	NULL,
 };
 
