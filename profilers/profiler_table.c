@@ -17,6 +17,8 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_expr,
 	&qz_profiler_num_dist,
 	&qz_profiler_event_care,
+	&qz_profiler_page_faults,
+	&qz_profiler_breakpoint,
 	NULL,
 };
 
