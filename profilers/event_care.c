@@ -8,6 +8,8 @@
  * delivered. Each instance's samples must come in time order; and the
  * stream as delivered is checked against the newest event seen so far
  * (what --order is for). The kernel's own LOST records are counted too.
+ * At the end each event's final count finds what was lost after the last
+ * sample of its instance.
  *
  * Problems are printed as they are found; each interval reports per event
  * its samples, lost and out-of-order counts.
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <quazar/evsel.h>
 #include <quazar/session.h>
 #include "profiler_table.h"
 #include "evline.h"
@@ -28,6 +31,7 @@ struct ec_inst {
 
 struct ec_event {
 	uint64_t samples, lost, out_of_order;
+	uint64_t all_samples, all_lost;	/* since the start */
 };
 
 struct event_care {
@@ -144,6 +148,7 @@ static void ec_sample(void *ctx, const struct qz_event *ev)
 	bool created;
 
 	e->samples++;
+	e->all_samples++;
 	if (smp->time < c->newest)
 		c->unordered++;
 	else
@@ -160,6 +165,7 @@ static void ec_sample(void *ctx, const struct qz_event *ev)
 		uint64_t lost = (value - in->counter) / period - 1;
 
 		e->lost += lost;
+		e->all_lost += lost;
 		report_now(c, ev, "lost", lost, 0);
 	}
 	if (!created && smp->time < in->time) {
@@ -176,10 +182,38 @@ static void ec_lost(void *ctx, int cpu, uint64_t lost)
 	((struct event_care *)ctx)->kernel_lost += lost;
 }
 
+/*
+ * Events lost after an instance's last sample show in no later sample:
+ * at the end, each event's final count (every CPU and thread) says how
+ * many there were in all.
+ */
+static void final_count(struct event_care *c)
+{
+	for (int i = 0; i < c->nr_ev; i++) {
+		struct qz_evsel *evsel = qz_session__evsel(c->session, i);
+		const struct perf_event_attr *attr = qz_evsel__attr(evsel);
+		uint64_t period = attr->freq || !attr->sample_period ? 0 : attr->sample_period;
+		struct ec_event *e = &c->ev[i];
+		QZ_OPTS(qz_counts, counts);
+		uint64_t made;
+
+		if (!period || qz_evsel__read_total(evsel, &counts))
+			continue;
+		made = counts.val / period;
+		if (made > e->all_samples + e->all_lost) {
+			e->lost += made - e->all_samples - e->all_lost;
+			e->all_lost = made - e->all_samples;
+		}
+	}
+}
+
 static void ec_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct event_care *c = ctx;
 	uint64_t now = now_ns();
+
+	if (final)
+		final_count(c);
 
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "event_care", now);
@@ -214,7 +248,7 @@ static void ec_interval(void *ctx, struct qz_output *out, bool final)
 			c->unordered && !qz_session__env(c->session)->order ? " (without --order)" : "");
 	}
 	for (int i = 0; i < c->nr_ev; i++)
-		c->ev[i] = (struct ec_event){ 0 };
+		c->ev[i].samples = c->ev[i].lost = c->ev[i].out_of_order = 0;
 	c->kernel_lost = c->unordered = c->no_counter = 0;
 	c->interval_start = now;
 }
