@@ -19,6 +19,8 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_event_care,
 	&qz_profiler_page_faults,
 	&qz_profiler_breakpoint,
+	&qz_profiler_nested_trace,
+	&qz_profiler_kmemprof,
 	NULL,
 };
 

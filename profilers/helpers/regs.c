@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A sample's x86-64 registers as text or JSON (regs.h). */
 #include <inttypes.h>
+#include <string.h>
 #include <asm/perf_regs.h>
 #include "regs.h"
 
@@ -16,6 +17,27 @@ static const struct {
 	{ "r13", PERF_REG_X86_R13 }, { "r14", PERF_REG_X86_R14 }, { "r15", PERF_REG_X86_R15 },
 	{ "cs", PERF_REG_X86_CS }, { "ss", PERF_REG_X86_SS },
 };
+
+int qz_regs__by_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		int reg;
+	} alias[] = {
+		{ "$retval", PERF_REG_X86_AX }, { "$arg1", PERF_REG_X86_DI },
+		{ "$arg2", PERF_REG_X86_SI }, { "$arg3", PERF_REG_X86_DX },
+		{ "$arg4", PERF_REG_X86_CX }, { "$arg5", PERF_REG_X86_R8 },
+		{ "$arg6", PERF_REG_X86_R9 },
+	};
+
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(name, alias[i].name))
+			return alias[i].reg;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(name, order[i].name))
+			return order[i].reg;
+	return -1;
+}
 
 uint64_t qz_regs__mask(void)
 {

@@ -13,6 +13,12 @@
 
 /* Every general register the kernel samples (not DS, ES, FS, GS). */
 uint64_t qz_regs__mask(void);
+/*
+ * A register named as uprobe attrs name them: rax or $retval, rdi or
+ * $arg1, rsi/$arg2, rdx/$arg3, rcx/$arg4, r8/$arg5, r9/$arg6, rbx, rbp,
+ * rsp, rip. PERF_REG_X86_*, or -1.
+ */
+int qz_regs__by_name(const char *name);
 /* Register `reg` (PERF_REG_X86_*) of a sample taken with mask; 0 if absent. */
 uint64_t qz_regs__get(const struct qz_sample *smp, uint64_t mask, int reg);
 /* Indented lines: "      RIP: ... RSP: ... RFLAGS: ...". Nothing without regs. */
