@@ -21,6 +21,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_breakpoint,
 	&qz_profiler_nested_trace,
 	&qz_profiler_kmemprof,
+	&qz_profiler_blktrace,
 	NULL,
 };
 
