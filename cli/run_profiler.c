@@ -65,7 +65,7 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		fprintf(stderr, "quazar %s: %s\n", prof->name, err);
 		return 2;
 	}
-	if (prof->command && (ret = prof->command(args->opts, stdout, stderr)) >= 0)
+	if (prof->command && (ret = prof->command(args, stdout, stderr)) >= 0)
 		goto out;
 	ret = 1;
 	env = args->env;

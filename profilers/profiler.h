@@ -14,6 +14,8 @@
 #include <quazar/options.h>
 #include <quazar/session.h>
 
+struct qz_profiler_args;
+
 struct qz_profiler {
 	const char *name;
 	const char *help;	/* one line, for `quazar --help` */
@@ -43,7 +45,7 @@ struct qz_profiler {
 	 * the exit status when it handled the command line, or -1 when the
 	 * session is to run as usual.
 	 */
-	int (*command)(void *opts, FILE *out, FILE *err);
+	int (*command)(const struct qz_profiler_args *args, FILE *out, FILE *err);
 };
 
 /* The profilers, in the order `quazar --help` lists them (profiler_table.c). */

@@ -22,6 +22,7 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_nested_trace,
 	&qz_profiler_kmemprof,
 	&qz_profiler_blktrace,
+	&qz_profiler_usdt,
 	NULL,
 };
 

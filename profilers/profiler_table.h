@@ -17,6 +17,7 @@ extern const struct qz_profiler qz_profiler_multi_trace;
 extern const struct qz_profiler qz_profiler_kmemleak;
 extern const struct qz_profiler qz_profiler_task_state;
 extern const struct qz_profiler qz_profiler_profile;
+extern const struct qz_profiler qz_profiler_usdt;
 extern const struct qz_profiler qz_profiler_blktrace;
 extern const struct qz_profiler qz_profiler_kmemprof;
 extern const struct qz_profiler qz_profiler_nested_trace;
