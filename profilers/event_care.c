@@ -212,7 +212,9 @@ static void ec_interval(void *ctx, struct qz_output *out, bool final)
 	struct event_care *c = ctx;
 	uint64_t now = now_ns();
 
-	if (final)
+	/* With -N the events past the N-th were counted but never meant to
+	 * be delivered: the final count would call them lost. */
+	if (final && !qz_session__env(c->session)->exit_n)
 		final_count(c);
 
 	if (qz_output__json(out)) {
