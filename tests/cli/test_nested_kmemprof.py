@@ -65,18 +65,21 @@ if recs:
     check_eq(rep["unknown_frees"], 0, "every free known")
 
     # A probe on a function's first instruction stops before it pushes its
-    # frame pointer: the stack goes hook, then its caller's caller (main).
+    # frame pointer: with gcc's code the stack goes from the hook to its
+    # caller's caller (main); clang's may keep the caller.
     def frames(s):
         return [function_at(syms, int(f["addr"], 16)) for f in s.get("stack", [])][:2]
 
     sites = rep["alloc"]["sites"]
     check_eq([(s["bytes"], s["objects"]) for s in sites], [(N // 2 * 256, N // 2), (N // 2 * 64, N // 2)],
              "two sites, largest first")
-    check(all(frames(s) == ["qz_alloc_hook", "main"] for s in sites),
-          f"stacks: {[frames(s) for s in sites]}")
     if len(sites) == 2:
+        fb, fa = frames(sites[0]), frames(sites[1])
+        check(fb[0] == fa[0] == "qz_alloc_hook", f"stacks start at the hook: {fb}, {fa}")
+        check(fb[1] in ("main", "qz_site_b") and fa[1] in ("main", "qz_site_a"),
+              f"then the site or main: {fb}, {fa}")
         check(sites[0]["stack"][1]["addr"] != sites[1]["stack"][1]["addr"],
-              "the two sites are called from two places in main")
+              "the two sites are two places in the code")
     fs = rep["free"]["sites"]
     check(len(fs) == 1 and fs[0]["bytes"] == N // 2 * 64 and frames(fs[0])[0] == "qz_free_hook",
           f"frees: {fs}")
