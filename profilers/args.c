@@ -183,8 +183,12 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 {
-	fprintf(out, "usage: quazar %s [options] [-- command args]\n\n%s\n",
-		prof->name, prof->help);
+	const struct qz_option *pos = prof->positional ?
+		qz_options__find(prof->options, prof->positional, 0) : NULL;
+
+	fprintf(out, "usage: quazar %s [options]%s%s%s [-- command args]\n\n%s\n",
+		prof->name, pos ? " " : "", pos ? pos->arg : "",
+		pos && pos->type == QZ_OPTION_LIST ? " ..." : "", prof->help);
 	if (prof->usage)
 		fprintf(out, "\n%s\n", prof->usage);
 	if (prof->options && prof->options[0].name) {

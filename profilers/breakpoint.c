@@ -309,8 +309,7 @@ static const struct qz_option bp_options[] = {
 const struct qz_profiler qz_profiler_breakpoint = {
 	.name = "breakpoint",
 	.help = "hardware breakpoints: who reads, writes or runs an address",
-	.usage = "usage: quazar breakpoint [options] ADDR[/LEN][:rwx] ... [-- command args]\n"
-		 "LEN: 1, 2, 4 or 8 (default 1); w (default), rw (r alone means rw on x86), x\n"
+	.usage = "LEN: 1, 2, 4 or 8 (default 1); w (default), rw (r alone means rw on x86), x\n"
 		 "examples:\n"
 		 "  quazar breakpoint 0x7ffd8c7dae28/8:w -p PID\n"
 		 "  quazar breakpoint 0xffffffff82a45c20/4:rw -g -C 0",

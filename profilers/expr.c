@@ -110,7 +110,7 @@ static void expr_deinit(void *ctx)
 }
 
 static const struct qz_option expr_options[] = {
-	QZ_OPTION_ENTRY(struct expr_opts, expression, "expression", 0, QZ_OPTION_STRING, "EXPR",
+	QZ_OPTION_ENTRY(struct expr_opts, expression, "expression", 0, QZ_OPTION_STRING, "EXPRESSION",
 			"the expression (or give it as the argument after the options)"),
 	{ 0 },
 };
@@ -118,8 +118,7 @@ static const struct qz_option expr_options[] = {
 const struct qz_profiler qz_profiler_expr = {
 	.name = "expr",
 	.help = "evaluate an expression over each event's fields (to test filters and keys)",
-	.usage = "usage: quazar expr -e EVENT 'EXPRESSION'\n"
-		 "The language of filters, key= and top-by= (see docs/events.md); stops after\n"
+	.usage = "The language of filters, key= and top-by= (see docs/events.md); stops after\n"
 		 "5 events unless -N is given.\n"
 		 "examples:\n"
 		 "  quazar expr -e sched:sched_wakeup 'pid * 2 + 1'\n"

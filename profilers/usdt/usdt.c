@@ -302,7 +302,7 @@ static const struct qz_option usdt_options[] = {
 const struct qz_profiler qz_profiler_usdt = {
 	.name = "usdt",
 	.help = "USDT probes of a binary (.note.stapsdt): list them, add them as events, remove them",
-	.usage = "usage: quazar usdt {list|add|del} [[PROVIDER:]NAME@]BINARY[@ADDR] ...\n"
+	.usage = "ARGS: list|add|del, then [[PROVIDER:]NAME@]BINARY[@ADDR] ...\n"
 		 "add makes each probe the event sdt_PROVIDER:NAME with its arguments as fields\n"
 		 "arg1..argN (decoded by the kernel: registers, constants, memory);\n"
 		 "del removes them.\n"
