@@ -19,6 +19,34 @@ static const struct qz_option *lookup(const struct qz_profiler *prof,
 	return qz_options__find(prof->options, NULL, option[1]);
 }
 
+/*
+ * perf-prof options no quazar profiler reads, and why: a perf-prof user's
+ * command is refused with the reason, not as an unknown option.
+ */
+static const struct {
+	const char *name;
+	char short_name;
+	const char *why;
+} not_here[] = {
+	{ "irqs_disabled", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "tif_need_resched", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "exclude_pid", 0, "perf-prof's eBPF filter on sampled events; filter a tracepoint with common_pid!=PID instead" },
+	{ "nr_running_min", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "nr_running_max", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "sched_policy", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "prio", 0, "perf-prof's priority filter (eBPF for profile); filter a sched tracepoint on prio instead (/prio<100/)" },
+	{ "python-callchain", 0, "Python stacks need perf-prof's BPF unwinder; quazar unwinds native stacks" },
+	{ "trigger", 'T', "used by split-lock, which needs a hardware PMU these machines lack" },
+	{ "test", 0, "used by split-lock, which needs a hardware PMU these machines lack" },
+	{ "symbols", 0, "perf-prof's address-to-symbol filter of stdin is not a quazar command" },
+	{ "ldlat", 0, "used by ldlat-loads, which needs a hardware PMU (PEBS) these machines lack" },
+	{ "spte", 0, "used by kvmmmu, which quazar does not have" },
+	{ "mmio", 0, "used by kvmmmu, which quazar does not have" },
+	{ "string", 0, "used by kcore (reading /proc/kcore), which quazar does not have" },
+	{ "query", 0, "used by sql (SQLite), which quazar does not have; top and --json cover its aggregations" },
+	{ "output2", 0, "used by sql (SQLite), which quazar does not have" },
+};
+
 /* An option this profiler lacks: name those that read it, if any. */
 static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 {
@@ -41,9 +69,23 @@ static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 				      (*p)->name);
 		sep = ", ";
 	}
-	if (!known)
-		snprintf(err, err_len, "unknown option '%s'; 'quazar %s -h' lists the options",
-			 option, prof->name);
+	if (known)
+		return;
+	for (size_t i = 0; i < sizeof(not_here) / sizeof(not_here[0]); i++) {
+		bool hit = option[1] == '-' ?
+			!strncmp(option + 2, not_here[i].name, strlen(not_here[i].name)) &&
+			(!option[2 + strlen(not_here[i].name)] ||
+			 option[2 + strlen(not_here[i].name)] == '=') :
+			not_here[i].short_name && option[1] == not_here[i].short_name;
+
+		if (hit) {
+			snprintf(err, err_len, "option --%s is perf-prof's and not supported: %s",
+				 not_here[i].name, not_here[i].why);
+			return;
+		}
+	}
+	snprintf(err, err_len, "unknown option '%s'; 'quazar %s -h' lists the options",
+		 option, prof->name);
 }
 
 /* Does opt read the next argument as its value? */
@@ -198,4 +240,5 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 	fprintf(out, "\ncommon options:\n");
 	qz_options__print(qz_env__options(), out);
 	fprintf(out, "  %-34s %s\n", "-h, --help", "this help");
+	fprintf(out, "  %-34s %s\n", "-V, --version", "print the version");
 }

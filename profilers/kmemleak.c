@@ -489,6 +489,12 @@ static void km_interval(void *ctx, struct qz_output *out, bool final)
 	free(groups);
 }
 
+/* SIGUSR1: what is allocated and not freed now, with the totals. */
+static void km_status(void *ctx, struct qz_output *out)
+{
+	km_interval(ctx, out, false);
+}
+
 static void km_deinit(void *ctx)
 {
 	km_free_all(ctx);
@@ -521,5 +527,6 @@ const struct qz_profiler qz_profiler_kmemleak = {
 		.sample = km_sample,
 		.interval = km_interval,
 		.deinit = km_deinit,
+		.status = km_status,
 	},
 };

@@ -318,6 +318,27 @@ static void top_interval(void *ctx, struct qz_output *out, bool final)
 	t->interval_start = now;
 }
 
+/* SIGUSR1: the rows of the interval so far, not reset. */
+static void top_status(void *ctx, struct qz_output *out)
+{
+	struct top *t = ctx;
+	struct keytable_row **rows;
+	struct qz_output *saved = t->out;
+	size_t nr;
+
+	rows = qz_keytable__sorted(&t->table, t->sort_col, &nr);
+	if (!rows)
+		return;
+	if (qz_output__json(out)) {
+		t->out = out;
+		print_json(t, rows, nr, now_ns());
+		t->out = saved;
+	} else if (qz_output__file(out)) {
+		print_text(t, rows, nr, qz_output__file(out));
+	}
+	free(rows);
+}
+
 static void top_deinit(void *ctx)
 {
 	top_free(ctx);
@@ -348,5 +369,6 @@ const struct qz_profiler qz_profiler_top = {
 		.sample = top_sample,
 		.interval = top_interval,
 		.deinit = top_deinit,
+		.status = top_status,
 	},
 };

@@ -52,6 +52,12 @@ struct qz_env {
 	bool quiet;
 	bool inherit;
 	bool monotonic, tsc;
+	uint64_t usage_self_ns;		/* --usage-self, given in ms: the usage line every period */
+	uint64_t sampling_limit;	/* --sampling-limit: samples per second per instance */
+	char *perfeval_cpus, *perfeval_pids; /* --perfeval-cpus/-pids */
+	uint64_t clock_offset;		/* --clock-offset: added to every sample's time */
+	char *kvmclock;			/* --kvmclock UUID: refused, see docs/perf-prof.md */
+	bool ptrace;			/* --ptrace: follow new threads of -p and -- cmd */
 
 	/* After `--`: a command to run and trace. NULL-terminated, borrowed. */
 	char **workload;
@@ -79,6 +85,18 @@ struct qz_session_ops {
 	/* Report what was gathered since the last call; final at exit. */
 	void (*interval)(void *ctx, struct qz_output *out, bool final);
 	void (*deinit)(void *ctx);
+	/*
+	 * Optional: write the current state (pending entries, rows so far)
+	 * to out without resetting anything (SIGUSR1, qz_session__request).
+	 * The session writes its own counters first.
+	 */
+	void (*status)(void *ctx, struct qz_output *out);
+	/*
+	 * Optional, with --ptrace: thread tid was just created by parent and
+	 * stays stopped until this returns. Default: every event opened on
+	 * the threads (-p, -- cmd) is opened on tid too (qz_session__follow).
+	 */
+	void (*thread)(void *ctx, int tid, int parent);
 };
 
 /* One decoded event, as the handler's sample callback sees it. All borrowed. */
@@ -104,6 +122,11 @@ struct qz_session_opts {
 	 */
 	void (*ready)(int err, void *ctx);
 	void *ready_ctx;
+	/*
+	 * Where status (SIGUSR1), usage (SIGUSR2, --usage-self) and perfeval
+	 * lines go; NULL: the session's own output. Borrowed.
+	 */
+	struct qz_output *status_out;
 };
 
 /*
@@ -179,6 +202,48 @@ QZ_API int qz_session__run(struct qz_session *s);
 /* Ask run to finish: async-signal-safe and thread-safe. */
 QZ_API void qz_session__stop(struct qz_session *s);
 
+/* What qz_session__request asks the running loop for. */
+enum qz_session_request {
+	QZ_SESSION_STATUS = 1u << 0,	/* the handler's state now (SIGUSR1) */
+	QZ_SESSION_USAGE = 1u << 1,	/* the session's own resource use (SIGUSR2) */
+	QZ_SESSION_CHILD = 1u << 2,	/* a child changed state (SIGCHLD, --ptrace) */
+};
+/*
+ * Ask the loop to do `what` (QZ_SESSION_* bits) on its own thread, soon:
+ * async-signal-safe and thread-safe. Nothing stops.
+ */
+QZ_API void qz_session__request(struct qz_session *s, unsigned what);
+/*
+ * Call fn(handler ctx) every period_ns on the loop's thread (stat
+ * --period). Call from init; 0 or -EINVAL.
+ */
+QZ_API int qz_session__set_tick(struct qz_session *s, uint64_t period_ns,
+				void (*fn)(void *ctx));
+/*
+ * Open the events on every CPU for any thread even with -p/-t/-- cmd, as a
+ * handler that scopes by tracepoint filters does (task-state): the
+ * workload still runs, and its exit still ends the run. Call from init.
+ */
+QZ_API void qz_session__set_system_wide(struct qz_session *s, bool on);
+/*
+ * The pid of the -- cmd workload, forked now (held before exec) if it was
+ * not yet; -ESRCH without a workload, or -errno.
+ */
+QZ_API int qz_session__workload_pid(struct qz_session *s);
+/*
+ * With --ptrace: follow tid (attach by ptrace; its new threads are
+ * reported to ops->thread). From init or ops->thread. 0 or -errno.
+ */
+QZ_API int qz_session__follow(struct qz_session *s, int tid);
+/*
+ * Open a copy of event index's evsel, now, while the session runs: for
+ * thread tid (>= 0) on the evlist's CPUs, or for any thread (tid -1), with
+ * filter (NULL: the event's own). Its samples come as event index. For
+ * ops->thread. 0 or -errno (logged).
+ */
+QZ_API int qz_session__add_clone(struct qz_session *s, int index, int tid,
+				 const char *filter);
+
 /* Set sz to sizeof(struct qz_session_stats): the library fills what it covers. */
 struct qz_session_stats {
 	size_t sz;
@@ -186,6 +251,7 @@ struct qz_session_stats {
 	uint64_t filtered;	/* dropped by a user-space filter */
 	uint64_t lost;		/* dropped by the kernel: ring full */
 	uint64_t late;		/* past the --order window */
+	uint64_t dropped;	/* over --sampling-limit */
 };
 /* 0, or -EINVAL when stats->sz is too small. */
 QZ_API int qz_session__stats(const struct qz_session *s,

@@ -55,8 +55,11 @@ static inline int *evsel_fdp(const struct qz_evsel *e, int cpu_idx,
 
 /* evsel.c */
 int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
-		   struct qz_thread_map *threads, int cgroup_fd,
-		   bool filter_fallback, const struct qz_logger *log);
+		   struct qz_thread_map *threads, const int *cgroup_fds,
+		   int nr_cgroups, bool filter_fallback,
+		   const struct qz_logger *log);
+/* threadmap.c: n entries of -1 (a column per cgroup). */
+struct qz_thread_map *qz__thread_map_any_n(int n);
 bool qz__evsel_samples(const struct qz_evsel *evsel);
 /* Point config1 at a copy of path that lives as long as the evsel. */
 int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);

@@ -30,6 +30,8 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 	s->log.ctx = QZ_OPT(opts, log_ctx, NULL);
 	s->ready = QZ_OPT(opts, ready, NULL);
 	s->ready_ctx = QZ_OPT(opts, ready_ctx, NULL);
+	s->status_out = QZ_OPT(opts, status_out, NULL);
+	s->cur_ring = -1;
 	s->track_tasks = true;
 	if (!env->interval_ns && ops->default_interval_ms && !env->workload)
 		env->interval_ns = ops->default_interval_ms * 1000000ull;
@@ -58,6 +60,8 @@ QZ_API void qz_session__free(struct qz_session *s)
 	free(s->exprs);
 	for (int i = 0; i < s->nr_selectors; i++)
 		qz_selector__clear(&s->selectors[i]);
+	qz__follow_free(s);
+	qz__self_free(s);
 	qz_evlist__free(s->evlist);
 	qz_tasks__free(s->tasks);
 	qz_workload__free(s->workload);
@@ -202,6 +206,37 @@ QZ_API void qz_session__stop(struct qz_session *s)
 	(void)!write(s->stop_fd, &one, sizeof(one));
 }
 
+QZ_API void qz_session__request(struct qz_session *s, unsigned what)
+{
+	uint64_t one = 1;
+
+	/* An atomic or and a write: both async-signal-safe. */
+	__atomic_fetch_or(&s->requests, what, __ATOMIC_RELEASE);
+	(void)!write(s->stop_fd, &one, sizeof(one));
+}
+
+QZ_API int qz_session__set_tick(struct qz_session *s, uint64_t period_ns,
+				void (*fn)(void *ctx))
+{
+	if (!period_ns || !fn)
+		return -EINVAL;
+	s->tick_ns = period_ns;
+	s->tick = fn;
+	return 0;
+}
+
+QZ_API void qz_session__set_system_wide(struct qz_session *s, bool on)
+{
+	s->system_wide = on;
+}
+
+QZ_API int qz_session__workload_pid(struct qz_session *s)
+{
+	int err = qz__session_workload(s);
+
+	return err ? err : (int)qz_workload__pid(s->workload);
+}
+
 QZ_API int qz_session__stats(const struct qz_session *s,
 			     struct qz_session_stats *stats)
 {
@@ -212,6 +247,7 @@ QZ_API int qz_session__stats(const struct qz_session *s,
 		.filtered = __atomic_load_n(&s->stats.filtered, __ATOMIC_RELAXED),
 		.lost = __atomic_load_n(&s->stats.lost, __ATOMIC_RELAXED),
 		.late = __atomic_load_n(&s->stats.late, __ATOMIC_RELAXED),
+		.dropped = __atomic_load_n(&s->stats.dropped, __ATOMIC_RELAXED),
 	};
 
 	if (stats->sz < QZ_OFFSETOFEND(struct qz_session_stats, late))

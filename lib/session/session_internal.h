@@ -52,10 +52,18 @@ struct qz_session {
 	struct qz_filter **exprs;	/* attrs' expressions: role=, key=, top-by= */
 	int nr_exprs;
 
-	int stop_fd;			/* eventfd: stop requested */
+	int stop_fd;			/* eventfd: stop or a request */
 	int stopping;			/* atomic: set by qz_session__stop */
+	unsigned requests;		/* atomic: QZ_SESSION_* asked for */
+	struct qz_output *status_out;	/* borrowed; NULL: out */
+	void (*tick)(void *ctx);	/* qz_session__set_tick */
+	uint64_t tick_ns;
+	bool system_wide;		/* qz_session__set_system_wide */
+	struct session_self *self;	/* session_self.c */
+	int cur_ring;			/* of the record being dispatched */
+	struct session_follow *follow;	/* session_follow.c: --ptrace */
 	struct {
-		uint64_t samples, filtered, lost, late;
+		uint64_t samples, filtered, lost, late, dropped;
 		uint64_t lost_per_cpu[QZ_SESSION_MAX_CPUS];
 	} stats;
 	uint64_t throttled;		/* THROTTLE records seen */
@@ -63,8 +71,25 @@ struct qz_session {
 
 /* session_open.c */
 int qz__session_open(struct qz_session *s);
+/* Fork the -- cmd workload (held before exec) once; 0, -ESRCH or -errno. */
+int qz__session_workload(struct qz_session *s);
 
 /* session_loop.c */
 int qz__session_loop(struct qz_session *s);
+
+/* session_self.c: status, usage, --perfeval-*, --sampling-limit */
+int qz__self_init(struct qz_session *s);
+void qz__self_free(struct qz_session *s);
+bool qz__self_over_limit(struct qz_session *s, const struct qz_sample *smp);
+bool qz__self_perfeval(const struct qz_session *s);
+void qz__self_sample(struct qz_session *s, const struct qz_event *ev);
+void qz__self_perfeval_report(struct qz_session *s, bool final);
+void qz__self_usage(struct qz_session *s);
+void qz__self_status(struct qz_session *s);
+
+/* session_follow.c: --ptrace */
+int qz__follow_start(struct qz_session *s);
+void qz__follow_poll(struct qz_session *s);
+void qz__follow_free(struct qz_session *s);
 
 #endif

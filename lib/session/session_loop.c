@@ -17,7 +17,7 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
+enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK };
 
 static uint64_t now_ns(void)
 {
@@ -99,6 +99,9 @@ static void dispatch_sample(struct qz_session *s,
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
 		return;
+	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
+	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+		return;
 	event = (struct qz_event){
 		.sample = &sample,
 		.index = (int)(ev - s->events),
@@ -106,7 +109,10 @@ static void dispatch_sample(struct qz_session *s,
 		.tp = ev->tp,
 		.session = s,
 	};
-	s->ops->sample(s->ctx, &event);
+	if (s->self && qz__self_perfeval(s))
+		qz__self_sample(s, &event);
+	else
+		s->ops->sample(s->ctx, &event);
 	STAT_ADD(s->stats.samples, 1);
 	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
@@ -120,6 +126,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 
 	switch (rec->type) {
 	case PERF_RECORD_SAMPLE:
+		s->cur_ring = ring;
 		dispatch_sample(s, rec);
 		break;
 	case PERF_RECORD_LOST:
@@ -193,6 +200,22 @@ static void report_interval(struct qz_session *s, bool final)
 	if (s->ops->interval)
 		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
+	qz__self_perfeval_report(s, final);
+}
+
+/* Requests from qz_session__request (signals): answered here, on this thread. */
+static void answer_requests(struct qz_session *s, struct qz_ordered *ordered)
+{
+	unsigned what = __atomic_exchange_n(&s->requests, 0, __ATOMIC_ACQUIRE);
+
+	if (what & QZ_SESSION_CHILD)
+		qz__follow_poll(s);
+	if (what & (QZ_SESSION_STATUS | QZ_SESSION_USAGE))
+		read_rings(s, ordered, false);	/* the state includes what is queued */
+	if (what & QZ_SESSION_STATUS)
+		qz__self_status(s);
+	if (what & QZ_SESSION_USAGE)
+		qz__self_usage(s);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -236,6 +259,11 @@ static void log_summary(struct qz_session *s)
 	char per_cpu[512] = "";
 	size_t n = 0;
 
+	if (s->stats.dropped)
+		qz_log(&s->log, QZ_LOG_WARN,
+		       "dropped %llu events over --sampling-limit %llu per second per instance",
+		       (unsigned long long)s->stats.dropped,
+		       (unsigned long long)s->env->sampling_limit);
 	if (s->stats.late)
 		qz_log(&s->log, QZ_LOG_WARN,
 		       "%llu events arrived later than the --order window allowed and were not delivered; widen --order-window",
@@ -255,6 +283,7 @@ int qz__session_loop(struct qz_session *s)
 {
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
+	int usage_fd = -1, tick_fd = -1;
 	bool done = false;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -279,6 +308,14 @@ int qz__session_loop(struct qz_session *s)
 	if (s->env->interval_ns) {
 		interval_fd = timer_new(s->env->interval_ns);
 		epoll_add(epfd, interval_fd, TAG_INTERVAL, 0);
+	}
+	if (s->env->usage_self_ns) {
+		usage_fd = timer_new(s->env->usage_self_ns);
+		epoll_add(epfd, usage_fd, TAG_USAGE, 0);
+	}
+	if (s->tick) {
+		tick_fd = timer_new(s->tick_ns);
+		epoll_add(epfd, tick_fd, TAG_TICK, 0);
 	}
 
 	err = qz_evlist__enable(s->evlist);
@@ -313,6 +350,17 @@ int qz__session_loop(struct qz_session *s)
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);
 				rings = true;
+				if (s->follow)	/* in case a SIGCHLD never came */
+					qz__follow_poll(s);
+				break;
+			case TAG_USAGE:
+				drain_fd(usage_fd);
+				read_rings(s, ordered, false);
+				qz__self_usage(s);
+				break;
+			case TAG_TICK:
+				drain_fd(tick_fd);
+				s->tick(s->ctx);
 				break;
 			case TAG_INTERVAL:
 				drain_fd(interval_fd);
@@ -323,7 +371,9 @@ int qz__session_loop(struct qz_session *s)
 				done = true;
 				break;
 			case TAG_STOP:
-				done = true;
+				/* Stop (the loop's condition) or requests. */
+				drain_fd(s->stop_fd);
+				answer_requests(s, ordered);
 				break;
 			}
 		}
@@ -346,6 +396,10 @@ out:
 		close(drain_fd_);
 	if (pid_fd >= 0)
 		close(pid_fd);
+	if (usage_fd >= 0)
+		close(usage_fd);
+	if (tick_fd >= 0)
+		close(tick_fd);
 	close(epfd);
 	return err;
 }

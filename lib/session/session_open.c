@@ -79,6 +79,23 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 	return evsel;
 }
 
+int qz__session_workload(struct qz_session *s)
+{
+	int err;
+
+	if (s->workload)
+		return 0;
+	if (!s->env->workload)
+		return -ESRCH;
+	s->workload = qz_workload__prepare(s->env->workload);
+	if (s->workload)
+		return 0;
+	err = -errno;
+	qz_log(&s->log, QZ_LOG_ERROR, "cannot start '%s': %s", s->env->workload[0],
+	       qz_strerror(err));
+	return err;
+}
+
 static int setup_maps(struct qz_session *s)
 {
 	struct qz_env *env = s->env;
@@ -94,16 +111,18 @@ static int setup_maps(struct qz_session *s)
 			return -EINVAL;
 		}
 	}
-	if (env->workload) {
+	if (s->system_wide) {
+		/* The handler scopes by filters: every CPU, any thread. */
+		if (env->workload)
+			ret = qz__session_workload(s);
+		if (ret)
+			goto out;
+	} else if (env->workload) {
 		pid_t pid;
 
-		s->workload = qz_workload__prepare(env->workload);
-		if (!s->workload) {
-			ret = -errno;
-			qz_log(&s->log, QZ_LOG_ERROR, "cannot start '%s': %s",
-			       env->workload[0], qz_strerror(ret));
+		ret = qz__session_workload(s);
+		if (ret)
 			goto out;
-		}
 		pid = qz_workload__pid(s->workload);
 		threads = qz_thread_map__new_tids(&pid, 1);
 	} else if (env->pids || env->tids) {
@@ -195,7 +214,9 @@ int qz__session_open(struct qz_session *s)
 {
 	size_t pages = s->env->mmap_pages ?: QZ_DEFAULT_RING_PAGES;
 	QZ_OPTS(qz_evlist_opts, opts, .track_tasks = s->track_tasks && !s->counting,
-		.inherit = s->env->workload || s->env->inherit,
+		/* A workload's new threads: inherited, or opened by --ptrace. */
+		.inherit = (s->env->workload && !s->system_wide && !s->env->ptrace) ||
+			   s->env->inherit,
 		.ring_pages = pages,
 		.watermark_bytes = watermark_bytes(s->env, pages),
 		.log = s->log.fn, .log_ctx = s->log.ctx);
@@ -206,6 +227,12 @@ int qz__session_open(struct qz_session *s)
 		qz_log(&s->log, QZ_LOG_ERROR,
 		       "no events: give some with -e (see 'quazar list')");
 		return -EINVAL;
+	}
+	if (s->env->kvmclock) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "--kvmclock %s: not supported: converting to a guest's kvmclock needs the perf clock (quazar's timestamps are CLOCK_MONOTONIC), the guest's pvclock and its TSC offset; give the offset you computed with --clock-offset (docs/perf-prof.md)",
+		       s->env->kvmclock);
+		return -QZ_ERR_OPTION;
 	}
 	s->evlist = qz_evlist__new(&opts);
 	if (!s->evlist)
@@ -250,5 +277,8 @@ int qz__session_open(struct qz_session *s)
 		if (!s->tasks)
 			return -errno;
 	}
-	return 0;
+	err = qz__self_init(s);
+	if (!err)
+		err = qz__follow_start(s);
+	return err;
 }

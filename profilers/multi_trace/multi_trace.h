@@ -24,6 +24,7 @@ struct mt_config {
 	const char *key_name;		/* the perins column */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
+	bool only_than;			/* --only-than: a table only past than */
 	bool detail;
 	struct mt_detail_opts dopts;
 	size_t detail_max_bytes;
@@ -38,5 +39,7 @@ void qz_mt__free(struct mt *m);
 /* The profiler callbacks, on a struct mt. */
 void qz_mt__sample(void *ctx, const struct qz_event *ev);
 void qz_mt__interval(void *ctx, struct qz_output *out, bool final);
+/* SIGUSR1: the pending keys and the statistics so far, nothing reset. */
+void qz_mt__status(void *ctx, struct qz_output *out);
 
 #endif

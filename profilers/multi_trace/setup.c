@@ -15,7 +15,7 @@
 /* Options beyond the common ones (mt_options below). */
 struct mt_opts {
 	char *key;
-	uint64_t than, lower;
+	uint64_t than, lower, only_than;
 	bool perins;
 	char *heatmap;
 	char *detail;
@@ -103,8 +103,13 @@ static int mt_init(struct qz_session *s, void **ctx)
 	ret = parse_impl(s, opts->impl, &cfg.impl);
 	if (ret)
 		return ret;
+	if (opts->only_than && opts->than && opts->only_than != opts->than) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--only-than sets the threshold --than does: give one of them");
+		return -QZ_ERR_OPTION;
+	}
 	if (opts->detail) {
-		if (!opts->than && !opts->lower) {
+		if (!opts->than && !opts->lower && !opts->only_than) {
 			qz_session__log(s, QZ_LOG_ERROR,
 					"--detail prints the events around outliers: give --than TIME (or --lower TIME) too");
 			return -QZ_ERR_OPTION;
@@ -191,7 +196,8 @@ static int mt_init(struct qz_session *s, void **ctx)
 	cfg.nr_pos = env->events.n;
 	cfg.cycle = opts->cycle;
 	cfg.perins = opts->perins;
-	cfg.than = opts->than;
+	cfg.than = opts->than ? opts->than : opts->only_than;
+	cfg.only_than = opts->only_than != 0;
 	cfg.lower = opts->lower;
 	if (opts->heatmap) {
 		size_t len = strlen(opts->heatmap);
@@ -226,6 +232,8 @@ static const struct qz_option mt_options[] = {
 			"field relating events (like key=FIELD)"),
 	QZ_OPTION_ENTRY(struct mt_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
+	QZ_OPTION_ENTRY(struct mt_opts, only_than, "only-than", 0, QZ_OPTION_TIME, "TIME",
+			"as --than, and print an interval's table only when a latency exceeded TIME"),
 	QZ_OPTION_ENTRY(struct mt_opts, lower, "lower", 0, QZ_OPTION_TIME, "TIME",
 			"report what is below TIME"),
 	QZ_OPTION_ENTRY(struct mt_opts, perins, "perins", 0, QZ_OPTION_BOOL, NULL,
@@ -258,5 +266,6 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		.sample = qz_mt__sample,
 		.interval = qz_mt__interval,
 		.deinit = mt_deinit,
+		.status = qz_mt__status,
 	},
 };

@@ -45,7 +45,10 @@ refused(["kmemleak", "--alloc", "kmem:kmalloc//ptr=ptr/", "--free", "kmem:kfree"
         "--free", "kmem:kfree", "ptr=")
 refused(["kmemleak", "--alloc", "uretprobe:/lib/x86_64-linux-gnu/libc.so.6:malloc//ptr=eax/",
          "--free", "uprobe:/lib/x86_64-linux-gnu/libc.so.6:free//ptr=rdi/"], "ptr=eax", "$retval")
-refused(["task-state", "--", "true"], "-- true", "-p PID", "--filter COMM")
+# task-state -- cmd is taken now (it follows the workload by ptrace): see
+# test_ptrace.py. -g is refused rather than ignored.
+refused(["task-state", "-g", "-i", "100"], "-g", "not implemented")
+refused(["task-state", "--ptrace", "--filter", "sh"], "--ptrace", "--filter sh")
 refused(["task-state", "-p", "999999999"], "-p 999999999", "no such process")
 refused(["task-state", "--cgroup", "/no/such/cgroup"], "--cgroup /no/such/cgroup", "cgroup v2 path")
 done()
