@@ -116,6 +116,9 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 		fprintf(stderr, "quazar %s: %s\n", prof->name, err);
 		return 2;
 	}
+	if (prof->command && (ret = prof->command(args, stdout, stderr)) >= 0)
+		goto out;
+	ret = 1;
 	env = args->env;
 	verbose = env->quiet ? -1 : env->verbose;
 	if (env->output) {

@@ -88,10 +88,82 @@ static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 		 option, prof->name);
 }
 
+/* Does opt read the next argument as its value? */
+static bool takes_next(const struct qz_option *opt)
+{
+	return opt && opt->type != QZ_OPTION_BOOL && opt->type != QZ_OPTION_LEVEL &&
+	       opt->type != QZ_OPTION_OPT_STRING;
+}
+
+static const struct qz_option *find_option(const struct qz_profiler *prof,
+					   const char *arg)
+{
+	const struct qz_option *o;
+
+	if (arg[1] == '-') {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		o = qz_options__find(qz_env__options(), name, 0);
+		return o ? o : qz_options__find(prof->options, name, 0);
+	}
+	o = qz_options__find(qz_env__options(), NULL, arg[1]);
+	return o ? o : qz_options__find(prof->options, NULL, arg[1]);
+}
+
+/*
+ * perf-prof's positional arguments: a copy of argv where each bare
+ * argument before "--" becomes --POSITIONAL=ARG. Values of options that
+ * take one ("-i 1000") stay as they are.
+ */
+static char **rewrite_positional(const struct qz_profiler *prof, int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	bool dashdash = false;
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool bare = i > 0 && !dashdash && (a[0] != '-' || !a[1]);
+
+		if (!strcmp(a, "--"))
+			dashdash = true;
+		if (bare) {
+			size_t len = strlen(prof->positional) + strlen(a) + 4;
+
+			v[i] = malloc(len);
+			if (v[i])
+				snprintf(v[i], len, "--%s=%s", prof->positional, a);
+		} else {
+			v[i] = strdup(a);
+		}
+		if (!v[i])
+			goto fail;
+		/* An option's value in the next argument is not positional. */
+		if (i > 0 && !dashdash && !bare && a[0] == '-' && a[1] &&
+		    strcmp(a, "--") && !strchr(a, '=') && (a[1] == '-' || !a[2]) &&
+		    takes_next(find_option(prof, a)) && i + 1 < argc) {
+			if (!(v[i + 1] = strdup(argv[i + 1])))
+				goto fail;
+			i++;
+		}
+	}
+	return v;
+fail:
+	for (int i = 0; i < argc; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
 void qz_profiler_args__free(struct qz_profiler_args *args)
 {
 	if (!args)
 		return;
+	for (int i = 0; args->argv && i < args->argc; i++)
+		free(args->argv[i]);
+	free(args->argv);
 	qz_env__free(args->env);
 	qz_options__free(args->prof->options, args->opts);
 	free(args->opts);
@@ -117,6 +189,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		goto fail;
 	if (prof->opts_defaults)
 		memcpy(args->opts, prof->opts_defaults, prof->opts_size);
+	if (prof->positional) {
+		args->argv = rewrite_positional(prof, argc, argv);
+		if (!args->argv)
+			goto fail;
+		args->argc = argc;
+		argv = args->argv;
+	}
 	{
 		struct qz_option_set sets[] = {
 			{ qz_env__options(), args->env },
@@ -159,8 +238,12 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 {
-	fprintf(out, "usage: quazar %s [options] [-- command args]\n\n%s\n",
-		prof->name, prof->help);
+	const struct qz_option *pos = prof->positional ?
+		qz_options__find(prof->options, prof->positional, 0) : NULL;
+
+	fprintf(out, "usage: quazar %s [options]%s%s%s [-- command args]\n\n%s\n",
+		prof->name, pos ? " " : "", pos ? pos->arg : "",
+		pos && pos->type == QZ_OPTION_LIST ? " ..." : "", prof->help);
 	if (prof->usage)
 		fprintf(out, "\n%s\n", prof->usage);
 	if (prof->options && prof->options[0].name) {

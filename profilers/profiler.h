@@ -14,6 +14,8 @@
 #include <quazar/options.h>
 #include <quazar/session.h>
 
+struct qz_profiler_args;
+
 /* The attributes of an event a profiler reads beyond the session's own
  * (stack, max-stack=, alias=, period=, cpus=): the others are refused. */
 enum qz_prof_attr {
@@ -55,6 +57,19 @@ struct qz_profiler {
 	 * field there), which acts on its next event or interval.
 	 */
 	void (*reload)(void *opts);
+	/*
+	 * Optional: the long name of an option of its own table (STRING or
+	 * LIST) that bare arguments go to, as perf-prof's positional ones
+	 * (`quazar breakpoint ADDR`, `quazar expr -e EV EXPR`). NULL: a bare
+	 * argument is refused.
+	 */
+	const char *positional;
+	/*
+	 * Optional: work done without a session (usdt list/add/del). Returns
+	 * the exit status when it handled the command line, or -1 when the
+	 * session is to run as usual.
+	 */
+	int (*command)(const struct qz_profiler_args *args, FILE *out, FILE *err);
 };
 
 /* The profilers, in the order `quazar --help` lists them (profiler_table.c). */
@@ -66,6 +81,8 @@ struct qz_profiler_args {
 	const struct qz_profiler *prof;
 	struct qz_env *env;	/* owned */
 	void *opts;		/* owned: the profiler's options struct */
+	char **argv;		/* owned: argv with bare arguments rewritten */
+	int argc;
 };
 
 /*

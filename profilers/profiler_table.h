@@ -17,6 +17,15 @@ extern const struct qz_profiler qz_profiler_multi_trace;
 extern const struct qz_profiler qz_profiler_kmemleak;
 extern const struct qz_profiler qz_profiler_task_state;
 extern const struct qz_profiler qz_profiler_profile;
+extern const struct qz_profiler qz_profiler_usdt;
+extern const struct qz_profiler qz_profiler_blktrace;
+extern const struct qz_profiler qz_profiler_kmemprof;
+extern const struct qz_profiler qz_profiler_nested_trace;
+extern const struct qz_profiler qz_profiler_breakpoint;
+extern const struct qz_profiler qz_profiler_page_faults;
+extern const struct qz_profiler qz_profiler_event_care;
+extern const struct qz_profiler qz_profiler_num_dist;
+extern const struct qz_profiler qz_profiler_expr;
 
 struct qz_session;
 struct qz_tp_event;

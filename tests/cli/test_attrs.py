@@ -53,7 +53,7 @@ refused(["stat", "-e", "page-faults//cpus=0/", "-p", "1", "--", "true"],
         "cpus= needs per-CPU events")
 refused(["trace", "-e", "sched:sched_switch//delay=prev_pid/", "--", "true"],
         "sched:sched_switch//delay=prev_pid/\n                    ^",
-        "'trace' does not use the attribute delay=", "no profiler here uses it")
+        "'trace' does not use the attribute delay=", "it is used by: num-dist")
 refused(["trace", "-e", "sched:sched_switch//trigger/", "--", "true"],
         "'trace' does not use the attribute trigger; it is used by: multi-trace")
 refused(["top", "-e", "sched:sched_switch//untraced/", "--", "true"],
