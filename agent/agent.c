@@ -83,8 +83,15 @@ void qz_agent__free(struct qz_agent *a)
 	free(a->labels_json);
 	free_strv(a->info_labels);
 	free(a->http_listen);
+	free(a->http_socket);
+	free(a->http_token);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
 }
 
 static char *sink_signature(const struct qz_config *cfg,
@@ -96,15 +103,19 @@ static char *sink_signature(const struct qz_config *cfg,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%d|%s|%llu|%u|%s|%s|%s|%s|%s|%u|%s|%llu", s->type,
-		s->path ? s->path : "", (unsigned long long)s->max_bytes, s->max_files,
-		s->brokers ? s->brokers : "", s->topic ? s->topic : "",
-		s->key ? s->key : "", s->compression ? s->compression : "",
-		s->acks ? s->acks : "", s->message_timeout_ms,
-		cfg->spool_dir ? cfg->spool_dir : "",
-		(unsigned long long)cfg->spool_max_bytes);
-	for (size_t i = 0; i < s->n_properties; i++)
-		fprintf(f, "|%s=%s", s->properties[i].key, s->properties[i].value);
+	fprintf(f, "%d|%llu|%u|%u|%llu", s->type, (unsigned long long)s->max_bytes,
+		s->max_files, s->message_timeout_ms, (unsigned long long)cfg->spool_max_bytes);
+	qz_sig_put(f, "|", s->path);
+	qz_sig_put(f, "|", s->brokers);
+	qz_sig_put(f, "|", s->topic);
+	qz_sig_put(f, "|", s->key);
+	qz_sig_put(f, "|", s->compression);
+	qz_sig_put(f, "|", s->acks);
+	qz_sig_put(f, "|", cfg->spool_dir);
+	for (size_t i = 0; i < s->n_properties; i++) {
+		qz_sig_put(f, "|", s->properties[i].key);
+		qz_sig_put(f, "=", s->properties[i].value);
+	}
 	fclose(f);
 	return buf;
 }
@@ -328,6 +339,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	struct collector **old_collectors;
 	struct agent_sink **old_sinks;
 	size_t nr_old_collectors, nr_old_sinks;
+	char *token = NULL;
 	int ret = 0;
 
 	err[0] = 0;
@@ -336,6 +348,8 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		free(next);
 		return -ENOMEM;
 	}
+	if (cfg->http_token_file)
+		ret = qz_agent_http__read_token(a, cfg->http_token_file, &token, err, err_len);
 	/* 1. Check everything before touching what runs. */
 	for (size_t i = 0; i < cfg->n_collectors && !ret; i++) {
 		const struct qz_config_collector *cc = &cfg->collectors[i];
@@ -352,6 +366,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		drop_new_sinks(a, next_sinks, cfg->n_sinks);
 		free(next_sinks);
 		free(next);
+		free(token);
 		return ret;
 	}
 
@@ -389,6 +404,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		drop_new_sinks(a, next_sinks, cfg->n_sinks);
 		free(next_sinks);
 		free(next);
+		free(token);
 		return ret;
 	}
 
@@ -412,6 +428,7 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	a->labels_json = labels_json(cfg);
 	free_strv(a->info_labels);
 	a->info_labels = info_labels(cfg);
+	a->http_kernel_addrs = cfg->http_kernel_addrs;
 	pthread_mutex_unlock(&a->lock);
 	for (size_t i = 0; i < nr_old_collectors; i++) {
 		struct collector *c = old_collectors[i];
@@ -422,6 +439,9 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 		if (!kept) {
 			qz_log(&a->log, QZ_LOG_INFO, "collector '%s' stops", c->name);
 			qz_collector__free(c);
+		} else if (c->prof->reload) {
+			/* kvm reports its VMs again: the topic alone rebuilds them. */
+			c->prof->reload(c->args->opts);
 		}
 	}
 	for (size_t i = 0; i < nr_old_sinks; i++) {
@@ -434,13 +454,19 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 	}
 	free(old_collectors);
 	free(old_sinks);
-	if (!a->http_listen || !cfg->http_listen ||
-	    strcmp(a->http_listen, cfg->http_listen)) {
-		qz_http__free(a->http);
-		a->http = NULL;
+	/* A changed address, socket or token restarts the endpoint. */
+	if (!same_str(a->http_listen, cfg->http_listen) ||
+	    !same_str(a->http_socket, cfg->http_socket) || !same_str(a->http_token, token)) {
+		qz_agent_http__stop(a);
 		free(a->http_listen);
+		free(a->http_socket);
+		free(a->http_token);
 		a->http_listen = cfg->http_listen ? strdup(cfg->http_listen) : NULL;
+		a->http_socket = cfg->http_socket ? strdup(cfg->http_socket) : NULL;
+		a->http_token = token;
+		token = NULL;
 	}
+	free(token);
 	/*
 	 * The new config is in place: an error now (checked above, so rare)
 	 * is logged with the collector's name by start, and is not an error
@@ -456,8 +482,7 @@ int qz_agent__start(struct qz_agent *a)
 	int ret = 0, err;
 
 	a->started = true;
-	if (a->http_listen && !a->http)
-		ret = qz_agent_http__start(a);
+	ret = qz_agent_http__start(a);
 	for (size_t i = 0; i < a->nr_collectors; i++) {
 		struct collector *c = a->collectors[i];
 
@@ -490,8 +515,7 @@ int qz_agent__shutdown(struct qz_agent *a, int deadline_ms)
 	int lost = 0;
 
 	qz_agent__stop(a);
-	qz_http__free(a->http);
-	a->http = NULL;
+	qz_agent_http__stop(a);
 	for (size_t i = 0; i < a->nr_collectors; i++)
 		qz_collector__free(a->collectors[i]);
 	a->nr_collectors = 0;
@@ -503,20 +527,32 @@ int qz_agent__shutdown(struct qz_agent *a, int deadline_ms)
 
 int qz_agent__get_data(struct qz_agent *a, struct qz_json *j)
 {
+	int err = 0;
+
 	pthread_mutex_lock(&a->lock);
 	qz_json__begin_object(j);
-	for (size_t i = 0; i < a->nr_collectors; i++) {
+	for (size_t i = 0; i < a->nr_collectors && !err; i++) {
 		struct collector *c = a->collectors[i];
+		size_t len = c->latest ? strlen(c->latest) : 0;
+		char *copy;
 
 		qz_json__key(j, c->name);
-		if (c->latest)
-			qz_json__raw(j, c->latest, strlen(c->latest));
-		else
+		if (!c->latest) {
 			qz_json__null(j);
+		} else if (a->http_kernel_addrs) {
+			qz_json__raw(j, c->latest, len);
+		} else if ((copy = malloc(len + 1))) {
+			/* Kernel addresses defeat KASLR: zeroed unless asked for. */
+			memcpy(copy, c->latest, len);
+			qz_json__raw(j, copy, qz_redact_kernel_addrs(copy, len));
+			free(copy);
+		} else {
+			err = -ENOMEM;
+		}
 	}
 	qz_json__end_object(j);
 	pthread_mutex_unlock(&a->lock);
-	return qz_json__error(j);
+	return err ?: qz_json__error(j);
 }
 
 void qz_agent__log_status(struct qz_agent *a)

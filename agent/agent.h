@@ -62,11 +62,12 @@ int qz_agent__stop(struct qz_agent *agent);
  */
 int qz_agent__shutdown(struct qz_agent *agent, int deadline_ms);
 
-/* The latest report of each collector: {"collector name": {...}, ...}. */
+/* The latest report of each collector: {"collector name": {...}, ...};
+ * kernel addresses zeroed unless global.http_kernel_addrs. */
 int qz_agent__get_data(struct qz_agent *agent, struct qz_json *j);
 /* Log one status line per collector and sink (for SIGUSR1). */
 void qz_agent__log_status(struct qz_agent *agent);
-/* The HTTP endpoint's port, or -1 when there is none. */
+/* The HTTP endpoint's TCP port, or -1 when there is none. */
 int qz_agent__http_port(const struct qz_agent *agent);
 
 #ifdef __cplusplus

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* The agent's pages: /metrics in Prometheus text, /data as JSON. */
+/*
+ * The agent's HTTP endpoint: its pages (/metrics in Prometheus text, /data
+ * as JSON; /healthz is agent_health.c), on a unix socket and over TCP.
+ */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include "agent_internal.h"
 
 static int metrics_page(struct qz_metrics *m, void *ctx)
@@ -75,18 +82,87 @@ static int data_page(struct qz_json *j, void *ctx)
 int qz_agent_http__start(struct qz_agent *a)
 {
 	QZ_OPTS(qz_http_ops, ops, .log_fn = a->log.fn, .log_ctx = a->log.ctx,
-		.metrics = metrics_page, .data = data_page);
+		.metrics = metrics_page, .data = data_page,
+		.healthz = qz_agent_health__page, .token = a->http_token);
+	char addr[256];
+	int err = 0;
 
-	a->http = qz_http__new(a->http_listen, &ops, a);
-	if (!a->http) {
-		int err = -errno;
-
-		qz_log(&a->log, QZ_LOG_ERROR,
-		       "cannot serve HTTP on %s: %s; set global.http_listen to a free address or 'off'",
-		       a->http_listen, qz_strerror(err));
-		return err;
+	if (a->http_socket && !a->http_unix) {
+		snprintf(addr, sizeof(addr), "unix:%s", a->http_socket);
+		a->http_unix = qz_http__new(addr, &ops, a);
+		if (!a->http_unix) {
+			err = -errno;
+			qz_log(&a->log, QZ_LOG_ERROR,
+			       "cannot serve HTTP on the unix socket %s: %s; set global.http_socket "
+			       "to a path in a folder root can write, or 'off'", a->http_socket,
+			       qz_strerror(err));
+		} else {
+			qz_log(&a->log, QZ_LOG_INFO,
+			       "HTTP endpoint on unix:%s (mode 0600): /healthz /metrics /data%s",
+			       a->http_socket, a->http_token ? " (bearer token)" : "");
+		}
 	}
-	qz_log(&a->log, QZ_LOG_INFO, "HTTP endpoint on %s (port %d): /healthz /metrics /data",
-	       a->http_listen, qz_http__port(a->http));
-	return 0;
+	if (a->http_listen && !a->http) {
+		a->http = qz_http__new(a->http_listen, &ops, a);
+		if (!a->http) {
+			err = err ?: -errno;
+			qz_log(&a->log, QZ_LOG_ERROR,
+			       "cannot serve HTTP on %s: %s; set global.http_listen to a free address or 'off'",
+			       a->http_listen, qz_strerror(-errno));
+		} else {
+			qz_log(&a->log, QZ_LOG_INFO,
+			       "HTTP endpoint on %s (port %d): /healthz /metrics /data%s",
+			       a->http_listen, qz_http__port(a->http),
+			       a->http_token ? " (bearer token)" : "");
+		}
+	}
+	return err;
+}
+
+void qz_agent_http__stop(struct qz_agent *a)
+{
+	qz_http__free(a->http);
+	qz_http__free(a->http_unix);
+	a->http = a->http_unix = NULL;
+}
+
+int qz_agent_http__read_token(struct qz_agent *a, const char *path, char **token,
+			      char *err, size_t err_len)
+{
+	char buf[4096], *start, *end;
+	struct stat st;
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	*token = NULL;
+	if (!f || fstat(fileno(f), &st)) {
+		snprintf(err, err_len, "global.http_token_file: cannot read %s: %s", path,
+			 strerror(errno));
+		if (f)
+			fclose(f);
+		return -EINVAL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (start = buf; *start && isspace((unsigned char)*start); start++)
+		;
+	for (end = start + strlen(start); end > start && isspace((unsigned char)end[-1]); end--)
+		;
+	*end = 0;
+	for (char *p = start; p < end; p++)
+		if (!isgraph((unsigned char)*p))
+			start = end;	/* spaces or control characters inside */
+	if (!*start) {
+		snprintf(err, err_len,
+			 "global.http_token_file: %s holds no token (one line, e.g. from "
+			 "'openssl rand -hex 32')", path);
+		return -EINVAL;
+	}
+	if (st.st_mode & 077)
+		qz_log(&a->log, QZ_LOG_WARN,
+		       "global.http_token_file: %s can be read by others (mode %03o): chmod 600 it",
+		       path, (unsigned int)(st.st_mode & 0777));
+	*token = strdup(start);
+	return *token ? 0 : -ENOMEM;
 }

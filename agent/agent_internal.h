@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include "agent.h"
 #include "http.h"
 #include <quazar/output.h>
@@ -11,6 +13,13 @@
 #include <quazar/session.h>
 #include "sink.h"
 #include "internal.h"
+
+/* What /healthz remembers of a sink's drops between two requests. */
+struct health_drops {
+	uint64_t seen;		/* spool_dropped at the last check */
+	uint64_t base;		/* spool_dropped when the window began */
+	long long at_ms;	/* when it last grew (monotonic); 0: never */
+};
 
 /* A sink shared by the collectors that name it. */
 struct agent_sink {
@@ -20,6 +29,7 @@ struct agent_sink {
 	char *key;		/* Kafka key from the config, or NULL */
 	struct qz_sink *sink;
 	int users;
+	struct health_drops drops;	/* under agent->lock */
 };
 
 /* A collector's seq, kept by name so it carries on across reloads. */
@@ -64,8 +74,12 @@ struct qz_agent {
 	char *host;
 	char *labels_json;		/* {"k":"v",...} or NULL */
 	char **info_labels;		/* "host", host, label, value, ..., NULL */
-	char *http_listen;
-	struct qz_http *http;
+	char *http_listen;		/* TCP, or NULL */
+	char *http_socket;		/* unix socket path, or NULL */
+	char *http_token;		/* from global.http_token_file, or NULL */
+	bool http_kernel_addrs;		/* /data keeps kernel addresses */
+	struct qz_http *http;		/* on http_listen */
+	struct qz_http *http_unix;	/* on http_socket */
 	struct collector **collectors;
 	size_t nr_collectors;
 	struct agent_sink **sinks;
@@ -74,6 +88,16 @@ struct qz_agent {
 	size_t nr_seqs;
 	bool started;
 };
+
+/*
+ * One field of a reload signature, length first: "LEN:TEXT". A separator
+ * alone ('|') can be in the values, and two configs then read alike.
+ */
+static inline void qz_sig_put(FILE *f, const char *tag, const char *s)
+{
+	s = s ? s : "";
+	fprintf(f, "%s%zu:%s", tag, strlen(s), s);
+}
 
 /* seq_state.c: the last seq of a collector in state_dir, across restarts. */
 /* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
@@ -95,6 +119,26 @@ int qz_collector__validate(const struct qz_config_collector *col, bool open_chec
 		       char *err, size_t err_len);
 
 /* agent_http.c */
+/* Serve on http_listen and http_socket, those not served yet. */
 int qz_agent_http__start(struct qz_agent *agent);
+void qz_agent_http__stop(struct qz_agent *agent);
+/* The token in path (surrounding whitespace dropped); err says why not. */
+int qz_agent_http__read_token(struct qz_agent *agent, const char *path, char **token,
+			      char *err, size_t err_len);
+
+/* agent_health.c: the reasons /healthz gives, each a JSON object added to
+ * the array j; each returns how many it added. */
+#define QZ_HEALTH_SPOOL_PCT 90		/* a spool above this is unhealthy */
+#define QZ_HEALTH_DROP_WINDOW_MS 60000	/* drops count for this long */
+int qz_health__collector(struct qz_json *j, const char *name, int exit_err);
+/* now_ms: CLOCK_MONOTONIC; d is updated. */
+int qz_health__sink(struct qz_json *j, const char *name,
+		    const struct qz_sink_stats *st, struct health_drops *d,
+		    long long now_ms);
+/* The page: every collector and sink of the agent (ctx). */
+int qz_agent_health__page(struct qz_json *j, void *ctx);
+
+/* redact.c: zeroes kernel addresses in JSON text, in place; the new length. */
+size_t qz_redact_kernel_addrs(char *json, size_t len);
 
 #endif

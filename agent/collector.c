@@ -68,16 +68,20 @@ char *qz_collector__signature(const struct qz_config *cfg,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%s|%llu|%s", col->profiler, (unsigned long long)col->interval_ms,
-		col->sink ? col->sink : "stdout");
+	qz_sig_put(f, "p", col->profiler);
+	fprintf(f, "|%llu", (unsigned long long)col->interval_ms);
+	qz_sig_put(f, "|s", col->sink ? col->sink : "stdout");
 	for (size_t i = 0; i < col->n_events; i++)
-		fprintf(f, "|e:%s", col->events[i]);
+		qz_sig_put(f, "|e", col->events[i]);
 	for (size_t i = 0; i < col->n_options; i++)
-		fprintf(f, "|o:%s", col->options[i]);
-	if (sink)
-		fprintf(f, "|sink:%d:%s:%s:%s:%s", sink->type, sink->path ? sink->path : "",
-			sink->brokers ? sink->brokers : "", sink->topic ? sink->topic : "",
-			sink->key ? sink->key : "");
+		qz_sig_put(f, "|o", col->options[i]);
+	if (sink) {
+		fprintf(f, "|sink%d", sink->type);
+		qz_sig_put(f, "|", sink->path);
+		qz_sig_put(f, "|", sink->brokers);
+		qz_sig_put(f, "|", sink->topic);
+		qz_sig_put(f, "|", sink->key);
+	}
 	fclose(f);
 	return buf;
 }
@@ -106,7 +110,7 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 		struct qz_parse_error perr;
 		char diag[768];
 
-		if (qz_selector__parse(&sel, col->events[i], &perr)) {
+		if (qz_selector__parse_flags(&sel, col->events[i], QZ_SELECTOR_PROFILERS, &perr)) {
 			qz_parse_error__format(&perr, col->events[i], diag, sizeof(diag));
 			snprintf(err, err_len, "collector '%s' (line %d): bad event selector:\n%s",
 				 col->name, col->line, diag);
@@ -117,6 +121,14 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 			struct tp_check check = { 0 };
 			char pattern[512], hint[256] = "";
 
+			if (spec->kind == QZ_SPEC_PROFILER && !qz_profiler__find(spec->name)) {
+				/* A profiler as an event source must be one. */
+				snprintf(err, err_len,
+					 "collector '%s' (line %d): '%s' is no event nor profiler ('quazar list' lists events)",
+					 col->name, col->line, spec->name);
+				ret = -QZ_ERR_UNKNOWN_EVENT;
+				break;
+			}
 			if (spec->kind != QZ_SPEC_TRACEPOINT)
 				continue;
 			if (!tp && !(tp = qz_tp__new(NULL))) {

@@ -6,7 +6,9 @@
  * value that is a string or a list (events); libyaml gives us the line of
  * every node, so errors can name the line and the key.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +26,12 @@ struct ld {
 	struct qz_config_error *err;
 	char path[128];		/* the key being read, e.g. "sinks.kafka.topic" */
 	int type;		/* the sink type being read */
+	yaml_node_t *collector;	/* the collector being read */
 };
 
 typedef int (*parse_fn)(struct ld *ld, yaml_node_t *node, void *dst);
+
+static yaml_node_t *lookup(struct ld *ld, yaml_node_t *map, const char *key);
 
 struct field {
 	const char *name;
@@ -191,6 +196,42 @@ static int p_listen(struct ld *ld, yaml_node_t *node, void *dst)
 	return p_str(ld, node, dst);
 }
 
+/* A unix socket's path: absolute, short enough for sockaddr_un; or off. */
+static int p_socket(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	const char *s = scalar(ld, node, "a path");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	if (!strcmp(s, "off")) {
+		free(*(char **)dst);
+		*(char **)dst = NULL;
+		return 0;
+	}
+	if (s[0] != '/')
+		return fail(ld, node, "\"%s\" is not an absolute path (e.g. %s) or off", s,
+			    QZ_CONFIG_HTTP_SOCKET);
+	if (strlen(s) >= 100)
+		return fail(ld, node, "\"%s\" is too long for a unix socket (at most 99 bytes)", s);
+	return p_str(ld, node, dst);
+}
+
+static int p_bool(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	const char *s = scalar(ld, node, "true or false");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	for (size_t i = 0; i < QZ_ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*(bool *)dst = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return fail(ld, node, "\"%s\" is not true or false", s);
+}
+
 /* A map of scalars to scalars: labels, kafka properties. */
 static int p_kv(struct ld *ld, yaml_node_t *node, void *dst)
 {
@@ -291,7 +332,7 @@ static int p_options(struct ld *ld, yaml_node_t *node, void *dst)
 		const char *ks = scalar(ld, k, "a string key"), *vs;
 		char arg[512];
 		size_t old;
-		int err;
+		int err, len;
 
 		if (!ks)
 			return -QZ_ERR_CONFIG;
@@ -303,9 +344,20 @@ static int p_options(struct ld *ld, yaml_node_t *node, void *dst)
 		if (!strcmp(vs, "false"))
 			continue;
 		if (!strcmp(vs, "true"))
-			snprintf(arg, sizeof(arg), "--%s", ks);
+			len = snprintf(arg, sizeof(arg), "--%s", ks);
 		else
-			snprintf(arg, sizeof(arg), "--%s=%s", ks, vs);
+			len = snprintf(arg, sizeof(arg), "--%s=%s", ks, vs);
+		/* Cut, a filter would mean something else: refuse instead. */
+		if (len < 0 || (size_t)len >= sizeof(arg)) {
+			yaml_node_t *name = ld->collector ? lookup(ld, ld->collector, "name") : NULL;
+
+			path_push(ld, ".%s", ks);
+			return fail(ld, val, "collector '%s': the option is %d bytes as --%s=VALUE, "
+				    "more than %zu; shorten it",
+				    name && name->type == YAML_SCALAR_NODE ?
+				    (const char *)name->data.scalar.value : "?", len, ks,
+				    sizeof(arg) - 1);
+		}
 		err = push_str(v, n, arg);
 		if (err)
 			return err;
@@ -384,6 +436,9 @@ static const struct field global_fields[] = {
 	F("spool_max_bytes", p_size, struct qz_config, spool_max_bytes, false),
 	F("state_dir", p_str, struct qz_config, state_dir, false),
 	F("http_listen", p_listen, struct qz_config, http_listen, false),
+	F("http_socket", p_socket, struct qz_config, http_socket, false),
+	F("http_token_file", p_str, struct qz_config, http_token_file, false),
+	F("http_kernel_addrs", p_bool, struct qz_config, http_kernel_addrs, false),
 	{ 0 }
 };
 
@@ -543,6 +598,7 @@ static int p_collectors(struct ld *ld, yaml_node_t *node)
 		col->interval_ms = 1000;
 		col->line = (int)e->start_mark.line + 1;
 		old = path_push(ld, "[%zu]", i);
+		ld->collector = e;
 		err = p_mapping(ld, e, collector_fields, col);
 		if (err)
 			return err;
@@ -585,6 +641,47 @@ static int add_stdout_sink(struct qz_config *c)
 	return grown[c->n_sinks++].name ? 0 : -ENOMEM;
 }
 
+/* Is host:port's host a loopback address? Names other than localhost are
+ * not resolved: they count as not. */
+static bool loopback(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t n = colon ? (size_t)(colon - listen) : strlen(listen);
+	unsigned char addr[16];
+	char host[64];
+
+	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
+		listen++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		return false;
+	memcpy(host, listen, n);
+	host[n] = 0;
+	if (!strcmp(host, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return addr[0] == 127;
+	return inet_pton(AF_INET6, host, addr) == 1 &&
+	       IN6_IS_ADDR_LOOPBACK((struct in6_addr *)addr);
+}
+
+/* /data serves system-wide reports: off loopback, only with a token. */
+static int check_listen(struct ld *ld, yaml_node_t *global)
+{
+	const struct qz_config *c = ld->cfg;
+	yaml_node_t *node;
+
+	if (!c->http_listen || c->http_token_file || loopback(c->http_listen))
+		return 0;
+	node = lookup(ld, global, "http_listen");
+	snprintf(ld->path, sizeof(ld->path), "global.http_listen");
+	return fail(ld, node,
+		    "\"%s\" is not a loopback address: /data and /metrics would be open "
+		    "to the network; set global.http_token_file to require a bearer token, "
+		    "or listen on 127.0.0.1", c->http_listen);
+}
+
 /* Top level: unknown keys first; then sinks, before collectors name them. */
 static int p_top(struct ld *ld, yaml_node_t *root)
 {
@@ -608,11 +705,25 @@ static int p_top(struct ld *ld, yaml_node_t *root)
 			list_keys(top_fields, keys, sizeof(keys));
 			return fail(ld, k, "unknown key (known here: %s)", keys);
 		}
+		/* lookup() below takes the first: a second one would be ignored. */
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *qk = yaml_document_get_node(&ld->doc, q->key);
+
+			if (qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, name)) {
+				snprintf(ld->path, sizeof(ld->path), "%s", name);
+				return fail(ld, k, "duplicate key (first at line %d): merge the two",
+					    (int)qk->start_mark.line + 1);
+			}
+		}
 	}
 	if ((v = lookup(ld, root, "global"))) {
 		/* Its keys are named global.x though they fill the top struct. */
 		snprintf(ld->path, sizeof(ld->path), "global");
 		err = p_mapping(ld, v, global_fields, c);
+		if (err)
+			return err;
+		err = check_listen(ld, v);
 		if (err)
 			return err;
 	}

@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define QZ_CONFIG_HTTP_LISTEN "127.0.0.1:9431"
+#define QZ_CONFIG_HTTP_SOCKET "/run/quazar/agent.sock"
 #define QZ_CONFIG_SPOOL_DIR "/var/lib/quazar/spool"
 #define QZ_CONFIG_SPOOL_MAX_BYTES (256ull << 20)
 
@@ -78,7 +78,10 @@ struct qz_config {
 	char *spool_dir;
 	uint64_t spool_max_bytes;
 	char *state_dir;		/* each collector's last seq; NULL: none */
-	char *http_listen;		/* NULL: no HTTP endpoint ("off") */
+	char *http_listen;		/* TCP host:port; NULL: none ("off", the default) */
+	char *http_socket;		/* unix socket path (mode 0600); NULL: none */
+	char *http_token_file;		/* bearer token for /data, /metrics; NULL: none */
+	bool http_kernel_addrs;		/* /data shows kernel addresses as they are */
 	struct qz_config_sink *sinks;	/* "stdout" is always there */
 	size_t n_sinks;
 	struct qz_config_collector *collectors;

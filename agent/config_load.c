@@ -16,12 +16,12 @@ static int set_defaults(struct qz_config *c)
 	c->log_level = QZ_LOG_INFO;
 	c->spool_max_bytes = QZ_CONFIG_SPOOL_MAX_BYTES;
 	c->spool_dir = strdup(QZ_CONFIG_SPOOL_DIR);
-	c->http_listen = strdup(QZ_CONFIG_HTTP_LISTEN);
+	c->http_socket = strdup(QZ_CONFIG_HTTP_SOCKET);
 	if (gethostname(host, sizeof(host)))
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = 0;
 	c->host = strdup(host);
-	return c->spool_dir && c->http_listen && c->host ? 0 : -ENOMEM;
+	return c->spool_dir && c->http_socket && c->host ? 0 : -ENOMEM;
 }
 
 struct qz_config *qz_config__load_string(const char *text, size_t len,
@@ -171,6 +171,8 @@ void qz_config__free(struct qz_config *c)
 	free(c->spool_dir);
 	free(c->state_dir);
 	free(c->http_listen);
+	free(c->http_socket);
+	free(c->http_token_file);
 	free(c);
 }
 

@@ -4,7 +4,8 @@
  * Prometheus text writer behind /metrics. The server knows nothing of the
  * agent: it calls back for each page.
  *
- *	GET /healthz	200 "ok\n", or 503 when ops.healthz returns non-zero
+ *	GET /healthz	JSON {"status": "ok"|"unhealthy", "reasons": [...]}:
+ *			200 with no reason, 503 with one or more (ops.healthz)
  *	GET /metrics	Prometheus text exposition 0.0.4, from ops.metrics
  *	GET /data	JSON, from ops.data
  *
@@ -48,8 +49,8 @@ void qz_metrics__sample_u64(struct qz_metrics *m,
 				   const char *const *labels, uint64_t value);
 /*
  * The quazar_sink_* families for n sinks: queued, held, delivered,
- * written, spooled, replayed, spool records/bytes/dropped, errors, each
- * labelled sink="names[i]".
+ * written, spooled, replayed, spool records/bytes/dropped/corrupt, errors,
+ * possible duplicates, fatal errors, each labelled sink="names[i]".
  */
 void qz_metrics__sinks(struct qz_metrics *m, const char *const *names,
 			      const struct qz_sink_stats *stats, size_t n);
@@ -69,18 +70,30 @@ struct qz_http_ops {
 	 */
 	int (*metrics)(struct qz_metrics *m, void *ctx);
 	int (*data)(struct qz_json *j, void *ctx);
-	/* NULL: always healthy. Non-zero: 503. */
-	int (*healthz)(void *ctx);
+	/*
+	 * Adds one JSON object per reason the service is unhealthy to j (an
+	 * array being written) and returns how many: 0 is a 200, more a 503,
+	 * -errno a 500. NULL: always healthy.
+	 */
+	int (*healthz)(struct qz_json *j, void *ctx);
+	/*
+	 * When set (copied), /metrics and /data answer 401 unless the request
+	 * carries "Authorization: Bearer TOKEN"; /healthz never asks.
+	 */
+	const char *token;
 };
 
 /*
  * Listens on "host:port" ("127.0.0.1:9431", "[::1]:0", "0.0.0.0:80");
- * port 0 picks a free one. NULL with errno: EINVAL (a bad address),
+ * port 0 picks a free one. Or on "unix:/ABSOLUTE/PATH": a unix socket of
+ * mode 0600 (its folder made 0700 if missing), removed by free. A stale
+ * socket there is replaced; one that still answers is EADDRINUSE, and
+ * anything else EEXIST. NULL with errno: EINVAL (a bad address),
  * EADDRINUSE, EACCES, ...
  */
 struct qz_http *qz_http__new(const char *listen,
 				    const struct qz_http_ops *ops, void *ctx);
-/* The port bound. */
+/* The port bound; 0 for a unix socket. */
 int qz_http__port(const struct qz_http *h);
 /* Stops the server (waits for a page being served). NULL is fine. */
 void qz_http__free(struct qz_http *h);

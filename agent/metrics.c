@@ -166,6 +166,10 @@ void qz_metrics__sinks(struct qz_metrics *m, const char *const *names,
 		  "Failed writes and delivery errors."),
 		S("possible_duplicates_total", QZ_METRIC_COUNTER, possible_dups,
 		  "Reports that failed after being sent and were sent again without reading the topic back: each may be in it twice."),
+		S("spool_corrupt_total", QZ_METRIC_COUNTER, spool_corrupt,
+		  "Spooled reports found damaged on disk and skipped."),
+		S("fatal_errors_total", QZ_METRIC_COUNTER, fatal_errors,
+		  "Fatal producer errors; each one recreates the producer."),
 #undef S
 	};
 

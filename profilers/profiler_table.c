@@ -14,6 +14,16 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_profile,
 	&qz_profiler_sys_high,
 	&qz_profiler_kvm,
+	&qz_profiler_kvm_exit,
+	&qz_profiler_expr,
+	&qz_profiler_num_dist,
+	&qz_profiler_event_care,
+	&qz_profiler_page_faults,
+	&qz_profiler_breakpoint,
+	&qz_profiler_nested_trace,
+	&qz_profiler_kmemprof,
+	&qz_profiler_blktrace,
+	&qz_profiler_usdt,
 	NULL,
 };
 

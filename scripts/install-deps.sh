@@ -8,6 +8,12 @@
 #               libmicrohttpd, libsystemd, zlib
 #   tests:      json-c; groff checks the generated man pages
 #   bench/:     perf and bpftrace, the peers bench/trace.c measures
+#   otlp/:      libcurl, protobuf-c and protoc-c (libprotobuf-dev for the
+#               descriptor.proto that protobuf-c's options import); nodejs
+#               and npm for the test receiver, whose npm packages it installs
+#   profilers/: protobuf-c and protoc-c (pprof), zlib; golang-go for
+#               `go tool pprof`, the independent reader the pprof test uses;
+#               nodejs checks the flame graph's script
 # Idempotent: apt-get runs only when something is missing.
 set -eu
 
@@ -19,6 +25,10 @@ libdw-dev libelf-dev
 librdkafka-dev kcat
 libyaml-dev libmicrohttpd-dev libsystemd-dev zlib1g-dev
 libjson-c-dev
+libcurl4-openssl-dev clickhouse-server clickhouse-client
+libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
+golang-go
+nodejs
 groff-base
 linux-perf bpftrace
 "
@@ -29,7 +39,15 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 done
 
-[ -z "$missing" ] && exit 0
+# Debian's npm conflicts with a nodejs that bundles its own (NodeSource's).
+command -v npm >/dev/null || missing="$missing npm"
+
+# The OTLP test receiver's npm packages, pinned by its package-lock.json.
+receiver_setup() {
+	sh "$(dirname "$0")/../tests/otlp/setup.sh"
+}
+
+[ -z "$missing" ] && { receiver_setup; exit 0; }
 
 echo "install-deps: installing:$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then
@@ -41,3 +59,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+receiver_setup

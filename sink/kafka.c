@@ -14,7 +14,6 @@
 
 #define HELD_MAX_BYTES (64u << 20)
 #define POLL_MS 50
-#define PURGE_EVERY_MS 100
 
 static const char *const state_name[] = { "direct", "draining", "spooling",
 					  "replaying" };
@@ -110,7 +109,7 @@ static int cmp_wseq(const void *a, const void *b)
 }
 
 /* Under mu, with no direct report left in librdkafka. */
-static void spool_failed(struct kafka_sink *s)
+void qz_kafka__spool_failed(struct kafka_sink *s)
 {
 	if (!s->failed_n)
 		return;
@@ -198,7 +197,9 @@ int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
 	case RD_KAFKA_RESP_ERR__QUEUE_FULL: return -ENOBUFS;
 	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return -EMSGSIZE;
 	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: return -ENOENT;
-	case RD_KAFKA_RESP_ERR__FATAL: return -ENOTRECOVERABLE;
+	case RD_KAFKA_RESP_ERR__FATAL:
+		qz_kafka__note_fatal(s);
+		return -ENOTRECOVERABLE;
 	default: return -EIO;
 	}
 }
@@ -218,7 +219,7 @@ static int hold(struct kafka_sink *s, const char *key, size_t key_len,
 }
 
 /* Under mu: the held reports follow the failed ones into the spool. */
-static void unhold(struct kafka_sink *s)
+void qz_kafka__unhold(struct kafka_sink *s)
 {
 	struct held *h;
 
@@ -269,6 +270,8 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 		switch (s->state) {
 		case K_DIRECT:
 			err = qz_kafka__produce(s, key, key_len, line, len, s->wseq << 1);
+			if (err == -ENOTRECOVERABLE)
+				continue;	/* now DRAINING: held for the spool */
 			if (err != -ENOBUFS)
 				break;
 			/* Queue full: wait for acks, or for the state to move. */
@@ -322,6 +325,10 @@ static void step(struct kafka_sink *s)
 	int timeout;
 	bool up;
 
+	if (s->fatal) {
+		qz_kafka__recover(s);
+		return;
+	}
 	switch (s->state) {
 	case K_DIRECT:
 		break;
@@ -336,8 +343,8 @@ static void step(struct kafka_sink *s)
 			}
 			break;
 		}
-		spool_failed(s);
-		unhold(s);
+		qz_kafka__spool_failed(s);
+		qz_kafka__unhold(s);
 		s->next_probe = now + s->retry_ms;
 		qz_kafka__set_state(s, K_SPOOLING, "queue drained");
 		break;
@@ -399,6 +406,8 @@ static void *service(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		rd_kafka_poll(s->rk, POLL_MS);
 		pthread_mutex_lock(&s->mu);
+		if (!s->fatal && rd_kafka_fatal_error(s->rk, NULL, 0))
+			qz_kafka__note_fatal(s);
 		step(s);
 		if (s->closing && (settled(s) || (s->deadline >= 0 &&
 						 qz_sink_now_ms() >= s->deadline)))
@@ -473,8 +482,8 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 		qz_log(&sink->log, QZ_LOG_ERROR,
 		       "kafka sink: %" PRIu64 " reports still in librdkafka after purge",
 		       s->inflight);
-	spool_failed(s);
-	unhold(s);
+	qz_kafka__spool_failed(s);
+	qz_kafka__unhold(s);
 	if (s->win_active) {
 		for (uint64_t i = s->win_base; i < s->win_end; i++)
 			undone += !s->win_done[i - s->win_base];
@@ -529,6 +538,10 @@ static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
 	st->errors = s->errors;
 	st->reordered = s->reordered;
 	st->possible_dups = s->possible_dups;
+	st->spool_corrupt = sp.corrupt;
+	st->spool_max_bytes = sp.max_bytes;
+	st->fatal_errors = s->fatal_errors;
+	st->fatal = s->fatal;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -542,9 +555,11 @@ static void kafka_free(struct qz_sink *sink)
 		rd_kafka_topic_destroy(s->rkt);
 	if (s->rk)
 		rd_kafka_destroy(s->rk);
+	if (s->conf)
+		rd_kafka_conf_destroy(s->conf);
 	/* Nothing is held after close; free in any case. */
-	spool_failed(s);
-	unhold(s);
+	qz_kafka__spool_failed(s);
+	qz_kafka__unhold(s);
 	free(s->failed);
 	qz_kafka_reader__free(s->reader);
 	if (s->reader_conf)
@@ -562,8 +577,18 @@ static void kafka_free(struct qz_sink *sink)
 static int kafka_probe(struct qz_sink *base, int timeout_ms)
 {
 	struct kafka_sink *s = (struct kafka_sink *)base;
+	bool up;
 
-	return brokers_up(s, timeout_ms) ? 0 : -EHOSTUNREACH;
+	/* Not the service thread: keep rk from being recreated meanwhile. */
+	pthread_mutex_lock(&s->mu);
+	s->rk_users++;
+	pthread_mutex_unlock(&s->mu);
+	up = brokers_up(s, timeout_ms);
+	pthread_mutex_lock(&s->mu);
+	s->rk_users--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	return up ? 0 : -EHOSTUNREACH;
 }
 
 static const struct qz_sink_ops kafka_ops = {
@@ -619,6 +644,13 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	conf = qz_kafka_conf(&s->base, opts, on_delivery);
 	if (!conf)
 		goto err;
+	/* rd_kafka_new takes conf: keep a copy to recreate the producer. */
+	s->conf = rd_kafka_conf_dup(conf);
+	if (!s->conf) {
+		rd_kafka_conf_destroy(conf);
+		err = -ENOMEM;
+		goto err;
+	}
 	s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (!s->rk) {
 		qz_log(&s->base.log, QZ_LOG_ERROR, "kafka sink: %s", errstr);

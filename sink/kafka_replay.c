@@ -47,8 +47,20 @@ void qz_kafka__start_window(struct kafka_sink *s)
 				       "kafka sink: spool read: %s", qz_strerror(err));
 			break;
 		}
-		if (rec.index - s->win_base >= WINDOW_RECORDS)
-			break;
+		if (rec.index - s->win_base >= WINDOW_RECORDS) {
+			if (s->win_end > s->win_base)
+				break;
+			/* Only numbers no record holds before it: consumed. */
+			qz_spool__commit(s->spool, rec.index);
+			win_rebase(s, qz_kafka__spool_stats(s).head);
+			qz_spool__rewind(s->spool, s->win_base);
+			s->win_end = s->win_base;
+			continue;
+		}
+		/* Numbers skipped (damaged records, or none held them): done, so
+		 * the commit passes them. */
+		for (uint64_t i = s->win_end; i < rec.index; i++)
+			s->win_done[i - s->win_base] = 1;
 		sp = qz_suspects__find(&s->suspects, rec.index);
 		if (sp && sp->state == SUSPECT_IN_TOPIC &&
 		    !s->win_done[rec.index - s->win_base]) {
@@ -65,8 +77,9 @@ void qz_kafka__start_window(struct kafka_sink *s)
 			if (err == -ENOBUFS)
 				break;	/* the window ends here */
 			if (err) {
-				qz_log(&s->base.log, QZ_LOG_ERROR,
-				       "kafka sink: replay: %s", qz_strerror(err));
+				if (err != -ENOTRECOVERABLE)	/* logged as fatal */
+					qz_log(&s->base.log, QZ_LOG_ERROR,
+					       "kafka sink: replay: %s", qz_strerror(err));
 				s->win_failed = true;
 				break;
 			}

@@ -15,6 +15,12 @@
  *              time and committed as the window is acked; writes still go
  *              to the spool. Empty spool: back to DIRECT.
  * A service thread serves delivery reports and moves between the states.
+ *
+ * A fatal producer error (idempotence broken: librdkafka's producer is
+ * dead for good) sets `fatal` in any state: what is in librdkafka is
+ * purged and spooled like DRAINING does, the producer is recreated
+ * (kafka_fatal.c), and the sink goes on from SPOOLING, so the spool is
+ * replayed on the new producer.
  */
 #ifndef QUAZAR_KAFKA_SINK_H
 #define QUAZAR_KAFKA_SINK_H
@@ -27,6 +33,7 @@
 #define WINDOW_RECORDS 8192
 #define WINDOW_BYTES (8u << 20)
 #define READ_BACK_MS 10000	/* to read one partition back */
+#define PURGE_EVERY_MS 100	/* retries put messages back: purge again */
 
 enum kstate { K_DIRECT, K_DRAINING, K_SPOOLING, K_REPLAYING };
 
@@ -47,6 +54,11 @@ struct kafka_sink {
 	pthread_cond_t cond;	/* a delivery report came or the state moved */
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
+	rd_kafka_conf_t *conf;	/* a copy, to recreate the producer from */
+	int rk_users;		/* probes using rk without mu */
+	bool fatal;		/* rk had a fatal error; not recreated yet */
+	uint64_t fatal_errors;
+	long long next_recreate;
 	char *key;
 	struct qz_spool *spool;
 	enum kstate state;
@@ -87,6 +99,17 @@ int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
 		  const void *data, size_t len, uintptr_t tag);
 /* The spool's head (first record kept) and record count. */
 struct qz_spool_stats qz_kafka__spool_stats(struct kafka_sink *s);
+
+/* Under mu, with nothing of ours left in librdkafka: failed reports, then
+ * held ones, into the spool in write order. */
+void qz_kafka__spool_failed(struct kafka_sink *s);
+void qz_kafka__unhold(struct kafka_sink *s);
+
+/* kafka_fatal.c, under mu */
+/* librdkafka said the producer is fatally failed: note it (once). */
+void qz_kafka__note_fatal(struct kafka_sink *s);
+/* One step of recovering from it; may drop mu. */
+void qz_kafka__recover(struct kafka_sink *s);
 
 /* kafka_replay.c, under mu */
 void qz_kafka__start_window(struct kafka_sink *s);

@@ -60,6 +60,14 @@ struct qz_sink_stats {
 	 * sent again only when absent, and are not counted.
 	 */
 	uint64_t possible_dups;
+	/* kafka: spooled reports found damaged on disk and skipped. */
+	uint64_t spool_corrupt;
+	/* kafka: fatal producer errors (each one recreates the producer). */
+	uint64_t fatal_errors;
+	/* kafka: 1 while the producer is failed and not yet recreated. */
+	uint64_t fatal;
+	/* kafka: the spool's bound in bytes; 0 for sinks without a spool. */
+	uint64_t spool_max_bytes;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */
@@ -160,7 +168,12 @@ int qz_sink__probe(struct qz_sink *sink, int timeout_ms);
  *
  * Records are numbered from 0 over the spool's life. A read cursor walks
  * them from the head without consuming; commit consumes up to a number.
- * A torn record at the end of a segment (a crash) is cut off at open.
+ * A torn record at the end of the last segment (a crash) is cut off at
+ * open. A damaged record elsewhere is skipped: the reader resyncs on the
+ * next good one (magic and CRC), and the damage keeps one number, never
+ * read back; numbers no segment holds are skipped too. Readers must treat
+ * numbers they did not get as consumed. A segment that cannot be read is
+ * renamed NAME.seg.corrupt. Skipped records are counted (stats.corrupt).
  */
 struct qz_spool;
 
@@ -181,6 +194,9 @@ struct qz_spool_stats {
 	uint64_t segments;
 	uint64_t head;		/* number of the first record not consumed */
 	uint64_t tail;		/* number the next appended record gets */
+	/* Since open: unconsumed records found damaged and skipped. */
+	uint64_t corrupt;
+	uint64_t max_bytes;	/* the bound in force */
 };
 
 /* One record read back; key and data are borrowed until the next call. */
@@ -207,7 +223,8 @@ int qz_spool__read(struct qz_spool *sp, struct qz_spool_rec *rec);
 int qz_spool__rewind(struct qz_spool *sp, uint64_t index);
 /* Consumes every record below `index`; deletes segments left empty. */
 int qz_spool__commit(struct qz_spool *sp, uint64_t index);
-/* fsync the segments and write the checkpoint (atomically, by rename). */
+/* fsync the newest segment and write the checkpoint (atomically, by
+ * rename). Older segments were fsynced as they filled. */
 int qz_spool__sync(struct qz_spool *sp);
 void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st);
 

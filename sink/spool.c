@@ -2,8 +2,8 @@
 /*
  * The spool: append-only segment files named by the number of their first
  * record, each record a 16-byte header (magic, data length, key length,
- * CRC-32) then key then data. A text checkpoint names the head. Kept simple
- * on purpose: recovery is a scan that cuts off a torn tail.
+ * CRC-32) then key then data. A text checkpoint names the head. Reading
+ * back and recovery at open are in spool_read.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,157 +17,28 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
-#include "sink.h"
-#include "internal.h"
+#include "spool_internal.h"
 
-#define REC_MAGIC 0x52535a51u	/* "QZSR" */
-#define NO_KEY UINT32_MAX
-#define SEG_SUFFIX ".seg"
 #define CHECKPOINT "checkpoint"
 #define CHECKPOINT_TAG "QZSPOOL1"
 
-struct rec_hdr {
-	uint32_t magic;
-	uint32_t len;
-	uint32_t key_len;	/* NO_KEY: none */
-	uint32_t crc;
-};
-
-struct seg {
-	uint64_t first;		/* number of its first record (its name) */
-	uint64_t count;
-	uint64_t bytes;
-};
-
-struct qz_spool {
-	char *dir;
-	struct qz_logger log;
-	uint64_t max_bytes, seg_bytes;
-	struct seg *segs;
-	size_t nsegs, cap;
-	int wfd;		/* the last segment, for appends; -1: none */
-	uint64_t head, tail, total_bytes;
-	uint64_t appended, dropped;
-	/* Read cursor: record rindex lives at roff in segment rfirst. */
-	uint64_t rindex, rfirst, roff;
-	int rfd;
-	uint64_t rfd_first;
-	char *buf;
-	size_t buf_cap;
-	time_t checkpoint_at;
-};
-
-static uint32_t rec_crc(const struct rec_hdr *h, const void *key,
-			const void *data)
-{
-	uLong crc = crc32(0, (const Bytef *)&h->len, 8);
-
-	if (h->key_len != NO_KEY)
-		crc = crc32(crc, (const Bytef *)key, h->key_len);
-	return (uint32_t)crc32(crc, data, h->len);
-}
-
-static size_t rec_size(const struct rec_hdr *h)
-{
-	return sizeof(*h) + (h->key_len == NO_KEY ? 0 : h->key_len) + h->len;
-}
-
-static int seg_path(const struct qz_spool *sp, uint64_t first, char *path,
-		    size_t size)
+int qz__spool_seg_path(const struct qz_spool *sp, uint64_t first, char *path,
+		       size_t size)
 {
 	int n = snprintf(path, size, "%s/%016" PRIx64 SEG_SUFFIX, sp->dir, first);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int open_seg(const struct qz_spool *sp, uint64_t first, int flags)
+int qz__spool_open_seg(const struct qz_spool *sp, uint64_t first, int flags)
 {
 	char path[PATH_MAX];
 	int fd;
 
-	if (seg_path(sp, first, path, sizeof(path)))
+	if (qz__spool_seg_path(sp, first, path, sizeof(path)))
 		return -ENAMETOOLONG;
 	fd = open(path, flags | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
-}
-
-static int grow_buf(struct qz_spool *sp, size_t need)
-{
-	char *b;
-
-	if (need <= sp->buf_cap)
-		return 0;
-	b = realloc(sp->buf, need);
-	if (!b)
-		return -ENOMEM;
-	sp->buf = b;
-	sp->buf_cap = need;
-	return 0;
-}
-
-/* Reads the record at off into sp->buf. 1, 0 at a clean end, -EBADMSG torn. */
-static int read_rec(struct qz_spool *sp, int fd, uint64_t off, uint64_t end,
-		    struct rec_hdr *h)
-{
-	size_t body;
-	ssize_t n;
-
-	if (off == end)
-		return 0;
-	if (end - off < sizeof(*h))
-		return -EBADMSG;
-	n = pread(fd, h, sizeof(*h), (off_t)off);
-	if (n != (ssize_t)sizeof(*h))
-		return n < 0 ? -errno : -EBADMSG;
-	if (h->magic != REC_MAGIC || rec_size(h) > end - off ||
-	    rec_size(h) > sp->seg_bytes)
-		return -EBADMSG;
-	body = rec_size(h) - sizeof(*h);
-	if (grow_buf(sp, body + 1))
-		return -ENOMEM;
-	n = pread(fd, sp->buf, body, (off_t)(off + sizeof(*h)));
-	if (n != (ssize_t)body)
-		return n < 0 ? -errno : -EBADMSG;
-	if (rec_crc(h, sp->buf, sp->buf + (h->key_len == NO_KEY ? 0 : h->key_len)) != h->crc)
-		return -EBADMSG;
-	return 1;
-}
-
-/* Counts a segment's records; cuts a torn tail off. */
-static int scan_seg(struct qz_spool *sp, struct seg *s)
-{
-	struct rec_hdr h;
-	struct stat st;
-	uint64_t off = 0;
-	int fd, err;
-
-	fd = open_seg(sp, s->first, O_RDWR);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	s->count = 0;
-	while ((err = read_rec(sp, fd, off, (uint64_t)st.st_size, &h)) > 0) {
-		off += rec_size(&h);
-		s->count++;
-	}
-	if (err == -EBADMSG) {
-		qz_log(&sp->log, QZ_LOG_WARN,
-		       "spool %s: segment %016" PRIx64 " torn at byte %" PRIu64
-		       " of %lld: cut off", sp->dir, s->first, off,
-		       (long long)st.st_size);
-		if (ftruncate(fd, (off_t)off))
-			err = -errno;
-		else
-			err = 0;
-	}
-	s->bytes = off;
-	close(fd);
-	return err;
 }
 
 static int cmp_seg(const void *a, const void *b)
@@ -239,6 +110,17 @@ static uint64_t read_checkpoint(struct qz_spool *sp)
 	return head;
 }
 
+/* Makes the folder's entries (new segments, the checkpoint) durable. */
+static void sync_dir(struct qz_spool *sp)
+{
+	int fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 static int write_checkpoint(struct qz_spool *sp, bool durable)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], text[64];
@@ -255,23 +137,17 @@ static int write_checkpoint(struct qz_spool *sp, bool durable)
 	close(fd);
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (!err && durable) {
-		fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	}
+	if (!err && durable)
+		sync_dir(sp);
 	sp->checkpoint_at = time(NULL);
 	return err;
 }
 
-static void drop_seg0(struct qz_spool *sp)
+void qz__spool_remove_seg(struct qz_spool *sp, size_t i)
 {
-	char path[PATH_MAX];
-	struct seg *s = &sp->segs[0];
+	struct seg *s = &sp->segs[i];
 
-	if (sp->nsegs == 1 && sp->wfd >= 0) {
+	if (i + 1 == sp->nsegs && sp->wfd >= 0) {
 		close(sp->wfd);
 		sp->wfd = -1;
 	}
@@ -279,10 +155,19 @@ static void drop_seg0(struct qz_spool *sp)
 		close(sp->rfd);
 		sp->rfd = -1;
 	}
-	if (!seg_path(sp, s->first, path, sizeof(path)))
-		unlink(path);
+	if (sp->rfirst == s->first)
+		sp->rfirst = UINT64_MAX;
 	sp->total_bytes -= s->bytes;
-	memmove(sp->segs, sp->segs + 1, --sp->nsegs * sizeof(*sp->segs));
+	memmove(s, s + 1, (--sp->nsegs - i) * sizeof(*s));
+}
+
+static void drop_seg0(struct qz_spool *sp)
+{
+	char path[PATH_MAX];
+
+	if (!qz__spool_seg_path(sp, sp->segs[0].first, path, sizeof(path)))
+		unlink(path);
+	qz__spool_remove_seg(sp, 0);
 }
 
 /* Deletes the segments wholly below the head. */
@@ -347,28 +232,26 @@ struct qz_spool *qz_spool__open(const char *dir,
 	err = list_segs(sp);
 	if (err)
 		goto err;
-	for (size_t i = 0; i < sp->nsegs; i++) {
-		err = scan_seg(sp, &sp->segs[i]);
-		if (err)
-			goto err;
-		sp->total_bytes += sp->segs[i].bytes;
-	}
+	/* The scan counts damage only in what is not consumed yet. */
+	sp->head = read_checkpoint(sp);
+	sp->rfirst = UINT64_MAX;
+	err = qz__spool_scan(sp);
+	if (err)
+		goto err;
 	if (sp->nsegs) {
 		struct seg *last = &sp->segs[sp->nsegs - 1];
 
 		sp->tail = last->first + last->count;
-		sp->head = read_checkpoint(sp);
 		if (sp->head < sp->segs[0].first)
 			sp->head = sp->segs[0].first;
 		if (sp->head > sp->tail)
 			sp->head = sp->tail;
 	} else {
 		/* Keep numbering past what a previous run consumed. */
-		sp->head = sp->tail = read_checkpoint(sp);
+		sp->tail = sp->head;
 	}
 	trim(sp);
 	sp->rindex = sp->head;
-	sp->rfirst = UINT64_MAX;
 	if (sp->head < sp->tail)
 		qz_log(&sp->log, QZ_LOG_INFO,
 		       "spool %s: %" PRIu64 " reports left by a previous run",
@@ -400,15 +283,41 @@ void qz_spool__free(struct qz_spool *sp)
 
 static int new_seg(struct qz_spool *sp)
 {
+	struct seg *last = sp->nsegs ? &sp->segs[sp->nsegs - 1] : NULL;
+	bool rotated = false;
 	int fd, err;
 
+	/*
+	 * A full segment is made durable as it is left, so a power loss can
+	 * cut only the newest one. Its failure is logged, not returned: the
+	 * records are in the page cache, and the new report still needs a
+	 * home.
+	 */
 	if (sp->wfd >= 0) {
+		if (fsync(sp->wfd))
+			qz_log(&sp->log, QZ_LOG_ERROR, "spool %s: fsync of segment %016" PRIx64
+			       " failed: %s; a power loss may lose it", sp->dir,
+			       last ? last->first : 0, strerror(errno));
 		close(sp->wfd);
 		sp->wfd = -1;
+		rotated = true;
 	}
-	fd = open_seg(sp, sp->tail, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+	fd = qz__spool_open_seg(sp, sp->tail, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
 	if (fd < 0)
 		return fd;
+	if (rotated)
+		sync_dir(sp);	/* the old segment's entry, and the new one's */
+	/*
+	 * An empty last segment (left by a crash in its first write, or a
+	 * failed one) already has this name: reuse its entry. A second one
+	 * would be trimmed as stale, unlinking the file we append to.
+	 */
+	if (last && last->first == sp->tail) {
+		sp->total_bytes -= last->bytes;
+		last->bytes = 0;
+		sp->wfd = fd;
+		return 0;
+	}
 	err = add_seg(sp, sp->tail);
 	if (err) {
 		close(fd);
@@ -444,7 +353,7 @@ int qz_spool__append(struct qz_spool *sp, const void *key, size_t key_len,
 
 	if (len >= UINT32_MAX || key_len >= UINT32_MAX || need > sp->seg_bytes)
 		return -EMSGSIZE;
-	h.crc = rec_crc(&h, key, data);
+	h.crc = qz__spool_crc(&h, key, data);
 	if (!sp->nsegs || sp->wfd < 0 ||
 	    sp->segs[sp->nsegs - 1].bytes + need > sp->seg_bytes) {
 		err = new_seg(sp);
@@ -477,103 +386,6 @@ int qz_spool__append(struct qz_spool *sp, const void *key, size_t key_len,
 	sp->total_bytes += need;
 	sp->tail++;
 	sp->appended++;
-	return 0;
-}
-
-static struct seg *find_seg(struct qz_spool *sp, uint64_t index)
-{
-	for (size_t i = 0; i < sp->nsegs; i++)
-		if (index < sp->segs[i].first + sp->segs[i].count)
-			return &sp->segs[i];
-	return NULL;
-}
-
-static int read_fd(struct qz_spool *sp, uint64_t first)
-{
-	if (sp->rfd >= 0 && sp->rfd_first == first)
-		return sp->rfd;
-	if (sp->rfd >= 0)
-		close(sp->rfd);
-	sp->rfd = open_seg(sp, first, O_RDONLY);
-	sp->rfd_first = first;
-	return sp->rfd;
-}
-
-/* Puts the cursor on record `index` (or the first one after it). */
-static int seek(struct qz_spool *sp, uint64_t index)
-{
-	struct rec_hdr h;
-	struct seg *s;
-	int fd, err;
-
-	if (index < sp->head)
-		index = sp->head;
-	s = find_seg(sp, index);
-	if (!s) {
-		sp->rindex = sp->tail;
-		sp->rfirst = UINT64_MAX;
-		return 0;
-	}
-	if (index < s->first)
-		index = s->first;
-	fd = read_fd(sp, s->first);
-	if (fd < 0)
-		return fd;
-	sp->rfirst = s->first;
-	sp->roff = 0;
-	for (sp->rindex = s->first; sp->rindex < index; sp->rindex++) {
-		err = read_rec(sp, fd, sp->roff, s->bytes, &h);
-		if (err <= 0)
-			return err ?: -EBADMSG;
-		sp->roff += rec_size(&h);
-	}
-	return 0;
-}
-
-int qz_spool__read(struct qz_spool *sp, struct qz_spool_rec *rec)
-{
-	struct rec_hdr h;
-	struct seg *s;
-	int fd, err;
-
-	if (sp->rindex < sp->head || sp->rfirst == UINT64_MAX) {
-		err = seek(sp, sp->rindex);
-		if (err)
-			return err;
-	}
-	if (sp->rindex >= sp->tail)
-		return 0;
-	s = find_seg(sp, sp->rindex);
-	if (!s)
-		return 0;
-	if (s->first != sp->rfirst) {
-		/* Past the end of the cursor's segment: on to the next one. */
-		err = seek(sp, sp->rindex);
-		if (err)
-			return err;
-	}
-	fd = read_fd(sp, s->first);
-	if (fd < 0)
-		return fd;
-	err = read_rec(sp, fd, sp->roff, s->bytes, &h);
-	if (err <= 0)
-		return err ?: -EBADMSG;
-	rec->index = sp->rindex;
-	rec->key = h.key_len == NO_KEY ? NULL : sp->buf;
-	rec->key_len = h.key_len == NO_KEY ? 0 : h.key_len;
-	rec->data = sp->buf + rec->key_len;
-	rec->len = h.len;
-	sp->roff += rec_size(&h);
-	sp->rindex++;
-	if (sp->rindex >= s->first + s->count)
-		sp->rfirst = UINT64_MAX;	/* next read seeks the next segment */
-	return 1;
-}
-
-int qz_spool__rewind(struct qz_spool *sp, uint64_t index)
-{
-	sp->rfirst = UINT64_MAX;
-	sp->rindex = index < sp->head ? sp->head : index;
 	return 0;
 }
 
@@ -617,5 +429,7 @@ void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st)
 	s.segments = sp->nsegs;
 	s.head = sp->head;
 	s.tail = sp->tail;
+	s.corrupt = sp->corrupt;
+	s.max_bytes = sp->max_bytes;
 	memcpy(st, &s, sz < sizeof(s) ? sz : sizeof(s));
 }

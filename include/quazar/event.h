@@ -61,7 +61,7 @@ struct qz_sample {
 		uint64_t nr;
 		uint64_t hw_idx;	/* with PERF_SAMPLE_BRANCH_HW_INDEX */
 		const struct perf_branch_entry *entries;
-		const uint64_t *counters; /* PERF_SAMPLE_BRANCH_COUNTERS */
+		const uint64_t *counters; /* QZ_SAMPLE_BRANCH_COUNTERS */
 	} branch;
 	struct {
 		uint64_t abi;		/* 0: no regs */
@@ -87,6 +87,14 @@ struct qz_sample {
 };
 
 /* Every PERF_SAMPLE_* bit qz_sample__parse knows. */
+/*
+ * perf_event_attr.branch_sample_type's PERF_SAMPLE_BRANCH_COUNTERS (Linux
+ * 6.8): one u64 of counters per branch entry follows the entries. It is an
+ * enum constant, so older headers cannot be tested for it with #ifdef: the
+ * ABI value is spelled out here.
+ */
+#define QZ_SAMPLE_BRANCH_COUNTERS (1ull << 19)
+
 #define QZ_SAMPLE_KNOWN_BITS                                                   \
 	((uint64_t)(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |      \
 		    PERF_SAMPLE_ADDR | PERF_SAMPLE_READ |                      \

@@ -21,5 +21,8 @@
 #include <quazar/stack.h>
 #include <quazar/output.h>
 #include <quazar/session.h>
+#include <quazar/span.h>
+#include <quazar/span_export.h>
+#include <quazar/pool.h>
 
 #endif

@@ -196,12 +196,10 @@ static int parse_sample(struct cursor *c, const struct qz_sample_format *f,
 		TRY(take(c, s->branch.nr, sizeof(struct perf_branch_entry),
 			 &at));
 		s->branch.entries = at;
-#ifdef PERF_SAMPLE_BRANCH_COUNTERS
-		if (f->branch_sample_type & PERF_SAMPLE_BRANCH_COUNTERS) {
+		if (f->branch_sample_type & QZ_SAMPLE_BRANCH_COUNTERS) {
 			TRY(take(c, s->branch.nr, 8, &at));
 			s->branch.counters = at;
 		}
-#endif
 	}
 	if (t & PERF_SAMPLE_REGS_USER)
 		TRY(parse_regs(c, f->sample_regs_user, &s->regs_user.abi,

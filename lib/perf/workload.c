@@ -58,6 +58,7 @@ QZ_API struct qz_workload *qz_workload__prepare(char *const argv[])
 		/* EOF instead of a byte: the parent gave up. */
 		if (full_read(go[0], &c, 1) != 1)
 			_exit(127);
+		signal(SIGPIPE, SIG_DFL);	/* ours is ignored; exec keeps that */
 		execvp(argv[0], argv);
 		code = errno;
 		if (write(err[1], &code, sizeof(code)) < 0)

@@ -17,7 +17,8 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
+enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK,
+       TAG_NESTED };
 
 static uint64_t now_ns(void)
 {
@@ -50,15 +51,23 @@ static void drain_fd(int fd)
 	(void)!read(fd, &v, sizeof(v));
 }
 
+/*
+ * The stats are read by other threads (the agent's HTTP thread) while
+ * this one counts: stores are atomic. Only this thread writes, so it may
+ * read them plainly.
+ */
+#define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+
 static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 {
 	struct qz_output *out = s->out;
 
-	s->stats.lost += lost;
+	STAT_ADD(s->stats.lost, lost);
 	if (cpu >= 0 && cpu < (int)QZ_ARRAY_SIZE(s->stats.lost_per_cpu))
-		s->stats.lost_per_cpu[cpu] += lost;
+		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
+	qz__nest_lost(s, cpu, lost);
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "lost", now_ns());
 
@@ -81,16 +90,22 @@ static void dispatch_sample(struct qz_session *s,
 
 	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
 	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
-		s->stats.filtered++;
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
-		s->stats.filtered++;
+	    !qz_filter__match_sample(ev->user_filter, &sample)) {
+		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
+		return;
+	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
+	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+		return;
+	/* An event of a nested handler: it sees it first (or is done). */
+	if (ev->nest && !qz__nest_sample(s, ev, &sample))
 		return;
 	event = (struct qz_event){
 		.sample = &sample,
@@ -99,8 +114,12 @@ static void dispatch_sample(struct qz_session *s,
 		.tp = ev->tp,
 		.session = s,
 	};
-	s->ops->sample(s->ctx, &event);
-	if (++s->stats.samples == s->env->exit_n)
+	if (s->self && qz__self_perfeval(s))
+		qz__self_sample(s, &event);
+	else
+		s->ops->sample(s->ctx, &event);
+	STAT_ADD(s->stats.samples, 1);
+	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
 
@@ -112,6 +131,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 
 	switch (rec->type) {
 	case PERF_RECORD_SAMPLE:
+		s->cur_ring = ring;
 		dispatch_sample(s, rec);
 		break;
 	case PERF_RECORD_LOST:
@@ -163,7 +183,7 @@ static void on_late(const struct perf_event_header *rec, int ring, void *ctx)
 		on_record(rec, ring, ctx);
 		return;
 	}
-	s->stats.late++;
+	STAT_ADD(s->stats.late, 1);
 }
 
 static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
@@ -180,7 +200,7 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 		cutoff = now > window ? now - window : 0;
 	}
 	/* Mappings and comms change over time: read them in time order. */
-	if (!s->env->order && s->ops->any_order && !s->sym)
+	if (!s->env->order && s->any_order)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -193,33 +213,62 @@ static void report_interval(struct qz_session *s, bool final)
 	if (s->ops->interval)
 		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
-	/* The handler has resolved its stacks: exited processes may go. */
-	if (s->sym)
+	qz__self_perfeval_report(s, final);
+	/*
+	 * The handler has resolved its stacks: exited processes may go. Nested
+	 * handlers report on clocks of their own: then the bounds alone do it.
+	 */
+	if (s->sym && !s->nr_nested)
 		qz_symbolizer__reap(s->sym);
 }
 
 /*
  * The mappings of what runs already, read once the events are on so no
  * mmap falls in between: every process, or those of -p/-t. A workload
- * needs none: its exec is recorded.
+ * alone needs none: its exec is recorded.
  */
 static void seed_maps(struct qz_session *s)
 {
 	struct qz_thread_map *threads = qz_evlist__threads(s->evlist);
 	int nr = qz_thread_map__nr(threads);
 
-	if (!s->sym || s->workload)
+	if (!s->sym)
 		return;
 	if (nr == 1 && qz_thread_map__tid(threads, 0) == -1) {
 		qz_symbolizer__seed(s->sym, -1);
 		return;
 	}
-	for (int i = 0; i < nr; i++) {
+	for (int i = 0; i < nr && !s->workload; i++) {
 		pid_t tid = qz_thread_map__tid(threads, i);
 		pid_t pid = s->tasks ? qz_tasks__pid(s->tasks, tid) : tid;
 
 		qz_symbolizer__seed(s->sym, pid > 0 ? pid : tid);
 	}
+}
+
+/* Requests from qz_session__request (signals): answered here, on this thread. */
+static void answer_requests(struct qz_session *s, struct qz_ordered *ordered)
+{
+	unsigned what = __atomic_exchange_n(&s->requests, 0, __ATOMIC_ACQUIRE);
+
+	if (what & QZ_SESSION_CHILD)
+		qz__follow_poll(s);
+	if (what & (QZ_SESSION_STATUS | QZ_SESSION_USAGE))
+		read_rings(s, ordered, false);	/* the state includes what is queued */
+	if (what & QZ_SESSION_STATUS)
+		qz__self_status(s);
+	if (what & QZ_SESSION_USAGE)
+		qz__self_usage(s);
+}
+
+/* A nested handler's report: on its own -i, and the final one. */
+static void report_nested(struct qz_session *n, bool final)
+{
+	if (!final && n->stopping)
+		return;		/* its -N was reached: only the final report */
+	if (n->ops->interval && n->inited)
+		n->ops->interval(n->ctx, n->out, final);
+	qz_output__flush(n->out);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -263,6 +312,11 @@ static void log_summary(struct qz_session *s)
 	char per_cpu[512] = "";
 	size_t n = 0;
 
+	if (s->stats.dropped)
+		qz_log(&s->log, QZ_LOG_WARN,
+		       "dropped %llu events over --sampling-limit %llu per second per instance",
+		       (unsigned long long)s->stats.dropped,
+		       (unsigned long long)s->env->sampling_limit);
 	if (s->stats.late)
 		qz_log(&s->log, QZ_LOG_WARN,
 		       "%llu events arrived later than the --order window allowed and were not delivered; widen --order-window",
@@ -282,11 +336,24 @@ int qz__session_loop(struct qz_session *s)
 {
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
+	int usage_fd = -1, tick_fd = -1;
+	int nested_fd[QZ_MAX_EVENT_ARGS * 2];
 	bool done = false;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
+	/* Reading rings one after another suits only handlers that all allow it. */
+	s->any_order = s->ops->any_order && !s->sym;
+	for (int i = 0; i < s->nr_nested; i++)
+		s->any_order &= s->nested[i].s->ops->any_order;
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++) {
+		uint64_t ns = i < s->nr_nested ? s->nested[i].s->env->interval_ns : 0;
+
+		nested_fd[i] = ns ? timer_new(ns) : -1;
+		if (nested_fd[i] >= 0)
+			epoll_add(epfd, nested_fd[i], TAG_NESTED, (uint32_t)i);
+	}
 	epoll_add(epfd, s->stop_fd, TAG_STOP, 0);
 	if (!s->counting) {
 		QZ_OPTS(qz_ordered_opts, oopts, .late = on_late,
@@ -307,6 +374,14 @@ int qz__session_loop(struct qz_session *s)
 		interval_fd = timer_new(s->env->interval_ns);
 		epoll_add(epfd, interval_fd, TAG_INTERVAL, 0);
 	}
+	if (s->env->usage_self_ns) {
+		usage_fd = timer_new(s->env->usage_self_ns);
+		epoll_add(epfd, usage_fd, TAG_USAGE, 0);
+	}
+	if (s->tick) {
+		tick_fd = timer_new(s->tick_ns);
+		epoll_add(epfd, tick_fd, TAG_TICK, 0);
+	}
 
 	err = qz_evlist__enable(s->evlist);
 	if (err)
@@ -324,7 +399,7 @@ int qz__session_loop(struct qz_session *s)
 		}
 	}
 
-	while (!done && !s->stopping) {
+	while (!done && !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		struct epoll_event events[64];
 		int n = epoll_wait(epfd, events, 64, -1);
 		bool rings = false;
@@ -341,17 +416,38 @@ int qz__session_loop(struct qz_session *s)
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);
 				rings = true;
+				if (s->follow)	/* in case a SIGCHLD never came */
+					qz__follow_poll(s);
+				break;
+			case TAG_USAGE:
+				drain_fd(usage_fd);
+				read_rings(s, ordered, false);
+				qz__self_usage(s);
+				break;
+			case TAG_TICK:
+				drain_fd(tick_fd);
+				s->tick(s->ctx);
 				break;
 			case TAG_INTERVAL:
 				drain_fd(interval_fd);
 				read_rings(s, ordered, false);
 				report_interval(s, false);
 				break;
+			case TAG_NESTED: {
+				uint32_t k = (uint32_t)events[i].data.u64;
+
+				drain_fd(nested_fd[k]);
+				read_rings(s, ordered, false);
+				report_nested(s->nested[k].s, false);
+				break;
+			}
 			case TAG_WORKLOAD:
 				done = true;
 				break;
 			case TAG_STOP:
-				done = true;
+				/* Stop (the loop's condition) or requests. */
+				drain_fd(s->stop_fd);
+				answer_requests(s, ordered);
 				break;
 			}
 		}
@@ -365,8 +461,13 @@ int qz__session_loop(struct qz_session *s)
 	if (!s->counting)
 		reconcile_lost(s);
 	report_interval(s, true);
+	for (int i = 0; i < s->nr_nested; i++)
+		report_nested(s->nested[i].s, true);
 	log_summary(s);
 out:
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++)
+		if (nested_fd[i] >= 0)
+			close(nested_fd[i]);
 	qz_ordered__free(ordered);
 	if (interval_fd >= 0)
 		close(interval_fd);
@@ -374,6 +475,10 @@ out:
 		close(drain_fd_);
 	if (pid_fd >= 0)
 		close(pid_fd);
+	if (usage_fd >= 0)
+		close(usage_fd);
+	if (tick_fd >= 0)
+		close(tick_fd);
 	close(epfd);
 	return err;
 }
@@ -388,6 +493,7 @@ QZ_API int qz_session__run(struct qz_session *s)
 			s->ready(err, s->ready_ctx);
 		return err;
 	}
+	s->inited = true;
 	err = qz__session_open(s);
 	if (s->ready)
 		s->ready(err, s->ready_ctx);
@@ -395,14 +501,18 @@ QZ_API int qz_session__run(struct qz_session *s)
 		err = qz__session_loop(s);
 	if (s->ops->deinit)
 		s->ops->deinit(s->ctx);
+	s->inited = false;
 	s->ctx = NULL;
+	qz__nest_deinit(s);
 	return err;
 }
 
 QZ_API const char *qz_event__comm(const struct qz_event *ev)
 {
 	struct qz_tasks *tasks = ev->session->tasks;
-	uint64_t time = ev->sample->type & PERF_SAMPLE_TIME ? ev->sample->time : 0;
+	/* COMM records have the kernel's time: without --clock-offset. */
+	uint64_t time = ev->sample->type & PERF_SAMPLE_TIME ?
+				ev->sample->time - ev->session->env->clock_offset : 0;
 	const char *comm = tasks ? qz_tasks__comm_at(tasks, (pid_t)ev->sample->tid, time) :
 				   NULL;
 

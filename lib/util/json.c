@@ -11,14 +11,12 @@
 #include <quazar/json.h>
 #include "../internal.h"
 
-#define MAX_DEPTH 32
-
 struct qz_json {
 	char *buf;
 	size_t len, cap;
 	int err;
-	int depth;
-	bool need_comma[MAX_DEPTH];
+	int depth;		/* containers open */
+	bool need_comma[QZ_JSON_MAX_DEPTH + 1];
 	bool after_key;
 };
 
@@ -48,6 +46,7 @@ QZ_API void qz_json__free(struct qz_json *j)
 
 QZ_API void qz_json__reset(struct qz_json *j)
 {
+	j->err = 0;
 	j->len = 0;
 	j->buf[0] = 0;
 	j->depth = 0;
@@ -90,10 +89,10 @@ static bool grow(struct qz_json *j, size_t n)
 	return true;
 }
 
-/* Where n more bytes go, or NULL when memory ran out. */
+/* Where n more bytes go, or NULL after an error: the text stops there. */
 static inline char *room(struct qz_json *j, size_t n)
 {
-	if (__builtin_expect(j->len + n + 1 > j->cap, 0) && !grow(j, n))
+	if (__builtin_expect(j->len + n + 1 > j->cap || j->err, 0) && !grow(j, n))
 		return NULL;
 	return j->buf + j->len;
 }
@@ -138,20 +137,33 @@ static void begin_value(struct qz_json *j)
 	j->need_comma[j->depth] = true;
 }
 
+static void fail(struct qz_json *j, int err)
+{
+	if (!j->err)
+		j->err = err;
+}
+
 static void open_container(struct qz_json *j, char c)
 {
+	/* Deeper would share comma state with its parent: a corrupt line. */
+	if (j->depth == QZ_JSON_MAX_DEPTH) {
+		fail(j, -E2BIG);
+		return;
+	}
 	begin_value(j);
 	put_char(j, c);
-	if (j->depth + 1 < MAX_DEPTH)
-		j->depth++;
+	j->depth++;
 	j->need_comma[j->depth] = false;
 }
 
 static void close_container(struct qz_json *j, char c)
 {
+	if (!j->depth) {
+		fail(j, -EINVAL);
+		return;
+	}
 	put_char(j, c);
-	if (j->depth)
-		j->depth--;
+	j->depth--;
 }
 
 QZ_API void qz_json__begin_object(struct qz_json *j)
@@ -182,10 +194,43 @@ QZ_API void qz_json__newline(struct qz_json *j)
 	j->after_key = false;
 }
 
-/* Characters a JSON string cannot hold as they are. */
-static const bool needs_escape[256] = {
-	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
+/* Bytes not copied as they are: those JSON escapes, and non-ASCII, whose
+ * UTF-8 is checked. */
+static const bool special[256] = {
+	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x80 ... 0xff] = true,
 };
+
+/*
+ * The length of the valid UTF-8 sequence at s (2 to 4), or minus the
+ * length of its maximal invalid subpart, which becomes one U+FFFD (as
+ * Unicode recommends): overlongs, surrogates and past U+10FFFF are invalid.
+ */
+static int utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int need;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 1;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 2;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = s[0] == 0xed ? 0x9f : 0xbf;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 3;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		return -1;
+	}
+	for (int i = 1; i <= need; i++) {
+		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need + 1;
+}
 
 static void put_escaped(struct qz_json *j, const char *s, size_t n)
 {
@@ -194,7 +239,7 @@ static void put_escaped(struct qz_json *j, const char *s, size_t n)
 	char *p;
 
 	/* The common case: nothing to escape, one copy. */
-	while (plain < n && !needs_escape[(unsigned char)s[plain]])
+	while (plain < n && !special[(unsigned char)s[plain]])
 		plain++;
 	if (plain == n) {
 		p = room(j, n + 2);
@@ -211,14 +256,27 @@ static void put_escaped(struct qz_json *j, const char *s, size_t n)
 	while (n) {
 		size_t run = 0;
 
+		int seq;
+
 		/* Copy runs of plain characters in one go. */
-		while (run < n && !needs_escape[(unsigned char)s[run]])
+		while (run < n && !special[(unsigned char)s[run]])
 			run++;
 		put(j, s, run);
 		s += run;
 		n -= run;
 		if (!n)
 			break;
+		if ((unsigned char)*s >= 0x80) {
+			seq = utf8_seq((const unsigned char *)s, n);
+			if (seq > 0)
+				put(j, s, (size_t)seq);
+			else
+				put(j, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			seq = seq > 0 ? seq : -seq;
+			s += seq;
+			n -= (size_t)seq;
+			continue;
+		}
 		switch (*s) {
 		case '"': put(j, "\\\"", 2); break;
 		case '\\': put(j, "\\\\", 2); break;

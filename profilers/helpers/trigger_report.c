@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "flamegraph.h"
 #include "trigger_internal.h"
 
 #define TOP_FUNCTIONS 5
-#define MAX_FOLDED 10000	/* JSON lines; the rest summed in one */
+/* JSON lines and bytes of stack text, so a report fits a Kafka message. */
+#define MAX_FOLDED 10000
+#define MAX_FOLDED_BYTES (512u << 10)
 
 void qz__trigger_resolve(struct qz_trigger *t, struct trigger_cpu *tc)
 {
@@ -35,19 +38,11 @@ void qz__trigger_resolve(struct qz_trigger *t, struct trigger_cpu *tc)
 	qz_stacktab__reset(tc->raw);
 }
 
-/*
- * The SVG of a folded file.
- * TODO(merge): call qz_flamegraph__svg_from_folded(folded, NULL, svg,
- * title, err, err_len) from profilers/helpers/flamegraph.h, the flame
- * graph writer; until it is in this tree only the .folded is written.
- */
+/* The SVG of a folded file, by quazar's own flame graph writer. */
 static int write_svg(const char *folded, const char *svg, const char *title, char *err,
 		     size_t err_len)
 {
-	(void)svg;
-	(void)title;
-	snprintf(err, err_len, "no SVG writer in this build: %.200s only", folded);
-	return -ENOSYS;
+	return qz_flamegraph__svg_from_folded(folded, NULL, svg, title, err, err_len);
 }
 
 static int write_folded(const char *path, const struct strcount_entry *st, size_t nr)
@@ -154,11 +149,13 @@ static void json_functions(struct qz_json *j, struct trigger_cpu *tc,
 static void json_folded(struct qz_json *j, const struct strcount_entry *st, size_t nr)
 {
 	uint64_t more = 0;
+	size_t bytes = 0;
 
 	qz_json__key(j, "folded");
 	qz_json__begin_array(j);
 	for (size_t i = 0; i < nr; i++) {
-		if (i >= MAX_FOLDED) {
+		bytes += strlen(st[i].key);
+		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
 			more += st[i].count;
 			continue;
 		}

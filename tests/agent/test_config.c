@@ -46,7 +46,11 @@ static void test_default(void)
 		CHECK(strstr(sched->events[1], "sched:sched_switch"));
 	}
 	CHECK_EQ(qz_config__sink(c, "stdout")->type, QZ_CONFIG_SINK_STDOUT);
-	CHECK_STR(c->http_listen, QZ_CONFIG_HTTP_LISTEN);
+	/* /data is system-wide: a root-only socket by default, TCP opt-in. */
+	CHECK(!c->http_listen);
+	CHECK_STR(c->http_socket, QZ_CONFIG_HTTP_SOCKET);
+	CHECK(!c->http_token_file);
+	CHECK(!c->http_kernel_addrs);
 	CHECK_STR(c->spool_dir, QZ_CONFIG_SPOOL_DIR);
 	CHECK_EQ(c->log_level, QZ_LOG_INFO);
 	CHECK(c->host && *c->host);
@@ -61,6 +65,9 @@ static const char full[] =
 	"  spool_dir: /tmp/spool\n"
 	"  spool_max_bytes: 64MiB\n"
 	"  http_listen: 0.0.0.0:0\n"
+	"  http_socket: /run/qz/a.sock\n"
+	"  http_token_file: /etc/quazar/token\n"
+	"  http_kernel_addrs: true\n"
 	"sinks:\n"
 	"  bus:\n"
 	"    type: kafka\n"
@@ -113,6 +120,9 @@ static void test_full(void)
 	CHECK_EQ(c->log_level, QZ_LOG_DEBUG);
 	CHECK_EQ(c->spool_max_bytes, 64ull << 20);
 	CHECK_STR(c->http_listen, "0.0.0.0:0");
+	CHECK_STR(c->http_socket, "/run/qz/a.sock");
+	CHECK_STR(c->http_token_file, "/etc/quazar/token");
+	CHECK(c->http_kernel_addrs);
 	CHECK_EQ(c->n_sinks, 3);	/* bus, archive and the built-in stdout */
 	bus = qz_config__sink(c, "bus");
 	archive = qz_config__sink(c, "archive");
@@ -127,7 +137,7 @@ static void test_full(void)
 		CHECK_STR(bus->properties[0].key, "security.protocol");
 		CHECK_STR(bus->properties[0].value, "SASL_SSL");
 		CHECK(!bus->key);
-		CHECK_EQ(bus->line, 9);
+		CHECK_EQ(bus->line, 12);
 	}
 	if (archive) {
 		CHECK_EQ(archive->type, QZ_CONFIG_SINK_FILE);
@@ -144,7 +154,7 @@ static void test_full(void)
 		CHECK_STR(top->options[1], "100");
 		CHECK_EQ(top->interval_ms, 500);
 		CHECK_STR(top->sink, "bus");
-		CHECK_EQ(top->line, 26);
+		CHECK_EQ(top->line, 29);
 	}
 	if (leaks) {
 		CHECK_EQ(leaks->n_events, 2);
@@ -204,17 +214,48 @@ static const struct {
 	{ "empty event", "collectors:\n  - name: a\n    profiler: stat\n    events: [x, \"\"]\n",
 	  4, "collectors[0].events[1]", "must not be empty" },
 	{ "not a mapping", "- a\n- b\n", 1, "", "must be a mapping" },
+	{ "listen on all, no token", "global:\n  log_level: info\n  http_listen: 0.0.0.0:9431\n",
+	  3, "global.http_listen", "http_token_file" },
+	{ "listen on a name, no token", "global:\n  http_listen: node-7.example:9431\n",
+	  2, "global.http_listen", "not a loopback address" },
+	{ "relative socket", "global:\n  http_socket: agent.sock\n", 2, "global.http_socket",
+	  "absolute path" },
+	{ "bad bool", "global:\n  http_kernel_addrs: maybe\n", 2, "global.http_kernel_addrs",
+	  "true or false" },
+	{ "two globals", "global:\n  host: a\nsinks: {}\nglobal:\n  host: b\n", 4, "global",
+	  "duplicate key" },
+	{ "two collector lists", "collectors: []\ncollectors: []\n", 2, "collectors",
+	  "duplicate key" },
+	{ "options too long", "collectors:\n  - name: filt\n    profiler: trace\n    options:\n"
+	  "      filter: '%FILTER%'\n", 5, "collectors[0].options.filter", "collector 'filt'" },
 };
+
+/* yaml with %FILTER% replaced by a filter of n characters. */
+static const char *with_long_filter(const char *yaml, size_t n)
+{
+	static char text[4096];
+	const char *at = strstr(yaml, "%FILTER%");
+	size_t pre;
+
+	if (!at)
+		return yaml;
+	pre = (size_t)(at - yaml);
+	memcpy(text, yaml, pre);
+	memset(text + pre, 'x', n);
+	strcpy(text + pre + n, at + 8);
+	return text;
+}
 
 static void test_bad(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *yaml = with_long_filter(bad[i].yaml, 600);
 		struct qz_config_error e;
 		struct qz_config *c;
 		char where[32];
 
 		errno = 0;
-		c = qz_config__load_string(bad[i].yaml, strlen(bad[i].yaml), &e);
+		c = qz_config__load_string(yaml, strlen(yaml), &e);
 		CHECK(!c);
 		if (c) {
 			fprintf(stderr, "%s: loaded\n", bad[i].what);
@@ -233,6 +274,24 @@ static void test_bad(void)
 			fprintf(stderr, "%-20s %s\n", bad[i].what, e.msg);
 		}
 	}
+}
+
+/* An option of the longest length allowed is kept whole. */
+static void test_long_option(void)
+{
+	const char *yaml = with_long_filter("collectors:\n  - name: filt\n    profiler: trace\n"
+					    "    options: {filter: '%FILTER%'}\n", 502);
+	struct qz_config_error e;
+	struct qz_config *c = qz_config__load_string(yaml, strlen(yaml), &e);
+
+	if (!c)
+		fprintf(stderr, "%s\n", e.msg);
+	CHECK(c);
+	if (c) {
+		CHECK_EQ(strlen(c->collectors[0].options[0]), 511);
+		CHECK(!strncmp(c->collectors[0].options[0], "--filter=xxx", 12));
+	}
+	qz_config__free(c);
 }
 
 static void test_units(void)
@@ -290,6 +349,81 @@ static void test_file(void)
 	qz_config__free(NULL);
 }
 
+/* Loopback addresses need no token; others do, and take one. */
+static void test_listen_token(void)
+{
+	static const char *const ok[] = {
+		"global:\n  http_listen: 127.0.0.1:9431\n",
+		"global:\n  http_listen: 127.0.0.9:0\n",
+		"global:\n  http_listen: localhost:9431\n",
+		"global:\n  http_listen: \"[::1]:9431\"\n",
+		"global:\n  http_listen: 0.0.0.0:9431\n  http_token_file: /etc/quazar/token\n",
+		"global:\n  http_listen: \"[::]:9431\"\n  http_token_file: /t\n",
+		"global:\n  http_listen: \"off\"\n  http_socket: \"off\"\n",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		struct qz_config_error e;
+		struct qz_config *c = qz_config__load_string(ok[i], strlen(ok[i]), &e);
+
+		if (!c)
+			fprintf(stderr, "%s: %s\n", ok[i], e.msg);
+		CHECK(c);
+		qz_config__free(c);
+	}
+}
+
+/*
+ * Every key the schema knows is in docs/config.md's tables. The keys come
+ * from the loader itself: an unknown key's error lists those known there.
+ */
+static void test_doc_keys(const char *doc)
+{
+	static const char *const probes[] = {
+		"global:\n  zzz: 1\n",
+		"sinks:\n  s:\n    type: stdout\n    zzz: 1\n",
+		"sinks:\n  s:\n    type: file\n    path: /x\n    zzz: 1\n",
+		"sinks:\n  s:\n    type: kafka\n    brokers: b\n    topic: t\n    zzz: 1\n",
+		"collectors:\n  - name: a\n    profiler: stat\n    zzz: 1\n",
+		"zzz: 1\n",
+	};
+	static char text[65536];
+	size_t n, keys = 0;
+	FILE *f = fopen(doc, "r");
+
+	CHECK(f);
+	if (!f)
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+		struct qz_config_error e;
+		struct qz_config *c = qz_config__load_string(probes[i], strlen(probes[i]), &e);
+		char *list = c ? NULL : strstr(e.msg, "(known here: "), *tok, *save;
+
+		qz_config__free(c);
+		CHECK(list);
+		if (!list)
+			continue;
+		list += strlen("(known here: ");
+		list[strcspn(list, ")")] = 0;
+		for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			char row[96], section[96];
+
+			/* A table row "| `key` |", or a top-level section "## `key`". */
+			snprintf(row, sizeof(row), "| `%s` |", tok);
+			snprintf(section, sizeof(section), "## `%s`", tok);
+			if (!strstr(text, row) && !strstr(text, section)) {
+				fprintf(stderr, "docs/config.md does not list the key '%s'\n", tok);
+				test_failures++;
+			}
+			keys++;
+		}
+	}
+	CHECK(keys > 20);
+}
+
 /* docs/config.md shows the built-in config as it is. */
 static void test_doc(const char *doc)
 {
@@ -320,10 +454,14 @@ static void test_doc(const char *doc)
 int main(int argc, char **argv)
 {
 	RUN(test_default);
-	if (argc > 1)
+	if (argc > 1) {
 		RUN_ARGS(test_doc, argv[1]);
+		RUN_ARGS(test_doc_keys, argv[1]);
+	}
+	RUN(test_listen_token);
 	RUN(test_full);
 	RUN(test_bad);
+	RUN(test_long_option);
 	RUN(test_units);
 	RUN(test_file);
 	return test_result();

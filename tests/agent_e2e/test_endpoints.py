@@ -20,6 +20,7 @@ write(cfg, f"""global:
   host: ep-host
   labels: {{dc: "eu \\"1\\"", rack: r12}}
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 sinks:
   file:
@@ -41,7 +42,8 @@ agent = Agent(cfg)
 agent.port()
 
 status, body, ctype = agent.get("/healthz")
-check_eq((status, body), (200, "ok\n"), "/healthz")
+check_eq((status, json.loads(body)), (200, {"status": "ok", "reasons": []}), "/healthz")
+check(ctype.startswith("application/json"), f"/healthz content type {ctype!r}")
 status, body, _ = agent.get("/nosuch")
 check_eq(status, 404, "an unknown path")
 
@@ -69,7 +71,8 @@ COLLECTOR_FAMILIES = {
 SINK_FAMILIES = ["quazar_sink_written_total", "quazar_sink_delivered_total",
                  "quazar_sink_queue_depth", "quazar_sink_spool_records",
                  "quazar_sink_spool_bytes", "quazar_sink_spool_dropped_total",
-                 "quazar_sink_errors_total"]
+                 "quazar_sink_errors_total", "quazar_sink_spool_corrupt_total",
+                 "quazar_sink_fatal_errors_total"]
 for name, typ in COLLECTOR_FAMILIES.items():
     fam = fams.get(name)
     if not check(fam, f"/metrics has {name}"):

@@ -60,6 +60,8 @@ static struct qz_sample_format random_format(struct builder *b, uint64_t type)
 			f.read_format |= read_bits[i];
 	if (rnd(b) & 1)
 		f.branch_sample_type |= PERF_SAMPLE_BRANCH_HW_INDEX;
+	if (rnd(b) & 1)
+		f.branch_sample_type |= QZ_SAMPLE_BRANCH_COUNTERS;
 	f.sample_regs_user = rnd(b) & 0xffffff;
 	f.sample_regs_intr = rnd(b) & 0xffffff;
 	return f;
@@ -162,6 +164,11 @@ static void build(struct builder *b, const struct qz_sample_format *f,
 		want->branch.entries = here(b);
 		for (uint64_t i = 0; i < want->branch.nr * 3; i++)
 			put64(b, rnd(b));
+		if (f->branch_sample_type & QZ_SAMPLE_BRANCH_COUNTERS) {
+			want->branch.counters = here(b);
+			for (uint64_t i = 0; i < want->branch.nr; i++)
+				put64(b, rnd(b));
+		}
 	}
 	if (t & PERF_SAMPLE_REGS_USER)
 		put_regs(b, f->sample_regs_user, &want->regs_user.abi,
@@ -236,6 +243,7 @@ static int compare(const struct qz_sample *got, const struct qz_sample *w,
 	CHECK_EQ(got->branch.nr, w->branch.nr);
 	CHECK_EQ(got->branch.hw_idx, w->branch.hw_idx);
 	CHECK(got->branch.entries == rebase(w->branch.entries, b, copy));
+	CHECK(got->branch.counters == rebase(w->branch.counters, b, copy));
 	CHECK_EQ(got->regs_user.abi, w->regs_user.abi);
 	CHECK_EQ(got->regs_user.nr, w->regs_user.nr);
 	CHECK(got->regs_user.regs == rebase(w->regs_user.regs, b, copy));

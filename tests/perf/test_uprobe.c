@@ -104,8 +104,10 @@ int main(int argc, char **argv)
 
 	if (skip)
 		return skip;
-	if (argc < 2)
-		return test_skip("usage: test-perf-uprobe PERF_HELPER");
+	if (argc < 2) {
+		fprintf(stderr, "usage: test-perf-uprobe PERF_HELPER\n");
+		return 1;
+	}
 	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
 		return test_skip("no uprobe PMU on this kernel");
 	helper = argv[1];

@@ -8,10 +8,15 @@
  *	restart		closed with the broker down (spooled), reopened with it
  *			up: the spool is replayed before new reports
  *	sigterm		closed at once under load, broker up; reopened
+ *	corrupt		a spool with a damaged record in a middle segment:
+ *			all but that one are replayed, and the sink settles
+ *	fatal		a fatal idempotent-producer error mid-stream: the
+ *			producer is recreated, nothing is lost
  *
  * usage: test-kafka CASE MOCK_BROKER KCAT
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -23,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sink.h"
+#include "kafka_sink.h"
 #include "../test.h"
 #include "broker_proc.h"
 
@@ -48,26 +54,38 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
+/* A small spool bound (1 MiB) gives 64 KiB segments: several in a test. */
+static struct qz_sink *open_sink_spool(struct broker *b, unsigned int timeout_ms,
+				       uint64_t spool_max_bytes)
 {
 	static const char *const props[] = { "linger.ms", "5", NULL };
 	QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = on_log, .brokers = b->addr,
 		.topic = TOPIC, .spool_dir = spool_dir, .properties = props,
-		.message_timeout_ms = timeout_ms, .retry_ms = 500);
+		.message_timeout_ms = timeout_ms, .retry_ms = 500,
+		.spool_max_bytes = spool_max_bytes);
 
 	return qz_sink__new_kafka(&o);
 }
 
+static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
+{
+	return open_sink_spool(b, timeout_ms, 0);
+}
+
 /* One report of ~220 bytes: what a small collector would send. */
+static int format_report(char *line, size_t size, char *name, int key, unsigned int seq)
+{
+	snprintf(name, 16, "coll-%d", key);
+	return snprintf(line, size,
+			"{\"host\":\"test\",\"collector\":\"%s\",\"type\":\"stat\","
+			"\"seq\":%u,\"payload\":{\"pad\":\"%0120d\"}}\n", name, seq, 0);
+}
+
 static int write_report(struct qz_sink *s, int key, unsigned int seq)
 {
 	char line[512], name[16];
-	int n;
+	int n = format_report(line, sizeof(line), name, key, seq);
 
-	snprintf(name, sizeof(name), "coll-%d", key);
-	n = snprintf(line, sizeof(line),
-		     "{\"host\":\"test\",\"collector\":\"%s\",\"type\":\"stat\","
-		     "\"seq\":%u,\"payload\":{\"pad\":\"%0120d\"}}\n", name, seq, 0);
 	return qz_sink__write(s, line, (size_t)n, name);
 }
 
@@ -393,13 +411,150 @@ static void test_sigterm(struct broker *b)
 	check_all(b, 6100, possible_dups + st.possible_dups);
 }
 
+/*
+ * A spool left with one damaged record in a middle segment: replay skips
+ * it, counts it, and the sink settles; before, the replay's commit stopped
+ * at the hole for good and nothing after it was ever delivered.
+ */
+static void test_corrupt(struct broker *b)
+{
+	QZ_OPTS(qz_spool_opts, so, .max_bytes = 1 << 20, .segment_bytes = 64 << 10);
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_spool_stats ss = { .sz = sizeof(ss) };
+	const unsigned int n = 600;	/* ~280 KiB: 5 segments */
+	struct qz_spool *sp = qz_spool__open(spool_dir, &so);
+	char line[512], name[16], cmd[256], seg[256] = "";
+	struct qz_sink *s;
+	struct tally t;
+	FILE *p;
+	int fd;
+
+	CHECK(sp);
+	if (!sp)
+		return;
+	for (unsigned int i = 1; i <= n; i++)
+		for (int k = 0; k < NKEYS; k++) {
+			int len = format_report(line, sizeof(line), name, k, i);
+
+			CHECK_EQ(qz_spool__append(sp, name, strlen(name), line,
+						  (size_t)len - 1), 0);
+		}
+	qz_spool__stats(sp, &ss);
+	CHECK(ss.segments >= 3);
+	qz_spool__free(sp);
+	/* A byte of the 5th record of the second segment's payload. */
+	snprintf(cmd, sizeof(cmd), "ls %s/*.seg | sed -n 2p", spool_dir);
+	p = popen(cmd, "r");
+	if (p && !fgets(seg, sizeof(seg), p))
+		seg[0] = 0;
+	if (p)
+		pclose(p);
+	seg[strcspn(seg, "\n")] = 0;
+	fd = open(seg, O_WRONLY);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_EQ(pwrite(fd, "#", 1, 4 * 232 + 200), 1);
+		close(fd);
+	}
+
+	s = open_sink_spool(b, 30000, 1 << 20);
+	CHECK(s);
+	if (!s)
+		return;
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "replayed %" PRIu64 ", %" PRIu64 " damaged\n", st.replayed,
+		st.spool_corrupt);
+	CHECK_EQ(st.spool_corrupt, 1);
+	CHECK_EQ(st.replayed, 2 * n - 1);
+	/* New reports flow again. */
+	CHECK_EQ(write_report(s, 0, n + 1), 0);
+	CHECK_EQ(write_report(s, 1, n + 1), 0);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.delivered, 2 * n + 1);
+	qz_sink__free(s);
+	consume(b, &t);
+	CHECK_EQ(t.total, 2 * (n + 1) - 1);
+	CHECK_EQ(t.gaps, 1);		/* the damaged one */
+	CHECK_EQ(t.dups, 0);
+	CHECK_EQ(t.bad, 0);
+	for (int k = 0; k < NKEYS; k++)
+		CHECK_EQ(t.next[k], n + 2);
+}
+
+/* Injects a fatal error into the sink's producer, as librdkafka allows
+ * tests to (there is no practical way to cause a real one). */
+static int inject_fatal(struct qz_sink *sink)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	rd_kafka_resp_err_t err;
+
+	pthread_mutex_lock(&s->mu);
+	err = rd_kafka_test_fatal_error(s->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+					"injected by test-kafka");
+	pthread_mutex_unlock(&s->mu);
+	return err ? -EIO : 0;
+}
+
+/*
+ * A fatal idempotent-producer error: librdkafka's producer is dead for
+ * good. The sink must recreate it, keep the spool, replay, and count it;
+ * before, the error was only logged and every later write failed.
+ */
+static void test_fatal(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_sink(b, 30000);
+	unsigned int seq = 1;
+	uint64_t possible_dups;
+
+	CHECK(s);
+	if (!s)
+		return;
+	for (; seq <= 200; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__flush(s, 10000), 0);
+	/* Reports in flight as it strikes, and more after it. */
+	for (; seq <= 300; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(inject_fatal(s), 0);
+	for (; seq <= 1000; seq++) {
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+		if (seq % 100 == 0)
+			usleep(50 * 1000);
+	}
+	wait_settled(s, 60);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "fatal errors %" PRIu64 ", delivered %" PRIu64 ", spooled %" PRIu64
+		", replayed %" PRIu64 ", possible dups %" PRIu64 "\n", st.fatal_errors,
+		st.delivered, st.spooled, st.replayed, st.possible_dups);
+	CHECK_EQ(st.fatal_errors, 1);
+	CHECK_EQ(st.fatal, 0);
+	CHECK_EQ(st.delivered, st.written);
+	/* Direct delivery again, on the new producer. */
+	for (; seq <= 1100; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	CHECK_EQ(qz_sink__flush(s, 10000), 0);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__stats(s, &st);
+	CHECK_EQ(st.delivered, st.written);
+	possible_dups = st.possible_dups;
+	qz_sink__free(s);
+	check_all(b, seq - 1, possible_dups);
+}
+
 int main(int argc, char **argv)
 {
 	struct broker b;
 	char cmd[128];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm MOCK_BROKER KCAT\n",
+		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm|corrupt|fatal MOCK_BROKER KCAT\n",
 			argv[0]);
 		return 2;
 	}
@@ -425,6 +580,10 @@ int main(int argc, char **argv)
 		RUN_ARGS(test_restart, &b);
 	else if (!strcmp(argv[1], "sigterm"))
 		RUN_ARGS(test_sigterm, &b);
+	else if (!strcmp(argv[1], "corrupt"))
+		RUN_ARGS(test_corrupt, &b);
+	else if (!strcmp(argv[1], "fatal"))
+		RUN_ARGS(test_fatal, &b);
 	else
 		CHECK(!"unknown case");
 	CHECK_EQ(broker_stop(&b), 0);
