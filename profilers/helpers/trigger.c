@@ -140,6 +140,8 @@ void qz_trigger__free(struct qz_trigger *t)
 void qz_trigger__sample(struct qz_trigger *t, const struct qz_event *ev)
 {
 	const struct qz_sample *smp = ev->sample;
+	/* CLOCK_MONOTONIC, as the capture's bounds: without --clock-offset. */
+	uint64_t time = smp->time - qz_session__env(t->session)->clock_offset;
 	struct trigger_cpu *tc;
 	uint64_t gen;
 
@@ -152,7 +154,7 @@ void qz_trigger__sample(struct qz_trigger *t, const struct qz_event *ev)
 		if ((int64_t)smp->ip < 0)	/* kernel mode: the upper half */
 			tc->sys_ns += smp->period;
 	}
-	if (!tc->capturing || smp->time < tc->start || smp->time >= tc->end)
+	if (!tc->capturing || time < tc->start || time >= tc->end)
 		return;
 	if (!smp->pid) {
 		tc->idle++;
