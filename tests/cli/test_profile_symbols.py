@@ -5,7 +5,9 @@ system-wide profile of CPU 0 sees, in turn:
 1. a program that runs 50 ms and exits before the interval that names it;
 2. a program that dlopens a library, burns CPU in it and dlcloses it;
 3. a binary run from a tmpfs and deleted while it runs;
-4. a program started through `taskset`, which must show as itself.
+4. a program started through `taskset`, which must show as itself;
+5. a binary on a tmpfs mounted in another mount namespace only, as in a
+   container: quazar finds it through /proc/PID/root.
 
 Each load has a name of its own (a copy of spin), so only what the test
 caused is counted, whatever else the machine runs. The loads run at
@@ -22,7 +24,7 @@ require_root()
 tmp = tempfile.mkdtemp(prefix="qz-syms-")
 shm = tempfile.mkdtemp(prefix="qz-syms-", dir="/dev/shm")
 tag = str(os.getpid() % 100000)
-names = {k: f"qz{k}{tag}"[:15] for k in ("short", "dl", "del", "task")}
+names = {k: f"qz{k}{tag}"[:15] for k in ("short", "dl", "del", "task", "ns")}
 
 
 def copy_spin(name, where):
@@ -73,6 +75,14 @@ try:
     p.wait(timeout=120)
     # 4. taskset execs the program: the stacks are the program's.
     subprocess.run(["taskset", "-c", "0", "chrt", "-f", "1", task, "300"], timeout=120)
+    # 5. Mounted in its own mount namespace: the path means nothing here.
+    nsdir = tempfile.mkdtemp(prefix="qz-syms-ns-")
+    ns_bin = os.path.join(nsdir, names["ns"])
+    subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    f"mount -t tmpfs qzns {nsdir} && cp {prog('spin')} {ns_bin} && "
+                    f"exec chrt -f 1 taskset -c 0 {ns_bin} 1200"], timeout=120)
+    check(not os.path.exists(ns_bin), "5. the namespace's binary is not in ours")
+    os.rmdir(nsdir)
     time.sleep(1.2)     # two reports after the last exit
 finally:
     q.terminate()
@@ -102,21 +112,28 @@ wrong = sum(v for k, v in stacks.items() if k.startswith("taskset;") and k.endsw
 check(tb >= 200, f"4. taskset: {tb} samples under {names['task']};...;main;burn (want >= 200)")
 check_eq(wrong, 0, "4. taskset: samples of burn() under the comm taskset")
 
+n = of(stacks, names["ns"])
+ns_total = sum(n.values())
+ns_named = sum(v for k, v in n.items() if k.endswith(";main;burn"))
+check(ns_total >= 800 and ns_named >= 0.9 * ns_total,
+      f"5. other mount namespace: {ns_named} of {ns_total} samples in main;burn (want >= 90% "
+      f"of >= 800): {sorted(n.items(), key=lambda x: -x[1])[:5]}")
+
 print(f"50 ms program: {burn}; dlopen'd library: {lib}; deleted binary: {named}/{total}; "
-      f"taskset: {tb} as itself, {wrong} as taskset")
+      f"taskset: {tb} as itself, {wrong} as taskset; other mount namespace: {ns_named}/{ns_total}")
 unknown = [r for r in json_lines(out) if r.get("type") == "profile"]
 frames = sum(r.get("frames", 0) for r in unknown)
 check(frames > 0 and all("unknown_frames" in r for r in unknown),
       f"reports count frames and unknown frames: {frames}")
 
-# 5. The workload form: quazar starts taskset, which execs the program.
+# 6. The workload form: quazar starts taskset, which execs the program.
 r = run(["profile", "-F", "199", "-g", "--json", "-i", "100000", "--flame-graph", flame,
          "--", "taskset", "-c", "0", task, "300"])
 check_eq(r.returncode, 0, f"workload exit status (stderr: {r.stderr[-2000:]})")
 w = folded(flame + ".folded")
 good = sum(v for k, v in w.items() if k.startswith(names["task"] + ";") and k.endswith(";main;burn"))
 bad = sum(v for k, v in w.items() if k.startswith("taskset;") and k.endswith(";burn"))
-check(good >= 40 and bad == 0, f"5. workload through taskset: {good} as itself, {bad} as taskset")
+check(good >= 40 and bad == 0, f"6. workload through taskset: {good} as itself, {bad} as taskset")
 
 shutil.rmtree(tmp, ignore_errors=True)
 shutil.rmtree(shm, ignore_errors=True)
