@@ -21,6 +21,14 @@ struct qz_profiler {
 	const struct qz_option *options; /* its own; NULL-ended, or NULL */
 	size_t opts_size;		/* its options struct */
 	const void *opts_defaults;	/* initial values; NULL: all zero */
+	/*
+	 * A trailing argument that is not an option, as perf-prof's
+	 * `hrtimer ... EXPRESSION`: its name for help ("EXPRESSION"), NULL
+	 * when the profiler takes none; the text lands as an owned char * at
+	 * arg_offset in its options struct.
+	 */
+	const char *arg_name;
+	size_t arg_offset;
 	/* What the session calls; init finds the options with
 	 * qz_session__ops_opts(). */
 	struct qz_session_ops ops;

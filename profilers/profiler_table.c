@@ -14,6 +14,10 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_profile,
 	&qz_profiler_kvm,
 	&qz_profiler_kvm_exit,
+	&qz_profiler_hrtimer,
+	&qz_profiler_irq_off,
+	&qz_profiler_hrcount,
+	&qz_profiler_watchdog,
 	NULL,
 };
 

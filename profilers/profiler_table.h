@@ -17,6 +17,10 @@ extern const struct qz_profiler qz_profiler_multi_trace;
 extern const struct qz_profiler qz_profiler_kmemleak;
 extern const struct qz_profiler qz_profiler_task_state;
 extern const struct qz_profiler qz_profiler_profile;
+extern const struct qz_profiler qz_profiler_hrtimer;
+extern const struct qz_profiler qz_profiler_irq_off;
+extern const struct qz_profiler qz_profiler_hrcount;
+extern const struct qz_profiler qz_profiler_watchdog;
 
 struct qz_session;
 struct qz_tp_event;

@@ -134,6 +134,14 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
  */
 QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 				     uint64_t mask);
+/*
+ * Count event member in event leader's group instead of sampling it: its
+ * count since open arrives with every sample of the leader, which must ask
+ * for PERF_SAMPLE_READ (read as a group). The member's filter must run in
+ * the kernel: one it rejects fails the open. Call from init, after both
+ * were added. 0, or -EINVAL for bad indexes or a leader that is a member.
+ */
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member);
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */

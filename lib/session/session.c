@@ -89,6 +89,17 @@ QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 	return 0;
 }
 
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member)
+{
+	if (leader < 0 || leader >= s->nr_events || member < 0 ||
+	    member >= s->nr_events || leader == member ||
+	    s->events[leader].member)
+		return -EINVAL;
+	s->events[member].member = true;
+	s->events[member].leader = leader;
+	return 0;
+}
+
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 {
 	s->counting = counting;

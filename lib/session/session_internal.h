@@ -24,6 +24,8 @@ struct session_event {
 	struct qz_filter *user_filter;	/* when the kernel cannot filter */
 	uint64_t sample_type;
 	uint64_t regs_user;		/* sample_regs_user mask, 0 = none */
+	int leader;			/* qz_session__set_group: its leader's index */
+	bool member;			/* counted in leader's group, never sampled */
 };
 
 struct qz_session {

@@ -45,8 +45,9 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 	if (!evsel)
 		return NULL;
 	attr = qz_evsel__attr(evsel);
-	if (s->counting) {
-		attr->sample_type = 0;
+	if (s->counting || ev->member) {
+		/* A member's count travels in its leader's samples. */
+		attr->sample_type = ev->member ? attr->sample_type | ev->sample_type : 0;
 		attr->sample_period = 0;
 		attr->freq = 0;
 	} else {
@@ -170,9 +171,21 @@ static int setup_filter(struct qz_session *s, struct session_event *ev)
 		log_filter_error(s, ev, &perr);
 		return -QZ_ERR_FILTER;
 	}
+	if (ev->member && qz_filter__needs_user_space(ev->user_filter)) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s is counted in the kernel, whose filters compare a field with a constant; '%s' needs user space",
+		       ev->name, text);
+		return -QZ_ERR_FILTER;
+	}
 	if (qz_filter__needs_user_space(ev->user_filter))
 		return 0;
 	err = qz_evsel__apply_filter(ev->evsel, text);
+	if (err && ev->member) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s is counted in the kernel, which rejected filter '%s': %s",
+		       ev->name, text, qz_strerror(err));
+		return err;
+	}
 	if (err) {
 		qz_log(&s->log, QZ_LOG_DEBUG,
 		       "%s: the kernel rejected filter '%s' (%s); evaluating it in user space",
@@ -226,6 +239,13 @@ int qz__session_open(struct qz_session *s)
 		}
 		err = qz_evlist__add(s->evlist, ev->evsel);
 		if (err)
+			return err;
+	}
+	for (int i = 0; i < s->nr_events; i++) {
+		struct session_event *ev = &s->events[i];
+
+		if (ev->member &&
+		    (err = qz_evsel__set_leader(ev->evsel, s->events[ev->leader].evsel)))
 			return err;
 	}
 	err = qz_evlist__open(s->evlist);
