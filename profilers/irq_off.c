@@ -102,7 +102,7 @@ static int irq_off_init(struct qz_session *s, void **ctx)
 	o->than = opts->than;
 	o->interval_start = now_ns();
 	/* A fixed period even under -F: a frequency would move the timer. */
-	err = qz_groupcount__init(&o->g, s, o->period, 0, 0);
+	err = qz_groupcount__init(&o->g, s, o->period, 0, PERF_SAMPLE_IP);
 	if (!err && !(o->cpus = calloc((size_t)o->g.nr_cpus, sizeof(*o->cpus))))
 		err = -ENOMEM;
 	if (!err && env->callchain && !(o->stacks = qz_stack_printer__new()))
@@ -121,6 +121,8 @@ static void print_gap(struct irq_off *o, const struct qz_event *ev, uint64_t gap
 {
 	const struct qz_sample *smp = ev->sample;
 	const char *comm = qz_event__comm(ev);
+	/* x86-64 and arm64 kernels live in the upper half of the address space */
+	bool kernel = (int64_t)smp->ip < 0;
 
 	if (o->stacks && smp->callchain_nr)
 		qz_symbolizer__prepare(qz_stack_printer__symbolizer(o->stacks),
@@ -134,6 +136,7 @@ static void print_gap(struct irq_off *o, const struct qz_event *ev, uint64_t gap
 		qz_json__key_str(j, "comm", comm);
 		qz_json__key_u64(j, "gap_ns", gap);
 		qz_json__key_u64(j, "period_ns", o->period);
+		qz_json__key_bool(j, "in_kernel", kernel);
 		if (o->stacks && smp->callchain_nr) {
 			qz_json__key(j, "stack");
 			qz_stack_printer__json(o->stacks, smp, j);
@@ -144,8 +147,9 @@ static void print_gap(struct irq_off *o, const struct qz_event *ev, uint64_t gap
 	FILE *f = qz_output__file(o->out);
 
 	fprintf(f, "%16s %6u/%-6u [%03u] %" PRIu64 ".%06" PRIu64 ": irq-off: cpu-clock %" PRIu64
-		   " ns\n", comm, smp->pid, smp->tid, smp->cpu, smp->time / 1000000000,
-		smp->time % 1000000000 / 1000, gap);
+		   " ns%s\n", comm, smp->pid, smp->tid, smp->cpu, smp->time / 1000000000,
+		smp->time % 1000000000 / 1000, gap,
+		kernel ? "" : " (in user space, where interrupts are on: a tick the CPU did not get, e.g. the host did not run it)");
 	if (o->stacks && smp->callchain_nr)
 		qz_stack_printer__text(o->stacks, smp, f);
 }

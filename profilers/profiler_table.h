@@ -21,6 +21,11 @@ extern const struct qz_profiler qz_profiler_hrtimer;
 extern const struct qz_profiler qz_profiler_irq_off;
 extern const struct qz_profiler qz_profiler_hrcount;
 extern const struct qz_profiler qz_profiler_watchdog;
+extern const struct qz_profiler qz_profiler_oncpu;
+extern const struct qz_profiler qz_profiler_rundelay;
+extern const struct qz_profiler qz_profiler_syscalls;
+extern const struct qz_profiler qz_profiler_sched_migrate;
+extern const struct qz_profiler qz_profiler_percpu_stat;
 
 struct qz_session;
 struct qz_tp_event;

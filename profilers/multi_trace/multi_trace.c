@@ -488,7 +488,7 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->out = cfg->session ? qz_session__output(cfg->session) : NULL;
 	m->printer.session = cfg->session;
 	m->key_name = cfg->key_name;
-	m->key_is_tid = cfg->key_tid && !cfg->has_key_field;
+	m->key_is_tid = (cfg->key_tid && !cfg->has_key_field) || cfg->key_comm;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {
 		m->printer.stacks = qz_stack_printer__new();

@@ -21,6 +21,7 @@ struct mt_config {
 	const struct mt_event_cfg *events;
 	int nr_pos;
 	bool cycle, perins, key_tid, has_key_field;
+	bool key_comm;			/* the key is a pid: show its comm (--perins) */
 	const char *key_name;		/* the perins column */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
