@@ -44,7 +44,7 @@ struct sched_migrate_opts {
 };
 
 enum reason { R_WAKEUP, R_FORK, R_EXEC, R_BALANCE, R_RT, R_NUMA, R_AFFINITY, R_HOTPLUG,
-	      R_OTHER, NR_REASONS, R_NONE = NR_REASONS };
+	      R_OTHER, NR_REASONS, R_NONE = NR_REASONS, R_STOPPER };
 
 static const char *const reason_names[NR_REASONS] = {
 	"wakeup", "fork", "exec", "balance", "rt", "numa", "affinity", "hotplug", "other",
@@ -83,6 +83,8 @@ static const struct {
 	{ "affine_move_task", R_AFFINITY },
 	{ "sched_setaffinity", R_AFFINITY },
 	{ "set_cpus_allowed_ptr", R_AFFINITY },
+	/* a wakeup from here completes a stop work: see reason_of() */
+	{ "cpu_stopper_thread", R_STOPPER },
 };
 
 struct topo {
@@ -295,8 +297,18 @@ static enum reason addr_reason(struct sched_migrate *m, uint64_t addr)
 	return r;
 }
 
+/*
+ * The first frame, innermost out, on a migration path. A wakeup by the
+ * CPU's stopper thread completes a stop work that moved a running task:
+ * migration_cpu_stop only points the waiting task at its new CPU
+ * (wake_cpu), and the stopper's wakeup moves it. That is an affinity
+ * change (sched_setaffinity, migrate_disable; also sched_exec and NUMA
+ * moves of a running task, which the kernel completes the same way).
+ */
 static enum reason reason_of(struct sched_migrate *m, const struct qz_sample *smp)
 {
+	enum reason first = R_NONE;
+
 	for (uint64_t i = 0; i < smp->callchain_nr; i++) {
 		uint64_t ip = smp->callchain[i];
 		enum reason r;
@@ -307,10 +319,17 @@ static enum reason reason_of(struct sched_migrate *m, const struct qz_sample *sm
 			continue;
 		}
 		r = addr_reason(m, ip);
-		if (r != R_NONE)
+		if (r == R_STOPPER)
+			return first == R_WAKEUP || first == R_NONE ? R_AFFINITY : first;
+		if (r == R_NONE)
+			continue;
+		if (first != R_NONE)
+			continue;
+		first = r;
+		if (r != R_WAKEUP)
 			return r;
 	}
-	return R_OTHER;
+	return first == R_NONE ? R_OTHER : first;
 }
 
 static void add_stat(struct mig_stat *st, bool l2, bool llc, bool node)
