@@ -264,6 +264,9 @@ static int rundelay_init(struct qz_session *s, void **ctx)
 		err = scope_list(s, sc, env->tids, false);
 	if (!err)
 		err = scoped_events(s, sc, key, events);
+	if (!err)
+		qz_session__log(s, QZ_LOG_INFO, "rundelay: -e '%s' -e '%s' -k %s", events[0],
+				events[1], key);
 	free(sc);
 	/* Opened on every CPU, scoped by the filters: see the top of this file. */
 	free(env->pids);

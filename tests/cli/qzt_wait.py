@@ -7,6 +7,7 @@ can go into filters) before it does anything; it runs on CPU 0 by default
 sched_switch).
 """
 import subprocess
+import tempfile
 import time
 
 from qzt import QUAZAR
@@ -19,8 +20,10 @@ def with_waiting(argv, quazar_args, cpu="0", fifo=None, settle=1.0, after=0.5,
     if fifo:
         cmd = ["chrt", "-f", str(fifo)] + cmd
     load = subprocess.Popen(cmd, stdin=subprocess.PIPE, text=True)
-    q = subprocess.Popen([QUAZAR] + quazar_args(load.pid), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    # Files, not pipes: a pipe nobody reads until the end would stall quazar.
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    q = subprocess.Popen([QUAZAR] + quazar_args(load.pid), stdout=out_f, stderr=err_f,
+                         text=True)
     try:
         time.sleep(settle)
         load.stdin.write("go\n")
@@ -31,5 +34,20 @@ def with_waiting(argv, quazar_args, cpu="0", fifo=None, settle=1.0, after=0.5,
         if load.poll() is None:
             load.kill()
         q.terminate()
-    out, err = q.communicate(timeout=60)
-    return load.pid, q, out, err
+    q.wait(timeout=60)
+    out_f.seek(0)
+    err_f.seek(0)
+    return load.pid, q, out_f.read(), err_f.read()
+
+
+def run_for(args, seconds):
+    """Run quazar with args for `seconds`, then stop it (SIGTERM). Returns
+    (Popen, stdout, stderr); stdout goes through a file, never a full pipe."""
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    q = subprocess.Popen([QUAZAR] + args, stdout=out_f, stderr=err_f, text=True)
+    time.sleep(seconds)
+    q.terminate()
+    q.wait(timeout=60)
+    out_f.seek(0)
+    err_f.seek(0)
+    return q, out_f.read(), err_f.read()

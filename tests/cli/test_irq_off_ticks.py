@@ -5,19 +5,14 @@ the gaps between ticks. With --than below the period every gap is printed
 longer than --than are printed, and both agree with the interval counts.
 This machine cannot disable interrupts from user space (no kprobes, no
 module): a real interrupts-off section is not made here."""
-import time
-import subprocess
 from qzt import *
+from qzt_wait import run_for as run_quazar
 
 require_root()
 
 
 def run_for(args, seconds):
-    q = subprocess.Popen([QUAZAR] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    time.sleep(seconds)
-    q.terminate()
-    out, err = q.communicate(timeout=30)
+    q, out, err = run_quazar(args, seconds)
     check_eq(q.returncode, 0, f"exit status (stderr: {err})")
     return json_lines(out)
 

@@ -3,18 +3,23 @@
 `getppid_loop 50000` there makes 50000 system calls: CPU 0's minflt and
 syscalls columns count at least that many (other tasks add their own)."""
 import subprocess
+import tempfile
 import time
 from qzt import *
 
 require_root()
+out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
 q = subprocess.Popen([QUAZAR, "percpu-stat", "--syscalls", "--json", "-i", "300"],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     stdout=out_f, stderr=err_f, text=True)
 time.sleep(1.0)
 subprocess.run(["taskset", "-c", "0", prog("touch_pages"), "5000"], check=True)
 subprocess.run(["taskset", "-c", "0", prog("getppid_loop"), "50000"], check=True)
 time.sleep(0.7)
 q.terminate()
-out, err = q.communicate(timeout=30)
+q.wait(timeout=30)
+out_f.seek(0)
+err_f.seek(0)
+out, err = out_f.read(), err_f.read()
 check_eq(q.returncode, 0, f"exit status (stderr: {err})")
 reps = [r for r in json_lines(out) if r.get("type") == "percpu_stat"]
 check(len(reps) >= 4, f"a report per 300 ms: {len(reps)}")

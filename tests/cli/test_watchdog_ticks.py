@@ -7,9 +7,8 @@ after the first one whose stopper run was seen warns once: a soft lockup
 coming, with the sampler's last stack. No real lockup can be made here (it
 takes kernel code spinning with preemption off); tests/unit/test_watchdog.c
 plays recorded lockups through the same logic."""
-import subprocess
-import time
 from qzt import *
+from qzt_wait import run_for
 
 require_root()
 
@@ -24,12 +23,8 @@ if proc("watchdog") != "1" or proc("soft_watchdog") != "1":
     raise SystemExit(SKIP)
 thresh = int(proc("watchdog_thresh"))
 tick = 2 * thresh / 5
-q = subprocess.Popen([QUAZAR, "watchdog", "-C", "0", "-F", "5", "-g", "--soft", f"{int(tick * 750)}ms",
-                      "--json", "-i", "60000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                     text=True)
-time.sleep(2 * tick + 1.5)
-q.terminate()
-out, err = q.communicate(timeout=30)
+q, out, err = run_for(["watchdog", "-C", "0", "-F", "5", "-g", "--soft", f"{int(tick * 750)}ms",
+                       "--json", "-i", "60000"], 2 * tick + 1.5)
 check_eq(q.returncode, 0, f"exit status (stderr: {err})")
 recs = json_lines(out)
 reps = [r for r in recs if r.get("type") == "watchdog"]
