@@ -13,13 +13,30 @@ import time
 from qzt import QUAZAR
 
 
+def wait_blocked(pid, timeout=10.0):
+    """Until pid is the shell and sleeps (in `read`): its start-up is over."""
+    until = time.time() + timeout
+    while time.time() < until:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            if stat.split(" (", 1)[1].startswith("sh)") and stat.rsplit(")", 1)[1].split()[0] == "S":
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
 def with_waiting(argv, quazar_args, cpu="0", fifo=None, settle=1.0, after=0.5,
                  timeout=60):
-    """Run argv under quazar_args(pid). Returns (pid, quazar Popen, stdout, stderr)."""
+    """Run argv under quazar_args(pid). Returns (pid, quazar Popen, stdout, stderr).
+    quazar starts once the shell waits in `read`, so what the shell did to
+    start (dash calls getppid, for one) is not in its events."""
     cmd = ["taskset", "-c", cpu, "sh", "-c", "read x; exec " + " ".join(argv)]
     if fifo:
         cmd = ["chrt", "-f", str(fifo)] + cmd
     load = subprocess.Popen(cmd, stdin=subprocess.PIPE, text=True)
+    wait_blocked(load.pid)
     # Files, not pipes: a pipe nobody reads until the end would stall quazar.
     out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
     q = subprocess.Popen([QUAZAR] + quazar_args(load.pid), stdout=out_f, stderr=err_f,
