@@ -309,6 +309,16 @@ int qz__session_loop(struct qz_session *s)
 			switch (events[i].data.u64 >> 32) {
 			case TAG_RING:
 				rings = true;
+				/*
+				 * The task of a per-thread ring exited: level
+				 * triggered, it would wake us forever. The
+				 * drain timer still reads what it holds.
+				 */
+				if (events[i].events & (EPOLLHUP | EPOLLERR))
+					epoll_ctl(epfd, EPOLL_CTL_DEL,
+						  qz_evlist__ring_fd(s->evlist,
+								     (int)(uint32_t)events[i].data.u64),
+						  NULL);
 				break;
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);
