@@ -5,8 +5,11 @@
  *    between a task's switch-in and its switch-out is its run on that CPU.
  *    A run is counted only when its switch-in was seen (a filter or a
  *    lost event can hide one), so a task is never credited with another's
- *    time. At each interval the task still running is credited up to the
- *    report (without --order, when every event up to then is in).
+ *    time; the task a CPU's first switch takes off ran since tracing began
+ *    (taken as the end of init: the open that follows takes milliseconds),
+ *    unless a filter is in use. At each
+ *    interval the task still running is credited up to the report
+ *    (without --order, when every event up to then is in).
  *  - thread mode (-p, -t, -- cmd): sched:sched_stat_runtime of the threads,
  *    whose runtime field the scheduler accounts (fair-class tasks only).
  * The idle task (tid 0) is left out.
@@ -55,7 +58,8 @@ struct cur {
 
 struct oncpu {
 	struct qz_session *session;
-	bool thread_mode, detail, only_comm, credit_now;
+	bool thread_mode, detail, only_comm, credit_now, filtered;
+	uint64_t t0;			/* the end of init: tracing begins soon after */
 	long nr_cpus;
 	const struct qz_tp_field *prev_pid, *prev_comm, *next_pid, *next_comm;
 	const struct qz_tp_field *rt_pid, *rt_comm, *runtime;
@@ -157,6 +161,7 @@ static int oncpu_init(struct qz_session *s, void **ctx)
 	o->detail = opts->detail;
 	o->only_comm = opts->only_comm;
 	o->credit_now = !env->order;
+	o->filtered = opts->prio || opts->filter;
 	o->nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
 	o->interval_start = now_ns();
 	if (o->thread_mode && (opts->prio || opts->detail || opts->only_comm || env->cgroup)) {
@@ -200,6 +205,7 @@ static int oncpu_init(struct qz_session *s, void **ctx)
 	}
 	if (err)
 		goto fail;
+	o->t0 = now_ns();	/* the clock of the events: CLOCK_MONOTONIC */
 	*ctx = o;
 	return 0;
 fail:
@@ -256,6 +262,14 @@ static void on_switch(struct oncpu *o, const struct qz_sample *smp)
 	if (smp->cpu >= (uint64_t)o->nr_cpus)
 		return;
 	c = &o->cur[smp->cpu];
+	/*
+	 * The first switch of a CPU: prev has run since tracing began (its
+	 * switch-in would be here otherwise), unless a filter hid it.
+	 */
+	if (!c->since && prev && !o->filtered && smp->time > o->t0) {
+		c->tid = prev;
+		c->since = o->t0;
+	}
 	if (prev && c->since && c->tid == prev) {
 		copy_comm(c->comm, pc, plen);	/* it may have exec'd */
 		credit(o, smp->cpu, c, smp->time, true);
