@@ -110,7 +110,7 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 		struct qz_parse_error perr;
 		char diag[768];
 
-		if (qz_selector__parse(&sel, col->events[i], &perr)) {
+		if (qz_selector__parse_flags(&sel, col->events[i], QZ_SELECTOR_PROFILERS, &perr)) {
 			qz_parse_error__format(&perr, col->events[i], diag, sizeof(diag));
 			snprintf(err, err_len, "collector '%s' (line %d): bad event selector:\n%s",
 				 col->name, col->line, diag);
@@ -121,6 +121,14 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 			struct tp_check check = { 0 };
 			char pattern[512], hint[256] = "";
 
+			if (spec->kind == QZ_SPEC_PROFILER && !qz_profiler__find(spec->name)) {
+				/* A profiler as an event source must be one. */
+				snprintf(err, err_len,
+					 "collector '%s' (line %d): '%s' is no event nor profiler ('quazar list' lists events)",
+					 col->name, col->line, spec->name);
+				ret = -QZ_ERR_UNKNOWN_EVENT;
+				break;
+			}
 			if (spec->kind != QZ_SPEC_TRACEPOINT)
 				continue;
 			if (!tp && !(tp = qz_tp__new(NULL))) {

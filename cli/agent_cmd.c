@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
 #include "agent.h"
 #include "commands.h"
 #include "logger.h"
@@ -27,7 +30,43 @@ static void usage(FILE *out)
 		"  -v, --verbose       debug logs: every report as it is sent\n"
 		"      --journal       log to the systemd journal instead of stderr\n\n"
 		"signals: TERM/INT stop (reports delivered or spooled), HUP reloads FILE,\n"
-		"USR1 logs the status of every collector and sink.\n");
+		"USR1 logs the status of every collector and sink, USR2 the agent's own\n"
+		"CPU use since the last USR2 and its RSS.\n");
+}
+
+/* SIGUSR2: the agent's own resource use since the last one (or the start). */
+static void log_usage(void)
+{
+	static uint64_t last_wall, last_cpu;
+	struct timespec ts;
+	struct rusage ru;
+	unsigned long long size = 0, resident = 0;
+	uint64_t wall, cpu;
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	cpu = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+	      ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	if (last_wall && wall > last_wall)
+		logger_printf(QZ_LOG_INFO, "SIGUSR2: cpu %.2f%% over %.3f s, rss %.1f MiB",
+			      100.0 * (double)(cpu - last_cpu) / (double)(wall - last_wall),
+			      (double)(wall - last_wall) / 1e9,
+			      (double)resident * (double)sysconf(_SC_PAGESIZE) / (1 << 20));
+	else
+		logger_printf(QZ_LOG_INFO, "SIGUSR2: cpu %.3f s since the start, rss %.1f MiB",
+			      (double)cpu / 1e9,
+			      (double)resident * (double)sysconf(_SC_PAGESIZE) / (1 << 20));
+	last_wall = wall;
+	last_cpu = cpu;
 }
 
 static struct qz_config *load(const char *path)
@@ -104,6 +143,7 @@ int cmd_agent(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);	/* never the default action: it would kill */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -148,6 +188,8 @@ int cmd_agent(int argc, char **argv)
 			reload(agent, path);
 		} else if (sig == SIGUSR1) {
 			qz_agent__log_status(agent);
+		} else if (sig == SIGUSR2) {
+			log_usage();
 		} else if (sig == SIGINT || sig == SIGTERM) {
 			logger_printf(QZ_LOG_INFO, "%s: stopping; final reports go out or to the spool",
 				      strsignal(sig));

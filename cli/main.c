@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
 	{ "ingest", "load the agents' reports from Kafka into ClickHouse", cmd_ingest },
 	{ "fleet", "questions about every host: top, vms, flamegraph, lost", cmd_fleet },
+	{ "flamegraph", "folded stacks to an interactive SVG; two files: a differential one", cmd_flamegraph },
 	{ "version", "print the version", cmd_version },
 	{ "man", NULL, cmd_man },	/* hidden: the build writes the man pages */
 };
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : check_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return check_stdout(cmd_version(0, NULL));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))

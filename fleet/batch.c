@@ -31,7 +31,7 @@ const struct qz_fleet_table_def qz_fleet_tables[QZ_FT_NR] = {
 	[QZ_FT_KMEMLEAK_LEAKS] = { "kmemleak_leaks", ENV "rank, bytes, objects, stack" },
 	[QZ_FT_VM] = { "vm", ENV "ts, event, pid, comm, vms, vcpus, age_ns" },
 	[QZ_FT_VMS] = { "vms", ENV "alive, created, destroyed, vm_pid, vm_comm, "
-			"vm_vms, vm_vcpus, vm_age_ns" },
+			"vm_name, vm_vcpus, vm_age_ns, vm_exits, vm_user_exits, vm_guest_ns" },
 	[QZ_FT_PROFILE] = { "profile", ENV "period_ns, samples, cpu, cpu_samples, "
 			    "cpu_idle, cpu_busy_pct" },
 	[QZ_FT_PROFILE_FUNCTIONS] = { "profile_functions", ENV "rank, sym, module, "

@@ -96,9 +96,12 @@ static bool fl_vms(struct fl *f, json_object *r)
 	col_u64(b, destroyed);
 	if (!array_col(f, b, vms, "vms", "pid", U64) ||
 	    !array_col(f, b, vms, "vms", "comm", STR) ||
-	    !array_col(f, b, vms, "vms", "vms", U64) ||
+	    !array_col(f, b, vms, "vms", "name", STR) ||
 	    !array_col(f, b, vms, "vms", "vcpus", U64) ||
-	    !array_col(f, b, vms, "vms", "age_ns", U64))
+	    !array_col(f, b, vms, "vms", "age_ns", U64) ||
+	    !array_col(f, b, vms, "vms", "exits", U64) ||
+	    !array_col(f, b, vms, "vms", "user_exits", U64) ||
+	    !array_col(f, b, vms, "vms", "guest_ns", U64))
 		return false;
 	qz_fl__end(b);
 	return true;

@@ -19,6 +19,34 @@ static const struct qz_option *lookup(const struct qz_profiler *prof,
 	return qz_options__find(prof->options, NULL, option[1]);
 }
 
+/*
+ * perf-prof options no quazar profiler reads, and why: a perf-prof user's
+ * command is refused with the reason, not as an unknown option.
+ */
+static const struct {
+	const char *name;
+	char short_name;
+	const char *why;
+} not_here[] = {
+	{ "irqs_disabled", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "tif_need_resched", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "exclude_pid", 0, "perf-prof's eBPF filter on sampled events; filter a tracepoint with common_pid!=PID instead" },
+	{ "nr_running_min", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "nr_running_max", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "sched_policy", 0, "perf-prof's eBPF filter on sampled events; quazar attaches no BPF program to them" },
+	{ "prio", 0, "perf-prof's priority filter (eBPF for profile); filter a sched tracepoint on prio instead (/prio<100/)" },
+	{ "python-callchain", 0, "Python stacks need perf-prof's BPF unwinder; quazar unwinds native stacks" },
+	{ "trigger", 'T', "used by split-lock, which needs a hardware PMU these machines lack" },
+	{ "test", 0, "used by split-lock, which needs a hardware PMU these machines lack" },
+	{ "symbols", 0, "perf-prof's address-to-symbol filter of stdin is not a quazar command" },
+	{ "ldlat", 0, "used by ldlat-loads, which needs a hardware PMU (PEBS) these machines lack" },
+	{ "spte", 0, "used by kvmmmu, which quazar does not have" },
+	{ "mmio", 0, "used by kvmmmu, which quazar does not have" },
+	{ "string", 0, "used by kcore (reading /proc/kcore), which quazar does not have" },
+	{ "query", 0, "used by sql (SQLite), which quazar does not have; top and --json cover its aggregations" },
+	{ "output2", 0, "used by sql (SQLite), which quazar does not have" },
+};
+
 /* An option this profiler lacks: name those that read it, if any. */
 static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 {
@@ -41,73 +69,101 @@ static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 				      (*p)->name);
 		sep = ", ";
 	}
-	if (!known)
-		snprintf(err, err_len, "unknown option '%s'; 'quazar %s -h' lists the options",
-			 option, prof->name);
+	if (known)
+		return;
+	for (size_t i = 0; i < sizeof(not_here) / sizeof(not_here[0]); i++) {
+		bool hit = option[1] == '-' ?
+			!strncmp(option + 2, not_here[i].name, strlen(not_here[i].name)) &&
+			(!option[2 + strlen(not_here[i].name)] ||
+			 option[2 + strlen(not_here[i].name)] == '=') :
+			not_here[i].short_name && option[1] == not_here[i].short_name;
+
+		if (hit) {
+			snprintf(err, err_len, "option --%s is perf-prof's and not supported: %s",
+				 not_here[i].name, not_here[i].why);
+			return;
+		}
+	}
+	snprintf(err, err_len, "unknown option '%s'; 'quazar %s -h' lists the options",
+		 option, prof->name);
 }
 
-/* Does option arg (as typed, before any '=') take the next argument? */
-static bool takes_next(const struct qz_profiler *prof, const char *arg)
+/* Does opt read the next argument as its value? */
+static bool takes_next(const struct qz_option *opt)
 {
-	const struct qz_option *tables[] = { qz_env__options(), prof->options };
-	const struct qz_option *o = NULL;
+	return opt && opt->type != QZ_OPTION_BOOL && opt->type != QZ_OPTION_LEVEL &&
+	       opt->type != QZ_OPTION_OPT_STRING;
+}
+
+static const struct qz_option *find_option(const struct qz_profiler *prof,
+					   const char *arg)
+{
+	const struct qz_option *o;
 
 	if (arg[1] == '-') {
-		const char *name = arg + 2;
-		size_t len = strcspn(name, "=");
-		char buf[128];
+		char name[128];
 
-		if (name[len] == '=' || len >= sizeof(buf))
-			return false;
-		memcpy(buf, name, len);
-		buf[len] = 0;
-		for (size_t t = 0; t < 2 && !o; t++)
-			o = qz_options__find(tables[t], buf, 0);
-	} else {
-		if (arg[2])
-			return false;	/* -F99, -vv, -SD */
-		for (size_t t = 0; t < 2 && !o; t++)
-			o = qz_options__find(tables[t], NULL, arg[1]);
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		o = qz_options__find(qz_env__options(), name, 0);
+		return o ? o : qz_options__find(prof->options, name, 0);
 	}
-	return o && o->type != QZ_OPTION_BOOL && o->type != QZ_OPTION_LEVEL &&
-	       o->type != QZ_OPTION_OPT_STRING;
+	o = qz_options__find(qz_env__options(), NULL, arg[1]);
+	return o ? o : qz_options__find(prof->options, NULL, arg[1]);
 }
 
 /*
- * Take the profiler's trailing argument (arg_name) out of argv, into
- * *arg: the one word before any "--" that is neither an option nor an
- * option's value. argv is rewritten in place; *argc shrinks.
+ * perf-prof's positional arguments: a copy of argv where each bare
+ * argument before "--" becomes --POSITIONAL=ARG. Values of options that
+ * take one ("-i 1000") stay as they are.
  */
-static int take_arg(const struct qz_profiler *prof, int *argc, char **argv,
-		    char **arg, char *err, size_t err_len)
+static char **rewrite_positional(const struct qz_profiler *prof, int argc, char **argv)
 {
-	for (int i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
-		if (argv[i][0] == '-' && argv[i][1]) {
-			i += takes_next(prof, argv[i]);
-			continue;
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	bool dashdash = false;
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool bare = i > 0 && !dashdash && (a[0] != '-' || !a[1]);
+
+		if (!strcmp(a, "--"))
+			dashdash = true;
+		if (bare) {
+			size_t len = strlen(prof->positional) + strlen(a) + 4;
+
+			v[i] = malloc(len);
+			if (v[i])
+				snprintf(v[i], len, "--%s=%s", prof->positional, a);
+		} else {
+			v[i] = strdup(a);
 		}
-		if (*arg) {
-			snprintf(err, err_len,
-				 "unexpected argument '%s': '%s' takes one %s (got '%s' already)",
-				 argv[i], prof->name, prof->arg_name, *arg);
-			return -QZ_ERR_OPTION;
+		if (!v[i])
+			goto fail;
+		/* An option's value in the next argument is not positional. */
+		if (i > 0 && !dashdash && !bare && a[0] == '-' && a[1] &&
+		    strcmp(a, "--") && !strchr(a, '=') && (a[1] == '-' || !a[2]) &&
+		    takes_next(find_option(prof, a)) && i + 1 < argc) {
+			if (!(v[i + 1] = strdup(argv[i + 1])))
+				goto fail;
+			i++;
 		}
-		*arg = strdup(argv[i]);
-		if (!*arg)
-			return -ENOMEM;
-		memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(*argv));
-		(*argc)--;
-		i--;
 	}
-	return 0;
+	return v;
+fail:
+	for (int i = 0; i < argc; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
 }
 
 void qz_profiler_args__free(struct qz_profiler_args *args)
 {
 	if (!args)
 		return;
-	if (args->prof->arg_name && args->opts)
-		free(*(char **)((char *)args->opts + args->prof->arg_offset));
+	for (int i = 0; args->argv && i < args->argc; i++)
+		free(args->argv[i]);
+	free(args->argv);
 	qz_env__free(args->env);
 	qz_options__free(args->prof->options, args->opts);
 	free(args->opts);
@@ -133,31 +189,12 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		goto fail;
 	if (prof->opts_defaults)
 		memcpy(args->opts, prof->opts_defaults, prof->opts_size);
-	if (prof->arg_name) {
-		char **copy = calloc((size_t)argc + 1, sizeof(*copy));
-		char **arg = (char **)((char *)args->opts + prof->arg_offset);
-		int all = argc;
-
-		if (!copy)
+	if (prof->positional) {
+		args->argv = rewrite_positional(prof, argc, argv);
+		if (!args->argv)
 			goto fail;
-		*arg = NULL;	/* not the defaults' pointer: it is freed */
-		memcpy(copy, argv, (size_t)argc * sizeof(*copy));
-		ret = take_arg(prof, &argc, copy, arg, err, err_len);
-		if (!ret) {
-			struct qz_option_set sets[] = {
-				{ qz_env__options(), args->env },
-				{ prof->options, args->opts },
-			};
-
-			ret = qz_args__parse(sets, 2, argc, copy, &args->env->workload,
-					     err, err_len, &aopts);
-			/* into copy, past the words taken out: back into argv */
-			if (args->env->workload)
-				args->env->workload = argv + (args->env->workload - copy) +
-						       (all - argc);
-		}
-		free(copy);
-		goto parsed;
+		args->argc = argc;
+		argv = args->argv;
 	}
 	{
 		struct qz_option_set sets[] = {
@@ -168,9 +205,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		ret = qz_args__parse(sets, 2, argc, argv, &args->env->workload,
 				     err, err_len, &aopts);
 	}
-parsed:
-	if (ret == -ENOMEM)
-		goto fail;
+	if (!ret && args->env->tsc) {
+		/* perf-prof's --tsc converts the perf clock with the mmap page's
+		 * time_mult/time_shift; quazar's events run on CLOCK_MONOTONIC. */
+		snprintf(err, err_len,
+			 "--tsc is not supported: quazar's timestamps are CLOCK_MONOTONIC (as with perf-prof's --monotonic), which cannot be turned into TSC values exactly; drop --tsc");
+		ret = -QZ_ERR_OPTION;
+	}
 	if (!ret)
 		return args;
 	errno = ret == -QZ_ERR_OPTION ? QZ_ERR_OPTION : -ret;
@@ -186,13 +227,23 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 					     struct qz_output *out,
 					     const struct qz_session_opts *opts)
 {
-	return qz_session__new(&args->prof->ops, args->opts, args->env, out, opts);
+	QZ_OPTS(qz_session_opts, o);
+
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	o.sz = sizeof(o);
+	qz_profiler__session_hooks(args->prof, &o);
+	return qz_session__new(&args->prof->ops, args->opts, args->env, out, &o);
 }
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 {
-	fprintf(out, "usage: quazar %s [options]%s%s [-- command args]\n\n%s\n",
-		prof->name, prof->arg_name ? " " : "", prof->arg_name ?: "", prof->help);
+	const struct qz_option *pos = prof->positional ?
+		qz_options__find(prof->options, prof->positional, 0) : NULL;
+
+	fprintf(out, "usage: quazar %s [options]%s%s%s [-- command args]\n\n%s\n",
+		prof->name, pos ? " " : "", pos ? pos->arg : "",
+		pos && pos->type == QZ_OPTION_LIST ? " ..." : "", prof->help);
 	if (prof->usage)
 		fprintf(out, "\n%s\n", prof->usage);
 	if (prof->options && prof->options[0].name) {
@@ -202,4 +253,5 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 	fprintf(out, "\ncommon options:\n");
 	qz_options__print(qz_env__options(), out);
 	fprintf(out, "  %-34s %s\n", "-h, --help", "this help");
+	fprintf(out, "  %-34s %s\n", "-V, --version", "print the version");
 }

@@ -316,6 +316,7 @@ const struct qz_profiler qz_profiler_hrcount = {
 		 "  quazar hrcount -e 'sched:sched_wakeup//alias=wakeup/' -C 0-1 --period 10ms -i 100 --perins",
 	.options = hrcount_options,
 	.opts_size = sizeof(struct hrcount_opts),
+	.no_nest = "its timer leads a group of events the kernel counts, and a group does not join another profiler's events",
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* each CPU's ticks stand alone */

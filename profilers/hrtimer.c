@@ -32,7 +32,7 @@
 struct hrtimer_opts {
 	uint64_t freq;
 	uint64_t period;
-	char *expression;	/* the trailing argument */
+	char *expression;	/* --expression, or the bare argument */
 };
 
 struct hrtimer {
@@ -267,6 +267,8 @@ static const struct qz_option hrtimer_options[] = {
 			"tick at HZ on each CPU"),
 	QZ_OPTION_ENTRY(struct hrtimer_opts, period, "period", 0, QZ_OPTION_TIME, "TIME",
 			"tick every TIME on each CPU: 50ms, 500us, 1s or ns"),
+	QZ_OPTION_ENTRY(struct hrtimer_opts, expression, "expression", 0, QZ_OPTION_STRING,
+			"EXPRESSION", "print the ticks where it holds (also the bare argument)"),
 	{ 0 },
 };
 
@@ -282,8 +284,8 @@ const struct qz_profiler qz_profiler_hrtimer = {
 		 "      'sched_switch==0 && sched_wakeup==0'",
 	.options = hrtimer_options,
 	.opts_size = sizeof(struct hrtimer_opts),
-	.arg_name = "EXPRESSION",
-	.arg_offset = offsetof(struct hrtimer_opts, expression),
+	.no_nest = "its timer leads a group of events the kernel counts, and a group does not join another profiler's events",
+	.positional = "expression",
 	.ops = {
 		.any_order = true,	/* each CPU's ticks stand alone */
 		.init = hrtimer_init,

@@ -274,6 +274,7 @@ const struct qz_profiler qz_profiler_irq_off = {
 		 "  quazar irq-off -C 0 --period 10ms --than 20ms -g -i 200",
 	.options = irq_off_options,
 	.opts_size = sizeof(struct irq_off_opts),
+	.no_nest = "it reads its timer's clock in each tick, which another profiler's events do not carry",
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* each CPU's ticks stand alone */

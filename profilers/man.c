@@ -56,9 +56,8 @@ void qz_profiler__man(const struct qz_profiler *prof, const char *version,
 	fprintf(out, "quazar\\-%s \\- ", prof->name);
 	qz_roff_text(prof->help, out);
 	fputs("\n.SH SYNOPSIS\n", out);
-	fprintf(out, ".B quazar %s\n[\\fIoptions\\fR]%s%s%s [\\fB\\-\\-\\fR \\fIcommand args\\fR]\n",
-		prof->name, prof->arg_name ? " \\fI" : "", prof->arg_name ?: "",
-		prof->arg_name ? "\\fR" : "");
+	fprintf(out, ".B quazar %s\n[\\fIoptions\\fR] [\\fB\\-\\-\\fR \\fIcommand args\\fR]\n",
+		prof->name);
 	if (prof->usage) {
 		fputs(".SH DESCRIPTION\n.nf\n", out);
 		qz_roff_text(prof->usage, out);

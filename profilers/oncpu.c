@@ -539,6 +539,7 @@ const struct qz_profiler qz_profiler_oncpu = {
 		 "  quazar oncpu -p 2347 -i 1000",
 	.options = oncpu_options,
 	.opts_size = sizeof(struct oncpu_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* each CPU's switches stand alone */

@@ -233,6 +233,7 @@ const struct qz_profiler qz_profiler_percpu_stat = {
 		 "  quazar percpu-stat -C 0-3 --syscalls --json",
 	.options = percpu_stat_options,
 	.opts_size = sizeof(struct percpu_stat_opts),
+	.no_nest = "it counts events rather than reading them one by one",
 	.ops = {
 		.default_interval_ms = 1000,
 		.init = percpu_stat_init,

@@ -16,6 +16,7 @@
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
+#include "pprof.h"
 #include "strcount.h"
 
 /* Options beyond the common ones (profile_options below). */
@@ -23,11 +24,19 @@ struct profile_opts {
 	uint64_t freq;
 	uint64_t period;
 	char *flame_graph;
+	char *pprof;
 };
 
 #define DEFAULT_FREQ 99
 #define TOP_FUNCTIONS 20
 #define TOP_STACKS 10
+/*
+ * JSON "folded": every stack of the interval, up to this many lines and
+ * bytes of stack text, so a report still fits a Kafka message (1 MB by
+ * default).
+ */
+#define MAX_FOLDED 10000
+#define MAX_FOLDED_BYTES (512u << 10)
 
 struct profile {
 	struct qz_session *session;
@@ -36,6 +45,9 @@ struct profile {
 	struct strcount *functions;	/* "sym\tmodule" per interval */
 	struct strcount *stacks;	/* folded lines per interval (-g) */
 	struct folded *flame;		/* the whole run, for --flame-graph */
+	struct qz_pprof *pprof;		/* the whole run, for --pprof */
+	const char *pprof_path;
+	bool callchain;
 	uint64_t period_ns;
 	uint64_t samples;		/* this interval, idle left out */
 	uint64_t *cpu_samples, *cpu_idle;
@@ -56,6 +68,7 @@ static void profile_free(struct profile *p)
 	qz_strcount__free(p->functions);
 	qz_strcount__free(p->stacks);
 	qz_folded__free(p->flame);
+	qz_pprof__free(p->pprof);
 	qz_stack_printer__free(p->printer);
 	free(p->cpu_samples);
 	free(p->cpu_idle);
@@ -91,10 +104,18 @@ static int profile_init(struct qz_session *s, void **ctx)
 	if (opts->flame_graph) {
 		if (!(p->flame = qz_folded__new(p->printer, opts->flame_graph)))
 			goto nomem;
+		qz_folded__set_graph(p->flame, "quazar profile: CPU samples", "samples");
 		env->callchain = true;
 	}
 	/* A fixed period, not a frequency: samples x period is then CPU time. */
 	p->period_ns = opts->period ?: 1000000000ull / (opts->freq ?: DEFAULT_FREQ);
+	if (opts->pprof) {
+		if (!(p->pprof = qz_pprof__new(p->printer, p->period_ns)))
+			goto nomem;
+		p->pprof_path = opts->pprof;
+		env->callchain = true;
+	}
+	p->callchain = env->callchain;
 	qz_session__set_sampling(s, p->period_ns, 0);
 	idx = qz_session__add_events(s, "cpu-clock", PERF_SAMPLE_IP);
 	if (idx < 0) {
@@ -147,6 +168,8 @@ static void profile_sample(void *ctx, const struct qz_event *ev)
 	p->samples++;
 	function_key(p, smp, comm, key, sizeof(key));
 	qz_strcount__add(p->functions, key, 1);
+	if (p->pprof && qz_pprof__add(p->pprof, smp, comm))
+		qz_session__log(p->session, QZ_LOG_WARN, "--pprof: out of memory, a sample is missing");
 	if (!smp->callchain_nr)
 		return;
 	qz_folded__line(p->printer, comm, smp, line, sizeof(line));
@@ -211,6 +234,39 @@ static void json_stack(struct qz_json *j, const char *line)
 	qz_json__end_array(j);
 }
 
+/*
+ * Every stack of the interval as a flamegraph.pl line and its count, so a
+ * consumer can draw any window; past MAX_FOLDED lines or MAX_FOLDED_BYTES
+ * the rest (the rarest, st is sorted) are summed under "[more stacks]", so
+ * the counts still add up to the samples.
+ */
+static void json_folded(struct qz_json *j, struct strcount_entry *st, size_t nr)
+{
+	uint64_t more = 0;
+	size_t bytes = 0;
+
+	qz_json__key(j, "folded");
+	qz_json__begin_array(j);
+	for (size_t i = 0; i < nr; i++) {
+		bytes += strlen(st[i].key);
+		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
+			more += st[i].count;
+			continue;
+		}
+		qz_json__begin_object(j);
+		qz_json__key_str(j, "stack", st[i].key);
+		qz_json__key_u64(j, "count", st[i].count);
+		qz_json__end_object(j);
+	}
+	if (more) {
+		qz_json__begin_object(j);
+		qz_json__key_str(j, "stack", "[more stacks]");
+		qz_json__key_u64(j, "count", more);
+		qz_json__end_object(j);
+	}
+	qz_json__end_array(j);
+}
+
 static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_fn,
 		       struct strcount_entry *st, size_t nr_st, uint64_t interval_ns,
 		       uint64_t now)
@@ -257,7 +313,21 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 		qz_json__end_object(j);
 	}
 	qz_json__end_array(j);
+	if (p->callchain)
+		json_folded(j, st, nr_st);
 	qz_output__end(p->out);
+}
+
+static void write_pprof(struct profile *p)
+{
+	char err[512];
+
+	if (qz_pprof__write(p->pprof, p->pprof_path, err, sizeof(err)))
+		qz_session__log(p->session, QZ_LOG_ERROR, "--pprof: cannot write %s", err);
+	else
+		qz_session__log(p->session, QZ_LOG_INFO,
+				"wrote %s: %" PRIu64 " samples; read it with: go tool pprof -top %s",
+				p->pprof_path, qz_pprof__samples(p->pprof), p->pprof_path);
 }
 
 static void profile_interval(void *ctx, struct qz_output *out, bool final)
@@ -285,6 +355,8 @@ static void profile_interval(void *ctx, struct qz_output *out, bool final)
 	p->interval_start = now;
 	if (final && p->flame)
 		qz_folded__write(p->flame, p->session);
+	if (final && p->pprof)
+		write_pprof(p);
 }
 
 static void profile_deinit(void *ctx)
@@ -298,7 +370,9 @@ static const struct qz_option profile_options[] = {
 	QZ_OPTION_ENTRY(struct profile_opts, period, "period", 0, QZ_OPTION_TIME, "TIME",
 			"sample period: 10ms, 500us, 1s or ns"),
 	QZ_OPTION_ENTRY(struct profile_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
-			"write folded stacks to FILE.folded"),
+			"write FILE.folded and its flame graph FILE.svg (implies -g)"),
+	QZ_OPTION_ENTRY(struct profile_opts, pprof, "pprof", 0, QZ_OPTION_STRING, "FILE",
+			"write a gzipped pprof profile.proto to FILE (implies -g)"),
 	{ 0 },
 };
 
@@ -309,10 +383,12 @@ const struct qz_profiler qz_profiler_profile = {
 		 "The idle task counts toward a CPU's idle time, not the hot spots.\n"
 		 "examples:\n"
 		 "  quazar profile -F 999 -g -i 2000\n"
-		 "  quazar profile -g --flame-graph cpu -- ./prog args\n"
+		 "  quazar profile -g --flame-graph cpu -- ./prog args     (cpu.folded, cpu.svg)\n"
+		 "  quazar profile --pprof cpu.pb.gz -- ./prog args        (go tool pprof -top cpu.pb.gz)\n"
 		 "  quazar profile -p 1234 --json -i 1000",
 	.options = profile_options,
 	.opts_size = sizeof(struct profile_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* counts per function and stack */

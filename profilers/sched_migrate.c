@@ -548,6 +548,7 @@ const struct qz_profiler qz_profiler_sched_migrate = {
 		 "  quazar sched-migrate -g --flame-graph migrations -i 10000",
 	.options = sched_migrate_options,
 	.opts_size = sizeof(struct sched_migrate_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* counts */

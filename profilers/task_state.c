@@ -72,6 +72,8 @@ struct task_state {
 	uint64_t rows_cap, rows_nr;
 	struct ts_row other[NR_ST];
 	uint64_t interval_start, outliers;
+	char filter_switch[8300], filter_wakeup[4096];	/* as given to the kernel */
+	bool capped;			/* --ptrace: new threads past MAX_SCOPE_TIDS */
 };
 
 static uint64_t now_ns(void)
@@ -385,6 +387,8 @@ static void row_json(struct qz_json *j, const struct ts_row *r, bool perins)
 	qz_json__key_u64(j, "p95", qz_hist__quantile(h, 0.95));
 	qz_json__key_u64(j, "p99", qz_hist__quantile(h, 0.99));
 	qz_json__key_u64(j, "max", h->max);
+	qz_json__key_double(j, "mean", qz_hist__mean(h));
+	qz_json__key_double(j, "stddev", qz_hist__stddev(h));
 	qz_json__end_object(j);
 }
 
@@ -396,7 +400,7 @@ static void us(char *buf, uint64_t ns)
 static void row_text(FILE *f, const struct ts_row *r, bool perins)
 {
 	const struct qz_hist *h = &r->hist;
-	char v[6][32];
+	char v[8][32];
 
 	us(v[0], h->sum);
 	us(v[1], h->min);
@@ -404,15 +408,17 @@ static void row_text(FILE *f, const struct ts_row *r, bool perins)
 	us(v[3], qz_hist__quantile(h, 0.95));
 	us(v[4], qz_hist__quantile(h, 0.99));
 	us(v[5], h->max);
+	us(v[6], (uint64_t)(qz_hist__mean(h) + 0.5));
+	us(v[7], (uint64_t)(qz_hist__stddev(h) + 0.5));
 	if (perins)
 		fprintf(f, "%6u %-16s ", r->tid, r->comm);
-	fprintf(f, "%-3s %8" PRIu64 " %16s %12s %12s %12s %12s %12s\n", st_names[r->state],
-		h->count, v[0], v[1], v[2], v[3], v[4], v[5]);
+	fprintf(f, "%-3s %8" PRIu64 " %16s %12s %12s %12s %12s %12s %12s %12s\n",
+		st_names[r->state], h->count, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 }
 
-static void ts_interval(void *ctx, struct qz_output *out, bool final)
+/* The rows so far; commit starts the next interval (each covers its own). */
+static void ts_report(struct task_state *t, struct qz_output *out, bool final, bool commit)
 {
-	struct task_state *t = ctx;
 	struct ts_row **rows, tot[NR_ST];
 	size_t nr = 0;
 	uint64_t now = now_ns();
@@ -451,20 +457,23 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 		qz_json__key_u64(j, "late", ss.late);
 		qz_json__key_u64(j, "lost", ss.lost);
 		qz_output__end(out);
-	} else {
+	} else if (qz_output__file(out)) {
 		FILE *f = qz_output__file(out);
 
 		fputc('\n', f);
 		if (t->perins)
 			fprintf(f, "%6s %-16s ", "thread", "comm");
-		fprintf(f, "%-3s %8s %16s %12s %12s %12s %12s %12s\n", "St", "calls", "total(us)",
-			"min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)");
+		fprintf(f, "%-3s %8s %16s %12s %12s %12s %12s %12s %12s %12s\n", "St", "calls",
+			"total(us)", "min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)", "avg(us)",
+			"stddev(us)");
 		for (size_t i = 0; i < nr; i++)
 			row_text(f, rows[i], t->perins);
 		if (ss.late || ss.lost)
 			fprintf(f, "late %" PRIu64 ", lost %" PRIu64 "\n", ss.late, ss.lost);
 	}
 	free(rows);
+	if (!commit)
+		return;
 	/* Each report covers its interval, as perf-prof's does. */
 	for (int s = 0; s < NR_ST; s++) {
 		QZ_HIST_INIT(&t->total[s]);
@@ -474,6 +483,68 @@ static void ts_interval(void *ctx, struct qz_output *out, bool final)
 		memset(t->rows, 0, t->rows_cap * sizeof(*t->rows));
 	t->rows_nr = 0;
 	t->interval_start = now;
+}
+
+static void ts_interval(void *ctx, struct qz_output *out, bool final)
+{
+	ts_report(ctx, out, final, true);
+}
+
+/*
+ * SIGUSR1: the built-in events' filters (perf-prof shows them on SIGUSR2),
+ * the tasks followed and the rows so far; nothing is reset.
+ */
+static void ts_status(void *ctx, struct qz_output *out)
+{
+	struct task_state *t = ctx;
+
+	if (qz_output__json(out)) {
+		struct qz_json *j = qz_output__begin(out, "task_state_filters", now_ns());
+
+		qz_json__key_str(j, "sched_switch", t->filter_switch);
+		qz_json__key_str(j, "sched_wakeup", t->filter_wakeup);
+		qz_json__key_u64(j, "threads", (uint64_t)t->nr_tids);
+		qz_output__end(out);
+	} else if (qz_output__file(out)) {
+		fprintf(qz_output__file(out),
+			"task-state filters: sched_switch '%s', sched_wakeup '%s'; %d threads in scope, %" PRIu64 " tasks followed\n",
+			t->filter_switch, t->filter_wakeup, t->nr_tids, t->tasks.nr);
+	}
+	ts_report(t, out, false, false);
+}
+
+/* --ptrace (and -- cmd): a new thread of the scope, stopped until we return. */
+static void ts_thread(void *ctx, int tid, int parent)
+{
+	struct task_state *t = ctx;
+	char sw[160], wk[64];
+
+	(void)parent;
+	if (t->nr_tids >= MAX_SCOPE_TIDS) {
+		if (!t->capped)
+			qz_session__log(t->session, QZ_LOG_WARN,
+					"task-state follows at most %d threads: thread %d and later ones are not followed",
+					MAX_SCOPE_TIDS, tid);
+		t->capped = true;
+		return;
+	}
+	t->tids[t->nr_tids++] = (uint32_t)tid;
+	/* Filters cannot change once set: each new thread gets its own events. */
+	if (t->sleep_only)
+		snprintf(sw, sizeof(sw), "(%s)&&(prev_pid==%d)",
+			 t->report & 1u << ST_S && t->report & 1u << ST_D ?
+				 "prev_state==1||prev_state==2" :
+			 t->report & 1u << ST_S ? "prev_state==1" : "prev_state==2", tid);
+	else
+		snprintf(sw, sizeof(sw), "prev_pid==%d||next_pid==%d", tid, tid);
+	snprintf(wk, sizeof(wk), "pid==%d", tid);
+	if (qz_session__add_clone(t->session, t->i_switch, -1, sw) ||
+	    qz_session__add_clone(t->session, t->i_wakeup, -1, wk) ||
+	    (t->i_wakeup_new >= 0 &&
+	     qz_session__add_clone(t->session, t->i_wakeup_new, -1, wk)))
+		qz_session__log(t->session, QZ_LOG_WARN,
+				"task-state: thread %d is followed in part (its events did not all open)",
+				tid);
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -556,15 +627,20 @@ static int ts_init(struct qz_session *s, void **ctx)
 	char f1[4096], f2[4096], sw[8300], state[64] = "";
 	int err;
 
-	if (env->workload) {
+	if (env->ptrace && opts->filter) {
 		qz_session__log(s, QZ_LOG_ERROR,
-				"task-state cannot follow '-- %s' (its events would miss switch-ins and wakeups); start it, then use -p PID or --filter COMM",
-				env->workload[0]);
+				"--ptrace follows threads by id; --filter %s selects them by name (new threads keep it): give one",
+				opts->filter);
 		return -QZ_ERR_OPTION;
 	}
 	if (env->events.n) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"task-state chooses its own events (sched_switch, sched_wakeup); drop -e");
+		return -QZ_ERR_OPTION;
+	}
+	if (env->callchain) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"task-state -g: the stacks of its outliers (and --flame-graph) are not implemented; drop -g");
 		return -QZ_ERR_OPTION;
 	}
 	t = calloc(1, sizeof(*t));
@@ -586,6 +662,22 @@ static int ts_init(struct qz_session *s, void **ctx)
 	err = qz_reltab__init(&t->tasks, MAX_TASKS, NULL, NULL);
 	if (!err)
 		err = setup_scope(t, env, opts->filter);
+	if (!err && env->workload && !opts->filter) {
+		/*
+		 * -- cmd: events on every CPU filtered on its pid, as for -p; its
+		 * new threads are followed by ptrace (held before exec, so from
+		 * its first clone on), each with events of its own.
+		 */
+		int pid = qz_session__workload_pid(s);
+
+		err = pid < 0 ? pid : add_tid(t, (uint32_t)pid);
+		if (!err)
+			err = qz_session__follow(s, pid);
+	} else if (!err && env->ptrace) {
+		for (int i = 0; i < t->nr_tids && !err; i++)
+			err = qz_session__follow(s, (int)t->tids[i]);
+	}
+	qz_session__set_system_wide(s, true);
 	if (err)
 		goto fail;
 	t->sleep_only = opts->interruptible || opts->uninterruptible;
@@ -612,6 +704,8 @@ static int ts_init(struct qz_session *s, void **ctx)
 		snprintf(sw, sizeof(sw), "%s", state);
 	}
 	scope_filter(t, "pid", "comm", f1, sizeof(f1));
+	snprintf(t->filter_switch, sizeof(t->filter_switch), "%s", sw);
+	snprintf(t->filter_wakeup, sizeof(t->filter_wakeup), "%s", f1);
 	err = add_event(t, "sched:sched_switch", sw, &t->i_switch);
 	if (!err)
 		err = add_event(t, "sched:sched_wakeup", f1, &t->i_wakeup);
@@ -675,6 +769,7 @@ const struct qz_profiler qz_profiler_task_state = {
 		 "  quazar task-state --filter 'java,python*' --perins",
 	.options = task_state_options,
 	.opts_size = sizeof(struct task_state_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.default_order = true,
@@ -682,5 +777,7 @@ const struct qz_profiler qz_profiler_task_state = {
 		.sample = ts_sample,
 		.interval = ts_interval,
 		.deinit = ts_deinit,
+		.status = ts_status,
+		.thread = ts_thread,
 	},
 };

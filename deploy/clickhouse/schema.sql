@@ -116,8 +116,9 @@ CREATE TABLE IF NOT EXISTS vms (
 	interval_start UInt64, interval_end UInt64,
 	time DateTime DEFAULT toDateTime(intDiv(interval_end, 1000000000)),
 	alive UInt32, created UInt32, destroyed UInt32,
-	vm_pid Array(UInt32), vm_comm Array(String), vm_vms Array(UInt32),
-	vm_vcpus Array(UInt32), vm_age_ns Array(UInt64)
+	vm_pid Array(UInt32), vm_comm Array(String), vm_name Array(String),
+	vm_vcpus Array(UInt32), vm_age_ns Array(UInt64), vm_exits Array(UInt64),
+	vm_user_exits Array(UInt64), vm_guest_ns Array(UInt64)
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toDate(time)
 ORDER BY (host, collector, seq, interval_end);

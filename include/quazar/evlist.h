@@ -80,11 +80,24 @@ QZ_API int qz_evlist__set_maps(struct qz_evlist *evlist, struct qz_cpu_map *cpus
 QZ_API struct qz_cpu_map *qz_evlist__cpus(struct qz_evlist *evlist);
 QZ_API struct qz_thread_map *qz_evlist__threads(struct qz_evlist *evlist);
 /*
- * Scope every event to a cgroup: path absolute, or relative to the cgroup
- * mount that has perf_event (the v2 one, or the v1 perf_event one). The
- * thread map becomes "any"; CPUs stay per-CPU.
+ * Scope every event to cgroups: path is one or a comma list, each
+ * absolute or relative to the cgroup mount that has perf_event (the v2
+ * one, or the v1 perf_event one). Each cgroup is a column of the thread
+ * map (its tid is -1, "any"); CPUs stay per-CPU.
  */
 QZ_API int qz_evlist__set_cgroup(struct qz_evlist *evlist, const char *path);
+/*
+ * While running (after mmap, per-CPU rings): open a copy of evsel for
+ * threads (NULL: evsel's own) with filter (NULL: none), its records going
+ * into the rings of its CPUs, enabled if the evlist is. The copy has
+ * evsel's priv, so its samples read as evsel's; the evlist owns it. For
+ * threads created while a session runs (--ptrace). NULL + errno
+ * (EOPNOTSUPP for per-thread rings, cgroups or groups).
+ */
+QZ_API struct qz_evsel *qz_evlist__add_clone(struct qz_evlist *evlist,
+					     struct qz_evsel *evsel,
+					     struct qz_thread_map *threads,
+					     const char *filter);
 
 /*
  * Open every event. Before opening, every event gets sample_id_all and

@@ -65,6 +65,12 @@ QZ_API int qz_evsel__set_leader(struct qz_evsel *evsel, struct qz_evsel *leader)
 QZ_API struct qz_evsel *qz_evsel__leader(struct qz_evsel *evsel);
 /* A filter given to the kernel at open (copied); NULL clears it. */
 QZ_API int qz_evsel__set_filter_str(struct qz_evsel *evsel, const char *filter);
+/*
+ * Enable the event only on these CPUs of those it is opened on (a
+ * reference is taken; NULL: all). It stays disabled on the others, so
+ * its fds keep the shape of its maps. Call before open.
+ */
+QZ_API int qz_evsel__set_only_cpus(struct qz_evsel *evsel, struct qz_cpu_map *cpus);
 /* Opaque pointer for the caller (profiler state). */
 QZ_API void qz_evsel__set_priv(struct qz_evsel *evsel, void *priv);
 QZ_API void *qz_evsel__priv(const struct qz_evsel *evsel);

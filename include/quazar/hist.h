@@ -28,12 +28,14 @@ struct qz_hist {
 	uint64_t min;
 	uint64_t max;
 	uint32_t buckets[QZ_HIST_BUCKETS]; /* saturating counts */
+	/* Since 0.3: the sum of squares, for the standard deviation. */
+	double sum_sq;
 };
 
 /*
  * sizeof(struct qz_hist) is the whole cost: 7.6 KiB, fixed. The caller
  * allocates it and passes its size, so the struct can grow: -EINVAL when
- * sz is smaller than the first version's.
+ * sz is smaller than the first version's (up to buckets).
  */
 QZ_API int qz_hist__init(struct qz_hist *h, size_t sz);
 #define QZ_HIST_INIT(h) qz_hist__init((h), sizeof(*(h)))
@@ -45,6 +47,14 @@ QZ_API void qz_hist__merge(struct qz_hist *dst, const struct qz_hist *src);
  * that rank, clamped to [min, max]. 0 for an empty histogram.
  */
 QZ_API uint64_t qz_hist__quantile(const struct qz_hist *h, double q);
+/*
+ * The mean and the (population) standard deviation of the values
+ * recorded, exact up to double rounding; 0 when empty. A histogram
+ * initialised with the first version's size has no sum of squares: its
+ * standard deviation is 0.
+ */
+QZ_API double qz_hist__mean(const struct qz_hist *h);
+QZ_API double qz_hist__stddev(const struct qz_hist *h);
 /* Bucket index of a value and the smallest value of a bucket (for heatmaps). */
 QZ_API unsigned qz_hist__bucket(uint64_t value);
 QZ_API uint64_t qz_hist__bucket_low(unsigned bucket);

@@ -52,6 +52,12 @@ struct qz_env {
 	bool quiet;
 	bool inherit;
 	bool monotonic, tsc;
+	uint64_t usage_self_ns;		/* --usage-self, given in ms: the usage line every period */
+	uint64_t sampling_limit;	/* --sampling-limit: samples per second per instance */
+	char *perfeval_cpus, *perfeval_pids; /* --perfeval-cpus/-pids */
+	uint64_t clock_offset;		/* --clock-offset: added to every sample's time */
+	char *kvmclock;			/* --kvmclock UUID: refused, see docs/perf-prof.md */
+	bool ptrace;			/* --ptrace: follow new threads of -p and -- cmd */
 
 	/* After `--`: a command to run and trace. NULL-terminated, borrowed. */
 	char **workload;
@@ -79,6 +85,18 @@ struct qz_session_ops {
 	/* Report what was gathered since the last call; final at exit. */
 	void (*interval)(void *ctx, struct qz_output *out, bool final);
 	void (*deinit)(void *ctx);
+	/*
+	 * Optional: write the current state (pending entries, rows so far)
+	 * to out without resetting anything (SIGUSR1, qz_session__request).
+	 * The session writes its own counters first.
+	 */
+	void (*status)(void *ctx, struct qz_output *out);
+	/*
+	 * Optional, with --ptrace: thread tid was just created by parent and
+	 * stays stopped until this returns. Default: every event opened on
+	 * the threads (-p, -- cmd) is opened on tid too (qz_session__follow).
+	 */
+	void (*thread)(void *ctx, int tid, int parent);
 };
 
 /* One decoded event, as the handler's sample callback sees it. All borrowed. */
@@ -104,6 +122,29 @@ struct qz_session_opts {
 	 */
 	void (*ready)(int err, void *ctx);
 	void *ready_ctx;
+	/*
+	 * Where status (SIGUSR1), usage (SIGUSR2, --usage-self) and perfeval
+	 * lines go; NULL: the session's own output. Borrowed.
+	 */
+	struct qz_output *status_out;
+	/*
+	 * Called for each event of a selector before it is added: 0, or a
+	 * negative error after logging why (an attribute the handler does
+	 * not read, say). NULL: every event is taken.
+	 */
+	int (*check_spec)(struct qz_session *s, const struct qz_event_spec *spec,
+			  void *ctx);
+	/*
+	 * An event of a selector that names a profiler, not an event
+	 * (QZ_SPEC_PROFILER: task-state, profile/-F 99/): add what it stands
+	 * for with qz_session__add_nested and return the first index added,
+	 * a negative error after logging why, or -ENOENT without logging
+	 * when the name is no profiler (the session says so, with
+	 * nest_names to suggest from). NULL: such events are refused.
+	 */
+	int (*nest)(struct qz_session *s, const struct qz_event_spec *spec, void *ctx);
+	void *hook_ctx;			/* for check_spec and nest */
+	const char *const *nest_names;	/* NULL-ended, borrowed */
 };
 
 /*
@@ -142,6 +183,27 @@ QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
  * were added. 0, or -EINVAL for bad indexes or a leader that is a member.
  */
 QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member);
+/*
+ * Run another handler inside this session, over spec (a QZ_SPEC_PROFILER
+ * of one of its selectors): what its init adds to its own session joins
+ * this one's events and rings, and each of those events goes to both
+ * handlers, to the nested one first. Its -N ends its own events, its -i
+ * its own reports, which it writes to this session's output; -m and
+ * --watermark size the shared rings (the larger ring, the earlier
+ * wakeup), --order orders them all. Its env must watch what this one
+ * does: events of another -p/-t/--cgroup/-- cmd are refused. hook_ctx is
+ * its own check_spec/nest context. The nested session owns env and
+ * ops_opts through release(release_arg), called when it is freed (also
+ * on failure). Call from init; returns the index of the first event
+ * added, or a negative error (logged). Nests one level deep.
+ */
+QZ_API int qz_session__add_nested(struct qz_session *s, const struct qz_event_spec *spec,
+				  const struct qz_session_ops *ops, const void *ops_opts,
+				  struct qz_env *env, void *hook_ctx,
+				  void (*release)(void *arg), void *release_arg);
+/* The session event index runs in, or NULL; its own index there. */
+QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int index,
+					     int *nested_index);
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */
@@ -153,12 +215,24 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 						int index);
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index);
 /*
- * Compile an expression over event index's fields (an attr such as role=,
- * evaluated with qz_filter__eval); the session owns it. NULL + errno after
- * logging an error that names attr and points at the column.
+ * Compile an expression over event index's fields and variables (an attr
+ * such as role=, key=, evaluated with qz_filter__eval_sample); the session
+ * owns it. A number: a string is refused. NULL + errno after logging an
+ * error that names attr and points at the column.
  */
 QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 					       const char *attr, const char *text);
+/*
+ * qz_session__expr with enum qz_filter_flags: the value may be a string
+ * (comm=; qz_filter__is_str tells), and QZ_FILTER_KEY | QZ_FILTER_PRINTF
+ * compiles a printkey= over `key` alone. Expressions may call ksymbol()
+ * and comm_get(); without a tracepoint they read the variables only
+ * (_cpu, _pid, _tid, _time, _period). Evaluate with the _sample
+ * functions of quazar/filter.h.
+ */
+QZ_API const struct qz_filter *qz_session__expr_flags(struct qz_session *s, int index,
+						      const char *attr, const char *text,
+						      unsigned flags);
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);
 QZ_API struct qz_env *qz_session__env(struct qz_session *s);
@@ -187,6 +261,48 @@ QZ_API int qz_session__run(struct qz_session *s);
 /* Ask run to finish: async-signal-safe and thread-safe. */
 QZ_API void qz_session__stop(struct qz_session *s);
 
+/* What qz_session__request asks the running loop for. */
+enum qz_session_request {
+	QZ_SESSION_STATUS = 1u << 0,	/* the handler's state now (SIGUSR1) */
+	QZ_SESSION_USAGE = 1u << 1,	/* the session's own resource use (SIGUSR2) */
+	QZ_SESSION_CHILD = 1u << 2,	/* a child changed state (SIGCHLD, --ptrace) */
+};
+/*
+ * Ask the loop to do `what` (QZ_SESSION_* bits) on its own thread, soon:
+ * async-signal-safe and thread-safe. Nothing stops.
+ */
+QZ_API void qz_session__request(struct qz_session *s, unsigned what);
+/*
+ * Call fn(handler ctx) every period_ns on the loop's thread (stat
+ * --period). Call from init; 0 or -EINVAL.
+ */
+QZ_API int qz_session__set_tick(struct qz_session *s, uint64_t period_ns,
+				void (*fn)(void *ctx));
+/*
+ * Open the events on every CPU for any thread even with -p/-t/-- cmd, as a
+ * handler that scopes by tracepoint filters does (task-state): the
+ * workload still runs, and its exit still ends the run. Call from init.
+ */
+QZ_API void qz_session__set_system_wide(struct qz_session *s, bool on);
+/*
+ * The pid of the -- cmd workload, forked now (held before exec) if it was
+ * not yet; -ESRCH without a workload, or -errno.
+ */
+QZ_API int qz_session__workload_pid(struct qz_session *s);
+/*
+ * With --ptrace: follow tid (attach by ptrace; its new threads are
+ * reported to ops->thread). From init or ops->thread. 0 or -errno.
+ */
+QZ_API int qz_session__follow(struct qz_session *s, int tid);
+/*
+ * Open a copy of event index's evsel, now, while the session runs: for
+ * thread tid (>= 0) on the evlist's CPUs, or for any thread (tid -1), with
+ * filter (NULL: the event's own). Its samples come as event index. For
+ * ops->thread. 0 or -errno (logged).
+ */
+QZ_API int qz_session__add_clone(struct qz_session *s, int index, int tid,
+				 const char *filter);
+
 /* Set sz to sizeof(struct qz_session_stats): the library fills what it covers. */
 struct qz_session_stats {
 	size_t sz;
@@ -194,6 +310,7 @@ struct qz_session_stats {
 	uint64_t filtered;	/* dropped by a user-space filter */
 	uint64_t lost;		/* dropped by the kernel: ring full */
 	uint64_t late;		/* past the --order window */
+	uint64_t dropped;	/* over --sampling-limit */
 };
 /* 0, or -EINVAL when stats->sz is too small. */
 QZ_API int qz_session__stats(const struct qz_session *s,

@@ -27,7 +27,9 @@ struct qz_evlist {
 	int nr_evsels;
 	struct qz_cpu_map *cpus;
 	struct qz_thread_map *threads;
-	int cgroup_fd;
+	int *cgroup_fds;	/* --cgroup a,b,...: a column each */
+	int nr_cgroups;
+	bool enabled;		/* for events added while running */
 	bool track_tasks, inherit, wakeup_every_event, filter_fallback;
 	size_t ring_pages;
 	uint32_t watermark_bytes;
@@ -56,7 +58,6 @@ QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 	el = calloc(1, sizeof(*el));
 	if (!el)
 		return NULL;
-	el->cgroup_fd = -1;
 	el->track_tasks = QZ_OPT(opts, track_tasks, false);
 	el->inherit = QZ_OPT(opts, inherit, false);
 	el->filter_fallback = QZ_OPT(opts, filter_fallback, false);
@@ -107,8 +108,9 @@ QZ_API void qz_evlist__free(struct qz_evlist *el)
 	free(el->evsels);
 	qz_cpu_map__put(el->cpus);
 	qz_thread_map__put(el->threads);
-	if (el->cgroup_fd >= 0)
-		close(el->cgroup_fd);
+	for (int i = 0; i < el->nr_cgroups; i++)
+		close(el->cgroup_fds[i]);
+	free(el->cgroup_fds);
 	free(el);
 }
 
@@ -169,19 +171,54 @@ QZ_API struct qz_thread_map *qz_evlist__threads(struct qz_evlist *el)
 
 QZ_API int qz_evlist__set_cgroup(struct qz_evlist *el, const char *path)
 {
-	int fd;
+	char *copy, *tok, *save = NULL;
+	int *fds = NULL, nr = 0, err = 0;
+	struct qz_thread_map *cols;
 
 	if (el->opened)
 		return -EBUSY;
-	fd = qz_cgroup__open(path);
-	if (fd < 0) {
-		qz_log(&el->log, QZ_LOG_ERROR, "cgroup %s: %s", path,
-		       strerror(-fd));
-		return fd;
+	copy = strdup(path ? path : "");
+	if (!copy)
+		return -ENOMEM;
+	/* A comma list: one column of fds per cgroup. */
+	for (tok = strtok_r(copy, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		int *grown = realloc(fds, (size_t)(nr + 1) * sizeof(*fds));
+		int fd;
+
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		fds = grown;
+		fd = qz_cgroup__open(tok);
+		if (fd < 0) {
+			qz_log(&el->log, QZ_LOG_ERROR, "cgroup %s: %s", tok,
+			       strerror(-fd));
+			err = fd;
+			break;
+		}
+		fds[nr++] = fd;
 	}
-	if (el->cgroup_fd >= 0)
-		close(el->cgroup_fd);
-	el->cgroup_fd = fd;
+	free(copy);
+	if (!err && !nr)
+		err = -EINVAL;
+	cols = err ? NULL : qz__thread_map_any_n(nr);
+	if (!err && !cols)
+		err = -ENOMEM;
+	if (err) {
+		for (int i = 0; i < nr; i++)
+			close(fds[i]);
+		free(fds);
+		return err;
+	}
+	for (int i = 0; i < el->nr_cgroups; i++)
+		close(el->cgroup_fds[i]);
+	free(el->cgroup_fds);
+	el->cgroup_fds = fds;
+	el->nr_cgroups = nr;
+	qz_thread_map__put(el->threads);
+	el->threads = cols;
 	return 0;
 }
 
@@ -274,7 +311,8 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = qz__evsel_open(el->evsels[i], el->cpus, el->threads,
-				     el->cgroup_fd, el->filter_fallback,
+				     el->cgroup_fds, el->nr_cgroups,
+				     el->filter_fallback,
 				     &el->log);
 	if (!err)
 		err = build_ids(el);
@@ -295,22 +333,30 @@ static int evlist_ioctl(struct qz_evlist *el, unsigned long req)
 		/* A leader switches its whole group. */
 		if (e->leader != e)
 			continue;
-		for (int j = 0; j < n; j++)
+		for (int j = 0; j < n; j++) {
+			if (req == PERF_EVENT_IOC_ENABLE &&
+			    !qz__evsel_fd_enabled(e, j))
+				continue; /* cpus=: never runs there */
 			if (ioctl(e->fds[j], req,
 				  e->nr_members > 1 ? PERF_IOC_FLAG_GROUP : 0) <
 			    0)
 				return -errno;
+		}
 	}
 	return 0;
 }
 
 QZ_API int qz_evlist__enable(struct qz_evlist *el)
 {
-	return el->opened ? evlist_ioctl(el, PERF_EVENT_IOC_ENABLE) : -EBADF;
+	int err = el->opened ? evlist_ioctl(el, PERF_EVENT_IOC_ENABLE) : -EBADF;
+
+	el->enabled |= !err;
+	return err;
 }
 
 QZ_API int qz_evlist__disable(struct qz_evlist *el)
 {
+	el->enabled = false;
 	return el->opened ? evlist_ioctl(el, PERF_EVENT_IOC_DISABLE) : -EBADF;
 }
 
@@ -604,4 +650,99 @@ QZ_API int qz_evlist__parse_sample(struct qz_evlist *el,
 	else
 		fmt = qz_evlist__sample_format(el);
 	return qz_sample__parse(rec, &fmt, sample);
+}
+
+/* Add evsel's ids to the sorted id table. */
+static int add_ids(struct qz_evlist *el, struct qz_evsel *e)
+{
+	int n = qz_evsel__nr_ids(e);
+	struct id_entry *grown =
+		realloc(el->ids, (size_t)(el->nr_ids + n) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	el->ids = grown;
+	for (int j = 0; j < n; j++)
+		el->ids[el->nr_ids++] = (struct id_entry){e->ids[j], e};
+	qsort(el->ids, (size_t)el->nr_ids, sizeof(*el->ids), cmp_id);
+	el->last = (struct id_entry){0};
+	return 0;
+}
+
+static void drop_ids(struct qz_evlist *el, const struct qz_evsel *e)
+{
+	int n = 0;
+
+	for (int i = 0; i < el->nr_ids; i++)
+		if (el->ids[i].evsel != e)
+			el->ids[n++] = el->ids[i];
+	el->nr_ids = n;
+	el->last = (struct id_entry){0};
+}
+
+QZ_API struct qz_evsel *qz_evlist__add_clone(struct qz_evlist *el,
+					     struct qz_evsel *evsel,
+					     struct qz_thread_map *threads,
+					     const char *filter)
+{
+	struct qz_evsel *c, **grown;
+	int err = 0;
+
+	if (!el->opened || !el->rings || el->cpus->cpus[0] == -1 ||
+	    el->nr_cgroups) {
+		errno = EOPNOTSUPP; /* needs per-CPU rings to share */
+		return NULL;
+	}
+	if (evsel->leader != evsel || evsel->nr_members > 1) {
+		errno = EOPNOTSUPP; /* groups are opened whole */
+		return NULL;
+	}
+	grown = realloc(el->evsels,
+			(size_t)(el->nr_evsels + 1) * sizeof(*grown));
+	if (!grown) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	el->evsels = grown;
+	c = qz_evsel__new(&evsel->attr, evsel->name);
+	if (!c)
+		return NULL;
+	c->attr.disabled = 1;
+	c->priv = evsel->priv;
+	err = qz__evsel_open(c, el->cpus, threads ? threads : evsel->threads,
+			     NULL, 0, false, &el->log);
+	if (!err && filter && *filter)
+		err = qz_evsel__apply_filter(c, filter);
+	/* Its records go to the ring of its CPU, as the others' do. */
+	for (int ci = 0; !err && ci < el->cpus->nr; ci++) {
+		int out = -1;
+
+		for (int r = 0; r < el->nr_rings; r++)
+			if (el->rings[r].cpu == el->cpus->cpus[ci])
+				out = qz_storage__fd(el->rings[r].storage);
+		for (int t = 0; !err && t < c->threads->nr; t++) {
+			if (out < 0)
+				err = -ENOENT;
+			else if (ioctl(*evsel_fdp(c, ci, t),
+				       PERF_EVENT_IOC_SET_OUTPUT, out) < 0)
+				err = -errno;
+		}
+	}
+	if (!err)
+		err = add_ids(el, c);
+	if (!err && el->enabled)
+		err = qz_evsel__enable(c);
+	if (err) {
+		qz_log(&el->log, QZ_LOG_ERROR,
+		       "%s: cannot open it for a new thread: %s", evsel->name,
+		       strerror(-err));
+		drop_ids(el, c);
+		qz_evsel__free(c);
+		errno = -err;
+		return NULL;
+	}
+	c->idx = el->nr_evsels;
+	c->in_evlist = true;
+	el->evsels[el->nr_evsels++] = c;
+	return c;
 }

@@ -71,6 +71,7 @@ QZ_API void qz_evsel__free(struct qz_evsel *e)
 	if (!e)
 		return;
 	qz_evsel__close(e);
+	qz_cpu_map__put(e->only_cpus);
 	free(e->name);
 	free(e->filter);
 	free(e->uprobe_path);
@@ -123,6 +124,25 @@ QZ_API void *qz_evsel__priv(const struct qz_evsel *e)
 	return e->priv;
 }
 
+QZ_API int qz_evsel__set_only_cpus(struct qz_evsel *e, struct qz_cpu_map *cpus)
+{
+	if (e->open)
+		return -EBUSY;
+	qz_cpu_map__put(e->only_cpus);
+	e->only_cpus = qz_cpu_map__get(cpus);
+	return 0;
+}
+
+bool qz__evsel_fd_enabled(const struct qz_evsel *e, int i)
+{
+	int cpu;
+
+	if (!e->only_cpus)
+		return true;
+	cpu = e->cpus->cpus[i / e->threads->nr];
+	return cpu >= 0 && qz_cpu_map__idx(e->only_cpus, cpu) >= 0;
+}
+
 bool qz__evsel_samples(const struct qz_evsel *e)
 {
 	return e->attr.sample_period || e->attr.comm || e->attr.task ||
@@ -165,17 +185,19 @@ static const char *open_hint(int err, const struct perf_event_attr *attr)
 }
 
 int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
-		   struct qz_thread_map *threads, int cgroup_fd,
-		   bool filter_fallback, const struct qz_logger *log)
+		   struct qz_thread_map *threads, const int *cgroup_fds,
+		   int nr_cgroups, bool filter_fallback,
+		   const struct qz_logger *log)
 {
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	int nc, nt, err = 0;
+	bool cgroup = nr_cgroups > 0;
 
 	if (e->open)
 		return -EBUSY;
 	if (e->leader != e && (!e->leader->open || e->leader->cpus != cpus))
 		return -EINVAL;
-	if (cgroup_fd >= 0) {
+	if (cgroup) {
 		flags |= PERF_FLAG_PID_CGROUP;
 		for (int i = 0; i < cpus->nr; i++) {
 			if (cpus->cpus[i] < 0) {
@@ -188,10 +210,11 @@ int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 		}
 	}
 	nc = cpus->nr;
-	nt = cgroup_fd >= 0 ? 1 : threads->nr;
+	nt = cgroup ? nr_cgroups : threads->nr;
 	e->cpus = qz_cpu_map__get(cpus);
-	e->threads = cgroup_fd >= 0 ? qz_thread_map__new_any()
-				    : qz_thread_map__get(threads);
+	/* With cgroups, a column per cgroup (its "thread" is any: -1). */
+	e->threads = cgroup ? qz__thread_map_any_n(nr_cgroups)
+			    : qz_thread_map__get(threads);
 	e->fds = malloc((size_t)(nc * nt) * sizeof(int));
 	e->ids = calloc((size_t)(nc * nt), sizeof(uint64_t));
 	if (!e->threads || !e->fds || !e->ids) {
@@ -204,8 +227,7 @@ int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	for (int c = 0; c < nc; c++) {
 		for (int t = 0; t < nt; t++) {
 			int group_fd = -1, cpu = cpus->cpus[c];
-			pid_t pid =
-				cgroup_fd >= 0 ? cgroup_fd : threads->tids[t];
+			pid_t pid = cgroup ? cgroup_fds[t] : threads->tids[t];
 			int fd;
 
 			if (e->leader != e)
@@ -219,7 +241,7 @@ int qz__evsel_open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 				       "%s: cannot open on cpu %d, %s %d: %s: "
 				       "%s",
 				       e->name, cpu,
-				       cgroup_fd >= 0 ? "cgroup fd" : "thread",
+				       cgroup ? "cgroup fd" : "thread",
 				       (int)pid, strerror(errnum),
 				       open_hint(errnum, &e->attr));
 				err = -errnum;
@@ -284,9 +306,12 @@ QZ_API int qz_evsel__open(struct qz_evsel *e, struct qz_cpu_map *cpus,
 	if (!cpus || !threads)
 		err = -ENOMEM;
 	else
-		err = qz__evsel_open(e, cpus, threads,
-				     QZ_OPT(opts, cgroup_fd, -1),
+	{
+		int cgroup_fd = QZ_OPT(opts, cgroup_fd, -1);
+
+		err = qz__evsel_open(e, cpus, threads, &cgroup_fd, cgroup_fd >= 0,
 				     QZ_OPT(opts, filter_fallback, false), &log);
+	}
 	qz_cpu_map__put(own_cpus);
 	qz_thread_map__put(own_threads);
 	return err;
@@ -316,9 +341,12 @@ static int ioctl_all(struct qz_evsel *e, unsigned long req, unsigned long arg)
 
 	if (!e->open)
 		return -EBADF;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (req == PERF_EVENT_IOC_ENABLE && !qz__evsel_fd_enabled(e, i))
+			continue;
 		if (ioctl(e->fds[i], req, arg) < 0)
 			return -errno;
+	}
 	return 0;
 }
 

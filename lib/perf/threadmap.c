@@ -174,3 +174,21 @@ QZ_API pid_t qz_thread_map__tid(const struct qz_thread_map *map, int idx)
 		return -1;
 	return map->tids[idx];
 }
+
+struct qz_thread_map *qz__thread_map_any_n(int n)
+{
+	struct qz_thread_map *m;
+
+	if (n <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = malloc(sizeof(*m) + (size_t)n * sizeof(pid_t));
+	if (!m)
+		return NULL;
+	m->refcnt = 1;
+	m->nr = n;
+	for (int i = 0; i < n; i++)
+		m->tids[i] = -1;
+	return m;
+}

@@ -7,11 +7,15 @@
 #include <quazar/hist.h>
 #include "../internal.h"
 
+/* The first version ended with the buckets; sum_sq came after. */
+#define HIST_SZ_V1 QZ_OFFSETOFEND(struct qz_hist, buckets)
+#define HIST_HAS_SUM_SQ(h) ((h)->sz >= QZ_OFFSETOFEND(struct qz_hist, sum_sq))
+
 QZ_API int qz_hist__init(struct qz_hist *h, size_t sz)
 {
-	if (sz < sizeof(*h))
+	if (sz < HIST_SZ_V1)
 		return -EINVAL;
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, sz < sizeof(*h) ? sz : sizeof(*h));
 	h->sz = sz;
 	h->min = UINT64_MAX;
 	return 0;
@@ -57,6 +61,8 @@ QZ_API void qz_hist__record(struct qz_hist *h, uint64_t v)
 		(*slot)++;
 	h->count++;
 	h->sum += v;
+	if (HIST_HAS_SUM_SQ(h))
+		h->sum_sq += (double)v * (double)v;
 	if (v < h->min)
 		h->min = v;
 	if (v > h->max)
@@ -72,6 +78,8 @@ QZ_API void qz_hist__merge(struct qz_hist *dst, const struct qz_hist *src)
 	}
 	dst->count += src->count;
 	dst->sum += src->sum;
+	if (HIST_HAS_SUM_SQ(dst) && HIST_HAS_SUM_SQ(src))
+		dst->sum_sq += src->sum_sq;
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)
@@ -102,4 +110,37 @@ QZ_API uint64_t qz_hist__quantile(const struct qz_hist *h, double q)
 		}
 	}
 	return h->max;
+}
+
+QZ_API double qz_hist__mean(const struct qz_hist *h)
+{
+	return h->count ? (double)h->sum / (double)h->count : 0;
+}
+
+/* Square root by Newton's method: the core does not link libm. */
+static double root(double x)
+{
+	double r = x > 1 ? x / 2 : 1;
+
+	if (x <= 0)
+		return 0;
+	for (int i = 0; i < 200; i++) {
+		double next = (r + x / r) / 2;
+
+		if (next == r)
+			break;
+		r = next;
+	}
+	return r;
+}
+
+QZ_API double qz_hist__stddev(const struct qz_hist *h)
+{
+	double mean, var;
+
+	if (!h->count || !HIST_HAS_SUM_SQ(h))
+		return 0;
+	mean = (double)h->sum / (double)h->count;
+	var = h->sum_sq / (double)h->count - mean * mean;
+	return var > 0 ? root(var) : 0;	/* rounding can take it below 0 */
 }

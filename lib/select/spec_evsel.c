@@ -66,6 +66,8 @@ QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (spec->max_stack > 0)
 		attr->sample_max_stack = (uint16_t)spec->max_stack;
+	qz__attr_honour_period(attr, spec->kind == QZ_SPEC_UPROBE ||
+				     spec->kind == QZ_SPEC_URETPROBE);
 	return 0;
 }
 

@@ -17,7 +17,8 @@
 #define DRAIN_NS 100000000ull		/* read quiet rings every 100 ms */
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
-enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD };
+enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK,
+       TAG_NESTED };
 
 static uint64_t now_ns(void)
 {
@@ -66,6 +67,7 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
+	qz__nest_lost(s, cpu, lost);
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "lost", now_ns());
 
@@ -93,11 +95,17 @@ static void dispatch_sample(struct qz_session *s,
 	}
 	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
+	    !qz_filter__match_sample(ev->user_filter, &sample)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
+		return;
+	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
+	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+		return;
+	/* An event of a nested handler: it sees it first (or is done). */
+	if (ev->nest && !qz__nest_sample(s, ev, &sample))
 		return;
 	event = (struct qz_event){
 		.sample = &sample,
@@ -106,7 +114,10 @@ static void dispatch_sample(struct qz_session *s,
 		.tp = ev->tp,
 		.session = s,
 	};
-	s->ops->sample(s->ctx, &event);
+	if (s->self && qz__self_perfeval(s))
+		qz__self_sample(s, &event);
+	else
+		s->ops->sample(s->ctx, &event);
 	STAT_ADD(s->stats.samples, 1);
 	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
@@ -120,6 +131,7 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 
 	switch (rec->type) {
 	case PERF_RECORD_SAMPLE:
+		s->cur_ring = ring;
 		dispatch_sample(s, rec);
 		break;
 	case PERF_RECORD_LOST:
@@ -180,7 +192,7 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	if (!s->env->order && s->ops->any_order)
+	if (!s->env->order && s->any_order)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -193,6 +205,32 @@ static void report_interval(struct qz_session *s, bool final)
 	if (s->ops->interval)
 		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
+	qz__self_perfeval_report(s, final);
+}
+
+/* Requests from qz_session__request (signals): answered here, on this thread. */
+static void answer_requests(struct qz_session *s, struct qz_ordered *ordered)
+{
+	unsigned what = __atomic_exchange_n(&s->requests, 0, __ATOMIC_ACQUIRE);
+
+	if (what & QZ_SESSION_CHILD)
+		qz__follow_poll(s);
+	if (what & (QZ_SESSION_STATUS | QZ_SESSION_USAGE))
+		read_rings(s, ordered, false);	/* the state includes what is queued */
+	if (what & QZ_SESSION_STATUS)
+		qz__self_status(s);
+	if (what & QZ_SESSION_USAGE)
+		qz__self_usage(s);
+}
+
+/* A nested handler's report: on its own -i, and the final one. */
+static void report_nested(struct qz_session *n, bool final)
+{
+	if (!final && n->stopping)
+		return;		/* its -N was reached: only the final report */
+	if (n->ops->interval && n->inited)
+		n->ops->interval(n->ctx, n->out, final);
+	qz_output__flush(n->out);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -236,6 +274,11 @@ static void log_summary(struct qz_session *s)
 	char per_cpu[512] = "";
 	size_t n = 0;
 
+	if (s->stats.dropped)
+		qz_log(&s->log, QZ_LOG_WARN,
+		       "dropped %llu events over --sampling-limit %llu per second per instance",
+		       (unsigned long long)s->stats.dropped,
+		       (unsigned long long)s->env->sampling_limit);
 	if (s->stats.late)
 		qz_log(&s->log, QZ_LOG_WARN,
 		       "%llu events arrived later than the --order window allowed and were not delivered; widen --order-window",
@@ -255,11 +298,24 @@ int qz__session_loop(struct qz_session *s)
 {
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
+	int usage_fd = -1, tick_fd = -1;
+	int nested_fd[QZ_MAX_EVENT_ARGS * 2];
 	bool done = false;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
+	/* Reading rings one after another suits only handlers that all allow it. */
+	s->any_order = s->ops->any_order;
+	for (int i = 0; i < s->nr_nested; i++)
+		s->any_order &= s->nested[i].s->ops->any_order;
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++) {
+		uint64_t ns = i < s->nr_nested ? s->nested[i].s->env->interval_ns : 0;
+
+		nested_fd[i] = ns ? timer_new(ns) : -1;
+		if (nested_fd[i] >= 0)
+			epoll_add(epfd, nested_fd[i], TAG_NESTED, (uint32_t)i);
+	}
 	epoll_add(epfd, s->stop_fd, TAG_STOP, 0);
 	if (!s->counting) {
 		QZ_OPTS(qz_ordered_opts, oopts, .late = on_late,
@@ -279,6 +335,14 @@ int qz__session_loop(struct qz_session *s)
 	if (s->env->interval_ns) {
 		interval_fd = timer_new(s->env->interval_ns);
 		epoll_add(epfd, interval_fd, TAG_INTERVAL, 0);
+	}
+	if (s->env->usage_self_ns) {
+		usage_fd = timer_new(s->env->usage_self_ns);
+		epoll_add(epfd, usage_fd, TAG_USAGE, 0);
+	}
+	if (s->tick) {
+		tick_fd = timer_new(s->tick_ns);
+		epoll_add(epfd, tick_fd, TAG_TICK, 0);
 	}
 
 	err = qz_evlist__enable(s->evlist);
@@ -323,17 +387,38 @@ int qz__session_loop(struct qz_session *s)
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);
 				rings = true;
+				if (s->follow)	/* in case a SIGCHLD never came */
+					qz__follow_poll(s);
+				break;
+			case TAG_USAGE:
+				drain_fd(usage_fd);
+				read_rings(s, ordered, false);
+				qz__self_usage(s);
+				break;
+			case TAG_TICK:
+				drain_fd(tick_fd);
+				s->tick(s->ctx);
 				break;
 			case TAG_INTERVAL:
 				drain_fd(interval_fd);
 				read_rings(s, ordered, false);
 				report_interval(s, false);
 				break;
+			case TAG_NESTED: {
+				uint32_t k = (uint32_t)events[i].data.u64;
+
+				drain_fd(nested_fd[k]);
+				read_rings(s, ordered, false);
+				report_nested(s->nested[k].s, false);
+				break;
+			}
 			case TAG_WORKLOAD:
 				done = true;
 				break;
 			case TAG_STOP:
-				done = true;
+				/* Stop (the loop's condition) or requests. */
+				drain_fd(s->stop_fd);
+				answer_requests(s, ordered);
 				break;
 			}
 		}
@@ -347,8 +432,13 @@ int qz__session_loop(struct qz_session *s)
 	if (!s->counting)
 		reconcile_lost(s);
 	report_interval(s, true);
+	for (int i = 0; i < s->nr_nested; i++)
+		report_nested(s->nested[i].s, true);
 	log_summary(s);
 out:
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++)
+		if (nested_fd[i] >= 0)
+			close(nested_fd[i]);
 	qz_ordered__free(ordered);
 	if (interval_fd >= 0)
 		close(interval_fd);
@@ -356,6 +446,10 @@ out:
 		close(drain_fd_);
 	if (pid_fd >= 0)
 		close(pid_fd);
+	if (usage_fd >= 0)
+		close(usage_fd);
+	if (tick_fd >= 0)
+		close(tick_fd);
 	close(epfd);
 	return err;
 }
@@ -370,6 +464,7 @@ QZ_API int qz_session__run(struct qz_session *s)
 			s->ready(err, s->ready_ctx);
 		return err;
 	}
+	s->inited = true;
 	err = qz__session_open(s);
 	if (s->ready)
 		s->ready(err, s->ready_ctx);
@@ -377,7 +472,9 @@ QZ_API int qz_session__run(struct qz_session *s)
 		err = qz__session_loop(s);
 	if (s->ops->deinit)
 		s->ops->deinit(s->ctx);
+	s->inited = false;
 	s->ctx = NULL;
+	qz__nest_deinit(s);
 	return err;
 }
 

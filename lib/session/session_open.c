@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "session_internal.h"
+#include "../perf/perf_internal.h"
 
 /* Sampling defaults for events that count unless told otherwise. */
 static void default_sampling(struct perf_event_attr *attr)
@@ -26,8 +27,51 @@ static void default_sampling(struct perf_event_attr *attr)
 	}
 }
 
-static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev,
-				  char *errbuf, size_t errlen)
+/*
+ * cpus=LIST: the event runs on those CPUs only, of the CPUs the session
+ * watches. Events that follow threads on any CPU cannot be held to some.
+ */
+int qz__session_only_cpus(struct qz_session *s, const char *list,
+			  struct qz_evsel *evsel, char *errbuf, size_t errlen)
+{
+	struct qz_cpu_map *watched = qz_evlist__cpus(s->evlist), *online = NULL;
+	struct qz_cpu_map *only;
+	char err[256] = "";
+	int kept = 0;
+
+	if (!watched)	/* the evlist's default: every online CPU */
+		watched = online = qz_cpu_map__new_online();
+	if (!watched || qz_cpu_map__nr(watched) < 1 || qz_cpu_map__cpu(watched, 0) < 0) {
+		qz_cpu_map__put(online);
+		snprintf(errbuf, errlen,
+			 "cpus=%s: this session counts threads on any CPU (-p/-t); cpus= needs per-CPU events: drop it, or give -C",
+			 list);
+		return -EINVAL;
+	}
+	only = qz_cpu_map__new(list, err, sizeof(err));
+	if (!only) {
+		snprintf(errbuf, errlen, "cpus=%s: %s", list, err);
+		return -EINVAL;
+	}
+	for (int i = 0; i < qz_cpu_map__nr(only); i++)
+		kept += qz_cpu_map__idx(watched, qz_cpu_map__cpu(only, i)) >= 0;
+	qz_cpu_map__put(online);
+	if (!kept) {
+		qz_cpu_map__put(only);
+		snprintf(errbuf, errlen, "cpus=%s: none of those CPUs is watched%s%s",
+			 list, s->env->cpus ? " (-C " : "",
+			 s->env->cpus ? s->env->cpus : "");
+		if (s->env->cpus)
+			strncat(errbuf, ")", errlen - strlen(errbuf) - 1);
+		return -EINVAL;
+	}
+	qz_evsel__set_only_cpus(evsel, only);
+	qz_cpu_map__put(only);
+	return 0;
+}
+
+struct qz_evsel *qz__session_new_evsel(struct qz_session *s, struct session_event *ev,
+				       char *errbuf, size_t errlen)
 {
 	QZ_OPTS(qz_attr_opts, aopts, .log = s->log.fn, .log_ctx = s->log.ctx,
 		.errbuf = errbuf, .errlen = errlen);
@@ -64,6 +108,8 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 			attr->freq = 1;
 			attr->sample_freq = s->freq;
 		}
+		qz__attr_honour_period(attr, ev->spec->kind == QZ_SPEC_UPROBE ||
+					     ev->spec->kind == QZ_SPEC_URETPROBE);
 	}
 	/* One clock for the kernel's timestamps and the --order cutoff. */
 	attr->use_clockid = 1;
@@ -77,7 +123,58 @@ static struct qz_evsel *new_evsel(struct qz_session *s, struct session_event *ev
 		attr->exclude_callchain_kernel = !s->env->kernel_callchain;
 	}
 	qz_evsel__set_priv(evsel, ev);
+	if (ev->spec->cpus && qz__session_only_cpus(s, ev->spec->cpus, evsel, errbuf, errlen)) {
+		qz_evsel__free(evsel);
+		errno = EINVAL;
+		return NULL;
+	}
 	return evsel;
+}
+
+/*
+ * The evsel of an event a nested handler added: made as its own session
+ * would (its env, -g, -F, regs), then given this session's attrs of the
+ * profiler's selector (stack, cpus=) and its -C.
+ */
+static struct qz_evsel *nested_evsel(struct qz_session *s, struct session_event *ev,
+				     char *errbuf, size_t errlen)
+{
+	struct qz_session *n = ev->nest;
+	struct session_event *nev = &n->events[ev->nest_index];
+	const char *cpus = nev->spec->cpus ?: ev->spec->cpus ?: n->env->cpus;
+	struct qz_evsel *evsel;
+
+	n->evlist = s->evlist;		/* its cpus, for cpus= */
+	evsel = qz__session_new_evsel(n, nev, errbuf, errlen);
+	if (!evsel)
+		return NULL;
+	qz_evsel__set_priv(evsel, ev);
+	qz_evsel__attr(evsel)->sample_type |= ev->sample_type & PERF_SAMPLE_CALLCHAIN;
+	if (cpus && cpus != nev->spec->cpus &&
+	    qz__session_only_cpus(s, cpus, evsel, errbuf, errlen)) {
+		qz_evsel__free(evsel);
+		errno = EINVAL;
+		return NULL;
+	}
+	nev->evsel = evsel;
+	return evsel;
+}
+
+int qz__session_workload(struct qz_session *s)
+{
+	int err;
+
+	if (s->workload)
+		return 0;
+	if (!s->env->workload)
+		return -ESRCH;
+	s->workload = qz_workload__prepare(s->env->workload);
+	if (s->workload)
+		return 0;
+	err = -errno;
+	qz_log(&s->log, QZ_LOG_ERROR, "cannot start '%s': %s", s->env->workload[0],
+	       qz_strerror(err));
+	return err;
 }
 
 static int setup_maps(struct qz_session *s)
@@ -95,16 +192,18 @@ static int setup_maps(struct qz_session *s)
 			return -EINVAL;
 		}
 	}
-	if (env->workload) {
+	if (s->system_wide) {
+		/* The handler scopes by filters: every CPU, any thread. */
+		if (env->workload)
+			ret = qz__session_workload(s);
+		if (ret)
+			goto out;
+	} else if (env->workload) {
 		pid_t pid;
 
-		s->workload = qz_workload__prepare(env->workload);
-		if (!s->workload) {
-			ret = -errno;
-			qz_log(&s->log, QZ_LOG_ERROR, "cannot start '%s': %s",
-			       env->workload[0], qz_strerror(ret));
+		ret = qz__session_workload(s);
+		if (ret)
 			goto out;
-		}
 		pid = qz_workload__pid(s->workload);
 		threads = qz_thread_map__new_tids(&pid, 1);
 	} else if (env->pids || env->tids) {
@@ -152,9 +251,10 @@ static void log_filter_error(struct qz_session *s, struct session_event *ev,
  * The filter is compiled first, so a bad field is reported with its column
  * whoever runs it; then the kernel takes it when it can.
  */
-static int setup_filter(struct qz_session *s, struct session_event *ev)
+int qz__session_setup_filter(struct qz_session *s, struct session_event *ev)
 {
 	const char *text = ev->spec->filter;
+	struct qz_filter_opts opts;
 	struct qz_parse_error perr;
 	int err;
 
@@ -166,7 +266,8 @@ static int setup_filter(struct qz_session *s, struct session_event *ev)
 		       ev->name, text);
 		return -QZ_ERR_FILTER;
 	}
-	ev->user_filter = qz_filter__compile(text, ev->tp, &perr);
+	qz__session_expr_opts(s, ev->spec, 0, &opts);
+	ev->user_filter = qz_filter__compile_opts(text, ev->tp, &opts, &perr);
 	if (!ev->user_filter) {
 		log_filter_error(s, ev, &perr);
 		return -QZ_ERR_FILTER;
@@ -208,7 +309,9 @@ int qz__session_open(struct qz_session *s)
 {
 	size_t pages = s->env->mmap_pages ?: QZ_DEFAULT_RING_PAGES;
 	QZ_OPTS(qz_evlist_opts, opts, .track_tasks = s->track_tasks && !s->counting,
-		.inherit = s->env->workload || s->env->inherit,
+		/* A workload's new threads: inherited, or opened by --ptrace. */
+		.inherit = (s->env->workload && !s->system_wide && !s->env->ptrace) ||
+			   s->env->inherit,
 		.ring_pages = pages,
 		.watermark_bytes = watermark_bytes(s->env, pages),
 		.log = s->log.fn, .log_ctx = s->log.ctx);
@@ -220,6 +323,12 @@ int qz__session_open(struct qz_session *s)
 		       "no events: give some with -e (see 'quazar list')");
 		return -EINVAL;
 	}
+	if (s->env->kvmclock) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "--kvmclock %s: not supported: converting to a guest's kvmclock needs the perf clock (quazar's timestamps are CLOCK_MONOTONIC), the guest's pvclock and its TSC offset; give the offset you computed with --clock-offset (docs/perf-prof.md)",
+		       s->env->kvmclock);
+		return -QZ_ERR_OPTION;
+	}
 	s->evlist = qz_evlist__new(&opts);
 	if (!s->evlist)
 		return -errno;
@@ -230,7 +339,8 @@ int qz__session_open(struct qz_session *s)
 		struct session_event *ev = &s->events[i];
 
 		errbuf[0] = 0;
-		ev->evsel = new_evsel(s, ev, errbuf, sizeof(errbuf));
+		ev->evsel = ev->nest ? nested_evsel(s, ev, errbuf, sizeof(errbuf)) :
+				       qz__session_new_evsel(s, ev, errbuf, sizeof(errbuf));
 		if (!ev->evsel) {
 			err = -errno;
 			qz_log(&s->log, QZ_LOG_ERROR, "event '%s': %s", ev->name,
@@ -252,7 +362,18 @@ int qz__session_open(struct qz_session *s)
 	if (err)
 		return err;
 	for (int i = 0; i < s->nr_events; i++) {
-		err = setup_filter(s, &s->events[i]);
+		struct session_event *ev = &s->events[i];
+
+		if (ev->nest) {
+			/* The nested handler's filter, on the shared evsel. */
+			struct session_event *nev = &ev->nest->events[ev->nest_index];
+
+			err = qz__session_setup_filter(ev->nest, nev);
+			ev->user_filter = nev->user_filter;
+			ev->borrowed_filter = true;
+		} else {
+			err = qz__session_setup_filter(s, ev);
+		}
 		if (err)
 			return err;
 	}
@@ -270,5 +391,9 @@ int qz__session_open(struct qz_session *s)
 		if (!s->tasks)
 			return -errno;
 	}
-	return 0;
+	qz__nest_opened(s);
+	err = qz__self_init(s);
+	if (!err)
+		err = qz__follow_start(s);
+	return err;
 }

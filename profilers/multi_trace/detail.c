@@ -42,7 +42,8 @@ int qz_mt_detail__parse(const char *text, struct mt_detail_opts *o, char *err,
 			o->same_tid = true;
 		} else if (!strcmp(tok, "samekey")) {
 			o->same_key = true;
-		} else {
+		} else if (qz_parse_time(tok, &o->after)) {
+			/* perf-prof reads a time without a sign as +N. */
 			ret = -EINVAL;
 		}
 		if (ret)

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
+#include <quazar/filter.h>
 #include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
+#include "folded.h"
 #include "heatmap.h"
 #include "multi_trace.h"
 #include "print.h"
@@ -35,6 +37,7 @@ struct mt {
 	struct heatmap *heatmap;
 	const char *key_name;		/* perins column */
 	bool key_is_tid;
+	const struct qz_filter *printkey;	/* printkey=, or NULL */
 
 	bool detail;
 	struct mt_detail_opts dopts;
@@ -45,6 +48,8 @@ struct mt {
 
 	uint64_t interval_start;
 	uint64_t late_seen, lost;
+	bool only_than;
+	uint64_t than;
 };
 
 static uint64_t now_ns(void)
@@ -298,6 +303,9 @@ void qz_mt__sample(void *ctx, const struct qz_event *ev)
 			flush_deferred(m, false);
 		qz_mt_timeline__trim(&m->tl);
 	}
+	/* trigger: this event prints the report, not (only) the interval. */
+	if (c->ev[ev->index].trigger && m->out)
+		qz_mt__interval(m, m->out, false);
 }
 
 /* ---- reports --------------------------------------------------------- */
@@ -310,16 +318,24 @@ static const char *inst_comm(struct mt *m, uint64_t inst)
 	return comm ? comm : "";
 }
 
+/* printkey=: the instance as the user formats it. */
+static const char *print_key(struct mt *m, uint64_t inst, char *buf, size_t len)
+{
+	qz_filter__eval_str(m->printkey, NULL, inst, buf, len);
+	return buf;
+}
+
 static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 {
 	struct qz_session *s = m->session;
-	char v[7][32];
+	char v[8][32], key[128];
 
 	fputc('\n', f);
 	if (m->core->perins)
 		fprintf(f, "%-12s %s", m->key_name, m->key_is_tid ? "comm             " : "");
-	fprintf(f, "%30s %8s %16s %12s %12s %12s %12s %12s\n", "start => end", "calls",
-		"total(us)", "min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)");
+	fprintf(f, "%30s %8s %16s %12s %12s %12s %12s %12s %12s %12s\n", "start => end", "calls",
+		"total(us)", "min(us)", "p50(us)", "p95(us)", "p99(us)", "max(us)", "avg(us)",
+		"stddev(us)");
 	for (size_t i = 0; i < nr; i++) {
 		const struct qz_hist *h = &rows[i]->hist;
 		const struct mt_pair *p = &m->core->pairs[rows[i]->pair];
@@ -331,9 +347,13 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 		qz_mt__fmt_us(qz_hist__quantile(h, 0.95), v[3], 32);
 		qz_mt__fmt_us(qz_hist__quantile(h, 0.99), v[4], 32);
 		qz_mt__fmt_us(h->max, v[5], 32);
+		qz_mt__fmt_us((uint64_t)(qz_hist__mean(h) + 0.5), v[6], 32);
+		qz_mt__fmt_us((uint64_t)(qz_hist__stddev(h) + 0.5), v[7], 32);
 		if (m->core->perins) {
 			if (rows[i]->other)
 				fprintf(f, "%-12s %s", "(other)", m->key_is_tid ? "                 " : "");
+			else if (m->printkey)
+				fprintf(f, "%-12s ", print_key(m, rows[i]->inst, key, sizeof(key)));
 			else
 				fprintf(f, "%-12" PRIu64 " ", rows[i]->inst);
 			if (m->key_is_tid && !rows[i]->other)
@@ -341,8 +361,8 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 		}
 		snprintf(pair, sizeof(pair), "%s => %s", qz_mt__short_name(s, p->from),
 			 qz_mt__short_name(s, p->to));
-		fprintf(f, "%30s %8" PRIu64 " %16s %12s %12s %12s %12s %12s\n", pair,
-			h->count, v[0], v[1], v[2], v[3], v[4], v[5]);
+		fprintf(f, "%30s %8" PRIu64 " %16s %12s %12s %12s %12s %12s %12s %12s\n", pair,
+			h->count, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 	}
 	if (m->core->impl == MT_IMPL_PAIR)
 		fprintf(f, "unpaired: event1 %" PRIu64 ", event2 %" PRIu64 "\n",
@@ -354,6 +374,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 {
 	struct qz_session *s = m->session;
 	struct qz_json *j = qz_output__begin(m->out, "multi_trace", now);
+	char key[128];
 
 	qz_json__key_u64(j, "interval_ns", now - m->interval_start);
 	qz_json__key_bool(j, "final", final);
@@ -372,6 +393,9 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 				qz_json__key_bool(j, "other", true);
 			else
 				qz_json__key_u64(j, "instance", rows[i]->inst);
+			if (m->printkey && !rows[i]->other)
+				qz_json__key_str(j, "printkey",
+						 print_key(m, rows[i]->inst, key, sizeof(key)));
 			if (m->key_is_tid && !rows[i]->other)
 				qz_json__key_str(j, "comm", inst_comm(m, rows[i]->inst));
 		}
@@ -384,6 +408,8 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 		qz_json__key_u64(j, "p95", qz_hist__quantile(h, 0.95));
 		qz_json__key_u64(j, "p99", qz_hist__quantile(h, 0.99));
 		qz_json__key_u64(j, "max", h->max);
+		qz_json__key_double(j, "mean", qz_hist__mean(h));
+		qz_json__key_double(j, "stddev", qz_hist__stddev(h));
 		qz_json__end_object(j);
 	}
 	qz_json__end_array(j);
@@ -419,7 +445,18 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 	rows = qz_mt_core__rows(m->core, &nr);
 	if (!rows)
 		return;
-	if (qz_output__json(out)) {
+	if (m->only_than) {
+		/* perf-prof's --only-than: the table only when something exceeded. */
+		bool over = false;
+
+		for (size_t i = 0; i < nr && !over; i++)
+			over = rows[i]->hist.max > m->than;
+		if (!over)
+			nr = 0;
+	}
+	if (m->only_than && !nr) {
+		/* nothing to print */
+	} else if (qz_output__json(out)) {
 		report_json(m, rows, nr, now, final);
 	} else {
 		FILE *f = qz_output__file(out);
@@ -437,6 +474,8 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 	free(rows);
 	qz_mt_core__reset_stats(m->core);
 	m->interval_start = now;
+	if (final && m->printer.flame)
+		qz_folded__write(m->printer.flame, m->session);
 	if (final && m->heatmap) {
 		int err = qz_heatmap__write(m->heatmap, "multi-trace latency");
 
@@ -445,6 +484,59 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 					"--heatmap: cannot write the SVG: %s",
 					qz_strerror(err));
 	}
+}
+
+#define STATUS_PENDING 20	/* text: the oldest pending keys shown */
+
+/*
+ * SIGUSR1: the pending table (keys waiting for their event2, oldest first)
+ * and the statistics of the interval so far; nothing is reset.
+ */
+void qz_mt__status(void *ctx, struct qz_output *out)
+{
+	struct mt *m = ctx;
+	struct reltab *pend = &m->core->pending;
+	uint64_t now = now_ns(), shown = 0;
+	struct mt_row **rows;
+	size_t nr;
+
+	rows = qz_mt_core__rows(m->core, &nr);
+	if (qz_output__json(out)) {
+		struct qz_json *j = qz_output__begin(out, "multi_trace_pending", now);
+
+		qz_json__key_u64(j, "pending", pend->nr);
+		qz_json__key_u64(j, "evicted", pend->evicted);
+		qz_json__key(j, "keys");
+		qz_json__begin_array(j);
+		for (struct reltab_entry *e = reltab_first(pend); e && shown < 100;
+		     e = reltab_next(pend, e), shown++) {
+			qz_json__begin_object(j);
+			qz_json__key_u64(j, "key", e->key);
+			qz_json__key_str(j, "event", qz_mt__short_name(m->session, (int)e->ev));
+			qz_json__key_u64(j, "time", e->time);
+			qz_json__key_u64(j, "cpu", e->aux);
+			qz_json__end_object(j);
+		}
+		qz_json__end_array(j);
+		qz_output__end(out);
+		if (rows)
+			report_json(m, rows, nr, now, false);
+	} else if (qz_output__file(out)) {
+		FILE *f = qz_output__file(out);
+
+		fprintf(f, "multi-trace pending: %" PRIu64 " keys waiting for their event2"
+			   " (evicted %" PRIu64 ")%s\n", pend->nr, pend->evicted,
+			pend->nr > STATUS_PENDING ? ", the oldest:" : "");
+		for (struct reltab_entry *e = reltab_first(pend); e && shown < STATUS_PENDING;
+		     e = reltab_next(pend, e), shown++)
+			fprintf(f, "  %-12s key %-20" PRIu64 " cpu %-4" PRIu64 " at %" PRIu64
+				   ".%06" PRIu64 "\n",
+				qz_mt__short_name(m->session, (int)e->ev), e->key, e->aux,
+				e->time / 1000000000, e->time % 1000000000 / 1000);
+		if (rows)
+			report_text(m, rows, nr, f);
+	}
+	free(rows);
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -459,6 +551,7 @@ void qz_mt__free(struct mt *m)
 	qz_mt_core__free(m->core);
 	qz_mt_timeline__free(&m->tl);
 	qz_heatmap__free(m->heatmap);
+	qz_folded__free(m->printer.flame);
 	qz_stack_printer__free(m->printer.stacks);
 	free(m);
 }
@@ -488,12 +581,23 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->out = cfg->session ? qz_session__output(cfg->session) : NULL;
 	m->printer.session = cfg->session;
 	m->key_name = cfg->key_name;
+	m->only_than = cfg->only_than;
+	m->than = cfg->than;
+	m->printkey = cfg->printkey;
 	m->key_is_tid = (cfg->key_tid && !cfg->has_key_field) || cfg->key_comm;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {
 		m->printer.stacks = qz_stack_printer__new();
 		if (!m->printer.stacks)
 			goto fail;
+		if (cfg->flame_graph) {
+			m->printer.flame = qz_folded__new(m->printer.stacks, cfg->flame_graph);
+			if (!m->printer.flame)
+				goto fail;
+			qz_folded__set_graph(m->printer.flame,
+					     "quazar multi-trace: stacks of the printed events",
+					     "events");
+		}
 	}
 	if (cfg->detail) {
 		m->detail = true;

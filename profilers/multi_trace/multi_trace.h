@@ -14,6 +14,7 @@
 struct qz_session;
 struct qz_event;
 struct qz_output;
+struct qz_filter;
 
 struct mt_config {
 	struct qz_session *session;	/* for names and output; may be NULL */
@@ -23,12 +24,15 @@ struct mt_config {
 	bool cycle, perins, key_tid, has_key_field;
 	bool key_comm;			/* the key is a pid: show its comm (--perins) */
 	const char *key_name;		/* the perins column */
+	const struct qz_filter *printkey; /* printkey=: the perins key as text */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
+	bool only_than;			/* --only-than: a table only past than */
 	bool detail;
 	struct mt_detail_opts dopts;
 	size_t detail_max_bytes;
 	const char *heatmap;		/* SVG path, or NULL */
+	const char *flame_graph;	/* FILE of FILE.folded/.svg, or NULL */
 	uint64_t heatmap_col_ns;
 };
 
@@ -39,5 +43,7 @@ void qz_mt__free(struct mt *m);
 /* The profiler callbacks, on a struct mt. */
 void qz_mt__sample(void *ctx, const struct qz_event *ev);
 void qz_mt__interval(void *ctx, struct qz_output *out, bool final);
+/* SIGUSR1: the pending keys and the statistics so far, nothing reset. */
+void qz_mt__status(void *ctx, struct qz_output *out);
 
 #endif

@@ -245,7 +245,7 @@ uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 	if (e->key)
 		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
 	if (e->key_expr)
-		return (uint64_t)qz_filter__eval(e->key_expr, smp->raw, smp->raw_size);
+		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
 	return c->key_tid ? smp->tid : smp->cpu;
 }
 
@@ -255,8 +255,7 @@ unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
 
 	if (!e->role)
 		return MT_ROLE_ANY;
-	return (unsigned)qz_filter__eval(e->role, ev->sample->raw, ev->sample->raw_size) &
-	       MT_ROLE_ANY;
+	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
 }
 
 void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,

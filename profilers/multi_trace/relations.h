@@ -52,6 +52,7 @@ struct mt_event_cfg {
 	const struct qz_filter *role;
 	int pos;			/* which -e */
 	bool untraced;
+	bool trigger;			/* report when it arrives */
 	bool find_prev;			/* event2 of a pair */
 	bool backup;			/* event1 of a pair */
 };

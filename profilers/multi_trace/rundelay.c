@@ -388,6 +388,8 @@ const struct qz_profiler qz_profiler_rundelay = {
 		 "  quazar rundelay -i 1000 --perins",
 	.options = rundelay_options,
 	.opts_size = sizeof(struct rundelay_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_UNTRACED,
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.default_order = true,

@@ -9,15 +9,17 @@
 #include <string.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/filter.h>
 #include "multi_trace.h"
 #include "profiler_table.h"
 
 /* Options beyond the common ones (mt_options below). */
 struct mt_opts {
 	char *key;
-	uint64_t than, lower;
+	uint64_t than, lower, only_than;
 	bool perins;
 	char *heatmap;
+	char *flame_graph;
 	char *detail;
 	bool cycle;
 	char *impl;
@@ -69,6 +71,26 @@ int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 	return -QZ_ERR_UNKNOWN_FIELD;
 }
 
+/*
+ * Does text name a field of session event idx (rather than an expression)?
+ * A bare name is a field unless it is a variable the event lacks as a
+ * field (_cpu): a misspelt field is then reported with the event's fields.
+ */
+bool qz_mt__is_field(struct qz_session *s, int idx, const char *text)
+{
+	static const char *const vars[] = { "_cpu", "_pid", "_tid", "_time", "_period" };
+	const struct qz_tp_event *tp = qz_session__tp_event(s, idx);
+
+	if (!is_field_name(text))
+		return false;
+	if (tp && qz_tp_event__field(tp, text))
+		return true;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!strcmp(text, vars[i]))
+			return false;
+	return true;
+}
+
 static int parse_impl(struct qz_session *s, const char *impl, enum mt_impl *out)
 {
 	if (!impl || !strcmp(impl, "delay")) {
@@ -103,8 +125,13 @@ static int mt_init(struct qz_session *s, void **ctx)
 	ret = parse_impl(s, opts->impl, &cfg.impl);
 	if (ret)
 		return ret;
+	if (opts->only_than && opts->than && opts->only_than != opts->than) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--only-than sets the threshold --than does: give one of them");
+		return -QZ_ERR_OPTION;
+	}
 	if (opts->detail) {
-		if (!opts->than && !opts->lower) {
+		if (!opts->than && !opts->lower && !opts->only_than) {
 			qz_session__log(s, QZ_LOG_ERROR,
 					"--detail prints the events around outliers: give --than TIME (or --lower TIME) too");
 			return -QZ_ERR_OPTION;
@@ -141,7 +168,24 @@ static int mt_init(struct qz_session *s, void **ctx)
 		const struct qz_event_spec *spec = qz_session__spec(s, idx);
 		const char *key = spec->key ? spec->key : opts->key;
 
+		/*
+		 * An untraced event without fields (profile/-F 99/untraced/)
+		 * only shows in --detail: -k's field does not apply to it.
+		 */
+		if (!spec->key && spec->untraced && !qz_session__tp_event(s, idx))
+			key = NULL;
+
 		evs[idx].untraced = spec->untraced;
+		evs[idx].trigger = spec->trigger;
+		if (spec->printkey && !cfg.printkey) {
+			/* Rows merge every event's keys: the first printkey= prints them. */
+			cfg.printkey = qz_session__expr_flags(s, idx, "printkey", spec->printkey,
+							      QZ_FILTER_KEY | QZ_FILTER_PRINTF);
+			if (!cfg.printkey) {
+				ret = -errno;
+				break;
+			}
+		}
 		if (spec->role) {
 			evs[idx].role = qz_session__expr(s, idx, "role", spec->role);
 			if (!evs[idx].role) {
@@ -149,8 +193,8 @@ static int mt_init(struct qz_session *s, void **ctx)
 				break;
 			}
 		}
-		if (key && !is_field_name(key)) {
-			/* Not a field name: an expression over the fields. */
+		if (key && !qz_mt__is_field(s, idx, key)) {
+			/* Not a field: an expression over fields and variables (_cpu). */
 			evs[idx].key_expr = qz_session__expr(s, idx, spec->key ? "key" : "-k", key);
 			ret = evs[idx].key_expr ? 0 : -errno;
 			cfg.has_key_field = true;
@@ -191,8 +235,16 @@ static int mt_init(struct qz_session *s, void **ctx)
 	cfg.nr_pos = env->events.n;
 	cfg.cycle = opts->cycle;
 	cfg.perins = opts->perins;
-	cfg.than = opts->than;
+	cfg.than = opts->than ? opts->than : opts->only_than;
+	cfg.only_than = opts->only_than != 0;
 	cfg.lower = opts->lower;
+	if (opts->flame_graph && !opts->than && !opts->lower) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--flame-graph folds the stacks of the events --than/--lower print (with --detail, those around them too): give --than TIME, and the stack attr (or -g)");
+		free(evs);
+		return -QZ_ERR_OPTION;
+	}
+	cfg.flame_graph = opts->flame_graph;
 	if (opts->heatmap) {
 		size_t len = strlen(opts->heatmap);
 
@@ -222,16 +274,20 @@ static void mt_deinit(void *ctx)
 }
 
 static const struct qz_option mt_options[] = {
-	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "FIELD",
-			"field relating events (like key=FIELD)"),
+	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "EXPR",
+			"key of events without key= (a field or an expression: -k '(_cpu<<16)|vec')"),
 	QZ_OPTION_ENTRY(struct mt_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
+	QZ_OPTION_ENTRY(struct mt_opts, only_than, "only-than", 0, QZ_OPTION_TIME, "TIME",
+			"as --than, and print an interval's table only when a latency exceeded TIME"),
 	QZ_OPTION_ENTRY(struct mt_opts, lower, "lower", 0, QZ_OPTION_TIME, "TIME",
 			"report what is below TIME"),
 	QZ_OPTION_ENTRY(struct mt_opts, perins, "perins", 0, QZ_OPTION_BOOL, NULL,
 			"statistics per instance (CPU, thread or key)"),
 	QZ_OPTION_ENTRY(struct mt_opts, heatmap, "heatmap", 0, QZ_OPTION_STRING, "FILE",
 			"write a latency heatmap (FILE.svg)"),
+	QZ_OPTION_ENTRY(struct mt_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"at exit, the stacks of the printed events to FILE.folded and FILE.svg"),
 	QZ_OPTION_ENTRY(struct mt_opts, detail, "detail", 0, QZ_OPTION_OPT_STRING, "[=-N,+N,samecpu,...]",
 			"print the events between outlier pairs"),
 	QZ_OPTION_ENTRY(struct mt_opts, cycle, "cycle", 0, QZ_OPTION_BOOL, NULL,
@@ -253,10 +309,13 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		 "  quazar multi-trace -e 'kmem:kmalloc//key=ptr/' -e 'kmem:kfree//key=ptr/' --impl pair",
 	.options = mt_options,
 	.opts_size = sizeof(struct mt_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_ROLE | QZ_PATTR_UNTRACED | QZ_PATTR_TRIGGER,
+	.nest = true,
 	.ops = {
 		.init = mt_init,
 		.sample = qz_mt__sample,
 		.interval = qz_mt__interval,
 		.deinit = mt_deinit,
+		.status = qz_mt__status,
 	},
 };

@@ -465,6 +465,8 @@ const struct qz_profiler qz_profiler_syscalls = {
 		 "  quazar syscalls -C 0 --than 10ms",
 	.options = syscalls_options,
 	.opts_size = sizeof(struct syscalls_opts),
+	.attrs = QZ_PATTR_KEY,
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.default_order = true,

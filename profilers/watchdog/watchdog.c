@@ -414,6 +414,7 @@ const struct qz_profiler qz_profiler_watchdog = {
 		 "  quazar watchdog -C 0-3 -F 10 -g --soft 5s --json",
 	.options = watchdog_options,
 	.opts_size = sizeof(struct watchdog_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 10000,
 		.any_order = true,	/* each CPU's events stand alone */

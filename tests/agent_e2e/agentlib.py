@@ -428,6 +428,7 @@ def kafka_config(broker_addr, spool_dir, collectors, host="e2e", http=True,
   host: {host}
   labels: {{suite: e2e}}
   http_listen: {"127.0.0.1:0" if http else "off"}
+  http_socket: off
   spool_dir: {spool_dir}
 {extra_global}sinks:
   bus:

@@ -51,6 +51,17 @@ check(r.returncode == 2 and "--interval '18446744073710': too large" in r.stderr
 r = run(["trace", "--no-such-option"])
 check(r.returncode == 2 and "unknown option '--no-such-option'; 'quazar trace -h'" in r.stderr,
       f"an unknown option points at -h: {r.stderr!r}")
+if os.geteuid() == 0:
+    # -q keeps errors and drops warnings: here, the --sampling-limit drop count.
+    loud = ["trace", "-e", "syscalls:sys_enter_getppid", "--sampling-limit", "10",
+            "--", prog("getppid_loop"), "2000"]
+    r = run(loud)
+    check(r.returncode == 0 and "dropped" in r.stderr, f"the drop warning: {r.stderr!r}")
+    r = run(loud[:1] + ["-q"] + loud[1:])
+    check(r.returncode == 0 and "warning" not in r.stderr and "dropped" not in r.stderr,
+          f"-q silences warnings: {r.stderr!r}")
+r = run(["trace", "-q", "-e", "sched:sched_swich", "-N", "1"])
+check(r.returncode != 0 and "error" in r.stderr, f"-q still prints errors: {r.stderr!r}")
 r = run(["stat", "-i", "abc"])
 check(r.returncode == 2 and "interval" in r.stderr and "abc" in r.stderr,
       f"a bad number names the option: {r.stderr!r}")

@@ -34,7 +34,8 @@ rows = {r["state"]: r for r in (reps[0]["rows"] if reps else []) if r["tid"] == 
 S, R, RD = rows.get("S", {}), rows.get("R", {}), rows.get("RD", {})
 check_eq(S.get("calls"), 20, "20 sleeps")
 check(50.0 <= S.get("p50", 0) / 1e6 <= 53.0, f"S p50 in [50, 53] ms: {S.get('p50', 0) / 1e6:.3f}")
-check(1000 <= S.get("total", 0) / 1e6 <= 1060, f"S total ~1000 ms: {S.get('total', 0) / 1e6:.1f}")
+# nanosleep arms its timer just before the switch-out: a hair under 50 ms each.
+check(990 <= S.get("total", 0) / 1e6 <= 1060, f"S total ~1000 ms: {S.get('total', 0) / 1e6:.1f}")
 # 20 runs, plus the shell's before exec and, when exec waits on a read of
 # the binary (D below), one more after it.
 check(20 <= R.get("calls", 0) <= 23, f"~20 runs (+ the shell before exec): {R.get('calls')}")

@@ -100,7 +100,8 @@ def check_exactly_once(ch, reports):
     check_eq(int(ch.scalar("SELECT count() FROM profile_stacks FINAL")), stacks,
              "profile_stacks rows")
     check_eq(int(ch.scalar("SELECT count() FROM vm FINAL")), vm, "vm rows")
-    check_eq(ch.scalar("SELECT count() FROM raw"), "0", "nothing went to raw")
+    raw = ch.rows("SELECT type, reason, substring(message, 1, 300) AS m FROM raw")
+    check_eq(len(raw), 0, f"nothing went to raw: {raw[:3]}")
     return by
 
 
@@ -169,7 +170,7 @@ try:
     ingests[0].stop(signal.SIGKILL)
     vm_pid = None
     if KVM:
-        guest = subprocess.run([os.path.join(PROGS, "tiny_vm"), "2", "300"],
+        guest = subprocess.run([os.path.join(PROGS, "tiny_vm"), "--vcpus", "2", "--life", "300"],
                                capture_output=True, text=True, timeout=30)
         check_eq(guest.returncode, 0, f"tiny_vm ({guest.stderr.strip()})")
     time.sleep(1)

@@ -72,8 +72,9 @@ static void test_types(void)
 		{ ENV("vm", 6) ",\"event\":\"create\",\"pid\":31,\"comm\":\"qemu\",\"vms\":1,"
 		  "\"vcpus\":0,\"age_ns\":0}", QZ_FT_VM, "5\tcreate\t31\tqemu\t1\t0\t0\n", 1 },
 		{ ENV("vms", 7) ",\"alive\":1,\"created\":1,\"destroyed\":0,\"vms\":[{\"pid\":31,"
-		  "\"comm\":\"qemu\",\"vms\":1,\"vcpus\":2,\"age_ns\":9}]}", QZ_FT_VMS,
-		  "1\t1\t0\t[31]\t['qemu']\t[1]\t[2]\t[9]\n", 1 },
+		  "\"comm\":\"qemu\",\"name\":\"web1\",\"vcpus\":2,\"age_ns\":9,\"exits\":5,"
+		  "\"user_exits\":4,\"guest_ns\":3}]}", QZ_FT_VMS,
+		  "1\t1\t0\t[31]\t['qemu']\t['web1']\t[2]\t[9]\t[5]\t[4]\t[3]\n", 1 },
 		{ ENV("profile", 8) ",\"period_ns\":10,\"samples\":4,\"cpus\":[{\"cpu\":0,"
 		  "\"samples\":4,\"idle\":0,\"busy_pct\":40}],\"functions\":[{\"sym\":\"burn\","
 		  "\"module\":\"spin\",\"samples\":3,\"pct\":75}],\"stacks\":[{\"samples\":3,"

@@ -66,8 +66,9 @@ def messages():
         m.append(("vm", env("vm", "syn-1", "vm", seq, t, event=ev, pid=pid,
                             comm="qemu-kvm", vms=1, vcpus=vcpus, age_ns=0)))
     m.append(("vm", env("vms", "syn-1", "vm", 7, NOW - 190, alive=1, created=2,
-                        destroyed=1, vms=[{"pid": 200, "comm": "qemu-kvm", "vms": 1,
-                                           "vcpus": 2, "age_ns": 10 * NS}])))
+                        destroyed=1, vms=[{"pid": 200, "comm": "qemu-kvm", "name": "web1",
+                                           "vcpus": 2, "age_ns": 10 * NS, "exits": 0,
+                                           "user_exits": 7, "guest_ns": NS}])))
     # Profile stacks on two hosts in one window.
     for host, n in (("syn-1", 30), ("syn-2", 12)):
         m.append(("prof", env("profile", host, "prof", 1, NOW - 100, interval_ns=NS,

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* touch_pages K: fault in K fresh anonymous pages, one write each. */
+/*
+ * touch_pages K [-v]: fault in K fresh anonymous pages, one write each;
+ * -v prints the mapping's address to stderr ("base=0x...") first.
+ */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -13,6 +18,8 @@ int main(int argc, char **argv)
 
 	if (mem == MAP_FAILED)
 		return 1;
+	if (argc > 2 && !strcmp(argv[2], "-v"))
+		fprintf(stderr, "base=%p\n", (void *)mem);
 	for (long i = 0; i < k; i++)
 		mem[i * page] = 1;
 	return 0;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The log-linear histogram: bucket bounds, quantile accuracy, merging. */
+#include <stddef.h>
 #include <stdint.h>
 #include <quazar/hist.h>
 #include "../test.h"
@@ -63,10 +64,39 @@ static void test_merge(void)
 	CHECK_EQ(qz_hist__quantile(&a, 0.99), 7000000);
 }
 
+/* Mean and standard deviation are exact, merged too; a v1-sized one has none. */
+static void test_mean_stddev(void)
+{
+	static const uint64_t v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	struct qz_hist a, b, old;
+
+	QZ_HIST_INIT(&a);
+	QZ_HIST_INIT(&b);
+	CHECK(qz_hist__mean(&a) == 0 && qz_hist__stddev(&a) == 0);
+	for (size_t i = 0; i < 4; i++)
+		qz_hist__record(&a, v[i] * 1000000);
+	for (size_t i = 4; i < 8; i++)
+		qz_hist__record(&b, v[i] * 1000000);
+	qz_hist__merge(&a, &b);
+	CHECK(qz_hist__mean(&a) == 5e6);
+	CHECK(qz_hist__stddev(&a) > 2e6 - 1e-3 && qz_hist__stddev(&a) < 2e6 + 1e-3);
+	/* One value: no spread. */
+	QZ_HIST_INIT(&b);
+	qz_hist__record(&b, 123456789);
+	CHECK(qz_hist__stddev(&b) == 0);
+	/* A caller built against the first version: no sum of squares. */
+	CHECK_EQ(qz_hist__init(&old, offsetof(struct qz_hist, sum_sq)), 0);
+	qz_hist__record(&old, 1);
+	qz_hist__record(&old, 3);
+	CHECK(qz_hist__mean(&old) == 2);
+	CHECK(qz_hist__stddev(&old) == 0);
+}
+
 int main(void)
 {
 	RUN(test_buckets);
 	RUN(test_quantiles);
 	RUN(test_merge);
+	RUN(test_mean_stddev);
 	return test_result();
 }
