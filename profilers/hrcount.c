@@ -151,9 +151,8 @@ static uint64_t slot_value(struct hrcount *h, long cpu, int e, int s)
 	return v;
 }
 
-static void report_round(struct hrcount *h, bool final, int filled)
+static void show_round(struct hrcount *h, struct qz_output *out, bool final, int filled)
 {
-	struct qz_output *out = h->out;
 	uint64_t now = now_ns();
 	int nr = h->g.nr;
 
@@ -193,7 +192,7 @@ static void report_round(struct hrcount *h, bool final, int filled)
 		qz_json__key_u64(j, "forced", h->forced);
 		qz_json__key_u64(j, "missed", h->missed);
 		qz_output__end(out);
-	} else {
+	} else if (qz_output__file(out)) {
 		FILE *f = qz_output__file(out);
 		int width = 0;
 
@@ -218,8 +217,13 @@ static void report_round(struct hrcount *h, bool final, int filled)
 			}
 		}
 	}
+}
+
+static void report_round(struct hrcount *h, bool final, int filled)
+{
+	show_round(h, h->out, final, filled);
 	for (long c = 0; c < h->g.nr_cpus; c++)
-		for (int e = 0; e < nr; e++)
+		for (int e = 0; e < h->g.nr; e++)
 			memset(slot_row(h, h->round, c, e), 0, (size_t)h->slots * sizeof(uint64_t));
 	h->round++;
 }
@@ -276,6 +280,17 @@ static void hrcount_sample(void *ctx, const struct qz_event *ev)
 	flush_rounds(h);
 }
 
+/* The slots each CPU has filled in the round in progress. */
+static int filled(struct hrcount *h)
+{
+	uint64_t most = 0, start = h->round * (uint64_t)h->slots;
+
+	for (long c = 0; c < h->g.nr_cpus; c++)
+		if (h->active[c] && h->pos[c] > start && h->pos[c] - start > most)
+			most = h->pos[c] - start;
+	return most < (uint64_t)h->slots ? (int)most : h->slots;
+}
+
 static void hrcount_interval(void *ctx, struct qz_output *out, bool final)
 {
 	struct hrcount *h = ctx;
@@ -286,12 +301,17 @@ static void hrcount_interval(void *ctx, struct qz_output *out, bool final)
 	flush_rounds(h);
 	if (!final)
 		return;
-	for (long c = 0; c < h->g.nr_cpus; c++)
-		if (h->active[c] && h->pos[c] > h->round * (uint64_t)h->slots)
-			most = h->pos[c] - h->round * (uint64_t)h->slots > most ?
-				       h->pos[c] - h->round * (uint64_t)h->slots : most;
+	most = (uint64_t)filled(h);
 	if (most)
-		report_round(h, true, most < (uint64_t)h->slots ? (int)most : h->slots);
+		report_round(h, true, (int)most);
+}
+
+/* SIGUSR1: the round in progress, its slots so far. */
+static void hrcount_status(void *ctx, struct qz_output *out)
+{
+	struct hrcount *h = ctx;
+
+	show_round(h, out, false, filled(h));
 }
 
 static void hrcount_deinit(void *ctx)
@@ -324,5 +344,6 @@ const struct qz_profiler qz_profiler_hrcount = {
 		.sample = hrcount_sample,
 		.interval = hrcount_interval,
 		.deinit = hrcount_deinit,
+		.status = hrcount_status,
 	},
 };

@@ -257,6 +257,25 @@ static void hrtimer_interval(void *ctx, struct qz_output *out, bool final)
 	(void)out;
 }
 
+/* SIGUSR1: the ticks so far, and how many were printed. */
+static void hrtimer_status(void *ctx, struct qz_output *out)
+{
+	struct hrtimer *h = ctx;
+
+	if (qz_output__json(out)) {
+		struct qz_json *j = qz_output__begin(out, "hrtimer_status", 0);
+
+		qz_json__key_u64(j, "ticks", h->ticks);
+		qz_json__key_u64(j, "printed", h->printed);
+		qz_json__key_u64(j, "bad_reads", h->g.bad_reads);
+		qz_output__end(out);
+	} else if (qz_output__file(out)) {
+		fprintf(qz_output__file(out),
+			"hrtimer: %" PRIu64 " ticks, %" PRIu64 " printed, %" PRIu64 " incomplete\n",
+			h->ticks, h->printed, h->g.bad_reads);
+	}
+}
+
 static void hrtimer_deinit(void *ctx)
 {
 	hrtimer_free(ctx);
@@ -292,5 +311,6 @@ const struct qz_profiler qz_profiler_hrtimer = {
 		.sample = hrtimer_sample,
 		.interval = hrtimer_interval,
 		.deinit = hrtimer_deinit,
+		.status = hrtimer_status,
 	},
 };

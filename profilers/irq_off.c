@@ -190,14 +190,16 @@ static void read_waiting(struct irq_off *o)
 	}
 }
 
-static void irq_off_interval(void *ctx, struct qz_output *out, bool final)
+/* The gaps so far, as a report; reset: start the next interval. */
+static void report(struct irq_off *o, struct qz_output *out, bool final, bool reset)
 {
-	struct irq_off *o = ctx;
 	uint64_t now = now_ns();
 	struct qz_json *j = NULL;
 	FILE *f = NULL;
 
 	read_waiting(o);
+	if (!qz_output__json(out) && !qz_output__file(out))
+		return;
 	if (qz_output__json(out)) {
 		j = qz_output__begin(out, "irq_off", now);
 		qz_json__key_u64(j, "interval_ns", now - o->interval_start);
@@ -236,6 +238,8 @@ static void irq_off_interval(void *ctx, struct qz_output *out, bool final)
 				fprintf(f, "     CPU %ld: no tick for %.3f ms, now\n", c,
 					pc->waiting / 1e6);
 		}
+		if (!reset)
+			continue;
 		QZ_HIST_INIT(&pc->gaps);
 		pc->over = 0;
 		pc->waiting = 0;
@@ -245,8 +249,21 @@ static void irq_off_interval(void *ctx, struct qz_output *out, bool final)
 		qz_json__key_u64(j, "gaps_over", o->gaps_over);
 		qz_output__end(out);
 	}
+	if (!reset)
+		return;
 	o->gaps_over = 0;
 	o->interval_start = now;
+}
+
+static void irq_off_interval(void *ctx, struct qz_output *out, bool final)
+{
+	report(ctx, out, final, true);
+}
+
+/* SIGUSR1: the interval so far, and how long each CPU is without a tick now. */
+static void irq_off_status(void *ctx, struct qz_output *out)
+{
+	report(ctx, out, false, false);
 }
 
 static void irq_off_deinit(void *ctx)
@@ -282,5 +299,6 @@ const struct qz_profiler qz_profiler_irq_off = {
 		.sample = irq_off_sample,
 		.interval = irq_off_interval,
 		.deinit = irq_off_deinit,
+		.status = irq_off_status,
 	},
 };

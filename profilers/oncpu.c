@@ -512,6 +512,19 @@ static void oncpu_interval(void *ctx, struct qz_output *out, bool final)
 	o->interval_start = now;
 }
 
+/* SIGUSR1: the interval so far (runs ended; the running tasks' not yet). */
+static void oncpu_status(void *ctx, struct qz_output *out)
+{
+	struct oncpu *o = ctx;
+
+	if (!qz_output__json(out) && !qz_output__file(out))
+		return;
+	if (o->thread_mode)
+		report_threads(o, out, now_ns(), false);
+	else
+		report_cpus(o, out, now_ns(), false);
+}
+
 static void oncpu_deinit(void *ctx)
 {
 	oncpu_free(ctx);
@@ -547,5 +560,6 @@ const struct qz_profiler qz_profiler_oncpu = {
 		.sample = oncpu_sample,
 		.interval = oncpu_interval,
 		.deinit = oncpu_deinit,
+		.status = oncpu_status,
 	},
 };

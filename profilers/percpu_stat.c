@@ -140,9 +140,9 @@ static int percpu_stat_init(struct qz_session *s, void **ctx)
 	return 0;
 }
 
-static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
+/* Each CPU's counts since the last interval; update: start the next one. */
+static void report(struct percpu_stat *p, struct qz_output *out, bool final, bool update)
 {
-	struct percpu_stat *p = ctx;
 	struct qz_evlist *el = qz_session__evlist(p->session);
 	struct qz_cpu_map *cpus = qz_evlist__cpus(el);
 	uint64_t now = now_ns(), *d;
@@ -155,6 +155,8 @@ static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
 		if (!p->prev)
 			return;
 	}
+	if (!qz_output__json(out) && !qz_output__file(out))
+		return;
 	d = calloc((size_t)p->nr, sizeof(*d));
 	if (!d)
 		return;
@@ -166,7 +168,7 @@ static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
 		qz_json__begin_array(j);
 	} else {
 		f = qz_output__file(out);
-		if (p->rows % 60 == 0) {
+		if (p->rows % 60 == 0 || !update) {
 			fprintf(f, "%4s", "CPU");
 			for (int e = 0; e < p->nr; e++)
 				fprintf(f, " %*s", (int)strlen(columns[p->col[e]].column) < 6 ? 6 :
@@ -184,7 +186,8 @@ static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
 			if (qz_evsel__read(qz_session__evsel(p->session, e), c, 0, &cnt))
 				continue;
 			d[e] = cnt.val > *prev ? cnt.val - *prev : 0;
-			*prev = cnt.val;
+			if (update)
+				*prev = cnt.val;
 			if (!strcmp(columns[p->col[e]].column, "idle"))
 				d[e] /= 2;
 		}
@@ -206,9 +209,22 @@ static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
 		qz_json__end_array(j);
 		qz_output__end(out);
 	}
-	p->rows++;
 	free(d);
+	if (!update)
+		return;
+	p->rows++;
 	p->interval_start = now;
+}
+
+static void percpu_stat_interval(void *ctx, struct qz_output *out, bool final)
+{
+	report(ctx, out, final, true);
+}
+
+/* SIGUSR1: the counts since the interval began. */
+static void percpu_stat_status(void *ctx, struct qz_output *out)
+{
+	report(ctx, out, false, false);
 }
 
 static void percpu_stat_deinit(void *ctx)
@@ -239,5 +255,6 @@ const struct qz_profiler qz_profiler_percpu_stat = {
 		.init = percpu_stat_init,
 		.interval = percpu_stat_interval,
 		.deinit = percpu_stat_deinit,
+		.status = percpu_stat_status,
 	},
 };

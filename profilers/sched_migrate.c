@@ -438,10 +438,9 @@ static int task_cmp(const void *a, const void *b)
 
 #define TOP_TASKS 10
 
-static void sched_migrate_interval(void *ctx, struct qz_output *out, bool final)
+static void report(struct sched_migrate *m, struct qz_output *out, uint64_t now, bool final)
 {
-	struct sched_migrate *m = ctx;
-	uint64_t now = now_ns(), key, (*top)[2] = malloc((m->tasks.nr ?: 1) * sizeof(*top));
+	uint64_t key, (*top)[2] = malloc((m->tasks.nr ?: 1) * sizeof(*top));
 	size_t pos = 0, nr = 0;
 	void *val;
 
@@ -490,7 +489,7 @@ static void sched_migrate_interval(void *ctx, struct qz_output *out, bool final)
 		}
 		qz_json__end_array(j);
 		qz_output__end(out);
-	} else {
+	} else if (qz_output__file(out)) {
 		FILE *f = qz_output__file(out);
 
 		fprintf(f, "\nsched-migrate total %" PRIu64 ", same LLC %" PRIu64 " hit %.0f%%, same L2 %"
@@ -516,12 +515,26 @@ static void sched_migrate_interval(void *ctx, struct qz_output *out, bool final)
 		}
 	}
 	free(top);
+}
+
+static void sched_migrate_interval(void *ctx, struct qz_output *out, bool final)
+{
+	struct sched_migrate *m = ctx;
+	uint64_t now = now_ns();
+
+	report(m, out, now, final);
 	memset(&m->total, 0, sizeof(m->total));
 	memset(m->by_reason, 0, sizeof(m->by_reason));
 	qz_u64map__clear(&m->tasks);
 	m->interval_start = now;
 	if (final && m->flame)
 		qz_folded__write(m->flame, m->session);
+}
+
+/* SIGUSR1: the interval so far. */
+static void sched_migrate_status(void *ctx, struct qz_output *out)
+{
+	report(ctx, out, now_ns(), false);
 }
 
 static void sched_migrate_deinit(void *ctx)
@@ -556,5 +569,6 @@ const struct qz_profiler qz_profiler_sched_migrate = {
 		.sample = sched_migrate_sample,
 		.interval = sched_migrate_interval,
 		.deinit = sched_migrate_deinit,
+		.status = sched_migrate_status,
 	},
 };

@@ -397,5 +397,6 @@ const struct qz_profiler qz_profiler_rundelay = {
 		.sample = qz_mt__sample,
 		.interval = qz_mt__interval,
 		.deinit = rundelay_deinit,
+		.status = qz_mt__status,
 	},
 };

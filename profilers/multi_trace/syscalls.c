@@ -329,10 +329,10 @@ static const char *tid_comm(struct syscalls *sc, uint32_t tid)
 	return comm ? comm : "";
 }
 
-static void report_json(struct syscalls *sc, struct sc_row **rows, size_t nr, uint64_t now,
-			bool final)
+static void report_json(struct syscalls *sc, struct qz_output *out, struct sc_row **rows,
+			size_t nr, uint64_t now, bool final)
 {
-	struct qz_json *j = qz_output__begin(sc->out, "syscalls", now);
+	struct qz_json *j = qz_output__begin(out, "syscalls", now);
 	struct qz_session_stats st = { .sz = sizeof(st) };
 
 	qz_json__key_u64(j, "interval_ns", now - sc->interval_start);
@@ -373,7 +373,7 @@ static void report_json(struct syscalls *sc, struct sc_row **rows, size_t nr, ui
 	qz_session__stats(sc->session, &st);
 	qz_json__key_u64(j, "late", st.late);
 	qz_json__key_u64(j, "lost", st.lost);
-	qz_output__end(sc->out);
+	qz_output__end(out);
 }
 
 static void report_text(struct syscalls *sc, struct sc_row **rows, size_t nr, FILE *f)
@@ -409,24 +409,34 @@ static void report_text(struct syscalls *sc, struct sc_row **rows, size_t nr, FI
 	}
 }
 
-static void syscalls_interval(void *ctx, struct qz_output *out, bool final)
+/* The rows so far, sorted, as a report; 0 or -ENOMEM. */
+static int report(struct syscalls *sc, struct qz_output *out, uint64_t now, bool final)
 {
-	struct syscalls *sc = ctx;
-	uint64_t now = now_ns(), key;
 	struct sc_row **rows = malloc((sc->rows.nr ?: 1) * sizeof(*rows));
 	size_t pos = 0, nr = 0;
+	uint64_t key;
 	void *val;
 
 	if (!rows)
-		return;
+		return -ENOMEM;
 	while (qz_u64map__next(&sc->rows, &pos, &key, &val))
 		rows[nr++] = val;
 	qsort(rows, nr, sizeof(*rows), row_cmp);
 	if (qz_output__json(out))
-		report_json(sc, rows, nr, now, final);
-	else if (nr)
+		report_json(sc, out, rows, nr, now, final);
+	else if (nr && qz_output__file(out))
 		report_text(sc, rows, nr, qz_output__file(out));
 	free(rows);
+	return 0;
+}
+
+static void syscalls_interval(void *ctx, struct qz_output *out, bool final)
+{
+	struct syscalls *sc = ctx;
+	uint64_t now = now_ns();
+
+	if (report(sc, out, now, final))
+		return;
 	qz_u64map__clear(&sc->rows);
 	sc->interval_start = now;
 	if (final && sc->heatmap) {
@@ -436,6 +446,12 @@ static void syscalls_interval(void *ctx, struct qz_output *out, bool final)
 			qz_session__log(sc->session, QZ_LOG_ERROR, "--heatmap: cannot write the SVG: %s",
 					qz_strerror(err));
 	}
+}
+
+/* SIGUSR1: the rows of the interval so far. */
+static void syscalls_status(void *ctx, struct qz_output *out)
+{
+	report(ctx, out, now_ns(), false);
 }
 
 static void syscalls_deinit(void *ctx)
@@ -474,5 +490,6 @@ const struct qz_profiler qz_profiler_syscalls = {
 		.sample = syscalls_sample,
 		.interval = syscalls_interval,
 		.deinit = syscalls_deinit,
+		.status = syscalls_status,
 	},
 };

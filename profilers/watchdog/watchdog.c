@@ -331,15 +331,15 @@ static void watchdog_sample(void *ctx, const struct qz_event *ev)
 	}
 }
 
-static void watchdog_interval(void *ctx, struct qz_output *out, bool final)
+static void report(struct watchdog *w, struct qz_output *out, uint64_t now, bool final)
 {
-	struct watchdog *w = ctx;
-	uint64_t now = now_ns();
 	char enabled[32] = "";
 	struct qz_json *j = NULL;
 	FILE *f = NULL;
 
 	read_line("/proc/sys/kernel/watchdog", enabled, sizeof(enabled));
+	if (!qz_output__json(out) && !qz_output__file(out))
+		return;
 	if (qz_output__json(out)) {
 		j = qz_output__begin(out, "watchdog", now);
 		qz_json__key_u64(j, "interval_ns", now - w->interval_start);
@@ -385,8 +385,22 @@ static void watchdog_interval(void *ctx, struct qz_output *out, bool final)
 		qz_json__end_array(j);
 		qz_output__end(out);
 	}
+}
+
+static void watchdog_interval(void *ctx, struct qz_output *out, bool final)
+{
+	struct watchdog *w = ctx;
+	uint64_t now = now_ns();
+
+	report(w, out, now, final);
 	qz_wd_core__reset(&w->core);
 	w->interval_start = now;
+}
+
+/* SIGUSR1: the interval so far. */
+static void watchdog_status(void *ctx, struct qz_output *out)
+{
+	report(ctx, out, now_ns(), false);
 }
 
 static void watchdog_deinit(void *ctx)
@@ -422,5 +436,6 @@ const struct qz_profiler qz_profiler_watchdog = {
 		.sample = watchdog_sample,
 		.interval = watchdog_interval,
 		.deinit = watchdog_deinit,
+		.status = watchdog_status,
 	},
 };
