@@ -164,6 +164,24 @@ static int setup_event(struct top *t, int idx)
 	return err;
 }
 
+/*
+ * What top_sample reads: the pid (the default key), the tid (comm) and the
+ * tracepoint fields. An expression may read anything.
+ */
+static uint64_t sample_fields(const struct top *t, int nr_events)
+{
+	for (int i = 0; i < nr_events; i++) {
+		const struct top_event *te = &t->events[i];
+
+		if (te->key.expr)
+			return ~0ull;
+		for (int c = 0; c < te->nr_cols; c++)
+			if (te->cols[c].expr)
+				return ~0ull;
+	}
+	return PERF_SAMPLE_TID | PERF_SAMPLE_RAW;
+}
+
 static void top_free(struct top *t)
 {
 	qz_symbolizer__free(t->ksyms);
@@ -209,6 +227,7 @@ static int top_init(struct qz_session *s, void **ctx)
 		top_free(t);
 		return err;
 	}
+	qz_session__set_sample_fields(s, sample_fields(t, qz_session__nr_events(s)));
 	*ctx = t;
 	return 0;
 }

@@ -24,6 +24,12 @@ struct session_event {
 	struct qz_filter *user_filter;	/* when the kernel cannot filter */
 	uint64_t sample_type;
 	uint64_t regs_user;		/* sample_regs_user mask, 0 = none */
+	/* Set at open: where its samples' fields are, the sample they are
+	 * parsed into (zeroed once: the layout writes only its fields) and
+	 * the event the handler gets, which points at it. */
+	struct qz_sample_layout *layout;
+	struct qz_sample sample;
+	struct qz_event event;
 };
 
 struct qz_session {
@@ -43,6 +49,7 @@ struct qz_session {
 	bool counting;
 	uint64_t period, freq;		/* qz_session__set_sampling */
 	bool track_tasks;
+	uint64_t sample_fields;		/* what the handler reads (layouts) */
 
 	struct qz_tp *tp;
 	struct qz_evlist *evlist;

@@ -71,35 +71,28 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 	}
 }
 
+/*
+ * A sample, parsed through its event's layout into the event's own sample
+ * (no general walk, nothing cleared), handed on as the event's qz_event.
+ */
 static void dispatch_sample(struct qz_session *s,
 			    const struct perf_event_header *rec)
 {
-	struct qz_evsel *evsel = NULL;
-	struct session_event *ev;
-	struct qz_sample sample;
-	struct qz_event event;
+	struct qz_evsel *evsel = qz_evlist__evsel_of(s->evlist, rec);
+	struct session_event *ev = evsel ? qz_evsel__priv(evsel) : NULL;
 
-	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
-	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
+	if (!ev || !ev->layout || qz_sample_layout__parse(ev->layout, rec, &ev->sample)) {
 		s->stats.filtered++;
 		return;
 	}
-	ev = qz_evsel__priv(evsel);
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
+	    !qz_filter__match(ev->user_filter, ev->sample.raw, ev->sample.raw_size)) {
 		s->stats.filtered++;
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
 		return;
-	event = (struct qz_event){
-		.sample = &sample,
-		.index = (int)(ev - s->events),
-		.spec = ev->spec,
-		.tp = ev->tp,
-		.session = s,
-	};
-	s->ops->sample(s->ctx, &event);
+	s->ops->sample(s->ctx, &ev->event);
 	if (++s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }

@@ -184,6 +184,34 @@ static int setup_filter(struct qz_session *s, struct session_event *ev)
 	return 0;
 }
 
+/*
+ * Each event's sample layout, now that its format is fixed: the fields the
+ * handler reads, and those the session reads itself (RAW for a user-space
+ * filter). Its sample is parsed through that layout only, so it is zeroed
+ * here once and never again.
+ */
+static int setup_layout(struct qz_session *s, struct session_event *ev, int index)
+{
+	struct qz_sample_format fmt = qz_evsel__sample_format(ev->evsel);
+	uint64_t fields = s->sample_fields;
+
+	if (ev->user_filter)
+		fields |= PERF_SAMPLE_RAW;
+	ev->layout = qz_sample_layout__new(&fmt, fields);
+	if (!ev->layout)
+		return -errno;
+	memset(&ev->sample, 0, sizeof(ev->sample));
+	ev->sample.sz = sizeof(ev->sample);
+	ev->event = (struct qz_event){
+		.sample = &ev->sample,
+		.index = index,
+		.spec = ev->spec,
+		.tp = ev->tp,
+		.session = s,
+	};
+	return 0;
+}
+
 static uint32_t watermark_bytes(const struct qz_env *env, size_t pages)
 {
 	if (env->watermark < 0)
@@ -233,6 +261,11 @@ int qz__session_open(struct qz_session *s)
 		return err;
 	for (int i = 0; i < s->nr_events; i++) {
 		err = setup_filter(s, &s->events[i]);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < s->nr_events && !s->counting; i++) {
+		err = setup_layout(s, &s->events[i], i);
 		if (err)
 			return err;
 	}
