@@ -97,16 +97,15 @@ static void dispatch_sample(struct qz_session *s,
 		qz_session__stop(s);
 }
 
-static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+/* The records that are not samples (apart: their frame is large). */
+static __attribute__((noinline)) void on_other_record(const struct perf_event_header *rec,
+						      int ring, void *ctx)
 {
 	struct qz_session *s = ctx;
 	struct qz_sample_format fmt;
 	struct qz_record r;
 
 	switch (rec->type) {
-	case PERF_RECORD_SAMPLE:
-		dispatch_sample(s, rec);
-		break;
 	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES:
 		qz_evlist__account(s->evlist, rec, ring);
@@ -133,6 +132,14 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 		}
 		break;
 	}
+}
+
+static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+{
+	if (rec->type == PERF_RECORD_SAMPLE)
+		dispatch_sample(ctx, rec);
+	else
+		on_other_record(rec, ring, ctx);
 }
 
 /*
