@@ -232,6 +232,31 @@ static int top_init(struct qz_session *s, void **ctx)
 	return 0;
 }
 
+/* A new row's name: comm=FIELD, comm=ksymbol(FIELD), else the thread's comm. */
+static __attribute__((noinline)) void name_row(struct top *t, const struct top_event *te,
+					       const struct qz_event *ev,
+					       struct keytable_row *row)
+{
+	const struct qz_sample *smp = ev->sample;
+	size_t len = 0;
+	const char *name = NULL;
+	struct qz_symbol sym;
+
+	if (te->comm_ksymbol) {
+		if (!qz_symbolizer__kernel(t->ksyms, qz_tp_field__u64(te->comm, smp->raw,
+								 smp->raw_size), &sym)) {
+			name = sym.name;
+			len = strlen(name);
+		}
+	} else if (te->comm) {
+		name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
+	}
+	if (name)
+		snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
+	else
+		snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
+}
+
 static void top_sample(void *ctx, const struct qz_event *ev)
 {
 	struct top *t = ctx;
@@ -249,25 +274,8 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	row = qz_keytable__get(&t->table, key);
 	if (!row)
 		return;
-	if (!row->name[0]) {
-		size_t len = 0;
-		const char *name = NULL;
-		struct qz_symbol sym;
-
-		if (te->comm_ksymbol) {
-			if (!qz_symbolizer__kernel(t->ksyms, qz_tp_field__u64(te->comm, smp->raw,
-									 smp->raw_size), &sym)) {
-				name = sym.name;
-				len = strlen(name);
-			}
-		} else if (te->comm) {
-			name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
-		}
-		if (name)
-			snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
-		else
-			snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
-	}
+	if (!row->name[0])
+		name_row(t, te, ev, row);
 	row->count++;
 	for (int i = 0; i < te->nr_cols; i++)
 		row->sums[te->col_of[i]] += value_of(&te->cols[i], smp);

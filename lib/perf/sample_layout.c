@@ -182,8 +182,17 @@ QZ_API int qz_sample_layout__parse(const struct qz_sample_layout *l,
 		return qz_sample__parse(rec, &l->fmt, s);
 	if (rec->size < sizeof(*rec) + l->fixed)
 		return -QZ_ERR_RECORD_SHORT;
-	for (unsigned i = 0; i < l->nr_words; i++)
-		memcpy((uint8_t *)s + l->words[i].to, body + l->words[i].from, 8);
+	/* Unrolled: the last word first, falling through to the first. */
+	switch (l->nr_words) {
+#define WORD(i)                                                                \
+	case i + 1:                                                            \
+		memcpy((uint8_t *)s + l->words[i].to, body + l->words[i].from, 8); \
+		__attribute__((fallthrough))
+	WORD(8); WORD(7); WORD(6); WORD(5); WORD(4); WORD(3); WORD(2); WORD(1); WORD(0);
+#undef WORD
+	default:
+		break;
+	}
 	s->type = l->type;
 	switch (l->mode) {
 	case LAYOUT_RAW:

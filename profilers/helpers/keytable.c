@@ -59,24 +59,30 @@ static int grow(struct keytable *t)
 	return 0;
 }
 
-struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
+/* Find key's row, or add it. Apart, so a run of one key costs no frame. */
+static __attribute__((noinline)) struct keytable_row *find(struct keytable *t, uint64_t key)
 {
 	size_t s;
 
-	if (t->last && t->last->key == key)
-		return t->last;
 	for (s = slot_of(key, t->cap); t->rows[s].used; s = (s + 1) & (t->cap - 1))
 		if (t->rows[s].key == key)
-			return t->last = &t->rows[s];
+			return &t->rows[s];
 	if ((t->nr + 1) * 10 > t->cap * 7) {
 		if (grow(t))
 			return NULL;
-		return qz_keytable__get(t, key);
+		return find(t, key);
 	}
 	t->rows[s].used = true;
 	t->rows[s].key = key;
 	t->nr++;
-	return t->last = &t->rows[s];
+	return &t->rows[s];
+}
+
+struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
+{
+	if (t->last && t->last->key == key)
+		return t->last;
+	return t->last = find(t, key);
 }
 
 static int row_cmp(const void *a, const void *b, void *arg)
