@@ -50,6 +50,10 @@ struct qz_session {
 	uint64_t period, freq;		/* qz_session__set_sampling */
 	bool track_tasks;
 	uint64_t sample_fields;		/* what the handler reads (layouts) */
+	struct {
+		uint64_t id;
+		struct session_event *ev;
+	} last;				/* the last sample's event, by id */
 
 	struct qz_tp *tp;
 	struct qz_evlist *evlist;

@@ -78,9 +78,23 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 static void dispatch_sample(struct qz_session *s,
 			    const struct perf_event_header *rec)
 {
-	struct qz_evsel *evsel = qz_evlist__evsel_of(s->evlist, rec);
-	struct session_event *ev = evsel ? qz_evsel__priv(evsel) : NULL;
+	struct session_event *ev = s->last.ev;
+	uint64_t id;
 
+	if (rec->size < sizeof(*rec) + sizeof(id)) {
+		s->stats.filtered++;
+		return;
+	}
+	/* Every sample starts with its IDENTIFIER (qz_evlist__open asks for
+	 * it): a run of one event's samples looks its event up once. */
+	memcpy(&id, rec + 1, sizeof(id));
+	if (!ev || id != s->last.id) {
+		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
+
+		ev = evsel ? qz_evsel__priv(evsel) : NULL;
+		s->last.id = id;
+		s->last.ev = ev;
+	}
 	if (!ev || !ev->layout || qz_sample_layout__parse(ev->layout, rec, &ev->sample)) {
 		s->stats.filtered++;
 		return;
