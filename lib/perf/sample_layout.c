@@ -53,7 +53,7 @@ _Static_assert(offsetof(struct qz_sample, period) + 8 <= 255, "word targets fit 
 static const struct {
 	uint64_t bit;
 	uint8_t to;
-} words[NR_WORDS] = {
+} word_fields[NR_WORDS] = {
 	{ PERF_SAMPLE_IDENTIFIER, offsetof(struct qz_sample, id) },
 	{ PERF_SAMPLE_IP, offsetof(struct qz_sample, ip) },
 	{ PERF_SAMPLE_TID, offsetof(struct qz_sample, pid) },
@@ -88,19 +88,19 @@ QZ_API struct qz_sample_layout *qz_sample_layout__new(const struct qz_sample_for
 	}
 	l->type = t & fields;
 	for (int i = 0; i < NR_WORDS; i++) {
-		if (!(t & words[i].bit))
+		if (!(t & word_fields[i].bit))
 			continue;
-		if (words[i].bit & ID_BITS) {
+		if (word_fields[i].bit & ID_BITS) {
 			/* One id: ID's word when there is one, as sample.c keeps. */
 			if (l->type & ID_BITS) {
 				if (id_word < 0)
 					id_word = l->nr_words++;
 				l->words[id_word].from = (uint8_t)l->fixed;
-				l->words[id_word].to = words[i].to;
+				l->words[id_word].to = word_fields[i].to;
 			}
-		} else if (l->type & words[i].bit) {
+		} else if (l->type & word_fields[i].bit) {
 			l->words[l->nr_words].from = (uint8_t)l->fixed;
-			l->words[l->nr_words++].to = words[i].to;
+			l->words[l->nr_words++].to = word_fields[i].to;
 		}
 		l->fixed += 8;
 	}
@@ -182,7 +182,7 @@ QZ_API int qz_sample_layout__parse(const struct qz_sample_layout *l,
 		return qz_sample__parse(rec, &l->fmt, s);
 	if (rec->size < sizeof(*rec) + l->fixed)
 		return -QZ_ERR_RECORD_SHORT;
-	/* Unrolled: the last word first, falling through to the first. */
+	/* Unrolled, the last word first (each lands in its own field). */
 	switch (l->nr_words) {
 #define WORD(i)                                                                \
 	case i + 1:                                                            \
