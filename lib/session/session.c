@@ -55,6 +55,7 @@ QZ_API void qz_session__free(struct qz_session *s)
 		qz_filter__free(s->events[i].user_filter);
 		qz_sample_layout__free(s->events[i].layout);
 	}
+	free(s->ids);
 	for (int i = 0; i < s->nr_exprs; i++)
 		qz_filter__free(s->exprs[i]);
 	free(s->exprs);

@@ -50,10 +50,12 @@ struct qz_session {
 	uint64_t period, freq;		/* qz_session__set_sampling */
 	bool track_tasks;
 	uint64_t sample_fields;		/* what the handler reads (layouts) */
-	struct {
+	struct session_id {
 		uint64_t id;
 		struct session_event *ev;
-	} last;				/* the last sample's event, by id */
+	} last,				/* the last sample's event, by id */
+	  *ids;				/* every kernel id at open: open addressing */
+	uint64_t ids_mask;		/* slots - 1, a power of two */
 
 	struct qz_tp *tp;
 	struct qz_evlist *evlist;
@@ -74,6 +76,12 @@ struct qz_session {
 
 /* session_open.c */
 int qz__session_open(struct qz_session *s);
+
+/* The slot a kernel id hashes to in ids (Fibonacci hashing). */
+static inline uint64_t qz__session_id_slot(const struct qz_session *s, uint64_t id)
+{
+	return (id * 0x9e3779b97f4a7c15ull >> 32) & s->ids_mask;
+}
 
 /* session_loop.c */
 int qz__session_loop(struct qz_session *s);

@@ -72,29 +72,51 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 }
 
 /*
+ * The event of a sample's IDENTIFIER: the last one again (samples come in
+ * runs), else the ids of open, else (an id they lack) the evlist's.
+ */
+static struct session_event *event_of(struct qz_session *s, uint64_t id)
+{
+	struct session_event *ev = NULL;
+
+	if (s->last.ev && s->last.id == id)
+		return s->last.ev;
+	if (s->ids) {
+		for (uint64_t i = qz__session_id_slot(s, id); s->ids[i].ev;
+		     i = (i + 1) & s->ids_mask) {
+			if (s->ids[i].id == id) {
+				ev = s->ids[i].ev;
+				break;
+			}
+		}
+	}
+	if (!ev) {
+		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
+
+		ev = evsel ? qz_evsel__priv(evsel) : NULL;
+	}
+	s->last.id = id;
+	s->last.ev = ev;
+	return ev;
+}
+
+/*
  * A sample, parsed through its event's layout into the event's own sample
  * (no general walk, nothing cleared), handed on as the event's qz_event.
  */
 static void dispatch_sample(struct qz_session *s,
 			    const struct perf_event_header *rec)
 {
-	struct session_event *ev = s->last.ev;
+	struct session_event *ev;
 	uint64_t id;
 
 	if (rec->size < sizeof(*rec) + sizeof(id)) {
 		s->stats.filtered++;
 		return;
 	}
-	/* Every sample starts with its IDENTIFIER (qz_evlist__open asks for
-	 * it): a run of one event's samples looks its event up once. */
+	/* Every sample starts with its IDENTIFIER: qz_evlist__open asks for it. */
 	memcpy(&id, rec + 1, sizeof(id));
-	if (!ev || id != s->last.id) {
-		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
-
-		ev = evsel ? qz_evsel__priv(evsel) : NULL;
-		s->last.id = id;
-		s->last.ev = ev;
-	}
+	ev = event_of(s, id);
 	if (!ev || !ev->layout || qz_sample_layout__parse(ev->layout, rec, &ev->sample)) {
 		s->stats.filtered++;
 		return;

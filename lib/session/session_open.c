@@ -212,6 +212,40 @@ static int setup_layout(struct qz_session *s, struct session_event *ev, int inde
 	return 0;
 }
 
+/*
+ * Every kernel id of every event, to its event: a sample's IDENTIFIER finds
+ * its event in one probe or two. Ids added after open (none today) are
+ * still found through the evlist.
+ */
+static int setup_ids(struct qz_session *s)
+{
+	size_t n = 0, cap = 16;
+
+	for (int i = 0; i < s->nr_events; i++)
+		n += (size_t)qz_evsel__nr_ids(s->events[i].evsel);
+	while (cap < 2 * n)
+		cap *= 2;
+	s->ids = calloc(cap, sizeof(*s->ids));
+	if (!s->ids)
+		return -ENOMEM;
+	s->ids_mask = cap - 1;
+	for (int i = 0; i < s->nr_events; i++) {
+		struct session_event *ev = &s->events[i];
+
+		for (int j = 0; j < qz_evsel__nr_ids(ev->evsel); j++) {
+			uint64_t id = qz_evsel__id(ev->evsel, j), slot;
+
+			if (!id)
+				continue;	/* an fd that did not open */
+			for (slot = qz__session_id_slot(s, id); s->ids[slot].ev;
+			     slot = (slot + 1) & s->ids_mask)
+				;
+			s->ids[slot] = (struct session_id){ id, ev };
+		}
+	}
+	return 0;
+}
+
 static uint32_t watermark_bytes(const struct qz_env *env, size_t pages)
 {
 	if (env->watermark < 0)
@@ -266,6 +300,11 @@ int qz__session_open(struct qz_session *s)
 	}
 	for (int i = 0; i < s->nr_events && !s->counting; i++) {
 		err = setup_layout(s, &s->events[i], i);
+		if (err)
+			return err;
+	}
+	if (!s->counting) {
+		err = setup_ids(s);
 		if (err)
 			return err;
 	}
