@@ -208,6 +208,13 @@ QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int ind
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */
 QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on);
+/*
+ * The sample fields (PERF_SAMPLE_* bits) the handler reads from
+ * qz_event.sample; the others may be left zero, and are not decoded.
+ * Default ~0ull: all. qz_event__comm reads TID; qz_event__json_header reads
+ * CPU and TID. Call from init.
+ */
+QZ_API void qz_session__set_sample_fields(struct qz_session *s, uint64_t fields);
 QZ_API int qz_session__nr_events(const struct qz_session *s);
 QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 						    int index);

@@ -12,6 +12,12 @@
 #include "select_internal.h"
 
 #define MAX_DEPTH 128
+/*
+ * Binary operators and commas chain without nesting (a+a+...+a), yet the
+ * tree they build is as deep as the chain, and eval, resolve and free walk
+ * it recursively: bound them, so a huge filter is an error, not a crash.
+ */
+#define MAX_CHAIN 4096
 
 enum tok {
 	T_END, T_INT, T_STR, T_IDENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK,
@@ -23,6 +29,7 @@ struct lexer {
 	int pos;		/* next char */
 	struct qz_parse_error *err;
 	int depth;
+	int chain;		/* binary operators and commas so far */
 	/* the current token */
 	enum tok tok;
 	int col;
@@ -501,6 +508,10 @@ static int parse_binary(struct lexer *lx, int min_prec, struct qz_fnode **out)
 			ret = fail(lx, col, "'!' goes before an operand; did you mean '!='?", NULL);
 			break;
 		}
+		if (++lx->chain > MAX_CHAIN) {
+			ret = fail(lx, col, "filter has too many operators (at most 4096)", NULL);
+			break;
+		}
 		rhs = NULL;
 		if ((ret = next(lx)) || (ret = parse_binary(lx, precedence(op) + 1, &rhs))) {
 			qz__fnode_free(rhs);
@@ -571,6 +582,10 @@ static int parse_expr(struct lexer *lx, struct qz_fnode **out)
 	if ((ret = parse_cond(lx, &lhs)))
 		return ret;
 	while (lx->tok == T_COMMA) {
+		if (++lx->chain > MAX_CHAIN) {
+			qz__fnode_free(lhs);
+			return fail(lx, lx->col, "filter has too many operators (at most 4096)", NULL);
+		}
 		if (!(n = node(FOP_COMMA, lx->col))) {
 			qz__fnode_free(lhs);
 			return -ENOMEM;

@@ -298,6 +298,74 @@ int qz__session_setup_filter(struct qz_session *s, struct session_event *ev)
 	return 0;
 }
 
+/*
+ * Each event's sample layout, now that its format is fixed: the fields the
+ * handler reads, and those the session reads itself. Its sample is parsed through that layout only, so it is zeroed
+ * here once and never again.
+ */
+static int setup_layout(struct qz_session *s, struct session_event *ev, int index)
+{
+	struct qz_sample_format fmt = qz_evsel__sample_format(ev->evsel);
+	uint64_t fields = s->sample_fields;
+
+	/* A filter's expression, or a nested handler, may read any field. */
+	if (ev->user_filter || ev->nest)
+		fields = ~0ull;
+	/* What the session itself reads: --clock-offset and --sampling-limit
+	 * the time, --perfeval-* the CPU and the task. */
+	if (s->env->clock_offset || s->env->sampling_limit)
+		fields |= PERF_SAMPLE_TIME;
+	if (s->env->perfeval_cpus || s->env->perfeval_pids)
+		fields |= PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_TID;
+	ev->layout = qz_sample_layout__new(&fmt, fields);
+	if (!ev->layout)
+		return -errno;
+	memset(&ev->sample, 0, sizeof(ev->sample));
+	ev->sample.sz = sizeof(ev->sample);
+	ev->event = (struct qz_event){
+		.sample = &ev->sample,
+		.index = index,
+		.spec = ev->spec,
+		.tp = ev->tp,
+		.session = s,
+	};
+	return 0;
+}
+
+/*
+ * Every kernel id of every event, to its event: a sample's IDENTIFIER finds
+ * its event in one probe or two. Ids added after open (none today) are
+ * still found through the evlist.
+ */
+static int setup_ids(struct qz_session *s)
+{
+	size_t n = 0, cap = 16;
+
+	for (int i = 0; i < s->nr_events; i++)
+		n += (size_t)qz_evsel__nr_ids(s->events[i].evsel);
+	while (cap < 2 * n)
+		cap *= 2;
+	s->ids = calloc(cap, sizeof(*s->ids));
+	if (!s->ids)
+		return -ENOMEM;
+	s->ids_mask = cap - 1;
+	for (int i = 0; i < s->nr_events; i++) {
+		struct session_event *ev = &s->events[i];
+
+		for (int j = 0; j < qz_evsel__nr_ids(ev->evsel); j++) {
+			uint64_t id = qz_evsel__id(ev->evsel, j), slot;
+
+			if (!id)
+				continue;	/* an fd that did not open */
+			for (slot = qz__session_id_slot(s, id); s->ids[slot].ev;
+			     slot = (slot + 1) & s->ids_mask)
+				;
+			s->ids[slot] = (struct session_id){ id, ev };
+		}
+	}
+	return 0;
+}
+
 static uint32_t watermark_bytes(const struct qz_env *env, size_t pages)
 {
 	if (env->watermark < 0)
@@ -374,6 +442,16 @@ int qz__session_open(struct qz_session *s)
 		} else {
 			err = qz__session_setup_filter(s, ev);
 		}
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < s->nr_events && !s->counting; i++) {
+		err = setup_layout(s, &s->events[i], i);
+		if (err)
+			return err;
+	}
+	if (!s->counting) {
+		err = setup_ids(s);
 		if (err)
 			return err;
 	}

@@ -36,6 +36,15 @@ struct mt_config {
 	uint64_t heatmap_col_ns;
 };
 
+/*
+ * The sample fields multi-trace reads (qz_session__set_sample_fields): pid
+ * and tid, time, cpu, the tracepoint fields and the callchain. Key and role
+ * expressions may read anything: then all of them.
+ */
+#define MT_SAMPLE_FIELDS                                                   \
+	((uint64_t)(PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |   \
+		    PERF_SAMPLE_RAW | PERF_SAMPLE_CALLCHAIN))
+
 struct mt;
 
 struct mt *qz_mt__new(const struct mt_config *cfg);

@@ -233,6 +233,43 @@ static const struct {
 	{ "sizeof 1", 7, QZ_ERR_FILTER, "expected an operator" },
 };
 
+/*
+ * A 4 MB chain of operators (prev_pid+prev_pid+...) or commas: refused at
+ * the 4097th with the limit named, where the recursive walks of the tree
+ * once overflowed the stack. 4096 still compiles and evaluates.
+ */
+static void test_long_chains(struct qz_tp_event *ev)
+{
+	static const char *const joiners[] = { "+", "," };
+	size_t len = 4u << 20;
+	char *text = malloc(len + 1);
+	struct qz_parse_error err;
+
+	for (size_t j = 0; text && j < ARRAY_SIZE(joiners); j++) {
+		size_t n = 0;
+
+		while (n + 2 < len) {
+			text[n++] = '1';
+			text[n++] = joiners[j][0];
+		}
+		text[n++] = '1';
+		text[n] = 0;
+		CHECK(qz_filter__compile(text, ev, &err) == NULL);
+		CHECK_EQ(errno, QZ_ERR_FILTER);
+		CHECK(strstr(err.message, "too many operators (at most 4096)") != NULL);
+		CHECK_EQ(err.column, 2 * 4096 + 1);
+		/* 4096 operators: fine. */
+		text[2 * 4096 + 1] = 0;
+		{
+			struct qz_filter *f = qz_filter__compile(text, ev, &err);
+
+			CHECK(f != NULL);
+			qz_filter__free(f);
+		}
+	}
+	free(text);
+}
+
 static void test_errors(void)
 {
 	struct qz_tp_event *ev = qz_tp__event(tp, "sched", "sched_switch");
@@ -273,6 +310,7 @@ static void test_errors(void)
 	}
 	CHECK(qz_filter__compile("1", NULL, NULL) == NULL);
 	CHECK_EQ(errno, EINVAL);
+	test_long_chains(ev);
 }
 
 /* Expressions as values: multi-trace's role=. */
