@@ -24,6 +24,15 @@ static const struct qz_profiler *const profilers[] = {
 	&qz_profiler_kmemprof,
 	&qz_profiler_blktrace,
 	&qz_profiler_usdt,
+	&qz_profiler_hrtimer,
+	&qz_profiler_irq_off,
+	&qz_profiler_hrcount,
+	&qz_profiler_watchdog,
+	&qz_profiler_oncpu,
+	&qz_profiler_rundelay,
+	&qz_profiler_syscalls,
+	&qz_profiler_sched_migrate,
+	&qz_profiler_percpu_stat,
 	NULL,
 };
 

@@ -26,6 +26,15 @@ extern const struct qz_profiler qz_profiler_page_faults;
 extern const struct qz_profiler qz_profiler_event_care;
 extern const struct qz_profiler qz_profiler_num_dist;
 extern const struct qz_profiler qz_profiler_expr;
+extern const struct qz_profiler qz_profiler_hrtimer;
+extern const struct qz_profiler qz_profiler_irq_off;
+extern const struct qz_profiler qz_profiler_hrcount;
+extern const struct qz_profiler qz_profiler_watchdog;
+extern const struct qz_profiler qz_profiler_oncpu;
+extern const struct qz_profiler qz_profiler_rundelay;
+extern const struct qz_profiler qz_profiler_syscalls;
+extern const struct qz_profiler qz_profiler_sched_migrate;
+extern const struct qz_profiler qz_profiler_percpu_stat;
 extern const struct qz_profiler qz_profiler_sys_high;
 
 struct qz_session;

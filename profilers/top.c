@@ -182,6 +182,26 @@ static int setup_event(struct top *t, int idx)
 	return err;
 }
 
+/*
+ * What top_sample reads: the pid (the default key), the tid (comm) and the
+ * tracepoint fields. An expression may read anything.
+ */
+static uint64_t sample_fields(const struct top *t, int nr_events)
+{
+	if (t->printkey)
+		return ~0ull;
+	for (int i = 0; i < nr_events; i++) {
+		const struct top_event *te = &t->events[i];
+
+		if (te->key.expr || te->comm_expr)
+			return ~0ull;
+		for (int c = 0; c < te->nr_cols; c++)
+			if (te->cols[c].expr)
+				return ~0ull;
+	}
+	return PERF_SAMPLE_TID | PERF_SAMPLE_RAW;
+}
+
 static void top_free(struct top *t)
 {
 	qz_keytable__free(&t->table);
@@ -226,8 +246,32 @@ static int top_init(struct qz_session *s, void **ctx)
 		top_free(t);
 		return err;
 	}
+	qz_session__set_sample_fields(s, sample_fields(t, qz_session__nr_events(s)));
 	*ctx = t;
 	return 0;
+}
+
+/* A new row's name: comm=FIELD, comm=ksymbol(FIELD), else the thread's comm. */
+static __attribute__((noinline)) void name_row(struct top *t, const struct top_event *te,
+					       const struct qz_event *ev,
+					       struct keytable_row *row)
+{
+	const struct qz_sample *smp = ev->sample;
+	const char *name = NULL;
+	size_t len = 0;
+
+	(void)t;
+	if (te->comm_expr) {
+		qz_filter__eval_str(te->comm_expr, smp, 0, row->name, sizeof(row->name));
+		if (row->name[0])
+			return;	/* written in place */
+	} else if (te->comm) {
+		name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
+	}
+	if (name)
+		snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
+	else
+		snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
 }
 
 static void top_sample(void *ctx, const struct qz_event *ev)
@@ -247,25 +291,8 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	row = qz_keytable__get(&t->table, key);
 	if (!row)
 		return;
-	if (!row->name[0]) {
-		size_t len = 0;
-		const char *name = NULL;
-
-		if (te->comm_expr) {
-			qz_filter__eval_str(te->comm_expr, smp, 0, row->name, sizeof(row->name));
-			if (row->name[0])
-				name = row->name;
-			len = strlen(row->name);
-		} else if (te->comm) {
-			name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
-		}
-		if (name == row->name)
-			;	/* written in place */
-		else if (name)
-			snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
-		else
-			snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
-	}
+	if (!row->name[0])
+		name_row(t, te, ev, row);
 	row->count++;
 	for (int i = 0; i < te->nr_cols; i++)
 		row->sums[te->col_of[i]] += value_of(&te->cols[i], smp);

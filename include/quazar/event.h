@@ -123,6 +123,43 @@ QZ_API int qz_sample__read_entry(const struct qz_sample *sample, uint64_t i,
 				 uint64_t *value, uint64_t *id, uint64_t *lost);
 
 /*
+ * A sample layout: where the fields of one event's samples sit, worked out
+ * once from its format (when the event is opened) for the fields a reader
+ * wants. Parsing a sample through it is one size check and one 8-byte copy
+ * per wanted field at a fixed offset, with no walk over sample_type and no
+ * clearing of struct qz_sample; READ, CALLCHAIN and RAW, whose sizes vary,
+ * are stepped over with every read bounded, as qz_sample__parse does.
+ * Formats with fields past RAW (branch stack, registers, user stack, ...)
+ * are read by qz_sample__parse. Opaque; owned by the caller.
+ */
+struct qz_sample_layout;
+
+/*
+ * A layout for records of fmt, decoding the fields (PERF_SAMPLE_* bits) the
+ * reader wants: ~0ull for all of them. NULL + errno.
+ */
+QZ_API struct qz_sample_layout *
+qz_sample_layout__new(const struct qz_sample_format *fmt, uint64_t fields);
+QZ_API void qz_sample_layout__free(struct qz_sample_layout *layout);
+/*
+ * The bits a parse puts in sample->type and fills: fmt's sample_type and
+ * fields, or all of fmt's when qz_sample__parse reads the records.
+ */
+QZ_API uint64_t qz_sample_layout__type(const struct qz_sample_layout *layout);
+/*
+ * Parse a PERF_RECORD_SAMPLE through its event's layout. Only the fields of
+ * qz_sample_layout__type() and sample->type are written; the others are
+ * left as they were, so a sample zeroed once (QZ_OPTS) and parsed through
+ * one layout only keeps them zero. The same records are refused as by
+ * qz_sample__parse, whichever fields are wanted: -QZ_ERR_RECORD_SHORT when
+ * the record ends before its fields do (nothing past rec->size is read);
+ * -ENOTSUP for a record that is not a sample.
+ */
+QZ_API int qz_sample_layout__parse(const struct qz_sample_layout *layout,
+				   const struct perf_event_header *rec,
+				   struct qz_sample *sample);
+
+/*
  * The other kernel records, parsed. Strings are borrowed from the record.
  * The caller sets sz, as for struct qz_sample; the parser sets id's.
  */

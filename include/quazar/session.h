@@ -177,6 +177,14 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 				     uint64_t mask);
 /*
+ * Count event member in event leader's group instead of sampling it: its
+ * count since open arrives with every sample of the leader, which must ask
+ * for PERF_SAMPLE_READ (read as a group). The member's filter must run in
+ * the kernel: one it rejects fails the open. Call from init, after both
+ * were added. 0, or -EINVAL for bad indexes or a leader that is a member.
+ */
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member);
+/*
  * Run another handler inside this session, over spec (a QZ_SPEC_PROFILER
  * of one of its selectors): what its init adds to its own session joins
  * this one's events and rings, and each of those events goes to both
@@ -201,6 +209,13 @@ QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int ind
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */
 QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on);
+/*
+ * The sample fields (PERF_SAMPLE_* bits) the handler reads from
+ * qz_event.sample; the others may be left zero, and are not decoded.
+ * Default ~0ull: all. qz_event__comm reads TID; qz_event__json_header reads
+ * CPU and TID. Call from init.
+ */
+QZ_API void qz_session__set_sample_fields(struct qz_session *s, uint64_t fields);
 QZ_API int qz_session__nr_events(const struct qz_session *s);
 QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 						    int index);

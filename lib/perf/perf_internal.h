@@ -77,6 +77,13 @@ int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
  */
 void qz__attr_honour_period(struct perf_event_attr *attr, bool probe);
 
+/*
+ * sample.c: PERF_SAMPLE_READ's group or value at *p, bounded by end, into
+ * s->read (as qz_sample__parse does); *p is moved past it.
+ */
+int qz__sample_parse_read(const uint8_t **p, const uint8_t *end,
+			  uint64_t read_format, struct qz_sample *s);
+
 /* The first struct qz_counts callers can have. */
 #define COUNTS_SZ_V1 QZ_OFFSETOFEND(struct qz_counts, not_counted)
 

@@ -101,6 +101,16 @@ static int parse_read(struct cursor *c, uint64_t fmt, struct qz_sample *s)
 	return 0;
 }
 
+int qz__sample_parse_read(const uint8_t **p, const uint8_t *end,
+			  uint64_t read_format, struct qz_sample *s)
+{
+	struct cursor c = { *p, end };
+	int err = parse_read(&c, read_format, s);
+
+	*p = c.p;
+	return err;
+}
+
 QZ_API int qz_sample__read_entry(const struct qz_sample *s, uint64_t i,
 				 uint64_t *value, uint64_t *id, uint64_t *lost)
 {

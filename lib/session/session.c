@@ -39,6 +39,7 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 	s->hook_ctx = QZ_OPT(opts, hook_ctx, NULL);
 	s->nest_names = QZ_OPT(opts, nest_names, NULL);
 	s->track_tasks = true;
+	s->sample_fields = ~0ull;
 	if (!env->interval_ns && ops->default_interval_ms && !env->workload)
 		env->interval_ns = ops->default_interval_ms * 1000000ull;
 	env->order |= ops->default_order;
@@ -62,7 +63,9 @@ QZ_API void qz_session__free(struct qz_session *s)
 		free(s->events[i].name);
 		if (!s->events[i].borrowed_filter)
 			qz_filter__free(s->events[i].user_filter);
+		qz_sample_layout__free(s->events[i].layout);
 	}
+	free(s->ids);
 	for (int i = 0; i < s->nr_exprs; i++)
 		qz_filter__free(s->exprs[i]);
 	free(s->exprs);
@@ -106,6 +109,17 @@ QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
 	return 0;
 }
 
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member)
+{
+	if (leader < 0 || leader >= s->nr_events || member < 0 ||
+	    member >= s->nr_events || leader == member ||
+	    s->events[leader].member)
+		return -EINVAL;
+	s->events[member].member = true;
+	s->events[member].leader = leader;
+	return 0;
+}
+
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 {
 	s->counting = counting;
@@ -114,6 +128,11 @@ QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on)
 {
 	s->track_tasks = on;
+}
+
+QZ_API void qz_session__set_sample_fields(struct qz_session *s, uint64_t fields)
+{
+	s->sample_fields = fields;
 }
 
 QZ_API int qz_session__nr_events(const struct qz_session *s)

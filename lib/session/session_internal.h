@@ -25,9 +25,17 @@ struct session_event {
 	struct qz_filter *user_filter;	/* when the kernel cannot filter */
 	uint64_t sample_type;
 	uint64_t regs_user;		/* sample_regs_user mask, 0 = none */
+	int leader;			/* qz_session__set_group: its leader's index */
+	bool member;			/* counted in leader's group, never sampled */
 	struct qz_session *nest;	/* the nested session it runs in, or NULL */
 	int nest_index;			/* its index there */
 	bool borrowed_filter;		/* user_filter is the nested event's */
+	/* Set at open: where its samples' fields are, the sample they are
+	 * parsed into (zeroed once: the layout writes only its fields) and
+	 * the event the handler gets, which points at it. */
+	struct qz_sample_layout *layout;
+	struct qz_sample sample;
+	struct qz_event event;
 };
 
 /* A handler running inside this session (qz_session__add_nested). */
@@ -64,6 +72,13 @@ struct qz_session {
 	bool counting;
 	uint64_t period, freq;		/* qz_session__set_sampling */
 	bool track_tasks;
+	uint64_t sample_fields;		/* what the handler reads (layouts) */
+	struct session_id {
+		uint64_t id;
+		struct session_event *ev;
+	} last,				/* the last sample's event, by id */
+	  *ids;				/* every kernel id at open: open addressing */
+	uint64_t ids_mask;		/* slots - 1, a power of two */
 
 	struct qz_tp *tp;
 	struct qz_evlist *evlist;
@@ -120,6 +135,12 @@ void qz__nest_opened(struct qz_session *s);
 void qz__nest_lost(struct qz_session *s, int cpu, uint64_t lost);
 void qz__nest_deinit(struct qz_session *s);
 void qz__nest_free(struct qz_session *s);
+
+/* The slot a kernel id hashes to in ids (Fibonacci hashing). */
+static inline uint64_t qz__session_id_slot(const struct qz_session *s, uint64_t id)
+{
+	return (id * 0x9e3779b97f4a7c15ull >> 32) & s->ids_mask;
+}
 
 /* session_loop.c */
 int qz__session_loop(struct qz_session *s);

@@ -80,60 +80,87 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 	}
 }
 
+/*
+ * The event of a sample's IDENTIFIER: the last one again (samples come in
+ * runs), else the ids of open, else (an id they lack) the evlist's.
+ */
+static struct session_event *event_of(struct qz_session *s, uint64_t id)
+{
+	struct session_event *ev = NULL;
+
+	if (s->last.ev && s->last.id == id)
+		return s->last.ev;
+	if (s->ids) {
+		for (uint64_t i = qz__session_id_slot(s, id); s->ids[i].ev;
+		     i = (i + 1) & s->ids_mask) {
+			if (s->ids[i].id == id) {
+				ev = s->ids[i].ev;
+				break;
+			}
+		}
+	}
+	if (!ev) {
+		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
+
+		ev = evsel ? qz_evsel__priv(evsel) : NULL;
+	}
+	s->last.id = id;
+	s->last.ev = ev;
+	return ev;
+}
+
+/*
+ * A sample, parsed through its event's layout into the event's own sample
+ * (no general walk, nothing cleared), handed on as the event's qz_event.
+ */
 static void dispatch_sample(struct qz_session *s,
 			    const struct perf_event_header *rec)
 {
-	struct qz_evsel *evsel = NULL;
 	struct session_event *ev;
-	struct qz_sample sample;
-	struct qz_event event;
+	uint64_t id;
 
-	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
-	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
+	if (rec->size < sizeof(*rec) + sizeof(id)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
-	ev = qz_evsel__priv(evsel);
+	/* Every sample starts with its IDENTIFIER: qz_evlist__open asks for it. */
+	memcpy(&id, rec + 1, sizeof(id));
+	ev = event_of(s, id);
+	if (!ev || !ev->layout || qz_sample_layout__parse(ev->layout, rec, &ev->sample)) {
+		STAT_ADD(s->stats.filtered, 1);
+		return;
+	}
 	if (ev->user_filter &&
-	    !qz_filter__match_sample(ev->user_filter, &sample)) {
+	    !qz_filter__match_sample(ev->user_filter, &ev->sample)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
 		return;
-	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
-	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+	ev->sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
+	if (s->env->sampling_limit && qz__self_over_limit(s, &ev->sample))
 		return;
 	/* An event of a nested handler: it sees it first (or is done). */
-	if (ev->nest && !qz__nest_sample(s, ev, &sample))
+	if (ev->nest && !qz__nest_sample(s, ev, &ev->sample))
 		return;
-	event = (struct qz_event){
-		.sample = &sample,
-		.index = (int)(ev - s->events),
-		.spec = ev->spec,
-		.tp = ev->tp,
-		.session = s,
-	};
 	if (s->self && qz__self_perfeval(s))
-		qz__self_sample(s, &event);
+		qz__self_sample(s, &ev->event);
 	else
-		s->ops->sample(s->ctx, &event);
+		s->ops->sample(s->ctx, &ev->event);
 	STAT_ADD(s->stats.samples, 1);
 	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
 
-static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+/* The records that are not samples (apart: their frame is large). */
+static __attribute__((noinline)) void on_other_record(const struct perf_event_header *rec,
+						      int ring, void *ctx)
 {
 	struct qz_session *s = ctx;
 	struct qz_sample_format fmt;
 	struct qz_record r;
 
 	switch (rec->type) {
-	case PERF_RECORD_SAMPLE:
-		s->cur_ring = ring;
-		dispatch_sample(s, rec);
-		break;
 	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES:
 		qz_evlist__account(s->evlist, rec, ring);
@@ -166,6 +193,16 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 			qz_symbolizer__record(s->sym, rec, &fmt);
 		}
 		break;
+	}
+}
+
+static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+{
+	if (rec->type == PERF_RECORD_SAMPLE) {
+		((struct qz_session *)ctx)->cur_ring = ring;	/* --sampling-limit */
+		dispatch_sample(ctx, rec);
+	} else {
+		on_other_record(rec, ring, ctx);
 	}
 }
 
@@ -412,6 +449,16 @@ int qz__session_loop(struct qz_session *s)
 			switch (events[i].data.u64 >> 32) {
 			case TAG_RING:
 				rings = true;
+				/*
+				 * The task of a per-thread ring exited: level
+				 * triggered, it would wake us forever. The
+				 * drain timer still reads what it holds.
+				 */
+				if (events[i].events & (EPOLLHUP | EPOLLERR))
+					epoll_ctl(epfd, EPOLL_CTL_DEL,
+						  qz_evlist__ring_fd(s->evlist,
+								     (int)(uint32_t)events[i].data.u64),
+						  NULL);
 				break;
 			case TAG_DRAIN:
 				drain_fd(drain_fd_);

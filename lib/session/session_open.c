@@ -89,8 +89,9 @@ struct qz_evsel *qz__session_new_evsel(struct qz_session *s, struct session_even
 	if (!evsel)
 		return NULL;
 	attr = qz_evsel__attr(evsel);
-	if (s->counting) {
-		attr->sample_type = 0;
+	if (s->counting || ev->member) {
+		/* A member's count travels in its leader's samples. */
+		attr->sample_type = ev->member ? attr->sample_type | ev->sample_type : 0;
 		attr->sample_period = 0;
 		attr->freq = 0;
 	} else {
@@ -271,9 +272,21 @@ int qz__session_setup_filter(struct qz_session *s, struct session_event *ev)
 		log_filter_error(s, ev, &perr);
 		return -QZ_ERR_FILTER;
 	}
+	if (ev->member && qz_filter__needs_user_space(ev->user_filter)) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s is counted in the kernel, whose filters compare a field with a constant; '%s' needs user space",
+		       ev->name, text);
+		return -QZ_ERR_FILTER;
+	}
 	if (qz_filter__needs_user_space(ev->user_filter))
 		return 0;
 	err = qz_evsel__apply_filter(ev->evsel, text);
+	if (err && ev->member) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s is counted in the kernel, which rejected filter '%s': %s",
+		       ev->name, text, qz_strerror(err));
+		return err;
+	}
 	if (err) {
 		qz_log(&s->log, QZ_LOG_DEBUG,
 		       "%s: the kernel rejected filter '%s' (%s); evaluating it in user space",
@@ -282,6 +295,74 @@ int qz__session_setup_filter(struct qz_session *s, struct session_event *ev)
 	}
 	qz_filter__free(ev->user_filter);
 	ev->user_filter = NULL;
+	return 0;
+}
+
+/*
+ * Each event's sample layout, now that its format is fixed: the fields the
+ * handler reads, and those the session reads itself. Its sample is parsed through that layout only, so it is zeroed
+ * here once and never again.
+ */
+static int setup_layout(struct qz_session *s, struct session_event *ev, int index)
+{
+	struct qz_sample_format fmt = qz_evsel__sample_format(ev->evsel);
+	uint64_t fields = s->sample_fields;
+
+	/* A filter's expression, or a nested handler, may read any field. */
+	if (ev->user_filter || ev->nest)
+		fields = ~0ull;
+	/* What the session itself reads: --clock-offset and --sampling-limit
+	 * the time, --perfeval-* the CPU and the task. */
+	if (s->env->clock_offset || s->env->sampling_limit)
+		fields |= PERF_SAMPLE_TIME;
+	if (s->env->perfeval_cpus || s->env->perfeval_pids)
+		fields |= PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_TID;
+	ev->layout = qz_sample_layout__new(&fmt, fields);
+	if (!ev->layout)
+		return -errno;
+	memset(&ev->sample, 0, sizeof(ev->sample));
+	ev->sample.sz = sizeof(ev->sample);
+	ev->event = (struct qz_event){
+		.sample = &ev->sample,
+		.index = index,
+		.spec = ev->spec,
+		.tp = ev->tp,
+		.session = s,
+	};
+	return 0;
+}
+
+/*
+ * Every kernel id of every event, to its event: a sample's IDENTIFIER finds
+ * its event in one probe or two. Ids added after open (none today) are
+ * still found through the evlist.
+ */
+static int setup_ids(struct qz_session *s)
+{
+	size_t n = 0, cap = 16;
+
+	for (int i = 0; i < s->nr_events; i++)
+		n += (size_t)qz_evsel__nr_ids(s->events[i].evsel);
+	while (cap < 2 * n)
+		cap *= 2;
+	s->ids = calloc(cap, sizeof(*s->ids));
+	if (!s->ids)
+		return -ENOMEM;
+	s->ids_mask = cap - 1;
+	for (int i = 0; i < s->nr_events; i++) {
+		struct session_event *ev = &s->events[i];
+
+		for (int j = 0; j < qz_evsel__nr_ids(ev->evsel); j++) {
+			uint64_t id = qz_evsel__id(ev->evsel, j), slot;
+
+			if (!id)
+				continue;	/* an fd that did not open */
+			for (slot = qz__session_id_slot(s, id); s->ids[slot].ev;
+			     slot = (slot + 1) & s->ids_mask)
+				;
+			s->ids[slot] = (struct session_id){ id, ev };
+		}
+	}
 	return 0;
 }
 
@@ -339,6 +420,13 @@ int qz__session_open(struct qz_session *s)
 		if (err)
 			return err;
 	}
+	for (int i = 0; i < s->nr_events; i++) {
+		struct session_event *ev = &s->events[i];
+
+		if (ev->member &&
+		    (err = qz_evsel__set_leader(ev->evsel, s->events[ev->leader].evsel)))
+			return err;
+	}
 	err = qz_evlist__open(s->evlist);
 	if (err)
 		return err;
@@ -355,6 +443,16 @@ int qz__session_open(struct qz_session *s)
 		} else {
 			err = qz__session_setup_filter(s, ev);
 		}
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < s->nr_events && !s->counting; i++) {
+		err = setup_layout(s, &s->events[i], i);
+		if (err)
+			return err;
+	}
+	if (!s->counting) {
+		err = setup_ids(s);
 		if (err)
 			return err;
 	}

@@ -279,30 +279,39 @@ static void on_latency(void *ctx, uint64_t time, uint64_t delta)
 
 /* ---- the per-event path -------------------------------------------- */
 
+/* With --detail: every event joins the timeline around the pairing. */
+static __attribute__((noinline)) void sample_detail(struct mt *m, const struct qz_event *ev,
+						    uint64_t key, unsigned role)
+{
+	struct mt_core *c = m->core;
+	struct mt_rec *r = qz_mt_timeline__append(&m->tl, ev, key,
+					       c->ev[ev->index].backup &&
+					       (role & MT_ROLE_EVENT1));
+
+	m->cur_seq = r ? r->seq : UINT64_MAX;
+	if (!c->ev[ev->index].untraced)
+		qz_mt_core__event(c, ev, key, role);
+	if (m->nr_defer)
+		flush_deferred(m, false);
+	qz_mt_timeline__trim(&m->tl);
+}
+
 void qz_mt__sample(void *ctx, const struct qz_event *ev)
 {
 	struct mt *m = ctx;
 	struct mt_core *c = m->core;
-	uint64_t key = qz_mt_core__key(c, ev);
-	unsigned role = qz_mt_core__role(c, ev);
+	uint64_t key;
+	unsigned role;
 
 	if (ev->sample->callchain_nr && m->printer.stacks)
 		qz_symbolizer__prepare(qz_stack_printer__symbolizer(m->printer.stacks),
 				       (pid_t)ev->sample->pid);
-	if (m->detail) {
-		struct mt_rec *r = qz_mt_timeline__append(&m->tl, ev, key,
-						       c->ev[ev->index].backup &&
-						       (role & MT_ROLE_EVENT1));
-
-		m->cur_seq = r ? r->seq : UINT64_MAX;
-	}
-	if (!c->ev[ev->index].untraced)
+	key = qz_mt_core__key(c, ev);
+	role = qz_mt_core__role(c, ev);
+	if (m->detail)
+		sample_detail(m, ev, key, role);
+	else if (!c->ev[ev->index].untraced)
 		qz_mt_core__event(c, ev, key, role);
-	if (m->detail) {
-		if (m->nr_defer)
-			flush_deferred(m, false);
-		qz_mt_timeline__trim(&m->tl);
-	}
 	/* trigger: this event prints the report, not (only) the interval. */
 	if (c->ev[ev->index].trigger && m->out)
 		qz_mt__interval(m, m->out, false);
@@ -584,7 +593,7 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->only_than = cfg->only_than;
 	m->than = cfg->than;
 	m->printkey = cfg->printkey;
-	m->key_is_tid = cfg->key_tid && !cfg->has_key_field;
+	m->key_is_tid = (cfg->key_tid && !cfg->has_key_field) || cfg->key_comm;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {
 		m->printer.stacks = qz_stack_printer__new();

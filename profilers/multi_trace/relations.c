@@ -115,6 +115,8 @@ struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 	c->keep = o->keep_records || o->impl == MT_IMPL_PAIR;
 	c->outlier = o->outlier;
 	c->latency = o->latency;
+	c->paired_fn = o->paired;
+	c->stash = o->stash;
 	c->copy = o->copy;
 	c->release = o->release;
 	c->ctx = o->ctx;
@@ -280,7 +282,10 @@ void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t ke
 					delta = 0;
 				}
 				c->paired++;
-				qz_hist__record(hist_of(c, key, pair), delta);
+				if (c->paired_fn)
+					c->paired_fn(c->ctx, p, ev, key, delta);
+				else
+					qz_hist__record(hist_of(c, key, pair), delta);
 				if (c->latency)
 					c->latency(c->ctx, time, delta);
 				if (c->impl == MT_IMPL_DELAY && c->outlier &&
@@ -326,7 +331,7 @@ void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t ke
 	}
 	p->time = time;
 	p->ev = (uint32_t)ev->index;
-	p->aux = ev->sample->cpu;
+	p->aux = c->stash ? c->stash(c->ctx, ev) : ev->sample->cpu;
 	if (c->keep)
 		p->data = c->copy ? c->copy(c->ctx, ev, key) : qz_mt_rec__new(ev, key);
 }

@@ -224,6 +224,11 @@ static int mt_init(struct qz_session *s, void **ctx)
 		free(evs);
 		return ret;
 	}
+	/* The fields it reads, unless an expression may read any. */
+	qz_session__set_sample_fields(s, MT_SAMPLE_FIELDS);
+	for (int idx = 0; idx < n; idx++)
+		if (evs[idx].key_expr || evs[idx].role || cfg.printkey)
+			qz_session__set_sample_fields(s, ~0ull);
 	cfg.key_tid = env->pids || env->tids || env->workload;
 	if (!cfg.key_name)
 		cfg.key_name = cfg.key_tid ? "THREAD" : "CPU";
