@@ -461,6 +461,7 @@ static void step(struct kafka_sink *s)
 		pthread_mutex_unlock(&s->mu);
 		up = timeout > 0 && brokers_up(s, timeout);
 		pthread_mutex_lock(&s->mu);
+		s->reached |= up;
 		s->next_probe = qz_sink_now_ms() + s->retry_ms;
 		if (up && s->state == K_SPOOLING)
 			qz_kafka__set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
@@ -645,6 +646,7 @@ static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
 	st->spool_max_bytes = sp.max_bytes;
 	st->fatal_errors = s->fatal_errors;
 	st->fatal = s->fatal;
+	st->reached_before = s->reached_before;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -691,6 +693,13 @@ static int kafka_probe(struct qz_sink *base, int timeout_ms)
 	up = brokers_up(s, timeout_ms);
 	pthread_mutex_lock(&s->mu);
 	s->rk_users--;
+	/* Say so in the checkpoint at once: a start after a crash during an
+	 * outage then knows the brokers were right. */
+	if (up && !s->reached) {
+		s->reached = true;
+		qz_kafka__note_save(s, qz_kafka__spool_stats(s).head);
+		qz_spool__checkpoint(s->spool);
+	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	return up ? 0 : -EHOSTUNREACH;
@@ -783,6 +792,8 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	if (qz_kafka__spool_stats(s).records)
 		s->state = K_SPOOLING;
 	s->win_base = qz_kafka__spool_stats(s).head;
+	s->where = qz_kafka__report_hash(opts->brokers, strlen(opts->brokers), opts->topic,
+				     strlen(opts->topic)) | 1;
 	qz_kafka__note_load(s);
 	err = -pthread_create(&s->thread, NULL, service, s);
 	if (err)

@@ -91,6 +91,9 @@ void qz_kafka__note_save(struct kafka_sink *s, uint64_t head)
 		for (size_t i = 0; i < s->resume.nr_parts; i++)
 			part_min(&p, s->resume.parts[i].partition, s->resume.parts[i].from);
 	len = snprintf(note, sizeof(note), "sent %" PRIu64, s->sent_end);
+	if (s->reached)
+		len += snprintf(note + len, sizeof(note) - (size_t)len, " up:%016" PRIx64,
+				s->where);
 	for (size_t i = 0; i < p.n && len > 0 && (size_t)len < sizeof(note); i++) {
 		n = sizeof(note) - (size_t)len;
 		len += snprintf(note + len, n, " %" PRId32 ":%" PRId64, p.v[i].partition,
@@ -99,7 +102,8 @@ void qz_kafka__note_save(struct kafka_sink *s, uint64_t head)
 	free(p.v);
 	if (len > 0 && (size_t)len >= sizeof(note)) {
 		/* Thousands of partitions: all of it, from the start. */
-		snprintf(note, sizeof(note), "sent %" PRIu64 " all", s->sent_end);
+		snprintf(note, sizeof(note), "sent %" PRIu64 " up:%016" PRIx64 " all",
+			 s->sent_end, s->where);
 	}
 	qz_spool__set_note(s->spool, note);
 }
@@ -121,12 +125,14 @@ void qz_kafka__note_sent(struct kafka_sink *s, uint64_t last)
 	s->sent_saved = s->sent_end;	/* tried: once per SENT_AHEAD */
 }
 
-/* "sent N P:FROM ..." into r; false when it is not such a note. */
-static bool parse_note(const char *note, uint64_t *sent, struct parts *p, bool *all)
+/* "sent N [up:WHERE] P:FROM ..."; false when it is not such a note. */
+static bool parse_note(const char *note, uint64_t *sent, struct parts *p, bool *all,
+		       uint64_t *up)
 {
 	char *end;
 
 	*all = false;
+	*up = 0;
 	if (strncmp(note, "sent ", 5))
 		return false;
 	errno = 0;
@@ -140,6 +146,12 @@ static bool parse_note(const char *note, uint64_t *sent, struct parts *p, bool *
 		if (!strcmp(at, "all")) {
 			*all = true;
 			return true;
+		}
+		if (!strncmp(at, "up:", 3)) {
+			*up = strtoull(at + 3, &end, 16);
+			if (end == at + 3 || (*end && *end != ' '))
+				return false;
+			continue;
 		}
 		part = strtoll(at, &end, 10);
 		if (end == at || *end != ':' || part < 0 || part > INT32_MAX)
@@ -158,12 +170,12 @@ void qz_kafka__note_load(struct kafka_sink *s)
 	struct qz_spool_stats st = qz_kafka__spool_stats(s);
 	const char *note = qz_spool__note(s->spool);
 	struct parts p = { 0 };
-	uint64_t sent = 0;
+	uint64_t sent = 0, up;
 	bool all;
 
 	if (!*note)
 		return;		/* a new spool, or one of an older version */
-	if (!parse_note(note, &sent, &p, &all)) {
+	if (!parse_note(note, &sent, &p, &all, &up)) {
 		qz_log(&s->base.log, QZ_LOG_WARN,
 		       "kafka sink: the spool's checkpoint note is not understood: \"%.80s\"",
 		       note);
@@ -171,6 +183,8 @@ void qz_kafka__note_load(struct kafka_sink *s)
 		return;
 	}
 	s->sent_end = s->sent_saved = sent;
+	/* The same brokers and topic answered before: not a typo. */
+	s->reached = s->reached_before = up && up == s->where;
 	/* Later failures read back from no earlier than needed. */
 	for (size_t i = 0; i < p.n; i++)
 		if (p.v[i].from > 0)

@@ -133,6 +133,9 @@ struct kafka_sink {
 	 * says sent_saved (kafka_resume.c). */
 	uint64_t sent_end, sent_saved;
 	struct resume resume;
+	/* The brokers answered in this run, in an earlier one (the note). */
+	bool reached, reached_before;
+	uint64_t where;		/* a hash of brokers and topic, for the note */
 	uint64_t written, delivered, spooled, replayed, errors, reordered, lost;
 	uint64_t possible_dups;	/* sent again without reading the topic back */
 	uint64_t found_in_topic; /* suspects read back: never sent again */

@@ -68,6 +68,8 @@ struct qz_sink_stats {
 	uint64_t fatal;
 	/* kafka: the spool's bound in bytes; 0 for sinks without a spool. */
 	uint64_t spool_max_bytes;
+	/* kafka: 1 when an earlier run with this spool reached its brokers. */
+	uint64_t reached_before;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */
