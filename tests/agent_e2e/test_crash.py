@@ -4,7 +4,8 @@ Three collectors at 50 ms send to the mock broker through a 1 MiB spool
 (64 KiB segments, so they rotate often). The agent is killed with SIGKILL
 and restarted, over and over: at rest, during broker outages (the restart
 then finds the brokers down too), at the moment a new spool segment
-appears, and while the spool is replayed after an outage. Then the broker
+appears, while the spool is replayed after an outage, and while the
+brokers answer 300 ms late (reports stored, not acked yet). Then the broker
 comes back, the agent stops with SIGTERM and kcat reads the topic.
 
 Run once with the default durability (memory) and once with durability
@@ -160,6 +161,12 @@ class Run:
             self.kill("replay")
             self.nap(0.3, 1.5)
             self.kill("rest")
+            # Acks 300 ms late, reports stored at once: killed with some in
+            # the topic but not acked, which the next start must not resend.
+            self.broker.cmd("rtt 300")
+            self.nap(0.4, 1.2)
+            self.kill("in flight")
+            self.broker.cmd("rtt 0")
         # The brokers answer: everything spooled goes out, then SIGTERM.
         replayed = wait_until(lambda: self.spool_records() == 0, 60, 0.3)
         check(replayed, f"{self.host}: the spool was replayed at the end")
