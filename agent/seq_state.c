@@ -209,8 +209,10 @@ void qz_seq__settled(void *owner, uint64_t seq, int err)
 			s->durable++;
 			n++;
 		}
-		memmove(s->ahead, s->ahead + n, (s->nr_ahead - n) * sizeof(*s->ahead));
-		s->nr_ahead -= n;
+		if (n) {
+			memmove(s->ahead, s->ahead + n, (s->nr_ahead - n) * sizeof(*s->ahead));
+			s->nr_ahead -= n;
+		}
 		store(s);
 	} else if (seq > s->durable) {
 		add_ahead(s, seq);

@@ -142,6 +142,15 @@ void qz_kafka__spool_failed(struct kafka_sink *s)
 	s->failed_n = 0;
 }
 
+/* A later report is in the topic before an earlier one that failed: the
+ * replay puts that one after it. Said once. */
+static void note_reorder(struct kafka_sink *s)
+{
+	if (!s->reordered++)
+		qz_log(&s->base.log, QZ_LOG_WARN,
+		       "kafka sink: a report was acked after an earlier one failed");
+}
+
 /* A record of the spool: replayed, or sent first with durability disk. */
 static void spool_delivery(struct kafka_sink *s, const rd_kafka_message_t *m,
 			   uintptr_t tag)
@@ -157,11 +166,23 @@ static void spool_delivery(struct kafka_sink *s, const rd_kafka_message_t *m,
 		s->replayed += !(tag & TAG_FIRST);
 		s->delivered++;
 		qz_suspects__acked(&s->suspects, m->partition, m->offset);
+		if (tag & TAG_FIRST) {
+			if (n > s->first_fail)
+				note_reorder(s);
+			if (s->first_acked_end < n + 1)
+				s->first_acked_end = n + 1;
+		}
 		return;
 	}
 	/* Still in the spool: it is tried again later. */
 	s->win_failed = true;
 	s->errors++;
+	if (tag & TAG_FIRST) {
+		if (n < s->first_fail)
+			s->first_fail = n;
+		if (s->first_acked_end > n + 1)
+			note_reorder(s);
+	}
 	if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
 		qz_suspects__add(&s->suspects, n, m->partition,
 			     qz_suspects__from(&s->suspects, m->partition),
@@ -174,9 +195,8 @@ static void direct_delivery(struct kafka_sink *s, const rd_kafka_message_t *m,
 	if (!m->err) {
 		s->delivered++;
 		qz_suspects__acked(&s->suspects, m->partition, m->offset);
-		if (d->wseq > s->first_fail && !s->reordered++)
-			qz_log(&s->base.log, QZ_LOG_WARN,
-			       "kafka sink: a report was acked after an earlier one failed");
+		if (d->wseq > s->first_fail)
+			note_reorder(s);
 		qz_sink_settle(&s->base, d->owner, d->id, 0);
 	} else {
 		s->errors++;
@@ -449,6 +469,7 @@ static void step(struct kafka_sink *s)
 	case K_SPOOLING:
 		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
 			s->last_err = 0;
 			qz_kafka__set_state(s, K_DIRECT, "spool empty");
 			break;
@@ -481,6 +502,7 @@ static void step(struct kafka_sink *s)
 		}
 		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
 			s->last_err = 0;
 			qz_kafka__set_state(s, K_DIRECT, "spool replayed");
 			break;
@@ -490,8 +512,11 @@ static void step(struct kafka_sink *s)
 		qz_kafka__start_window(s);
 		/* Durability disk: caught up, the window stays open for writes. */
 		if (s->disk && s->state == K_REPLAYING && s->win_active && !s->win_failed &&
-		    s->win_end == qz_kafka__spool_stats(s).tail)
+		    s->win_end == qz_kafka__spool_stats(s).tail) {
+			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
 			qz_kafka__set_state(s, K_DIRECT, "spool replayed");
+		}
 		break;
 	}
 }
@@ -735,6 +760,7 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	s->disk = QZ_OPT(opts, durability_disk, false);
 	s->sync_ms = QZ_OPT(opts, sync_ms, 0) ?: SYNC_MS;
 	s->first_fail = UINT64_MAX;
+	s->first_acked_end = 0;
 	s->deadline = -1;
 	s->held_tail = &s->held;
 	pthread_mutex_init(&s->mu, NULL);

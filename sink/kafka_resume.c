@@ -262,7 +262,8 @@ void qz_kafka__check_resume(struct kafka_sink *s)
 		       "may have sent are sent again (possible duplicates)", qz_strerror(err));
 		return;
 	}
-	qsort(sn.v, sn.n, sizeof(*sn.v), cmp_u64);
+	if (sn.n)
+		qsort(sn.v, sn.n, sizeof(*sn.v), cmp_u64);
 	r->seen = sn.v;
 	r->nr_seen = sn.n;
 	r->state = RESUME_READ;
@@ -282,7 +283,7 @@ bool qz_kafka__resumed(struct kafka_sink *s, const struct qz_spool_rec *rec)
 		return false;
 	}
 	hash = qz_kafka__report_hash(rec->key, rec->key_len, rec->data, rec->len);
-	if (!bsearch(&hash, r->seen, r->nr_seen, sizeof(hash), cmp_u64))
+	if (!r->nr_seen || !bsearch(&hash, r->seen, r->nr_seen, sizeof(hash), cmp_u64))
 		return false;
 	r->found++;
 	return true;

@@ -111,7 +111,10 @@ struct kafka_sink {
 	unsigned int retry_ms;
 	long long next_probe, last_purge;
 	uint64_t wseq;		/* write number, in the direct messages' opaque */
-	uint64_t first_fail;	/* wseq of the first failure; UINT64_MAX: none */
+	/* wseq of the first failure (durability disk: its spool number);
+	 * UINT64_MAX: none */
+	uint64_t first_fail;
+	uint64_t first_acked_end; /* disk: past the highest first send acked */
 	uint64_t inflight, inflight_replay;
 	struct held *held, **held_tail;
 	uint64_t held_n, held_bytes;

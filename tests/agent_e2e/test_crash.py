@@ -177,6 +177,10 @@ class Run:
         log(f"{self.host}: {sum(self.kills.values())} kills {self.kills}, made {self.made}")
 
     def verify(self, recs):
+        text = "\n".join(a.text() for a in self.agents)
+        # A report that timed out while a later one got through is replayed
+        # after it: allowed only where the sink said so.
+        reordered = "a report was acked after an earlier one failed" in text
         by = {}
         for _, r in recs:
             if r.get("host") == self.host:
@@ -198,7 +202,8 @@ class Run:
             check(not extra, f"{self.host}: {name}: seqs beyond the last made ({n}): {extra[:10]}")
             once = set()
             first = [x for x in got if not (x in once or once.add(x))]
-            check(first == sorted(first), f"{self.host}: {name}: seqs out of order")
+            check(first == sorted(first) or reordered, f"{self.host}: {name}: seqs out "
+                  "of order, and no sink said a report was acked after an earlier one failed")
             if self.disk:
                 check(not counted, f"{self.host}: {name}: gaps counted with durability "
                       f"disk: {sorted(counted)[:20]}")
@@ -209,14 +214,13 @@ class Run:
             missing_all += len(missing)
             counted_all += len(counted)
             dups_all += len(dups)
-        text = "\n".join(a.text() for a in self.agents)
         found = sum(int(n) for n in re.findall(
             r"(\d+) spooled reports the last run sent were in the topic already", text))
         unread = len(re.findall(r"cannot read the topic back", text))
         log(f"{self.host}: {sum(self.kills.values())} kills: {missing_all} missing, "
             f"{counted_all} counted as maybe lost, {dups_all} duplicates; {found} spooled "
             f"reports found in the topic at a restart (not sent again), {unread} read-backs "
-            f"failed")
+            f"failed{'; reordered after a timeout' if reordered else ''}")
 
 
 require_root()
