@@ -23,6 +23,7 @@ holder, dead_port = free_port_nobody_listens()
 HEAD = f"""global:
   host: bad
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 sinks:
   file:
