@@ -170,6 +170,12 @@ void qz_kafka__timed_wait(struct kafka_sink *s, int ms);
 /* The spool's head (first record kept) and record count. */
 struct qz_spool_stats qz_kafka__spool_stats(struct kafka_sink *s);
 
+/* kafka_delivery.c */
+/* librdkafka's delivery report callback (it takes mu). */
+void qz_kafka__on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+/* Under mu, DRAINING: keep a new report in memory behind the failed ones. */
+int qz_kafka__hold(struct kafka_sink *s, const char *key, size_t key_len,
+		   const char *data, size_t len, void *owner, uint64_t id);
 /* Under mu, with nothing of ours left in librdkafka: failed reports, then
  * held ones, into the spool in write order. */
 void qz_kafka__spool_failed(struct kafka_sink *s);
