@@ -286,12 +286,14 @@ static void envelope(struct qz_json *j, const char *type, void *ctx)
 	uint64_t now = wall_ns();
 
 	(void)type;
+	/* A report made and never delivered (its JSON failed): gone, known. */
+	if (c->made != c->delivered)
+		qz_seq__settled(c->seq, c->made, -EIO);
 	pthread_mutex_lock(&a->lock);
 	qz_json__key_str(j, "host", a->host);
 	qz_json__key_str(j, "collector", c->name);
-	qz_json__key_u64(j, "seq", ++c->seq->seq);
-	if (c->seq->fd >= 0)
-		qz_seq_state__store(c->seq->fd, c->seq->seq);
+	c->made = qz_seq__next(c->seq, !c->sink->disk);
+	qz_json__key_u64(j, "seq", c->made);
 	qz_json__key_u64(j, "interval_start", c->interval_start);
 	qz_json__key_u64(j, "interval_end", now);
 	if (a->labels_json) {
@@ -310,7 +312,9 @@ static void deliver(const char *line, size_t len, const char *type, void *ctx)
 	int err;
 	char *copy;
 
-	err = qz_sink__write(c->sink->sink, line, len, key);
+	/* Settled (qz_seq__settled) once it is safe from a crash. */
+	err = qz_sink__write_tracked(c->sink->sink, line, len, key, c->seq, c->made);
+	c->delivered = c->made;
 	if (err)
 		qz_log(&a->log, QZ_LOG_ERROR, "collector '%s': sink '%s' refused a %s report: %s",
 		       c->name, c->sink->name, type, qz_strerror(err));
@@ -421,7 +425,8 @@ int qz_collector__start(struct collector *c)
 
 	if (err)
 		return -err;
-	c->running = true;
+	/* Read by the HTTP thread. */
+	__atomic_store_n(&c->running, true, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += START_TIMEOUT_S;
 	pthread_mutex_lock(&c->ready_lock);
@@ -439,7 +444,7 @@ void qz_collector__stop(struct collector *c)
 		return;
 	qz_session__stop(c->session);
 	pthread_join(c->thread, NULL);
-	c->running = false;
+	__atomic_store_n(&c->running, false, __ATOMIC_RELEASE);
 }
 
 void qz_collector__free(struct collector *c)
