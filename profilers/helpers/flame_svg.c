@@ -302,7 +302,7 @@ static void header(const struct svg *g)
 		XPAD, g->width - XPAD, XPAD, g->height - 10, g->width - XPAD, g->height - 10);
 }
 
-struct todo {
+struct frame_to_draw {
 	uint32_t node;
 	unsigned depth;
 	uint64_t off;
@@ -311,14 +311,14 @@ struct todo {
 /* Every drawn frame, parents first; depth-first with an explicit stack. */
 static int frames(const struct svg *g, size_t nr)
 {
-	struct todo *stack = malloc(nr * sizeof(*stack));
+	struct frame_to_draw *stack = malloc(nr * sizeof(*stack));
 	size_t top = 0;
 
 	if (!stack)
 		return -ENOMEM;
-	stack[top++] = (struct todo){ 0, 0, 0 };
+	stack[top++] = (struct frame_to_draw){ 0, 0, 0 };
 	while (top) {
-		struct todo t = stack[--top];
+		struct frame_to_draw t = stack[--top];
 		const struct qz_flame_node *n = &g->nodes[t.node];
 		uint64_t off = t.off, narrow = 0;
 		size_t nr_narrow = 0;
@@ -328,7 +328,7 @@ static int frames(const struct svg *g, size_t nr)
 			uint64_t v = g->nodes[c].total[g->side];
 
 			if (g->drawn[c]) {
-				stack[top++] = (struct todo){ c, t.depth + 1, off };
+				stack[top++] = (struct frame_to_draw){ c, t.depth + 1, off };
 				off += v;
 			} else if (v) {
 				narrow += v;
