@@ -1,6 +1,7 @@
 # The front door: make, make run, make test.
 BUILD      ?= build
 BUILD_SAN  ?= build-san
+BUILD_TSAN ?= build-tsan
 MESON_OPTS ?= --werror
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -21,14 +22,21 @@ $(BUILD_SAN)/build.ninja:
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debug -Doptimization=1
 
+$(BUILD_TSAN)/build.ninja:
+	CC=clang meson setup $(BUILD_TSAN) $(MESON_OPTS) \
+		-Db_sanitize=thread -Db_lundef=false \
+		-Dbuildtype=debug -Doptimization=1
+
 # The main job: the agent with its built-in config, JSON lines on stdout.
 run: all
 	./$(BUILD)/quazar agent
 
-# The whole suite, then again under AddressSanitizer + UBSan.
-test: all $(BUILD_SAN)/build.ninja
+# The whole suite, then again under AddressSanitizer + UBSan, then the
+# tests with threads (suite 'threads') under ThreadSanitizer.
+test: all $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	ninja -C $(BUILD_SAN)
-	./scripts/run-tests.sh $(BUILD) $(BUILD_SAN)
+	ninja -C $(BUILD_TSAN)
+	./scripts/run-tests.sh $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
 
 # Only the plain build, for a quick loop while hacking.
 test-fast: all
@@ -45,4 +53,4 @@ install: $(BUILD)/build.ninja
 	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

@@ -61,6 +61,7 @@ static int sink_release(struct qz_agent *a, struct agent_sink *s, int deadline_m
 	free(s->name);
 	free(s->signature);
 	free(s->key);
+	free(s->last_spooled);
 	free(s);
 	return lost > 0 ? lost : 0;
 }
@@ -70,12 +71,8 @@ void qz_agent__free(struct qz_agent *a)
 	if (!a)
 		return;
 	qz_agent__shutdown(a, RELOAD_CLOSE_MS);
-	for (size_t i = 0; i < a->nr_seqs; i++) {
-		if (a->seqs[i]->fd >= 0)
-			close(a->seqs[i]->fd);
-		free(a->seqs[i]->name);
-		free(a->seqs[i]);
-	}
+	for (size_t i = 0; i < a->nr_seqs; i++)
+		qz_seq__free(a->seqs[i]);
 	free(a->seqs);
 	free(a->collectors);
 	free(a->sinks);
@@ -103,8 +100,9 @@ static char *sink_signature(const struct qz_config *cfg,
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%d|%llu|%u|%u|%llu", s->type, (unsigned long long)s->max_bytes,
-		s->max_files, s->message_timeout_ms, (unsigned long long)cfg->spool_max_bytes);
+	fprintf(f, "%d|%llu|%u|%u|%llu|%d", s->type, (unsigned long long)s->max_bytes,
+		s->max_files, s->message_timeout_ms, (unsigned long long)cfg->spool_max_bytes,
+		s->durability_disk);
 	qz_sig_put(f, "|", s->path);
 	qz_sig_put(f, "|", s->brokers);
 	qz_sig_put(f, "|", s->topic);
@@ -152,6 +150,7 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 		char spool[4096];
 		const char **props = calloc(2 * s->n_properties + 1, sizeof(*props));
 		int probe_ms;
+		bool up;
 
 		if (!props)
 			return NULL;
@@ -168,18 +167,38 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 			.compression = s->compression, .acks = s->acks,
 			.properties = props, .spool_dir = spool,
 			.spool_max_bytes = cfg->spool_max_bytes,
-			.message_timeout_ms = s->message_timeout_ms);
+			.message_timeout_ms = s->message_timeout_ms,
+			.durability_disk = s->durability_disk);
+		struct qz_sink_stats st = { .sz = sizeof(st) };
+		size_t len;
 
 		sink = qz_sink__new_kafka(&o);
 		free(props);
+		if (!sink)
+			break;
 		probe_ms = s->probe_timeout_ms ? (int)s->probe_timeout_ms :
 						 a->probe_timeout_ms;
-		if (sink && qz_sink__probe(sink, probe_ms)) {
+		/* Its newest spooled report may be past its collector's state. */
+		as->disk = s->durability_disk;
+		if (as->disk)
+			as->last_spooled = qz_sink__last_spooled(sink, &len);
+		qz_sink__stats(sink, &st);
+		up = !qz_sink__probe(sink, probe_ms);
+		if (!up && st.reached_before) {
+			/* It worked before: an outage, not a typo. Spool meanwhile. */
+			qz_log(&a->log, QZ_LOG_WARN,
+			       "sink '%s' (line %d): cannot reach Kafka brokers '%s' within %d ms; "
+			       "they answered an earlier run with this spool, so it starts "
+			       "anyway: reports go to the spool until they answer", s->name,
+			       s->line, s->brokers, probe_ms);
+		} else if (!up) {
 			snprintf(err, err_len,
 				 "sink '%s' (line %d): cannot reach Kafka brokers '%s' for topic '%s' within %d ms; check 'brokers' and the network",
 				 s->name, s->line, s->brokers, s->topic, probe_ms);
 			qz_sink__close(sink, 0);
 			qz_sink__free(sink);
+			free(as->last_spooled);
+			as->last_spooled = NULL;
 			errno = EHOSTUNREACH;
 			return NULL;
 		}
@@ -189,6 +208,9 @@ static struct qz_sink *open_sink(struct qz_agent *a, const struct qz_config *cfg
 	if (!sink && !err[0])
 		snprintf(err, err_len, "sink '%s' (line %d): %s", s->name, s->line,
 			 qz_strerror(-errno));
+	/* Before any write: reports settle into their collector's seq. */
+	if (sink)
+		qz_sink__set_settled(sink, qz_seq__settled);
 	return sink;
 }
 
@@ -210,11 +232,38 @@ static struct collector *find_collector(struct qz_agent *a, const char *name)
 }
 
 /*
+ * The seq in a spooled report of collector `name` (durability disk: the
+ * newest one may be past the state file, written just after it); 0: none.
+ */
+static uint64_t spooled_seq(const char *report, const char *name)
+{
+	struct qz_json *j = qz_json__new();
+	char needle[600];
+	const char *at;
+	uint64_t seq = 0;
+	int n;
+
+	if (!j)
+		return 0;
+	/* The envelope as collector.c writes it: "collector":NAME,"seq":N */
+	qz_json__begin_object(j);
+	qz_json__key_str(j, "collector", name);
+	qz_json__end_object(j);
+	n = snprintf(needle, sizeof(needle), "%.*s,\"seq\":", (int)qz_json__len(j) - 2,
+		     qz_json__data(j) + 1);
+	qz_json__free(j);
+	if (n > 0 && (size_t)n < sizeof(needle) && (at = strstr(report, needle)))
+		seq = strtoull(at + n, NULL, 10);
+	return seq;
+}
+
+/*
  * A collector's seq, by name. Each lives in its own allocation: running
  * collectors hold a pointer to it, so growing the list must not move it.
+ * sinks: the new config's, to look for a seq its state file missed.
  */
 static struct agent_seq *seq_of(struct qz_agent *a, const struct qz_config *cfg,
-			       const char *name)
+			       const char *name, struct agent_sink **sinks)
 {
 	struct agent_seq **grown, *s;
 
@@ -225,14 +274,16 @@ static struct agent_seq *seq_of(struct qz_agent *a, const struct qz_config *cfg,
 	if (!grown)
 		return NULL;
 	a->seqs = grown;
-	s = calloc(1, sizeof(*s));
-	if (s)
-		s->name = strdup(name);
-	if (!s || !s->name) {
-		free(s);
+	s = qz_seq__new(name);
+	if (!s)
 		return NULL;
+	if (cfg->state_dir) {
+		qz_seq__open_state(a, s, cfg->state_dir);
+		for (size_t i = 0; i < cfg->n_sinks; i++)
+			if (sinks[i] && sinks[i]->last_spooled)
+				qz_seq__raise(a, s, spooled_seq(sinks[i]->last_spooled, name),
+					      "its spool");
 	}
-	s->fd = cfg->state_dir ? qz_seq_state__open(a, cfg->state_dir, name, &s->seq) : -1;
 	a->seqs[a->nr_seqs++] = s;
 	return s;
 }
@@ -385,8 +436,9 @@ int qz_agent__set_config(struct qz_agent *a, const struct qz_config *cfg,
 			free(sig);
 			continue;
 		}
-		next[i] = sink ? qz_collector__new(a, cc, sink, seq_of(a, cfg, cc->name), err,
-					       err_len) : NULL;
+		next[i] = sink ? qz_collector__new(a, cc, sink,
+						   seq_of(a, cfg, cc->name, next_sinks),
+						   err, err_len) : NULL;
 		if (!next[i]) {
 			if (!err[0])
 				snprintf(err, err_len, "collector '%s': no sink '%s'",
@@ -563,7 +615,8 @@ void qz_agent__log_status(struct qz_agent *a)
 
 		qz_log(&a->log, QZ_LOG_INFO,
 		       "collector '%s': %s, %s, seq %llu, %llu reports to sink '%s'",
-		       c->name, c->prof->name, c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE) ?
+		       c->name, c->prof->name, __atomic_load_n(&c->running, __ATOMIC_ACQUIRE) &&
+		       !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE) ?
 		       "running" : "stopped",
 		       (unsigned long long)c->seq->seq, (unsigned long long)c->reports,
 		       c->sink->name);

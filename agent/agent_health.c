@@ -97,7 +97,8 @@ int qz_agent_health__page(struct qz_json *j, void *ctx)
 		struct collector *c = a->collectors[i];
 
 		/* Running means its thread was started and not joined. */
-		if (c->running && __atomic_load_n(&c->exited, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&c->running, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&c->exited, __ATOMIC_ACQUIRE))
 			n += qz_health__collector(j, c->name, c->exit_err);
 	}
 	for (size_t i = 0; i < a->nr_sinks; i++) {

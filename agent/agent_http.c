@@ -27,6 +27,7 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 		{ "quazar_collector_seq", "The collector's last report sequence number.", QZ_METRIC_GAUGE },
 		{ "quazar_collector_running", "1 while the collector's thread runs.", QZ_METRIC_GAUGE },
 		{ "quazar_collector_errors_total", "1 when the collector stopped on an error.", QZ_METRIC_COUNTER },
+		{ "quazar_collector_crash_gap_total", "Reports the last run made but had not yet written, acked or spooled when it died (counted at start, with global.state_dir): each may be missing downstream.", QZ_METRIC_COUNTER },
 	};
 
 	/* set_config swaps the lists under the lock. */
@@ -49,7 +50,8 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 			struct collector *c = a->collectors[i];
 			const char *labels[] = { "collector", c->name, NULL };
 			struct qz_session_stats st = { .sz = sizeof(st) };
-			uint64_t v[] = { 0, 0, 0, 0, 0, 0, 0 };
+			bool exited = __atomic_load_n(&c->exited, __ATOMIC_ACQUIRE);
+			uint64_t v[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
 
 			qz_session__stats(c->session, &st);
 			v[0] = c->reports;
@@ -57,8 +59,10 @@ static int metrics_page(struct qz_metrics *m, void *ctx)
 			v[2] = st.lost;
 			v[3] = st.filtered;
 			v[4] = c->seq->seq;
-			v[5] = c->running && !__atomic_load_n(&c->exited, __ATOMIC_ACQUIRE);
-			v[6] = c->exit_err != 0;
+			v[5] = __atomic_load_n(&c->running, __ATOMIC_ACQUIRE) && !exited;
+			/* Set before exited is, by the collector's thread. */
+			v[6] = exited && c->exit_err != 0;
+			v[7] = c->seq->crash_gap;
 			qz_metrics__sample_u64(m, labels, v[f]);
 		}
 	}

@@ -30,12 +30,26 @@ struct agent_sink {
 	struct qz_sink *sink;
 	int users;
 	struct health_drops drops;	/* under agent->lock */
+	bool disk;			/* Kafka with durability disk */
+	char *last_spooled;		/* at open: the newest report in its spool */
 };
 
-/* A collector's seq, kept by name so it carries on across reloads. */
+/*
+ * A collector's seq, kept by name so it carries on across reloads, and how
+ * far its reports are safe (settled by their sink: written, acked or
+ * spooled). With global.state_dir both are in its state file, so the next
+ * start can count the reports a crash caught in memory.
+ */
 struct agent_seq {
 	char *name;
-	uint64_t seq;			/* the last one used */
+	/* A leaf lock: taken under the agent's and the sinks' locks. */
+	pthread_mutex_t lock;
+	uint64_t seq;			/* the last one made; also under agent->lock */
+	uint64_t durable;		/* every seq up to this one is settled */
+	uint64_t *ahead;		/* settled ones past durable + 1, sorted */
+	size_t nr_ahead, cap_ahead;
+	/* At start: seqs the last run made but had not settled. */
+	uint64_t crash_gap;
 	int fd;				/* its state file, or -1 */
 };
 
@@ -53,7 +67,7 @@ struct collector {
 	struct qz_output *out;
 	struct qz_session *session;
 	pthread_t thread;
-	bool running;			/* the thread exists (until joined) */
+	bool running;			/* the thread exists (until joined); atomic */
 	int exit_err;
 	/* The session's ready callback: events open (0) or failed. */
 	pthread_mutex_t ready_lock;
@@ -62,6 +76,9 @@ struct collector {
 	int start_err;
 	bool exited;			/* the session's run returned */
 	uint64_t interval_start;	/* wall clock, ns */
+	/* The collector thread's: the seq of the report being made, and of
+	 * the last one delivered to the sink. */
+	uint64_t made, delivered;
 	/* Under agent->lock: */
 	char *latest;			/* the last report line */
 	uint64_t reports;
@@ -99,10 +116,22 @@ static inline void qz_sig_put(FILE *f, const char *tag, const char *s)
 	fprintf(f, "%s%zu:%s", tag, strlen(s), s);
 }
 
-/* seq_state.c: the last seq of a collector in state_dir, across restarts. */
-/* Open NAME's file in dir, reading the seq it holds; -1 (logged) when not. */
-int qz_seq_state__open(struct qz_agent *a, const char *dir, const char *name, uint64_t *seq);
-void qz_seq_state__store(int fd, uint64_t seq);
+/* seq_state.c: a collector's seq, and its state file in state_dir. */
+struct agent_seq *qz_seq__new(const char *name);
+void qz_seq__free(struct agent_seq *s);
+/*
+ * Open NAME's file in dir and carry on from what it holds; a gap the last
+ * run left (seqs made, never settled) is logged and kept in crash_gap.
+ * Logged when the file cannot be used: the seq starts at 1.
+ */
+void qz_seq__open_state(struct qz_agent *a, struct agent_seq *s, const char *dir);
+/* Carry on after seq at least (one found in a spool). */
+void qz_seq__raise(struct qz_agent *a, struct agent_seq *s, uint64_t seq, const char *where);
+/* The next seq; kept in the state file now when keep, else when settled
+ * (durability disk: nothing leaves before it is spooled). */
+uint64_t qz_seq__next(struct agent_seq *s, bool keep);
+/* The sinks' settled callback; owner is the agent_seq. */
+void qz_seq__settled(void *owner, uint64_t seq, int err);
 
 /* collector.c */
 struct collector *qz_collector__new(struct qz_agent *agent,

@@ -110,7 +110,7 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 		struct qz_parse_error perr;
 		char diag[768];
 
-		if (qz_selector__parse(&sel, col->events[i], &perr)) {
+		if (qz_selector__parse_flags(&sel, col->events[i], QZ_SELECTOR_PROFILERS, &perr)) {
 			qz_parse_error__format(&perr, col->events[i], diag, sizeof(diag));
 			snprintf(err, err_len, "collector '%s' (line %d): bad event selector:\n%s",
 				 col->name, col->line, diag);
@@ -121,6 +121,14 @@ static int validate_events(const struct qz_config_collector *col, char *err,
 			struct tp_check check = { 0 };
 			char pattern[512], hint[256] = "";
 
+			if (spec->kind == QZ_SPEC_PROFILER && !qz_profiler__find(spec->name)) {
+				/* A profiler as an event source must be one. */
+				snprintf(err, err_len,
+					 "collector '%s' (line %d): '%s' is no event nor profiler ('quazar list' lists events)",
+					 col->name, col->line, spec->name);
+				ret = -QZ_ERR_UNKNOWN_EVENT;
+				break;
+			}
 			if (spec->kind != QZ_SPEC_TRACEPOINT)
 				continue;
 			if (!tp && !(tp = qz_tp__new(NULL))) {
@@ -278,12 +286,14 @@ static void envelope(struct qz_json *j, const char *type, void *ctx)
 	uint64_t now = wall_ns();
 
 	(void)type;
+	/* A report made and never delivered (its JSON failed): gone, known. */
+	if (c->made != c->delivered)
+		qz_seq__settled(c->seq, c->made, -EIO);
 	pthread_mutex_lock(&a->lock);
 	qz_json__key_str(j, "host", a->host);
 	qz_json__key_str(j, "collector", c->name);
-	qz_json__key_u64(j, "seq", ++c->seq->seq);
-	if (c->seq->fd >= 0)
-		qz_seq_state__store(c->seq->fd, c->seq->seq);
+	c->made = qz_seq__next(c->seq, !c->sink->disk);
+	qz_json__key_u64(j, "seq", c->made);
 	qz_json__key_u64(j, "interval_start", c->interval_start);
 	qz_json__key_u64(j, "interval_end", now);
 	if (a->labels_json) {
@@ -302,7 +312,9 @@ static void deliver(const char *line, size_t len, const char *type, void *ctx)
 	int err;
 	char *copy;
 
-	err = qz_sink__write(c->sink->sink, line, len, key);
+	/* Settled (qz_seq__settled) once it is safe from a crash. */
+	err = qz_sink__write_tracked(c->sink->sink, line, len, key, c->seq, c->made);
+	c->delivered = c->made;
 	if (err)
 		qz_log(&a->log, QZ_LOG_ERROR, "collector '%s': sink '%s' refused a %s report: %s",
 		       c->name, c->sink->name, type, qz_strerror(err));
@@ -413,7 +425,8 @@ int qz_collector__start(struct collector *c)
 
 	if (err)
 		return -err;
-	c->running = true;
+	/* Read by the HTTP thread. */
+	__atomic_store_n(&c->running, true, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += START_TIMEOUT_S;
 	pthread_mutex_lock(&c->ready_lock);
@@ -431,7 +444,7 @@ void qz_collector__stop(struct collector *c)
 		return;
 	qz_session__stop(c->session);
 	pthread_join(c->thread, NULL);
-	c->running = false;
+	__atomic_store_n(&c->running, false, __ATOMIC_RELEASE);
 }
 
 void qz_collector__free(struct collector *c)

@@ -175,6 +175,20 @@ static int p_log_level(struct ld *ld, yaml_node_t *node, void *dst)
 	return fail(ld, node, "\"%s\" is not a log level (error, warn, info, debug)", s);
 }
 
+/* memory: a report is safe once acked or spooled; disk: once spooled,
+ * which it is before it is sent. */
+static int p_durability(struct ld *ld, yaml_node_t *node, void *dst)
+{
+	const char *s = scalar(ld, node, "memory or disk");
+
+	if (!s)
+		return -QZ_ERR_CONFIG;
+	if (strcmp(s, "memory") && strcmp(s, "disk"))
+		return fail(ld, node, "\"%s\" is not a durability (memory, disk)", s);
+	*(bool *)dst = !strcmp(s, "disk");
+	return 0;
+}
+
 static int p_listen(struct ld *ld, yaml_node_t *node, void *dst)
 {
 	const char *s = scalar(ld, node, "host:port");
@@ -472,6 +486,7 @@ static const struct field kafka_fields[] = {
 	SINK("acks", p_str, acks, false),
 	SINK("message_timeout", p_interval_u32, message_timeout_ms, false),
 	SINK("probe_timeout", p_interval_u32, probe_timeout_ms, false),
+	SINK("durability", p_durability, durability_disk, false),
 	SINK("properties", p_kv, properties, false),
 	{ 0 }
 };

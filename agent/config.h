@@ -54,6 +54,7 @@ struct qz_config_sink {
 	char *acks;			/* NULL: all */
 	unsigned int message_timeout_ms; /* 0: the sink's default */
 	unsigned int probe_timeout_ms;	/* 0: the agent's (5 s) */
+	bool durability_disk;		/* spool every report before it is sent */
 	struct qz_config_kv *properties; /* passed to librdkafka as is */
 	size_t n_properties;
 };

@@ -8,11 +8,15 @@
  *    lock), from two collector threads at once, to librdkafka's mock broker
  *    in a helper process, until every one is acked. Reports per second and
  *    CPU seconds (this process, librdkafka's threads included) per 10,000.
+ *    Each run is done with the default durability (memory) and then with
+ *    durability disk (every report appended to the spool before it is
+ *    produced, fsync every 100 ms, committed when acked), in turns, so the
+ *    ratio of the two is taken in one run on one machine.
  * 2. The real `quazar agent` process: 16 stat collectors at 10 ms (per-CPU
  *    counters, about 1 KiB a report) to a Kafka sink on the mock broker for
- *    a few seconds, then SIGTERM. Reports made and delivered (from the
- *    status the agent logs at exit), and its CPU seconds per 10,000
- *    reports, profilers and perf reads included.
+ *    a few seconds, then SIGTERM, once per durability. Reports made and
+ *    delivered (from the status the agent logs at exit), and its CPU
+ *    seconds per 10,000 reports, profilers and perf reads included.
  * 3. The idle default agent: `quazar agent` with the built-in config when
  *    it passes --check here, else an equivalent stat + top config (same
  *    counters; top on the wakeup/switch tracepoints the built-in
@@ -98,7 +102,23 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static int sink_run(long reports, double *rate, double *cpu10k)
+/* Until every report written is acked (durability disk: flush returns
+ * once they are spooled). */
+static int wait_delivered(struct qz_sink *s, uint64_t n, int timeout_ms)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	double end = bench_now() + timeout_ms / 1000.0;
+
+	do {
+		qz_sink__stats(s, &st);
+		if (st.delivered >= n)
+			return 0;
+		usleep(1000);
+	} while (bench_now() < end);
+	return -ETIMEDOUT;
+}
+
+static int sink_run(long reports, bool disk, double *rate, double *cpu10k)
 {
 	static const char *const props[] = { "linger.ms", "5", NULL };
 	struct qz_sink_stats st = { .sz = sizeof(st) };
@@ -115,7 +135,8 @@ static int sink_run(long reports, double *rate, double *cpu10k)
 		return -EIO;
 	snprintf(dir, sizeof(dir), "/tmp/qz-bench-agent-%d", getpid());
 	QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = on_log, .brokers = b.addr,
-		.topic = "bench", .spool_dir = dir, .properties = props);
+		.topic = "bench", .spool_dir = dir, .properties = props,
+		.durability_disk = disk);
 	s = qz_sink__new_kafka(&o);
 	if (!s) {
 		broker_stop(&b);
@@ -136,11 +157,14 @@ static int sink_run(long reports, double *rate, double *cpu10k)
 		err = err ?: w[i].err;
 	}
 	if (!err)
-		err = qz_sink__flush(s, 60000);
+		err = qz_sink__flush(s, 60000) ?:
+		      wait_delivered(s, (uint64_t)(reports / WRITERS * WRITERS) + 1, 60000);
 	*rate = (double)(reports / WRITERS * WRITERS) / (bench_now() - t0);
 	*cpu10k = (self_cpu() - c0) / (double)reports * 10000;
 	qz_sink__stats(s, &st);
-	if (!err && (st.delivered != (uint64_t)(reports / WRITERS * WRITERS) + 1 || st.spooled))
+	/* Durability disk spools every one; memory, none (no outage here). */
+	if (!err && (st.delivered != (uint64_t)(reports / WRITERS * WRITERS) + 1 ||
+		     st.spooled != (disk ? st.delivered : 0)))
 		err = -EIO;
 	qz_sink__close(s, 5000);
 	qz_sink__free(s);
@@ -261,7 +285,7 @@ static bool wait_log(struct agent_proc *a, const char *needle, double timeout_s)
 
 /* ---- 2. the real agent to Kafka ---- */
 
-static int agent_run(double *made_per_s, double *cpu10k, unsigned long long *made,
+static int agent_run(bool disk, double *made_per_s, double *cpu10k, unsigned long long *made,
 		     unsigned long long *delivered)
 {
 	static char log[1 << 20];
@@ -282,9 +306,10 @@ static int agent_run(double *made_per_s, double *cpu10k, unsigned long long *mad
 		broker_stop(&b);
 		return -errno;
 	}
-	fprintf(f, "global:\n  http_listen: off\n  spool_dir: %s\n"
+	fprintf(f, "global:\n  http_listen: off\n  http_socket: off\n  spool_dir: %s\n"
 		   "sinks:\n  bus:\n    type: kafka\n    brokers: %s\n    topic: bench\n"
-		   "    properties: {linger.ms: \"5\"}\ncollectors:\n", dir, b.addr);
+		   "    durability: %s\n    properties: {linger.ms: \"5\"}\ncollectors:\n",
+		dir, b.addr, disk ? "disk" : "memory");
 	for (int i = 0; i < AGENT_COLLECTORS; i++)
 		fprintf(f, "  - name: c%02d\n    profiler: stat\n"
 			   "    events: [cpu-clock, task-clock, page-faults, context-switches, cpu-migrations]\n"
@@ -380,8 +405,10 @@ int main(int argc, char **argv)
 {
 	long reports = argc > 1 ? atol(argv[1]) : 200000;
 	int runs = argc > 2 ? atoi(argv[2]) : 3;
-	double rate[16], cpu[16], r, c, a_rate = 0, a_cpu = 0, idle_cpu = 0, idle_rss = 0;
-	unsigned long long made = 0, delivered = 0;
+	double rate[2][16], cpu[2][16], r[2], c[2], a_rate[2] = { 0 }, a_cpu[2] = { 0 };
+	double idle_cpu = 0, idle_rss = 0;
+	unsigned long long made[2] = { 0 }, delivered[2] = { 0 };
+	static const char *const mode[2] = { "memory", "disk" };
 	bool builtin;
 	int err;
 
@@ -390,30 +417,51 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* The two durabilities in turns, so both see the same machine. */
 	for (int i = 0; i < runs; i++) {
-		err = sink_run(reports, &rate[i], &cpu[i]);
+		for (int d = 0; d < 2; d++) {
+			err = sink_run(reports, d, &rate[d][i], &cpu[d][i]);
+			if (err) {
+				fprintf(stderr, "delivery run %d (durability %s) failed: %s\n",
+					i + 1, mode[d], qz_strerror(err));
+				return 1;
+			}
+			printf("delivery path run %d, durability %s: %ld reports of %d bytes "
+			       "from %d threads: %.0f reports/s, %.3f CPU-s per 10k\n",
+			       i + 1, mode[d], reports, REPORT_BYTES, WRITERS, rate[d][i],
+			       cpu[d][i]);
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		r[d] = bench_median(rate[d], runs);
+		c[d] = bench_median(cpu[d], runs);
+		char target[64] = "";
+
+		/* The target is the default's; disk buys safety with some of it. */
+		if (!d)
+			snprintf(target, sizeof(target), " (target %d: %s)", TARGET,
+				 r[d] >= TARGET ? "met" : "NOT met");
+		printf("agent delivery path to the mock broker, durability %s: %.0f reports/s "
+		       "delivered%s, %.3f CPU-s per 10,000 reports (median of %d)\n",
+		       mode[d], r[d], target, c[d], runs);
+	}
+	printf("durability disk against memory, same run: %.2fx the CPU per report, "
+	       "%.2fx the throughput\n", c[1] / c[0], r[1] / r[0]);
+
+	for (int d = 0; d < 2; d++) {
+		err = agent_run(d, &a_rate[d], &a_cpu[d], &made[d], &delivered[d]);
 		if (err) {
-			fprintf(stderr, "delivery run %d failed: %s\n", i + 1, qz_strerror(err));
+			fprintf(stderr, "agent run (durability %s) failed: %s\n", mode[d],
+				qz_strerror(err));
 			return 1;
 		}
-		printf("delivery path run %d: %ld reports of %d bytes from %d threads: "
-		       "%.0f reports/s, %.3f CPU-s per 10k\n",
-		       i + 1, reports, REPORT_BYTES, WRITERS, rate[i], cpu[i]);
+		printf("quazar agent, %d stat collectors at 10 ms to Kafka for %d s, durability "
+		       "%s: %llu reports made, %llu delivered, %.0f reports/s, %.3f CPU-s per "
+		       "10,000 reports\n", AGENT_COLLECTORS, AGENT_SECONDS, mode[d], made[d],
+		       delivered[d], a_rate[d], a_cpu[d]);
 	}
-	r = bench_median(rate, runs);
-	c = bench_median(cpu, runs);
-	printf("agent delivery path to the mock broker: %.0f reports/s delivered "
-	       "(target %d: %s), %.3f CPU-s per 10,000 reports (median of %d)\n",
-	       r, TARGET, r >= TARGET ? "met" : "NOT met", c, runs);
-
-	err = agent_run(&a_rate, &a_cpu, &made, &delivered);
-	if (err) {
-		fprintf(stderr, "agent run failed: %s\n", qz_strerror(err));
-		return 1;
-	}
-	printf("quazar agent, %d stat collectors at 10 ms to Kafka for %d s: %llu reports "
-	       "made, %llu delivered, %.0f reports/s, %.3f CPU-s per 10,000 reports\n",
-	       AGENT_COLLECTORS, AGENT_SECONDS, made, delivered, a_rate, a_cpu);
+	printf("quazar agent, durability disk against memory: %.2fx the CPU per report\n",
+	       a_cpu[1] / a_cpu[0]);
 
 	builtin = builtin_config_runs();
 	err = idle_run(builtin, &idle_cpu, &idle_rss);
@@ -428,10 +476,13 @@ int main(int argc, char **argv)
 	       IDLE_SECONDS, idle_cpu, idle_cpu < 1 ? "met" : "NOT met", idle_rss,
 	       idle_rss < 20 ? "met" : "NOT met");
 	printf("{\"bench\":\"agent\",\"report_bytes\":%d,\"reports_per_s\":%.0f,"
-	       "\"cpu_s_per_10k_reports\":%.4f,\"target_reports_per_s\":%d,"
+	       "\"cpu_s_per_10k_reports\":%.4f,\"disk_reports_per_s\":%.0f,"
+	       "\"disk_cpu_s_per_10k_reports\":%.4f,\"disk_cpu_ratio\":%.3f,"
+	       "\"target_reports_per_s\":%d,"
 	       "\"agent_process_reports_per_s\":%.0f,\"agent_process_cpu_s_per_10k_reports\":%.4f,"
+	       "\"agent_process_disk_cpu_s_per_10k_reports\":%.4f,"
 	       "\"idle_config\":\"%s\",\"idle_cpu_pct\":%.3f,\"idle_rss_mb\":%.1f}\n",
-	       REPORT_BYTES, r, c, TARGET, a_rate, a_cpu,
-	       builtin ? "built-in" : "stat+top equivalent", idle_cpu, idle_rss);
+	       REPORT_BYTES, r[0], c[0], r[1], c[1], c[1] / c[0], TARGET, a_rate[0], a_cpu[0],
+	       a_cpu[1], builtin ? "built-in" : "stat+top equivalent", idle_cpu, idle_rss);
 	return 0;
 }

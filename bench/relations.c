@@ -3,7 +3,7 @@
  * multi-trace's user-space cost per event. Real sched_wakeup/sched_switch
  * events are recorded from both CPUs while `pingpong` runs, copied into
  * memory rings, then replayed REPS times through the ordered reader, the
- * sample parser and multi-trace's per-event path (qz_mt__sample, the same
+ * sample layouts (as a session parses) and multi-trace's per-event path (qz_mt__sample, the same
  * function the live profiler runs): events/s and ns per event. Then the
  * same load live: quazar multi-trace over pingpong, its lost events and
  * CPU per event.
@@ -154,29 +154,31 @@ static void fill(struct recorded *r)
 	}
 }
 
+/*
+ * As a session reads samples: each event's layout (made when it is
+ * opened, for the fields multi-trace reads) parses into that event's own
+ * sample, zeroed once, handed on as that event's qz_event.
+ */
 struct replay {
 	struct recorded *r;
 	struct mt *mt;
-	struct qz_sample_format fmt;
-	struct qz_tp_event *tp[2];
+	struct qz_sample_layout *layout[2];
+	struct qz_sample smp[2];
+	struct qz_event ev[2];
 	uint64_t events;
 };
 
 static void replay_one(const struct perf_event_header *rec, int ring, void *ctx)
 {
 	struct replay *x = ctx;
-	struct qz_sample smp;
-	struct qz_event ev;
 	uint64_t id;
 	int idx;
 
 	memcpy(&id, rec + 1, 8);
 	idx = id == x->r->ids[ring][0] ? 0 : id == x->r->ids[ring][1] ? 1 : -1;
-	smp.sz = sizeof(smp);
-	if (idx < 0 || qz_sample__parse(rec, &x->fmt, &smp))
+	if (idx < 0 || qz_sample_layout__parse(x->layout[idx], rec, &x->smp[idx]))
 		return;
-	ev = (struct qz_event){ .sample = &smp, .index = idx, .tp = x->tp[idx] };
-	qz_mt__sample(x->mt, &ev);
+	qz_mt__sample(x->mt, &x->ev[idx]);
 	x->events++;
 }
 
@@ -223,6 +225,8 @@ int main(int argc, char **argv)
 	struct recorded r = { 0 };
 	struct mt_event_cfg evs[2] = { 0 };
 	struct qz_tp *tp = qz_tp__new(NULL);
+	struct qz_tp_event *tps[2];
+	struct qz_sample_format fmt;
 	struct replay x = { .r = &r };
 	double ns[MAX_REPS], full[MAX_REPS], ns_med, full_med, live_ns, live_events, live_lost;
 	struct perf_event_attr attr = { .sample_type = SAMPLE_TYPE };
@@ -233,18 +237,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "relations: needs root and tracefs\n");
 		return 77;
 	}
-	x.tp[0] = qz_tp__event(tp, "sched", "sched_wakeup");
-	x.tp[1] = qz_tp__event(tp, "sched", "sched_switch");
-	if (!x.tp[0] || !x.tp[1] || record(&r, rounds)) {
+	tps[0] = qz_tp__event(tp, "sched", "sched_wakeup");
+	tps[1] = qz_tp__event(tp, "sched", "sched_switch");
+	if (!tps[0] || !tps[1] || record(&r, rounds)) {
 		fprintf(stderr, "relations: cannot record sched events: %s\n", strerror(errno));
 		return 1;
 	}
-	x.fmt = qz_sample_format__from_attr(&attr);
+	fmt = qz_sample_format__from_attr(&attr);
+	for (int e = 0; e < 2; e++) {
+		x.layout[e] = qz_sample_layout__new(&fmt, MT_SAMPLE_FIELDS);
+		if (!x.layout[e])
+			return 1;
+		x.smp[e] = (struct qz_sample){ .sz = sizeof(x.smp[e]) };
+		x.ev[e] = (struct qz_event){ .sample = &x.smp[e], .index = e, .tp = tps[e] };
+	}
 	/* rundelay's shape: wakeup(pid) -> switch-in(next_pid), keyed by pid */
 	evs[0] = (struct mt_event_cfg){ .pos = 0,
-		.key = qz_tp_event__field(x.tp[0], "pid") };
+		.key = qz_tp_event__field(tps[0], "pid") };
 	evs[1] = (struct mt_event_cfg){ .pos = 1,
-		.key = qz_tp_event__field(x.tp[1], "next_pid") };
+		.key = qz_tp_event__field(tps[1], "next_pid") };
 	for (int c = 0; c < r.nr_cpus; c++) {
 		r.mem[c] = qz_storage__new_memory(REPLAY_PAGES);
 		qsort(r.recs[c], r.nr_recs[c], sizeof(*r.recs[c]), time_cmp);
@@ -257,7 +268,6 @@ int main(int argc, char **argv)
 					 .key_name = "pid", .has_key_field = true };
 		QZ_OPTS(qz_ordered_opts, oo, .sample_type = SAMPLE_TYPE);
 		struct qz_ordered *ord = qz_ordered__new(&oo);
-		QZ_OPTS(qz_sample, smp);	/* parsing keeps sz */
 		double t0;
 
 		for (int c = 0; c < r.nr_cpus; c++)
@@ -278,16 +288,14 @@ int main(int argc, char **argv)
 		for (int c = 0; c < r.nr_cpus; c++) {
 			for (size_t i = 0; i < r.nr_recs[c]; i++) {
 				const struct perf_event_header *h = (const void *)r.recs[c][i];
-				struct qz_event ev;
 				uint64_t id;
+				int e;
 
 				memcpy(&id, h + 1, 8);
-				if (qz_sample__parse(h, &x.fmt, &smp))
+				e = id == r.ids[c][0] ? 0 : 1;
+				if (qz_sample_layout__parse(x.layout[e], h, &x.smp[e]))
 					continue;
-				ev = (struct qz_event){ .sample = &smp,
-					.index = id == r.ids[c][0] ? 0 : 1,
-					.tp = x.tp[id == r.ids[c][0] ? 0 : 1] };
-				qz_mt__sample(x.mt, &ev);
+				qz_mt__sample(x.mt, &x.ev[e]);
 			}
 		}
 		ns[rep] = (bench_now() - t0) * 1e9 / (double)r.nr_records;
@@ -316,6 +324,8 @@ int main(int argc, char **argv)
 			free(r.recs[c][i]);
 		free(r.recs[c]);
 	}
+	qz_sample_layout__free(x.layout[0]);
+	qz_sample_layout__free(x.layout[1]);
 	qz_tp__free(tp);
 	return 0;
 }

@@ -20,6 +20,7 @@
 const volatile bool want_stacks;	/* -g */
 const volatile bool kernel_stacks;	/* not --no-kernel-callchain */
 const volatile bool user_stacks;	/* not --no-user-callchain */
+const volatile bool tell_news;		/* pprof reads new processes' /proc */
 
 __u32 active;	/* the set the programs fill: 0 or 1, flipped by user space */
 
@@ -42,8 +43,9 @@ struct stacks stacks0 SEC(".maps"), stacks1 SEC(".maps");
 
 /*
  * A process's first sample (or first since it exec'd) is told to user
- * space at once, so it reads the process's mappings while it lives: its
- * samples are symbolized at the interval, maybe after it exited.
+ * space at once, so what reads /proc (pprof's mappings) does it while the
+ * process lives: its samples reach user space at the interval, maybe
+ * after it exited.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -137,7 +139,8 @@ int qz_profile(struct bpf_perf_event_data *ctx)
 	if (key.tid) {
 		key.ip = PT_REGS_IP((struct pt_regs *)&ctx->regs);
 		bpf_get_current_comm(key.comm, sizeof(key.comm));
-		tell_new(ctx, key.pid);
+		if (tell_news)
+			tell_new(ctx, key.pid);
 		if (want_stacks && kernel_stacks)
 			key.kstack = stack_id(ctx, second ? (void *)&stacks1 : (void *)&stacks0, 0);
 		if (want_stacks && user_stacks)

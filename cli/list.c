@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `quazar list [GLOB]`: tracepoints, hardware and software events and
- * PMUs, like `perf list`, filtered by a glob such as 'sched:*'.
+ * `quazar list [PATTERN]`: tracepoints, hardware and software events and
+ * PMUs, like `perf list`; PATTERN matches anywhere in a name, as
+ * perf-prof's does, and may be a glob ('sched:*'). `list -v EVENT...`
+ * shows what each event is made of (describe.c).
  */
 #include <dirent.h>
 #include <fnmatch.h>
@@ -14,7 +16,7 @@
 #include "commands.h"
 
 struct lister {
-	const char *glob;
+	const char *glob;	/* *PATTERN*: anywhere in the name */
 	bool json;
 	struct qz_json *j;
 	int shown;
@@ -109,22 +111,52 @@ static int list_tracepoints(struct lister *l)
 int cmd_list(int argc, char **argv)
 {
 	struct lister l = { 0 };
+	const char *pattern = NULL;
+	char glob[512];
+	bool verbose = false;
+	int nr_events = 0, ret = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			l.json = true;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: quazar list [--json] [GLOB]\n\n"
-			       "List tracepoints, hardware and software events and PMUs.\n"
-			       "GLOB filters names, e.g. 'sched:*', '*clock*', 'syscalls:sys_enter_*'.\n");
+			printf("usage: quazar list [--json] [PATTERN]\n"
+			       "       quazar list -v [--json] EVENT...\n\n"
+			       "List tracepoints, hardware and software events and PMUs. PATTERN matches\n"
+			       "anywhere in the name, and may be a glob: 'sched', 'sched:*', '*clock*'.\n"
+			       "-v shows each EVENT's fields (name, type, offset, size, sign) and print\n"
+			       "format, as 'quazar trace -e EVENT help' does; EVENT may be a glob.\n");
 			return 0;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "quazar list: unknown option '%s'; see 'quazar list -h'\n",
 				argv[i]);
 			return 2;
+		} else if (!pattern) {
+			pattern = argv[i];
+			nr_events++;
 		} else {
-			l.glob = argv[i];
+			nr_events++;
 		}
+	}
+	if (verbose) {
+		if (!nr_events) {
+			fprintf(stderr, "quazar list: -v needs an event, e.g. 'quazar list -v sched:sched_switch'\n");
+			return 2;
+		}
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0] != '-' && describe_events(argv[i], l.json))
+				ret = 1;
+		return ret;
+	}
+	if (nr_events > 1) {
+		fprintf(stderr, "quazar list: one PATTERN at a time ('-v' describes several events)\n");
+		return 2;
+	}
+	if (pattern) {
+		snprintf(glob, sizeof(glob), "*%s*", pattern);
+		l.glob = glob;
 	}
 	l.j = qz_json__new();
 	list_named(&l);
@@ -132,7 +164,7 @@ int cmd_list(int argc, char **argv)
 	list_tracepoints(&l);
 	qz_json__free(l.j);
 	if (!l.shown && l.glob) {
-		fprintf(stderr, "quazar list: nothing matches '%s'\n", l.glob);
+		fprintf(stderr, "quazar list: nothing matches '%s'\n", pattern);
 		return 1;
 	}
 	return 0;

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "agent", "the collector daemon: reports to Kafka, a file or stdout", cmd_agent },
 	{ "ingest", "load the agents' reports from Kafka into ClickHouse", cmd_ingest },
 	{ "fleet", "questions about every host: top, vms, flamegraph, lost", cmd_fleet },
+	{ "flamegraph", "folded stacks to an interactive SVG; two files: a differential one", cmd_flamegraph },
 	{ "version", "print the version", cmd_version },
 	{ "man", NULL, cmd_man },	/* hidden: the build writes the man pages */
 };

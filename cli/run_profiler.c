@@ -95,11 +95,30 @@ int run_profiler(const struct qz_profiler *prof, int argc, char **argv)
 			return 0;
 		}
 	}
+	/* perf-prof's `trace -e EVENT help`: what the events are made of. */
+	if (argc > 1 && !strcmp(argv[argc - 1], "help")) {
+		args = qz_profiler_args__parse(prof, argc - 1, argv, err, sizeof(err));
+		if (!args) {
+			fprintf(stderr, "quazar %s: %s\n", prof->name, err);
+			return 2;
+		}
+		ret = 0;
+		if (!args->env->events.n)
+			qz_profiler__usage(prof, stdout);
+		for (int i = 0; i < args->env->events.n; i++)
+			if (describe_events(args->env->events.v[i], args->env->json))
+				ret = 1;
+		qz_profiler_args__free(args);
+		return ret;
+	}
 	args = qz_profiler_args__parse(prof, argc, argv, err, sizeof(err));
 	if (!args) {
 		fprintf(stderr, "quazar %s: %s\n", prof->name, err);
 		return 2;
 	}
+	if (prof->command && (ret = prof->command(args, stdout, stderr)) >= 0)
+		goto out;
+	ret = 1;
 	env = args->env;
 	verbose = env->quiet ? -1 : env->verbose;
 	if (env->output) {

@@ -310,6 +310,15 @@ static uint64_t now_ms(void)
 }
 
 /* Parses the whole message as one JSON value; NULL with the reason in f->err. */
+/* Only blanks in msg[0..n): a message is not NUL-terminated, so no strspn. */
+static bool only_blanks(const char *msg, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\r' && msg[i] != '\n')
+			return false;
+	return true;
+}
+
 static json_object *parse(struct fl *f, const char *msg, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -330,8 +339,8 @@ static json_object *parse(struct fl *f, const char *msg, size_t len)
 		snprintf(f->err, sizeof(f->err), "not JSON: %s at byte %zu",
 			 json_tokener_error_desc(jerr), json_tokener_get_parse_end(tok));
 	else if (json_tokener_get_parse_end(tok) < len &&
-		 strspn(msg + json_tokener_get_parse_end(tok), " \t\r\n") <
-			 len - json_tokener_get_parse_end(tok))
+		 !only_blanks(msg + json_tokener_get_parse_end(tok),
+			      len - json_tokener_get_parse_end(tok)))
 		snprintf(f->err, sizeof(f->err), "not JSON: more after the value at byte %zu",
 			 json_tokener_get_parse_end(tok));
 	else if (!root || !json_object_is_type(root, json_type_object))

@@ -81,51 +81,62 @@ static void refuse(const char *option, char *err, size_t err_len, void *ctx)
 		 option, prof->name);
 }
 
-/* Does the option as typed take the next argument as its value? */
-static bool takes_next(const struct qz_profiler *prof, const char *arg)
+/* Does opt read the next argument as its value? */
+static bool takes_next(const struct qz_option *opt)
+{
+	return opt && opt->type != QZ_OPTION_BOOL && opt->type != QZ_OPTION_LEVEL &&
+	       opt->type != QZ_OPTION_OPT_STRING;
+}
+
+static const struct qz_option *find_option(const struct qz_profiler *prof,
+					   const char *arg)
 {
 	const struct qz_option *o;
 
-	if (strchr(arg, '='))
-		return false;
 	if (arg[1] == '-') {
-		o = qz_options__find(qz_env__options(), arg + 2, 0);
-		o = o ? o : qz_options__find(prof->options, arg + 2, 0);
-	} else {
-		if (arg[2])
-			return false;	/* -i1000 */
-		o = qz_options__find(qz_env__options(), NULL, arg[1]);
-		o = o ? o : qz_options__find(prof->options, NULL, arg[1]);
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		o = qz_options__find(qz_env__options(), name, 0);
+		return o ? o : qz_options__find(prof->options, name, 0);
 	}
-	return o && o->type != QZ_OPTION_BOOL && o->type != QZ_OPTION_LEVEL &&
-	       o->type != QZ_OPTION_OPT_STRING;
+	o = qz_options__find(qz_env__options(), NULL, arg[1]);
+	return o ? o : qz_options__find(prof->options, NULL, arg[1]);
 }
 
-/* A copy of argv where each bare argument before "--" is --POSITIONAL=ARG. */
+/*
+ * perf-prof's positional arguments: a copy of argv where each bare
+ * argument before "--" becomes --POSITIONAL=ARG. Values of options that
+ * take one ("-i 1000") stay as they are.
+ */
 static char **rewrite_positional(const struct qz_profiler *prof, int argc, char **argv)
 {
 	char **v = calloc((size_t)argc + 1, sizeof(*v));
-	bool rest = false;
+	bool dashdash = false;
 
 	if (!v)
 		return NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		bool bare = i > 0 && !rest && (a[0] != '-' || !a[1]);
+		bool bare = i > 0 && !dashdash && (a[0] != '-' || !a[1]);
 
+		if (!strcmp(a, "--"))
+			dashdash = true;
 		if (bare) {
 			size_t len = strlen(prof->positional) + strlen(a) + 4;
 
-			if ((v[i] = malloc(len)))
+			v[i] = malloc(len);
+			if (v[i])
 				snprintf(v[i], len, "--%s=%s", prof->positional, a);
 		} else {
 			v[i] = strdup(a);
 		}
 		if (!v[i])
 			goto fail;
-		if (!strcmp(a, "--"))
-			rest = true;
-		else if (i > 0 && !rest && !bare && takes_next(prof, a) && i + 1 < argc) {
+		/* An option's value in the next argument is not positional. */
+		if (i > 0 && !dashdash && !bare && a[0] == '-' && a[1] &&
+		    strcmp(a, "--") && !strchr(a, '=') && (a[1] == '-' || !a[2]) &&
+		    takes_next(find_option(prof, a)) && i + 1 < argc) {
 			if (!(v[i + 1] = strdup(argv[i + 1])))
 				goto fail;
 			i++;
@@ -187,6 +198,13 @@ struct qz_profiler_args *qz_profiler_args__parse(const struct qz_profiler *prof,
 		ret = qz_args__parse(sets, 2, argc, argv, &args->env->workload,
 				     err, err_len, &aopts);
 	}
+	if (!ret && args->env->tsc) {
+		/* perf-prof's --tsc converts the perf clock with the mmap page's
+		 * time_mult/time_shift; quazar's events run on CLOCK_MONOTONIC. */
+		snprintf(err, err_len,
+			 "--tsc is not supported: quazar's timestamps are CLOCK_MONOTONIC (as with perf-prof's --monotonic), which cannot be turned into TSC values exactly; drop --tsc");
+		ret = -QZ_ERR_OPTION;
+	}
 	if (!ret)
 		return args;
 	errno = ret == -QZ_ERR_OPTION ? QZ_ERR_OPTION : -ret;
@@ -202,7 +220,13 @@ struct qz_session *qz_profiler_args__session(struct qz_profiler_args *args,
 					     struct qz_output *out,
 					     const struct qz_session_opts *opts)
 {
-	return qz_session__new(&args->prof->ops, args->opts, args->env, out, opts);
+	QZ_OPTS(qz_session_opts, o);
+
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	o.sz = sizeof(o);
+	qz_profiler__session_hooks(args->prof, &o);
+	return qz_session__new(&args->prof->ops, args->opts, args->env, out, &o);
 }
 
 void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
@@ -210,8 +234,9 @@ void qz_profiler__usage(const struct qz_profiler *prof, FILE *out)
 	const struct qz_option *pos = prof->positional ?
 		qz_options__find(prof->options, prof->positional, 0) : NULL;
 
-	fprintf(out, "usage: quazar %s [options]%s%s [-- command args]\n\n%s\n",
-		prof->name, pos ? " " : "", pos ? pos->arg : "", prof->help);
+	fprintf(out, "usage: quazar %s [options]%s%s%s [-- command args]\n\n%s\n",
+		prof->name, pos ? " " : "", pos ? pos->arg : "",
+		pos && pos->type == QZ_OPTION_LIST ? " ..." : "", prof->help);
 	if (prof->usage)
 		fprintf(out, "\n%s\n", prof->usage);
 	if (prof->options && prof->options[0].name) {

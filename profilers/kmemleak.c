@@ -23,15 +23,18 @@
 #include <asm/perf_regs.h>
 #include <quazar/evsel.h>
 #include <quazar/session.h>
+#include <quazar/filter.h>
 #include <quazar/tp.h>
 #include "profiler_table.h"
 #include "reltab.h"
 #include "callchain.h"
+#include "folded.h"
 
 /* Options beyond the common ones (kmemleak_options below). */
 struct kmemleak_opts {
 	char *alloc, *free;
 	uint64_t than;
+	char *flame_graph;
 };
 
 #define MAX_PENDING (1u << 20)
@@ -39,9 +42,10 @@ struct kmemleak_opts {
 #define TEXT_GROUPS 20
 #define JSON_GROUPS 100
 
-/* Where a value comes from: a tracepoint field or a user register. */
+/* Where a value comes from: a tracepoint field, an expression or a user register. */
 struct source {
 	const struct qz_tp_field *field;
+	const struct qz_filter *expr;	/* size=4096<<order */
 	int reg;		/* PERF_REG_X86_*, or -1 */
 };
 
@@ -55,6 +59,7 @@ struct km_stack {
 	uint64_t hash;
 	uint32_t pid;		/* for user frames */
 	uint32_t nr;
+	char comm[16];		/* of the first allocation seen from it */
 	uint64_t *ips;
 	uint64_t bytes, objects;	/* report scratch */
 };
@@ -63,6 +68,7 @@ struct kmemleak {
 	struct qz_session *session;
 	struct qz_output *out;
 	struct qz_stack_printer *stacks;
+	struct folded *flame;		/* --flame-graph: bytes never freed */
 	struct km_event *ev;
 	struct reltab ptrs;		/* ptr -> size (aux), stack id (ev) */
 	struct reltab sizes;		/* tid -> size from an entry event */
@@ -98,7 +104,13 @@ static int resolve(struct kmemleak *k, int idx, const char *attr,
 	const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
 
 	src->field = NULL;
+	src->expr = NULL;
 	src->reg = -1;
+	if (spec->kind == QZ_SPEC_TRACEPOINT && !qz_mt__is_field(k->session, idx, name)) {
+		/* perf-prof's ptr=EXPR and size=EXPR: size=4096<<order */
+		src->expr = qz_session__expr(k->session, idx, attr, name);
+		return src->expr ? 0 : -errno;
+	}
 	if (spec->kind == QZ_SPEC_UPROBE || spec->kind == QZ_SPEC_URETPROBE) {
 		for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
 			if (!strcmp(regs[i].name, name)) {
@@ -120,6 +132,8 @@ static uint64_t read_source(const struct source *src, uint64_t mask,
 {
 	if (src->field)
 		return qz_tp_field__u64(src->field, smp->raw, smp->raw_size);
+	if (src->expr)
+		return (uint64_t)qz_filter__eval_sample(src->expr, smp);
 	if (src->reg >= 0 && smp->regs_user.abi) {
 		uint32_t i = (uint32_t)__builtin_popcountll(mask & ((1ull << src->reg) - 1));
 
@@ -139,6 +153,7 @@ static void km_free_all(struct kmemleak *k)
 	free(k->st);
 	free(k->st_index);
 	free(k->ev);
+	qz_folded__free(k->flame);
 	qz_stack_printer__free(k->stacks);
 	free(k);
 }
@@ -170,28 +185,34 @@ static int add_option(struct kmemleak *k, const char *opt, const char *text,
 	*masks = m;
 	for (int idx = first; idx < n; idx++) {
 		const struct qz_event_spec *spec = qz_session__spec(k->session, idx);
+		const struct qz_tp_event *tp = qz_session__tp_event(k->session, idx);
+		/* perf-prof's defaults: ptr=ptr, and size=bytes_alloc on allocations. */
+		const char *ptr = spec->ptr ? spec->ptr :
+				  tp && qz_tp_event__field(tp, "ptr") ? "ptr" : NULL;
+		const char *size = !alloc ? NULL : spec->size ? spec->size :
+				   tp && qz_tp_event__field(tp, "bytes_alloc") ? "bytes_alloc" : NULL;
 		struct km_event *e = &k->ev[idx];
 		int err = 0;
 
 		memset(e, 0, sizeof(*e));
 		(*masks)[idx] = 0;
-		if (!spec->ptr && !(alloc && spec->size)) {
+		if (!ptr && !size) {
 			qz_session__log(k->session, QZ_LOG_ERROR,
-					"%s '%s': give the pointer with a ptr= attr, e.g. %s",
+					"%s '%s': give the pointer with a ptr= attr (it has no field 'ptr', the default), e.g. %s",
 					opt, qz_session__event_name(k->session, idx),
 					alloc ? "--alloc 'kmem:kmalloc//ptr=ptr/size=bytes_alloc/stack/'" :
 						"--free 'kmem:kfree//ptr=ptr/'");
 			return -QZ_ERR_OPTION;
 		}
-		if (spec->ptr)
-			err = resolve(k, idx, "ptr", spec->ptr, &e->ptr, &(*masks)[idx]);
-		if (!err && alloc && spec->size) {
-			err = resolve(k, idx, "size", spec->size, &e->size, &(*masks)[idx]);
+		if (ptr)
+			err = resolve(k, idx, "ptr", ptr, &e->ptr, &(*masks)[idx]);
+		if (!err && size) {
+			err = resolve(k, idx, "size", size, &e->size, &(*masks)[idx]);
 			e->has_size = true;
 		}
 		if (err)
 			return err;
-		e->role = !alloc ? KM_FREE : spec->ptr ? KM_ALLOC : KM_ALLOC_ENTRY;
+		e->role = !alloc ? KM_FREE : ptr ? KM_ALLOC : KM_ALLOC_ENTRY;
 	}
 	return 0;
 }
@@ -228,6 +249,13 @@ static int km_init(struct qz_session *s, void **ctx)
 	k->than = opts->than;
 	k->stacks = qz_stack_printer__new();
 	err = k->stacks ? 0 : -ENOMEM;
+	if (!err && opts->flame_graph) {
+		k->flame = qz_folded__new(k->stacks, opts->flame_graph);
+		err = k->flame ? 0 : -ENOMEM;
+		if (!err)
+			qz_folded__set_graph(k->flame, "quazar kmemleak: bytes never freed",
+					     "bytes");
+	}
 	if (!err)
 		err = add_option(k, "--alloc", opts->alloc, true, &masks);
 	if (!err)
@@ -264,7 +292,8 @@ static uint64_t hash_stack(const struct qz_sample *smp, uint32_t *pid)
 }
 
 /* The interned stack id of a sample's callchain. */
-static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp)
+static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp,
+			 const char *comm)
 {
 	uint32_t pid, slot;
 	uint64_t h = hash_stack(smp, &pid);
@@ -309,6 +338,7 @@ static uint32_t stack_id(struct kmemleak *k, const struct qz_sample *smp)
 	memset(st, 0, sizeof(*st));
 	st->hash = h;
 	st->pid = pid;
+	snprintf(st->comm, sizeof(st->comm), "%s", comm);
 	st->nr = (uint32_t)smp->callchain_nr;
 	st->ips = malloc(st->nr * sizeof(uint64_t) + 1);
 	if (!st->ips)
@@ -374,7 +404,7 @@ static void km_sample(void *ctx, const struct qz_event *ev)
 		return;
 	p->time = smp->time;
 	p->aux = size;
-	p->ev = smp->callchain_nr ? stack_id(k, smp) : 0;
+	p->ev = smp->callchain_nr ? stack_id(k, smp, qz_event__comm(ev)) : 0;
 }
 
 static int group_cmp(const void *a, const void *b)
@@ -395,6 +425,25 @@ static void fake_sample(const struct km_stack *st, struct qz_sample *smp)
 	smp->tid = st->pid;
 	smp->callchain = st->ips;
 	smp->callchain_nr = st->nr;
+}
+
+/* At exit, every group's bytes under its stack: a memory flame graph. */
+static void write_flame(struct kmemleak *k, struct km_stack **groups, size_t nr)
+{
+	char line[8192];
+
+	for (size_t i = 0; i < nr; i++) {
+		struct qz_sample smp;
+
+		fake_sample(groups[i], &smp);
+		if (groups[i]->nr)
+			qz_folded__line(k->stacks, groups[i]->comm, &smp, line, sizeof(line));
+		else
+			snprintf(line, sizeof(line), "%s", groups[i] == &k->st[0] && k->nr_st > 1 ?
+				 "[other stacks]" : "[no stack]");
+		qz_folded__count_n(k->flame, line, groups[i]->bytes);
+	}
+	qz_folded__write(k->flame, k->session);
 }
 
 static void km_interval(void *ctx, struct qz_output *out, bool final)
@@ -486,6 +535,8 @@ static void km_interval(void *ctx, struct qz_output *out, bool final)
 			k->allocs, k->alloc_bytes, k->frees, k->free_bytes, k->unmatched_frees,
 			k->ptrs.nr, k->ptrs.evicted, k->evicted_bytes, ss.lost);
 	}
+	if (final && k->flame)
+		write_flame(k, groups, nr);
 	free(groups);
 }
 
@@ -507,6 +558,8 @@ static const struct qz_option kmemleak_options[] = {
 			"free event (ptr= attr)"),
 	QZ_OPTION_ENTRY(struct kmemleak_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
+	QZ_OPTION_ENTRY(struct kmemleak_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"at exit, bytes never freed per stack to FILE.folded and FILE.svg"),
 	{ 0 },
 };
 
@@ -522,6 +575,8 @@ const struct qz_profiler qz_profiler_kmemleak = {
 		 "      --free \"uprobe:$L:free//ptr=rdi/\" -- ./prog",
 	.options = kmemleak_options,
 	.opts_size = sizeof(struct kmemleak_opts),
+	.attrs = QZ_PATTR_PTR | QZ_PATTR_SIZE,
+	.nest = true,
 	.ops = {
 		.init = km_init,
 		.sample = km_sample,

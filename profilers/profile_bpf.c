@@ -244,6 +244,7 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 	pb->skel->rodata->want_stacks = opts->stacks;
 	pb->skel->rodata->kernel_stacks = opts->kernel_stacks;
 	pb->skel->rodata->user_stacks = opts->user_stacks;
+	pb->skel->rodata->tell_news = opts->news;
 	if (opts->filter)
 		pb->skel->rodata->qz_filter = *opts->filter;
 	bpf_map__set_max_entries(pb->skel->maps.counts0, entries);
@@ -266,7 +267,7 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 		snprintf(why, len, "the kernel cannot mmap BPF global data (needs 5.5)");
 		goto fail;
 	}
-	err = open_news(pb);
+	err = opts->news ? open_news(pb) : 0;
 	if (err) {
 		snprintf(why, len, "cannot open the rings of new processes: %s", strerror(-err));
 		goto fail;

@@ -20,6 +20,7 @@ struct profile_bpf_opts {
 	bool kernel_stacks, user_stacks;
 	uint32_t entries;	/* of the hash and the stack map; 0: 8192 */
 	const struct qz_filter_cfg *filter;	/* NULL: none */
+	bool news;		/* tell of new processes (qz_profile_bpf__news) */
 };
 
 /* Losses since the last read. */
@@ -40,9 +41,10 @@ void qz_profile_bpf__free(struct profile_bpf *pb);
 int qz_profile_bpf__prog_fd(struct profile_bpf *pb);
 
 /*
- * Processes the program saw for the first time (or since they exec'd): an
- * fd to poll, and the reader calling fn with each pid, so their mappings
- * are read while they live.
+ * With opts->news, processes the program saw for the first time (or since
+ * they exec'd): an fd to poll, and the reader calling fn with each pid, so
+ * that what reads /proc (pprof's mappings) does it while they live. The
+ * session's symbolizer needs none: it follows the ring's MMAP2 records.
  */
 int qz_profile_bpf__news_fd(struct profile_bpf *pb);
 void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t pid), void *ctx);

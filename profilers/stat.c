@@ -423,6 +423,8 @@ const struct qz_profiler qz_profiler_stat = {
 		 "  quazar stat -e 'syscalls:sys_enter_read' --perins -i 1000",
 	.options = stat_options,
 	.opts_size = sizeof(struct stat_opts),
+	.nest = false,
+	.no_nest = "it counts events rather than reading them one by one",
 	.ops = {
 		.init = stat_init,
 		.interval = stat_interval,

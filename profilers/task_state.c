@@ -769,6 +769,7 @@ const struct qz_profiler qz_profiler_task_state = {
 		 "  quazar task-state --filter 'java,python*' --perins",
 	.options = task_state_options,
 	.opts_size = sizeof(struct task_state_opts),
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.default_order = true,

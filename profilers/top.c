@@ -13,7 +13,6 @@
 #include <quazar/filter.h>
 #include "profiler_table.h"
 #include "keytable.h"
-#include <quazar/stack.h>
 
 /* Options beyond the common ones (top_options below). */
 struct top_opts {
@@ -34,7 +33,7 @@ struct top_value {
 struct top_event {
 	struct top_value key;			/* neither: the sample's pid */
 	const struct qz_tp_field *comm;		/* comm=FIELD, or NULL */
-	bool comm_ksymbol;			/* comm=ksymbol(FIELD) */
+	const struct qz_filter *comm_expr;	/* comm=EXPR: ksymbol(function), ... */
 	struct top_value cols[KEYTABLE_MAX_COLUMNS];
 	int col_of[KEYTABLE_MAX_COLUMNS];	/* column index of cols[i] */
 	int nr_cols;
@@ -50,7 +49,7 @@ struct top {
 	int sort_col;			/* first top-by column, or -1 */
 	const char *key_name;
 	bool only_comm;
-	struct qz_symbolizer *ksyms;		/* for comm=ksymbol(FIELD) */
+	const struct qz_filter *printkey;	/* printkey=: the key as text */
 	uint64_t interval_start;
 };
 
@@ -94,17 +93,18 @@ static uint64_t value_of(const struct top_value *v, const struct qz_sample *smp)
 {
 	if (v->field)
 		return qz_tp_field__u64(v->field, smp->raw, smp->raw_size);
-	return (uint64_t)qz_filter__eval(v->expr, smp->raw, smp->raw_size);
+	return (uint64_t)qz_filter__eval_sample(v->expr, smp);
 }
 
 /*
  * A field name reads the field; anything else (perf-prof's
- * top-by="runtime/1000") is compiled as an expression over the fields.
+ * top-by="runtime/1000", key=_cpu) is compiled as an expression over the
+ * fields and the variables.
  */
 static int resolve_value(struct top *t, int idx, const char *attr, const char *text,
 			 struct top_value *v)
 {
-	if (!is_field_name(text))
+	if (!qz_mt__is_field(t->session, idx, text))
 		return (v->expr = qz_session__expr(t->session, idx, attr, text)) ? 0 : -errno;
 	return resolve_field(t, idx, text, &v->field);
 }
@@ -132,6 +132,15 @@ static int add_columns(struct top *t, int idx, const char *attr, char *const *fi
 	return 0;
 }
 
+/* A string field names keys itself; anything else goes through comm=EXPR. */
+static bool string_field(struct top *t, int idx, const char *name)
+{
+	const struct qz_tp_event *tp = qz_session__tp_event(t->session, idx);
+	const struct qz_tp_field *f = tp ? qz_tp_event__field(tp, name) : NULL;
+
+	return !f || (qz_tp_field__flags(f) & QZ_TP_FIELD_STRING);
+}
+
 static int setup_event(struct top *t, int idx)
 {
 	const struct qz_event_spec *spec = qz_session__spec(t->session, idx);
@@ -144,18 +153,27 @@ static int setup_event(struct top *t, int idx)
 		err = resolve_value(t, idx, "key", key, &te->key);
 		t->key_name = key;
 	}
-	if (!err && spec->comm) {
-		char field[128];
-
-		/* perf-prof's comm=ksymbol(call_site): name keys by kernel symbol. */
-		if (sscanf(spec->comm, "ksymbol(%127[^)])", field) == 1) {
-			te->comm_ksymbol = true;
-			if (!t->ksyms && !(t->ksyms = qz_symbolizer__new()))
-				return -ENOMEM;
-			err = resolve_field(t, idx, field, &te->comm);
-		} else {
-			err = resolve_field(t, idx, spec->comm, &te->comm);
+	if (!err && spec->comm && qz_mt__is_field(t->session, idx, spec->comm) &&
+	    string_field(t, idx, spec->comm)) {
+		err = resolve_field(t, idx, spec->comm, &te->comm);
+	} else if (!err && spec->comm) {
+		/* perf-prof's comm=ksymbol(call_site), comm=comm_get(pid), ... */
+		te->comm_expr = qz_session__expr_flags(t->session, idx, "comm", spec->comm, 0);
+		if (!te->comm_expr)
+			return -errno;
+		if (!qz_filter__is_str(te->comm_expr)) {
+			qz_session__log(t->session, QZ_LOG_ERROR,
+					"comm=%s on %s: comm= names a key with a string: a string field, ksymbol(ADDR), comm_get(PID) or syscall_name(NR)",
+					spec->comm, qz_session__event_name(t->session, idx));
+			return -QZ_ERR_FILTER;
 		}
+	}
+	if (!err && spec->printkey && !t->printkey) {
+		/* Rows merge every event's keys: the first printkey= prints them. */
+		t->printkey = qz_session__expr_flags(t->session, idx, "printkey", spec->printkey,
+						     QZ_FILTER_KEY | QZ_FILTER_PRINTF);
+		if (!t->printkey)
+			return -errno;
 	}
 	if (!err)
 		err = add_columns(t, idx, "top-by", spec->top_by, spec->nr_top_by, true);
@@ -164,9 +182,28 @@ static int setup_event(struct top *t, int idx)
 	return err;
 }
 
+/*
+ * What top_sample reads: the pid (the default key), the tid (comm) and the
+ * tracepoint fields. An expression may read anything.
+ */
+static uint64_t sample_fields(const struct top *t, int nr_events)
+{
+	if (t->printkey)
+		return ~0ull;
+	for (int i = 0; i < nr_events; i++) {
+		const struct top_event *te = &t->events[i];
+
+		if (te->key.expr || te->comm_expr)
+			return ~0ull;
+		for (int c = 0; c < te->nr_cols; c++)
+			if (te->cols[c].expr)
+				return ~0ull;
+	}
+	return PERF_SAMPLE_TID | PERF_SAMPLE_RAW;
+}
+
 static void top_free(struct top *t)
 {
-	qz_symbolizer__free(t->ksyms);
 	qz_keytable__free(&t->table);
 	free(t->events);
 	free(t);
@@ -209,8 +246,32 @@ static int top_init(struct qz_session *s, void **ctx)
 		top_free(t);
 		return err;
 	}
+	qz_session__set_sample_fields(s, sample_fields(t, qz_session__nr_events(s)));
 	*ctx = t;
 	return 0;
+}
+
+/* A new row's name: comm=FIELD, comm=ksymbol(FIELD), else the thread's comm. */
+static __attribute__((noinline)) void name_row(struct top *t, const struct top_event *te,
+					       const struct qz_event *ev,
+					       struct keytable_row *row)
+{
+	const struct qz_sample *smp = ev->sample;
+	const char *name = NULL;
+	size_t len = 0;
+
+	(void)t;
+	if (te->comm_expr) {
+		qz_filter__eval_str(te->comm_expr, smp, 0, row->name, sizeof(row->name));
+		if (row->name[0])
+			return;	/* written in place */
+	} else if (te->comm) {
+		name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
+	}
+	if (name)
+		snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
+	else
+		snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
 }
 
 static void top_sample(void *ctx, const struct qz_event *ev)
@@ -230,33 +291,25 @@ static void top_sample(void *ctx, const struct qz_event *ev)
 	row = qz_keytable__get(&t->table, key);
 	if (!row)
 		return;
-	if (!row->name[0]) {
-		size_t len = 0;
-		const char *name = NULL;
-		struct qz_symbol sym;
-
-		if (te->comm_ksymbol) {
-			if (!qz_symbolizer__kernel(t->ksyms, qz_tp_field__u64(te->comm, smp->raw,
-									 smp->raw_size), &sym)) {
-				name = sym.name;
-				len = strlen(name);
-			}
-		} else if (te->comm) {
-			name = qz_tp_field__str(te->comm, smp->raw, smp->raw_size, &len);
-		}
-		if (name)
-			snprintf(row->name, sizeof(row->name), "%.*s", (int)len, name);
-		else
-			snprintf(row->name, sizeof(row->name), "%s", qz_event__comm(ev));
-	}
+	if (!row->name[0])
+		name_row(t, te, ev, row);
 	row->count++;
 	for (int i = 0; i < te->nr_cols; i++)
 		row->sums[te->col_of[i]] += value_of(&te->cols[i], smp);
 }
 
+/* printkey=: the key as the user formats it. */
+static const char *print_key(struct top *t, uint64_t key, char *buf, size_t len)
+{
+	qz_filter__eval_str(t->printkey, NULL, key, buf, len);
+	return buf;
+}
+
 static void print_text(struct top *t, struct keytable_row **rows, size_t nr,
 		       FILE *f)
 {
+	char key[128];
+
 	fprintf(f, "\n%-12s %-16s %12s", t->key_name, "COMM", "COUNT");
 	for (int c = 0; c < t->nr_columns; c++)
 		fprintf(f, " %16s", t->columns[c]);
@@ -265,6 +318,10 @@ static void print_text(struct top *t, struct keytable_row **rows, size_t nr,
 		if (t->only_comm)
 			fprintf(f, "%-12s %-16s %12" PRIu64, "-", rows[i]->name,
 				rows[i]->count);
+		else if (t->printkey)
+			fprintf(f, "%-12s %-16s %12" PRIu64, print_key(t, rows[i]->key, key,
+								 sizeof(key)),
+				rows[i]->name, rows[i]->count);
 		else
 			fprintf(f, "%-12" PRIu64 " %-16s %12" PRIu64, rows[i]->key,
 				rows[i]->name, rows[i]->count);
@@ -278,6 +335,7 @@ static void print_json(struct top *t, struct keytable_row **rows, size_t nr,
 		       uint64_t now)
 {
 	struct qz_json *j = qz_output__begin(t->out, "top", now);
+	char key[128];
 
 	qz_json__key_u64(j, "interval_ns", now - t->interval_start);
 	qz_json__key_str(j, "key", t->key_name);
@@ -288,6 +346,8 @@ static void print_json(struct top *t, struct keytable_row **rows, size_t nr,
 		qz_json__begin_object(j);
 		if (!t->only_comm)
 			qz_json__key_u64(j, t->key_name, rows[i]->key);
+		if (!t->only_comm && t->printkey)
+			qz_json__key_str(j, "printkey", print_key(t, rows[i]->key, key, sizeof(key)));
 		qz_json__key_str(j, "comm", rows[i]->name);
 		qz_json__key_u64(j, "count", rows[i]->count);
 		for (int c = 0; c < t->nr_columns; c++)
@@ -345,8 +405,8 @@ static void top_deinit(void *ctx)
 }
 
 static const struct qz_option top_options[] = {
-	QZ_OPTION_ENTRY(struct top_opts, key, "key", 'k', QZ_OPTION_STRING, "FIELD",
-			"field relating events (like key=FIELD)"),
+	QZ_OPTION_ENTRY(struct top_opts, key, "key", 'k', QZ_OPTION_STRING, "EXPR",
+			"key of events without key= (a field or an expression: -k '(_cpu<<16)|vec')"),
 	QZ_OPTION_ENTRY(struct top_opts, only_comm, "only-comm", 0, QZ_OPTION_BOOL, NULL,
 			"key by comm only, not pid"),
 	{ 0 },
@@ -355,13 +415,16 @@ static const struct qz_option top_options[] = {
 const struct qz_profiler qz_profiler_top = {
 	.name = "top",
 	.help = "key-value statistics per interval: count and summed fields per key",
-	.usage = "attrs: key=FIELD (default pid), top-by=FIELD (sum and sort),\n"
-		 "       top-add=FIELD (sum), comm=FIELD (name the key)\n"
+	.usage = "attrs: key=EXPR (default pid), top-by=EXPR (sum and sort),\n"
+		 "       top-add=EXPR (sum), comm=EXPR (name the key: a string),\n"
+		 "       printkey=EXPR (print the key: printkey=printf(\"%d\",key>>16))\n"
 		 "examples:\n"
 		 "  quazar top -e 'sched:sched_stat_runtime//top-by=runtime/' -i 1000\n"
 		 "  quazar top -e 'kmem:kmalloc//key=call_site/top-by=bytes_alloc/'",
 	.options = top_options,
 	.opts_size = sizeof(struct top_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_TOP_BY | QZ_PATTR_TOP_ADD | QZ_PATTR_COMM,
+	.nest = true,
 	.ops = {
 		.default_interval_ms = 1000,
 		.any_order = true,	/* sums per key */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/evsel.h>
 #include "profiler_table.h"
 #include "callchain.h"
 #include "folded.h"
@@ -51,6 +52,11 @@ static int trace_init(struct qz_session *s, void **ctx)
 				"trace needs events: -e sys:name (see 'quazar list')");
 		return -EINVAL;
 	}
+	if (opts->overwrite) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--overwrite is not supported: quazar reads its rings as they fill and never keeps only the newest events; drop it (a larger -m loses fewer events)");
+		return -QZ_ERR_OPTION;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -65,6 +71,7 @@ static int trace_init(struct qz_session *s, void **ctx)
 		t->flame = qz_folded__new(t->stacks, opts->flame_graph);
 		if (!t->flame)
 			goto fail;
+		qz_folded__set_graph(t->flame, "quazar trace: event stacks", "events");
 		env->callchain = true;
 	}
 	for (int i = 0; i < env->events.n; i++) {
@@ -91,6 +98,14 @@ fail:
 	return -ENOMEM;
 }
 
+/* What one sample stands for: its own period, else the event's period=. */
+static uint64_t sample_period(const struct qz_event *ev)
+{
+	if (ev->sample->type & PERF_SAMPLE_PERIOD)
+		return ev->sample->period;
+	return qz_evsel__attr(qz_session__evsel(ev->session, ev->index))->sample_period;
+}
+
 static void trace_json(struct trace *t, const struct qz_event *ev,
 		       struct qz_output *out)
 {
@@ -104,7 +119,7 @@ static void trace_json(struct trace *t, const struct qz_event *ev,
 		qz_tp_event__write_json(ev->tp, smp->raw, smp->raw_size, j, 0);
 		qz_json__end_object(j);
 	} else {
-		qz_json__key_u64(j, "period", smp->period);
+		qz_json__key_u64(j, "period", sample_period(ev));
 	}
 	if (smp->callchain_nr) {
 		qz_json__key(j, "stack");
@@ -126,7 +141,7 @@ static void trace_text(struct trace *t, const struct qz_event *ev, FILE *f)
 				   t->line_len);
 		fputs(t->line, f);
 	} else {
-		fprintf(f, "period=%" PRIu64, smp->period);
+		fprintf(f, "period=%" PRIu64, sample_period(ev));
 	}
 	fputc('\n', f);
 	if (smp->callchain_nr)
@@ -166,9 +181,9 @@ static void trace_deinit(void *ctx)
 
 static const struct qz_option trace_options[] = {
 	QZ_OPTION_ENTRY(struct trace_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
-			"write folded stacks to FILE.folded"),
+			"write FILE.folded and its flame graph FILE.svg (implies -g)"),
 	QZ_OPTION_ENTRY(struct trace_opts, overwrite, "overwrite", 0, QZ_OPTION_BOOL, NULL,
-			"accepted for perf-prof compatibility: quazar never overwrites, it batches wakeups"),
+			"refused: perf-prof's overwrite mode (keep the newest events) is not supported"),
 	QZ_BPF_FILTER_OPTIONS(struct trace_opts, filter),
 	{ 0 },
 };
@@ -182,6 +197,7 @@ const struct qz_profiler qz_profiler_trace = {
 		 "  quazar trace -e 'sched:sched_switch/prev_pid<next_pid/stack/' -N 10",
 	.options = trace_options,
 	.opts_size = sizeof(struct trace_opts),
+	.nest = true,
 	.ops = {
 		.init = trace_init,
 		.sample = trace_sample,

@@ -13,6 +13,9 @@
 #   otlp/:      libcurl, protobuf-c and protoc-c (libprotobuf-dev for the
 #               descriptor.proto that protobuf-c's options import); nodejs
 #               and npm for the test receiver, whose npm packages it installs
+#   profilers/: protobuf-c and protoc-c (pprof), zlib; golang-go for
+#               `go tool pprof`, the independent reader the pprof test uses;
+#               nodejs checks the flame graph's script
 # Idempotent: apt-get runs only when something is missing.
 set -eu
 
@@ -27,6 +30,7 @@ libyaml-dev libmicrohttpd-dev libsystemd-dev zlib1g-dev
 libjson-c-dev
 libcurl4-openssl-dev clickhouse-server clickhouse-client
 libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
+golang-go
 nodejs
 groff-base
 linux-perf bpftrace

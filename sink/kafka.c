@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The Kafka sink: an idempotent librdkafka producer in front of the spool.
- * Its states are described in kafka_sink.h; replaying the spool is in
- * kafka_replay.c.
+ * Its states are described in kafka_sink.h; delivery reports are in
+ * kafka_delivery.c, replaying the spool in kafka_replay.c, durability disk
+ * in kafka_disk.c and what a crash leaves in kafka_resume.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,9 +28,10 @@ void qz_kafka__set_state(struct kafka_sink *s, enum kstate st, const char *why)
 	pthread_cond_broadcast(&s->cond);
 }
 
-/* Under mu. A report librdkafka could not deliver, or one held back. */
-static int spool_put(struct kafka_sink *s, const void *key, size_t key_len,
-		     const void *data, size_t len)
+/* Under mu. A report librdkafka could not deliver, one held back, or any
+ * report with durability disk. */
+int qz_kafka__spool_put(struct kafka_sink *s, const void *key, size_t key_len,
+		    const void *data, size_t len)
 {
 	int err = qz_spool__append(s->spool, key, key_len, data, len);
 
@@ -51,132 +53,6 @@ struct qz_spool_stats qz_kafka__spool_stats(struct kafka_sink *s)
 
 	qz_spool__stats(s->spool, &st);
 	return st;
-}
-
-static struct held *held_new(const void *key, size_t key_len, const void *data,
-			     size_t len, uint64_t wseq)
-{
-	struct held *h = malloc(sizeof(*h) + key_len + len);
-
-	if (!h)
-		return NULL;
-	h->next = NULL;
-	h->suspect = false;
-	h->wseq = wseq;
-	h->has_key = key != NULL;
-	h->key_len = key_len;
-	h->len = len;
-	if (key_len)
-		memcpy(h->buf, key, key_len);
-	memcpy(h->buf + key_len, data, len);
-	return h;
-}
-
-/* Under mu: keep a failed report until its elders are all back. */
-static void keep_failed(struct kafka_sink *s, const rd_kafka_message_t *m,
-			uint64_t wseq)
-{
-	struct held *h;
-
-	if (s->failed_n == s->failed_cap) {
-		size_t cap = s->failed_cap ? s->failed_cap * 2 : 1024;
-		struct held **v = realloc(s->failed, cap * sizeof(*v));
-
-		if (!v)
-			goto direct;
-		s->failed = v;
-		s->failed_cap = cap;
-	}
-	h = held_new(m->key, m->key_len, m->payload, m->len, wseq);
-	if (!h)
-		goto direct;
-	if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
-		h->suspect = true;
-		h->partition = m->partition;
-		h->from = qz_suspects__from(&s->suspects, m->partition);
-	}
-	s->failed[s->failed_n++] = h;
-	return;
-direct:
-	spool_put(s, m->key, m->key_len, m->payload, m->len);
-}
-
-static int cmp_wseq(const void *a, const void *b)
-{
-	const struct held *x = *(struct held *const *)a, *y = *(struct held *const *)b;
-
-	return (x->wseq > y->wseq) - (x->wseq < y->wseq);
-}
-
-/* Under mu, with no direct report left in librdkafka. */
-void qz_kafka__spool_failed(struct kafka_sink *s)
-{
-	if (!s->failed_n)
-		return;
-	qsort(s->failed, s->failed_n, sizeof(*s->failed), cmp_wseq);
-	for (size_t i = 0; i < s->failed_n; i++) {
-		struct held *h = s->failed[i];
-		const char *key = h->has_key ? h->buf : NULL, *data = h->buf + h->key_len;
-		struct qz_spool_stats sp = qz_kafka__spool_stats(s);
-		uint64_t index = sp.head + sp.records;	/* the number it gets */
-
-		if (!spool_put(s, key, h->key_len, data, h->len) && h->suspect)
-			qz_suspects__add(&s->suspects, index, h->partition, h->from,
-				     qz_kafka__report_hash(key, h->key_len, data, h->len));
-		free(h);
-	}
-	s->failed_n = 0;
-}
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-	struct kafka_sink *s = opaque;
-	uintptr_t tag = (uintptr_t)m->_private;
-	uint64_t n = tag >> 1;
-
-	(void)rk;
-	pthread_mutex_lock(&s->mu);
-	s->inflight--;
-	if (tag & TAG_REPLAY) {
-		s->inflight_replay--;
-		if (!m->err) {
-			if (n >= s->win_base && n < s->win_base + WINDOW_RECORDS)
-				s->win_done[n - s->win_base] = 1;
-			s->replayed++;
-			s->delivered++;
-			qz_suspects__acked(&s->suspects, m->partition, m->offset);
-		} else {
-			/* Still in the spool: it is tried again later. */
-			s->win_failed = true;
-			s->errors++;
-			if (rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-				qz_suspects__add(&s->suspects, n, m->partition,
-					     qz_suspects__from(&s->suspects, m->partition),
-					     qz_kafka__report_hash(m->key, m->key_len,
-							       m->payload, m->len));
-		}
-	} else if (!m->err) {
-		s->delivered++;
-		qz_suspects__acked(&s->suspects, m->partition, m->offset);
-		if (n > s->first_fail && !s->reordered++)
-			qz_log(&s->base.log, QZ_LOG_WARN,
-			       "kafka sink: a report was acked after an earlier one failed");
-	} else {
-		s->errors++;
-		if (s->state == K_DIRECT)
-			s->first_fail = n;
-		keep_failed(s, m, n);
-	}
-	/* One line per kind of failure, not one per report. */
-	if (m->err && m->err != s->last_err)
-		qz_log(&s->base.log, QZ_LOG_WARN, "kafka sink: delivery failed: %s",
-		       rd_kafka_err2str(m->err));
-	if (m->err)
-		s->last_err = m->err;
-	if (m->err && !(tag & TAG_REPLAY) && s->state == K_DIRECT)
-		qz_kafka__set_state(s, K_DRAINING, "spooling undelivered reports");
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->mu);
 }
 
 int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
@@ -204,36 +80,7 @@ int qz_kafka__produce(struct kafka_sink *s, const void *key, size_t key_len,
 	}
 }
 
-static int hold(struct kafka_sink *s, const char *key, size_t key_len,
-		const char *data, size_t len)
-{
-	struct held *h = held_new(key, key_len, data, len, s->wseq);
-
-	if (!h)
-		return -ENOMEM;
-	*s->held_tail = h;
-	s->held_tail = &h->next;
-	s->held_n++;
-	s->held_bytes += key_len + len;
-	return 0;
-}
-
-/* Under mu: the held reports follow the failed ones into the spool. */
-void qz_kafka__unhold(struct kafka_sink *s)
-{
-	struct held *h;
-
-	while ((h = s->held)) {
-		s->held = h->next;
-		spool_put(s, h->has_key ? h->buf : NULL, h->key_len,
-			  h->buf + h->key_len, h->len);
-		free(h);
-	}
-	s->held_tail = &s->held;
-	s->held_n = s->held_bytes = 0;
-}
-
-static void timed_wait(struct kafka_sink *s, int ms)
+void qz_kafka__timed_wait(struct kafka_sink *s, int ms)
 {
 	struct timespec ts;
 
@@ -244,10 +91,12 @@ static void timed_wait(struct kafka_sink *s, int ms)
 	pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 }
 
-static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
-		       const char *key)
+static int kafka_write_tracked(struct qz_sink *sink, const char *line, size_t len,
+			       const char *key, void *owner, uint64_t id)
 {
 	struct kafka_sink *s = (struct kafka_sink *)sink;
+	struct direct_msg *d = NULL;
+	bool taken = false;	/* settled by whoever has it now */
 	size_t key_len;
 	int err;
 
@@ -257,11 +106,18 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 	key_len = key ? strlen(key) : 0;
 	pthread_mutex_lock(&s->mu);
 	if (s->closing) {
+		qz_sink_settle(sink, owner, id, -ESHUTDOWN);
 		pthread_mutex_unlock(&s->mu);
 		return -ESHUTDOWN;
 	}
 	s->written++;
 	s->wseq++;
+	if (s->disk) {
+		/* Settled, and its errors counted and logged, there. */
+		err = qz_kafka__disk_write(s, key, key_len, line, len, owner, id);
+		pthread_mutex_unlock(&s->mu);
+		return err;
+	}
 	for (;;) {
 		if (s->closing) {
 			err = -ESHUTDOWN;	/* closed while we waited */
@@ -269,35 +125,87 @@ static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
 		}
 		switch (s->state) {
 		case K_DIRECT:
-			err = qz_kafka__produce(s, key, key_len, line, len, s->wseq << 1);
+			if (!d && !(d = malloc(sizeof(*d)))) {
+				err = -ENOMEM;
+				break;
+			}
+			*d = (struct direct_msg){ .wseq = s->wseq, .owner = owner, .id = id };
+			err = qz_kafka__produce(s, key, key_len, line, len, (uintptr_t)d);
+			if (!err) {
+				d = NULL;	/* librdkafka's until its delivery report */
+				taken = true;
+				break;
+			}
 			if (err == -ENOTRECOVERABLE)
 				continue;	/* now DRAINING: held for the spool */
 			if (err != -ENOBUFS)
 				break;
 			/* Queue full: wait for acks, or for the state to move. */
-			timed_wait(s, 100);
+			qz_kafka__timed_wait(s, 100);
 			continue;
 		case K_DRAINING:
 			if (s->held_bytes > HELD_MAX_BYTES) {
-				timed_wait(s, 100);
+				qz_kafka__timed_wait(s, 100);
 				continue;
 			}
-			err = hold(s, key, key_len, line, len);
+			err = qz_kafka__hold(s, key, key_len, line, len, owner, id);
+			taken = !err;	/* settled when it is spooled */
 			break;
 		default:
-			spool_put(s, key, key_len, line, len);
+			/* A spool error is logged and counted as lost there. */
+			qz_sink_settle(sink, owner, id,
+				       qz_kafka__spool_put(s, key, key_len, line, len));
+			taken = true;
 			err = 0;
 			break;
 		}
 		break;
 	}
+	free(d);
 	if (err) {
 		s->errors++;
 		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: produce: %s",
 		       qz_strerror(err));
 	}
+	if (!taken)
+		qz_sink_settle(sink, owner, id, err);
 	pthread_mutex_unlock(&s->mu);
 	return err;
+}
+
+static int kafka_write(struct qz_sink *sink, const char *line, size_t len,
+		       const char *key)
+{
+	return kafka_write_tracked(sink, line, len, key, NULL, 0);
+}
+
+/* The newest report of the spool: a copy. */
+static char *kafka_last_spooled(struct qz_sink *sink, size_t *len)
+{
+	struct kafka_sink *s = (struct kafka_sink *)sink;
+	struct qz_spool_stats st;
+	struct qz_spool_rec rec;
+	char *copy = NULL;
+	int err;
+
+	pthread_mutex_lock(&s->mu);
+	st = qz_kafka__spool_stats(s);
+	err = st.tail > st.head ? 0 : -ENOENT;
+	if (!err)
+		qz_spool__rewind(s->spool, st.tail - 1);
+	if (!err && qz_spool__read(s->spool, &rec) != 1)
+		err = -ENOENT;
+	if (!err && !(copy = malloc(rec.len + 1)))
+		err = -ENOMEM;
+	if (!err) {
+		memcpy(copy, rec.data, rec.len);
+		copy[rec.len] = 0;
+		*len = rec.len;
+	}
+	qz_spool__rewind(s->spool, s->win_base);
+	pthread_mutex_unlock(&s->mu);
+	errno = -err;
+	return copy;
 }
 
 /* Asks a broker for the topic's metadata: are we connected again? */
@@ -331,6 +239,8 @@ static void step(struct kafka_sink *s)
 	}
 	switch (s->state) {
 	case K_DIRECT:
+		if (s->disk)
+			qz_kafka__disk_step(s);
 		break;
 	case K_DRAINING:
 		if (s->inflight) {
@@ -345,12 +255,15 @@ static void step(struct kafka_sink *s)
 		}
 		qz_kafka__spool_failed(s);
 		qz_kafka__unhold(s);
+		if (s->win_active)	/* durability disk: commit what was acked */
+			qz_kafka__end_window(s);
 		s->next_probe = now + s->retry_ms;
 		qz_kafka__set_state(s, K_SPOOLING, "queue drained");
 		break;
 	case K_SPOOLING:
 		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
 			s->last_err = 0;
 			qz_kafka__set_state(s, K_DIRECT, "spool empty");
 			break;
@@ -363,6 +276,7 @@ static void step(struct kafka_sink *s)
 		pthread_mutex_unlock(&s->mu);
 		up = timeout > 0 && brokers_up(s, timeout);
 		pthread_mutex_lock(&s->mu);
+		s->reached |= up;
 		s->next_probe = qz_sink_now_ms() + s->retry_ms;
 		if (up && s->state == K_SPOOLING)
 			qz_kafka__set_state(s, K_REPLAYING, "brokers answer: replaying the spool");
@@ -382,12 +296,21 @@ static void step(struct kafka_sink *s)
 		}
 		if (!qz_kafka__spool_stats(s).records) {
 			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
 			s->last_err = 0;
 			qz_kafka__set_state(s, K_DIRECT, "spool replayed");
 			break;
 		}
+		qz_kafka__check_resume(s);
 		qz_kafka__check_suspects(s);
 		qz_kafka__start_window(s);
+		/* Durability disk: caught up, the window stays open for writes. */
+		if (s->disk && s->state == K_REPLAYING && s->win_active && !s->win_failed &&
+		    s->win_end == qz_kafka__spool_stats(s).tail) {
+			s->first_fail = UINT64_MAX;
+			s->first_acked_end = 0;
+			qz_kafka__set_state(s, K_DIRECT, "spool replayed");
+		}
 		break;
 	}
 }
@@ -409,6 +332,8 @@ static void *service(void *arg)
 		if (!s->fatal && rd_kafka_fatal_error(s->rk, NULL, 0))
 			qz_kafka__note_fatal(s);
 		step(s);
+		if (s->disk)
+			qz_kafka__disk_sync(s);
 		if (s->closing && (settled(s) || (s->deadline >= 0 &&
 						 qz_sink_now_ms() >= s->deadline)))
 			break;
@@ -432,7 +357,7 @@ static int kafka_flush(struct qz_sink *sink, int deadline_ms)
 			err = s->closed ? 0 : -ETIMEDOUT;
 			break;
 		}
-		timed_wait(s, deadline_ms < 0 || left > 100 ? 100 : (int)left);
+		qz_kafka__timed_wait(s, deadline_ms < 0 || left > 100 ? 100 : (int)left);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return err;
@@ -490,20 +415,18 @@ static int kafka_close(struct qz_sink *sink, int deadline_ms)
 		qz_kafka__end_window(s);
 		if (qz_kafka__spool_stats(s).head < s->win_end &&
 		    s->win_end - qz_kafka__spool_stats(s).head > undone)
-			qz_log(&sink->log, QZ_LOG_WARN,
-			       "kafka sink: %" PRIu64 " replayed reports will be "
-			       "replayed again at the next start",
+			qz_log(&sink->log, QZ_LOG_INFO,
+			       "kafka sink: %" PRIu64 " reports acked but not committed: "
+			       "the next start reads them back rather than sending them again",
 			       s->win_end - qz_kafka__spool_stats(s).head - undone);
 	}
 	qz_suspects__prune(&s->suspects, qz_kafka__spool_stats(s).head);
 	suspected = s->suspects.n - qz_suspects__count(&s->suspects, SUSPECT_ABSENT);
-	if (suspected) {
-		/* The next start cannot tell them: it sends them again. */
-		s->possible_dups += suspected;
-		qz_log(&sink->log, QZ_LOG_WARN,
-		       "kafka sink: %zu spooled reports the brokers may hold "
-		       "already: possible duplicates at the next start", suspected);
-	}
+	if (suspected)
+		qz_log(&sink->log, QZ_LOG_INFO,
+		       "kafka sink: %zu spooled reports the brokers may hold already: "
+		       "the next start reads the topic back before sending them", suspected);
+	qz_kafka__note_save(s, qz_kafka__spool_stats(s).head);
 	err = qz_spool__sync(s->spool);
 	if (err)
 		qz_log(&sink->log, QZ_LOG_ERROR, "kafka sink: spool sync: %s",
@@ -542,6 +465,7 @@ static void kafka_stats(struct qz_sink *sink, struct qz_sink_stats *st)
 	st->spool_max_bytes = sp.max_bytes;
 	st->fatal_errors = s->fatal_errors;
 	st->fatal = s->fatal;
+	st->reached_before = s->reached_before;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -565,11 +489,13 @@ static void kafka_free(struct qz_sink *sink)
 	if (s->reader_conf)
 		rd_kafka_conf_destroy(s->reader_conf);
 	qz_suspects__free(&s->suspects);
+	qz_kafka__resume_free(&s->resume);
 	free(s->topic);
 	qz_spool__free(s->spool);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
 	free(s->win_done);
+	free(s->win_ack);
 	free(s->key);
 	free(s);
 }
@@ -586,6 +512,13 @@ static int kafka_probe(struct qz_sink *base, int timeout_ms)
 	up = brokers_up(s, timeout_ms);
 	pthread_mutex_lock(&s->mu);
 	s->rk_users--;
+	/* Say so in the checkpoint at once: a start after a crash during an
+	 * outage then knows the brokers were right. */
+	if (up && !s->reached) {
+		s->reached = true;
+		qz_kafka__note_save(s, qz_kafka__spool_stats(s).head);
+		qz_spool__checkpoint(s->spool);
+	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	return up ? 0 : -EHOSTUNREACH;
@@ -595,6 +528,8 @@ static const struct qz_sink_ops kafka_ops = {
 	.probe = kafka_probe,
 	.type = "kafka",
 	.write = kafka_write,
+	.write_tracked = kafka_write_tracked,
+	.last_spooled = kafka_last_spooled,
 	.flush = kafka_flush,
 	.close = kafka_close,
 	.stats = kafka_stats,
@@ -616,7 +551,10 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	s->base.log.fn = QZ_OPT(opts, log_fn, NULL);
 	s->base.log.ctx = QZ_OPT(opts, log_ctx, NULL);
 	s->retry_ms = QZ_OPT(opts, retry_ms, 0) ?: 1000;
+	s->disk = QZ_OPT(opts, durability_disk, false);
+	s->sync_ms = QZ_OPT(opts, sync_ms, 0) ?: SYNC_MS;
 	s->first_fail = UINT64_MAX;
+	s->first_acked_end = 0;
 	s->deadline = -1;
 	s->held_tail = &s->held;
 	pthread_mutex_init(&s->mu, NULL);
@@ -629,8 +567,9 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	}
 	err = -ENOMEM;
 	s->win_done = calloc(1, WINDOW_RECORDS);
+	s->win_ack = calloc(WINDOW_RECORDS, sizeof(*s->win_ack));
 	s->key = key ? strdup(key) : NULL;
-	if (!s->win_done || (key && !s->key))
+	if (!s->win_done || !s->win_ack || (key && !s->key))
 		goto err;
 	QZ_OPTS(qz_spool_opts, so, .log_fn = s->base.log.fn,
 		.log_ctx = s->base.log.ctx,
@@ -641,7 +580,7 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 		goto err;
 	}
 	err = -EINVAL;
-	conf = qz_kafka_conf(&s->base, opts, on_delivery);
+	conf = qz_kafka_conf(&s->base, opts, qz_kafka__on_delivery);
 	if (!conf)
 		goto err;
 	/* rd_kafka_new takes conf: keep a copy to recreate the producer. */
@@ -673,6 +612,9 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts)
 	if (qz_kafka__spool_stats(s).records)
 		s->state = K_SPOOLING;
 	s->win_base = qz_kafka__spool_stats(s).head;
+	s->where = qz_kafka__report_hash(opts->brokers, strlen(opts->brokers), opts->topic,
+				     strlen(opts->topic)) | 1;
+	qz_kafka__note_load(s);
 	err = -pthread_create(&s->thread, NULL, service, s);
 	if (err)
 		goto err;

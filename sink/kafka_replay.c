@@ -23,8 +23,18 @@ static void win_rebase(struct kafka_sink *s, uint64_t base)
 	} else {
 		memmove(s->win_done, s->win_done + shift, WINDOW_RECORDS - shift);
 		memset(s->win_done + WINDOW_RECORDS - shift, 0, shift);
+		memmove(s->win_ack, s->win_ack + shift,
+			(WINDOW_RECORDS - shift) * sizeof(*s->win_ack));
 	}
 	s->win_base = base;
+}
+
+void qz_kafka__open_window(struct kafka_sink *s)
+{
+	win_rebase(s, qz_kafka__spool_stats(s).head);
+	s->win_end = s->win_base;
+	s->win_failed = false;
+	s->win_active = true;
 }
 
 /* Under mu: produce the next window of spooled reports. */
@@ -51,6 +61,7 @@ void qz_kafka__start_window(struct kafka_sink *s)
 			if (s->win_end > s->win_base)
 				break;
 			/* Only numbers no record holds before it: consumed. */
+			qz_kafka__note_save(s, rec.index);
 			qz_spool__commit(s->spool, rec.index);
 			win_rebase(s, qz_kafka__spool_stats(s).head);
 			qz_spool__rewind(s->spool, s->win_base);
@@ -59,21 +70,33 @@ void qz_kafka__start_window(struct kafka_sink *s)
 		}
 		/* Numbers skipped (damaged records, or none held them): done, so
 		 * the commit passes them. */
-		for (uint64_t i = s->win_end; i < rec.index; i++)
+		for (uint64_t i = s->win_end; i < rec.index; i++) {
 			s->win_done[i - s->win_base] = 1;
+			s->win_ack[i - s->win_base] = (struct win_ack){ -1, -1 };
+		}
 		sp = qz_suspects__find(&s->suspects, rec.index);
+		if (!s->win_done[rec.index - s->win_base] && qz_kafka__resumed(s, &rec)) {
+			/* The last run sent it before it stopped: it is there. */
+			s->win_done[rec.index - s->win_base] = 1;
+			s->win_ack[rec.index - s->win_base] = (struct win_ack){ -1, -1 };
+			s->found_in_topic++;
+			s->delivered++;
+		}
 		if (sp && sp->state == SUSPECT_IN_TOPIC &&
 		    !s->win_done[rec.index - s->win_base]) {
 			/* Read back: the brokers have it. Delivered, not sent again. */
 			s->win_done[rec.index - s->win_base] = 1;
+			s->win_ack[rec.index - s->win_base] = (struct win_ack){ -1, -1 };
 			s->found_in_topic++;
 			s->delivered++;
 		}
 		if (!s->win_done[rec.index - s->win_base]) {
 			if (sp && sp->state != SUSPECT_ABSENT)
 				s->possible_dups++;	/* could not read it back */
+			/* The checkpoint says it may be sent before it is (a crash). */
+			qz_kafka__note_sent(s, rec.index);
 			err = qz_kafka__produce(s, rec.key, rec.key_len, rec.data, rec.len,
-				      (rec.index << 1) | TAG_REPLAY);
+				      (rec.index << TAG_SHIFT) | TAG_SPOOL);
 			if (err == -ENOBUFS)
 				break;	/* the window ends here */
 			if (err) {
@@ -95,17 +118,36 @@ void qz_kafka__start_window(struct kafka_sink *s)
 	}
 }
 
-/* Under mu, when the window's reports are all acked or failed. */
-void qz_kafka__end_window(struct kafka_sink *s)
+void qz_kafka__advance_window(struct kafka_sink *s)
 {
 	uint64_t done = s->win_base;
 
 	while (done < s->win_end && s->win_done[done - s->win_base])
 		done++;
-	qz_spool__commit(s->spool, done);
+	if (done > qz_kafka__spool_stats(s).head) {
+		/* The checkpoint written with this head must hold its note. */
+		qz_kafka__note_save(s, done);
+		qz_spool__commit(s->spool, done);
+	}
 	win_rebase(s, qz_kafka__spool_stats(s).head);
 	qz_suspects__prune(&s->suspects, qz_kafka__spool_stats(s).head);
+	qz_kafka__resume_end(s, qz_kafka__spool_stats(s).head);
+}
+
+/* Under mu, when the window's reports are all acked or failed. */
+void qz_kafka__end_window(struct kafka_sink *s)
+{
+	qz_kafka__advance_window(s);
 	s->win_active = false;
+}
+
+struct kafka_reader *qz_kafka__reader(struct kafka_sink *s)
+{
+	if (!s->reader && s->reader_conf) {
+		s->reader = qz_kafka_reader__new(&s->base, s->reader_conf, s->topic);
+		s->reader_conf = NULL;
+	}
+	return s->reader;
 }
 
 /* The hashes of one partition's reports, read back from an offset on. */
@@ -175,10 +217,8 @@ void qz_kafka__check_suspects(struct kafka_sink *s)
 			sc->from = sp->from;
 		}
 	}
-	if (nr && !s->reader && s->reader_conf) {
-		s->reader = qz_kafka_reader__new(&s->base, s->reader_conf, s->topic);
-		s->reader_conf = NULL;
-	}
+	if (nr)
+		qz_kafka__reader(s);
 	pthread_mutex_unlock(&s->mu);
 	for (size_t j = 0; j < nr; j++) {
 		int err = s->reader ? qz_kafka_reader__scan(s->reader, scans[j].partition,

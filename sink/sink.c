@@ -21,6 +21,36 @@ int qz_sink__write(struct qz_sink *sink, const char *line, size_t len,
 	return sink->ops->write(sink, line, len, key);
 }
 
+void qz_sink__set_settled(struct qz_sink *sink, qz_sink_settled_fn fn)
+{
+	if (sink)
+		sink->settled = fn;
+}
+
+int qz_sink__write_tracked(struct qz_sink *sink, const char *line, size_t len,
+			   const char *key, void *owner, uint64_t id)
+{
+	int err;
+
+	if (!sink || (!line && len))
+		return -EINVAL;
+	if (sink->ops->write_tracked)
+		return sink->ops->write_tracked(sink, line, len, key, owner, id);
+	/* write(2) returned: in the page cache, safe from a crash of ours. */
+	err = sink->ops->write(sink, line, len, key);
+	qz_sink_settle(sink, owner, id, err);
+	return err;
+}
+
+char *qz_sink__last_spooled(struct qz_sink *sink, size_t *len)
+{
+	if (!sink || !sink->ops->last_spooled) {
+		errno = sink ? ENOENT : EINVAL;
+		return NULL;
+	}
+	return sink->ops->last_spooled(sink, len);
+}
+
 int qz_sink__flush(struct qz_sink *sink, int deadline_ms)
 {
 	if (!sink)

@@ -68,6 +68,8 @@ struct qz_sink_stats {
 	uint64_t fatal;
 	/* kafka: the spool's bound in bytes; 0 for sinks without a spool. */
 	uint64_t spool_max_bytes;
+	/* kafka: 1 when an earlier run with this spool reached its brokers. */
+	uint64_t reached_before;
 };
 
 /* Logging, shared by every sink's opts as their first fields after sz. */
@@ -121,6 +123,14 @@ struct qz_sink_kafka_opts {
 	unsigned int message_timeout_ms;
 	/* How often to ask the brokers whether they are back; 0: 1000. */
 	unsigned int retry_ms;
+	/*
+	 * Durability disk: every report is appended to the spool before it is
+	 * produced, and committed when acked, so a crash of the process loses
+	 * none the sink took. The spool is fsynced at most every sync_ms (0:
+	 * 100), one fsync for every report appended meanwhile.
+	 */
+	bool durability_disk;
+	unsigned int sync_ms;
 };
 
 /*
@@ -139,6 +149,25 @@ struct qz_sink *qz_sink__new_kafka(const struct qz_sink_kafka_opts *opts);
  */
 int qz_sink__write(struct qz_sink *sink, const char *line, size_t len,
 			  const char *key);
+/*
+ * Following reports to safety. A report written with
+ * qz_sink__write_tracked() is settled once, when a crash of this process can
+ * no longer lose it: written out (fd, file), acked by the brokers or appended
+ * to the spool (Kafka); or when the sink gives up on it (err < 0, logged and
+ * counted by the sink). The callback runs on the writing thread or on the
+ * sink's own, with the sink's lock held: it must not call the sink.
+ */
+typedef void (*qz_sink_settled_fn)(void *owner, uint64_t id, int err);
+/* Set it before the first write. */
+void qz_sink__set_settled(struct qz_sink *sink, qz_sink_settled_fn fn);
+/* qz_sink__write(), then settled(owner, id, err) when the report is safe. */
+int qz_sink__write_tracked(struct qz_sink *sink, const char *line, size_t len,
+			   const char *key, void *owner, uint64_t id);
+/*
+ * Kafka: a copy of the newest report in the spool not yet acked (owned:
+ * free it), or NULL with errno ENOENT (none, or another kind of sink).
+ */
+char *qz_sink__last_spooled(struct qz_sink *sink, size_t *len);
 /*
  * Wait until every report written so far is delivered (or, for Kafka,
  * delivered or spooled), at most deadline_ms (-1: no limit). 0 or -ETIMEDOUT.
@@ -226,6 +255,19 @@ int qz_spool__commit(struct qz_spool *sp, uint64_t index);
 /* fsync the newest segment and write the checkpoint (atomically, by
  * rename). Older segments were fsynced as they filled. */
 int qz_spool__sync(struct qz_spool *sp);
+/* Write the checkpoint now, by rename, without fsync: safe from a crash
+ * of the process, not from a power loss. */
+int qz_spool__checkpoint(struct qz_spool *sp);
+/*
+ * The user's note: one line (no newline) kept in the checkpoint and written
+ * with the head whenever it is, so the two always agree. qz_spool__note()
+ * gives the one set last, or read at open ("" when none; borrowed).
+ */
+int qz_spool__set_note(struct qz_spool *sp, const char *note);
+const char *qz_spool__note(const struct qz_spool *sp);
+/* A new fd on the newest segment, to fsync without the user's lock held;
+ * -ENOENT when there is none. The caller closes it. */
+int qz_spool__dup_fd(const struct qz_spool *sp);
 void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st);
 
 #ifdef __cplusplus

@@ -91,10 +91,12 @@ static int list_segs(struct qz_spool *sp)
 	return err;
 }
 
+/* The head, and the user's note on the line after it. */
 static uint64_t read_checkpoint(struct qz_spool *sp)
 {
-	char path[PATH_MAX], tag[16];
+	char path[PATH_MAX], tag[16], line[NOTE_MAX + 2];
 	uint64_t head = 0;
+	size_t n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/" CHECKPOINT, sp->dir);
@@ -105,6 +107,13 @@ static uint64_t read_checkpoint(struct qz_spool *sp)
 		qz_log(&sp->log, QZ_LOG_WARN, "spool %s: bad checkpoint ignored",
 		       sp->dir);
 		head = 0;
+	} else if (fgetc(f) == '\n' && fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\n");
+		/* A line cut at NOTE_MAX is not the note that was set. */
+		if (line[n] == '\n' || feof(f)) {
+			line[n] = 0;
+			sp->note = strdup(line);
+		}
 	}
 	fclose(f);
 	return head;
@@ -123,12 +132,13 @@ static void sync_dir(struct qz_spool *sp)
 
 static int write_checkpoint(struct qz_spool *sp, bool durable)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	char path[PATH_MAX], tmp[PATH_MAX], text[NOTE_MAX + 64];
 	int fd, n, err = 0;
 
 	snprintf(path, sizeof(path), "%s/" CHECKPOINT, sp->dir);
 	snprintf(tmp, sizeof(tmp), "%s/" CHECKPOINT ".tmp", sp->dir);
-	n = snprintf(text, sizeof(text), CHECKPOINT_TAG " %" PRIu64 "\n", sp->head);
+	n = snprintf(text, sizeof(text), CHECKPOINT_TAG " %" PRIu64 "\n%s%s", sp->head,
+		     sp->note ? sp->note : "", sp->note ? "\n" : "");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -278,6 +288,7 @@ void qz_spool__free(struct qz_spool *sp)
 	free(sp->segs);
 	free(sp->buf);
 	free(sp->dir);
+	free(sp->note);
 	free(sp);
 }
 
@@ -410,6 +421,40 @@ int qz_spool__sync(struct qz_spool *sp)
 	if (sp->wfd >= 0 && fsync(sp->wfd))
 		return -errno;
 	return write_checkpoint(sp, true);
+}
+
+int qz_spool__checkpoint(struct qz_spool *sp)
+{
+	return write_checkpoint(sp, false);
+}
+
+int qz_spool__set_note(struct qz_spool *sp, const char *note)
+{
+	char *copy;
+
+	if (strlen(note) > NOTE_MAX || strchr(note, '\n'))
+		return -EINVAL;
+	copy = strdup(note);
+	if (!copy)
+		return -ENOMEM;
+	free(sp->note);
+	sp->note = copy;
+	return 0;
+}
+
+const char *qz_spool__note(const struct qz_spool *sp)
+{
+	return sp->note ? sp->note : "";
+}
+
+int qz_spool__dup_fd(const struct qz_spool *sp)
+{
+	int fd;
+
+	if (sp->wfd < 0)
+		return -ENOENT;
+	fd = fcntl(sp->wfd, F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
 }
 
 void qz_spool__stats(const struct qz_spool *sp, struct qz_spool_stats *st)

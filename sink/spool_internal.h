@@ -19,6 +19,7 @@
 #define NO_KEY UINT32_MAX
 #define SEG_SUFFIX ".seg"
 #define CORRUPT_SUFFIX ".corrupt"
+#define NOTE_MAX 4096		/* the longest note kept */
 
 struct rec_hdr {
 	uint32_t magic;
@@ -56,6 +57,7 @@ struct qz_spool {
 	char *buf;
 	size_t buf_cap;
 	time_t checkpoint_at;
+	char *note;		/* the user's line in the checkpoint; NULL: none */
 };
 
 static inline uint32_t qz__spool_crc(const struct rec_hdr *h, const void *key,

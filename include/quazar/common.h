@@ -59,6 +59,11 @@ enum qz_error {
 /* Text for a -errno or -QZ_ERR_* code (either sign). Never NULL; static. */
 QZ_API const char *qz_strerror(int err);
 
+/* The name of system call nr on this architecture ("getppid"), or NULL. */
+QZ_API const char *qz_syscall_name(long nr);
+/* The number of a system call by name, or -1. */
+QZ_API long qz_syscall_nr(const char *name);
+
 enum qz_log_level {
 	QZ_LOG_ERROR,
 	QZ_LOG_WARN,

@@ -65,6 +65,13 @@ struct qz_evlist_opts {
 	bool filter_fallback;
 	qz_log_fn log;
 	void *log_ctx;
+	/*
+	 * MMAP2 records of executable mappings from the first event, for a
+	 * map cache (quazar/stack.h); with build-ids where the kernel gives
+	 * them (attr.build_id, Linux 5.12). Data mappings are not asked for:
+	 * no code runs from them, and they would cost a record per mmap.
+	 */
+	bool track_maps;
 };
 
 QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts);

@@ -78,6 +78,12 @@ QZ_API int qz_evsel__set_filter_str(struct qz_evsel *evsel, const char *filter);
  * every perf user of that tracepoint on the machine, not only this one.
  */
 QZ_API int qz_evsel__set_bpf(struct qz_evsel *evsel, int prog_fd);
+/*
+ * Enable the event only on these CPUs of those it is opened on (a
+ * reference is taken; NULL: all). It stays disabled on the others, so
+ * its fds keep the shape of its maps. Call before open.
+ */
+QZ_API int qz_evsel__set_only_cpus(struct qz_evsel *evsel, struct qz_cpu_map *cpus);
 /* Opaque pointer for the caller (profiler state). */
 QZ_API void qz_evsel__set_priv(struct qz_evsel *evsel, void *priv);
 QZ_API void *qz_evsel__priv(const struct qz_evsel *evsel);
@@ -114,6 +120,12 @@ QZ_API int qz_evsel__nr_ids(const struct qz_evsel *evsel);
 QZ_API uint64_t qz_evsel__id(const struct qz_evsel *evsel, int idx);
 QZ_API int qz_evsel__enable(struct qz_evsel *evsel);
 QZ_API int qz_evsel__disable(struct qz_evsel *evsel);
+/*
+ * Sample every period events (ns for clocks) from now on, on one CPU's
+ * fds (every thread's); cpu_idx -1: on all. PERF_EVENT_IOC_PERIOD takes
+ * effect at once. 0 or -errno.
+ */
+QZ_API int qz_evsel__set_period(struct qz_evsel *evsel, int cpu_idx, uint64_t period);
 /*
  * PERF_EVENT_IOC_SET_FILTER on every fd. The kernel's error is returned as
  * it is (e.g. -EINVAL) so the caller can fall back to a user-space filter.

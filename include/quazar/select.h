@@ -30,6 +30,14 @@ enum qz_spec_kind {
 	QZ_SPEC_PMU,		/* pmu/term=value,.../ */
 	QZ_SPEC_UPROBE,		/* uprobe:/path:symbol[+off] */
 	QZ_SPEC_URETPROBE,	/* uretprobe:/path:symbol */
+	/*
+	 * A profiler as an event source: name[/OPTIONS/ATTR/.../], e.g.
+	 * profile/-F 5000 -N 10/untraced/. name holds the profiler,
+	 * profiler_opts its options; a session resolves it (see
+	 * qz_session_opts.nest). Written name/-.../ (options), name//ATTR/
+	 * or, where the caller allows, a bare name that is no event.
+	 */
+	QZ_SPEC_PROFILER,
 };
 
 #define QZ_SPEC_MAX_FIELDS 8
@@ -72,6 +80,8 @@ struct qz_event_spec {
 	bool trigger;		/* multi-trace: output on this event, not per interval */
 	int max_stack_set;	/* 1 when max-stack= was given (0 is a valid depth) */
 	uint64_t freq;		/* freq=HZ (sample frequency), 0 = default */
+	char *profiler_opts;	/* QZ_SPEC_PROFILER: the options, as written */
+	int profiler_opts_column; /* column of the options' first character */
 };
 
 struct qz_selector {
@@ -95,6 +105,15 @@ struct qz_parse_error {
  */
 QZ_API int qz_selector__parse(struct qz_selector *sel, const char *text,
 			      struct qz_parse_error *err);
+
+enum qz_selector_flags {
+	/* A bare name that is no event (task-state) is a QZ_SPEC_PROFILER. */
+	QZ_SELECTOR_PROFILERS = 1 << 0,
+};
+
+/* qz_selector__parse with enum qz_selector_flags. */
+QZ_API int qz_selector__parse_flags(struct qz_selector *sel, const char *text,
+				    unsigned flags, struct qz_parse_error *err);
 /* Free what the selector owns (not sel itself); accepts NULL. */
 QZ_API void qz_selector__clear(struct qz_selector *sel);
 

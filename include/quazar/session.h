@@ -25,6 +25,7 @@ struct qz_filter;
 struct qz_evsel;
 struct qz_evlist;
 struct qz_tasks;
+struct qz_symbolizer;
 struct qz_session;
 struct qz_event;
 
@@ -127,6 +128,24 @@ struct qz_session_opts {
 	 * lines go; NULL: the session's own output. Borrowed.
 	 */
 	struct qz_output *status_out;
+	/*
+	 * Called for each event of a selector before it is added: 0, or a
+	 * negative error after logging why (an attribute the handler does
+	 * not read, say). NULL: every event is taken.
+	 */
+	int (*check_spec)(struct qz_session *s, const struct qz_event_spec *spec,
+			  void *ctx);
+	/*
+	 * An event of a selector that names a profiler, not an event
+	 * (QZ_SPEC_PROFILER: task-state, profile/-F 99/): add what it stands
+	 * for with qz_session__add_nested and return the first index added,
+	 * a negative error after logging why, or -ENOENT without logging
+	 * when the name is no profiler (the session says so, with
+	 * nest_names to suggest from). NULL: such events are refused.
+	 */
+	int (*nest)(struct qz_session *s, const struct qz_event_spec *spec, void *ctx);
+	void *hook_ctx;			/* for check_spec and nest */
+	const char *const *nest_names;	/* NULL-ended, borrowed */
 };
 
 /*
@@ -172,10 +191,46 @@ QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd);
  * borrowed. Call from init. 0, -EINVAL or -ENOSPC (at most 8).
  */
 QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx));
+/*
+ * Count event member in event leader's group instead of sampling it: its
+ * count since open arrives with every sample of the leader, which must ask
+ * for PERF_SAMPLE_READ (read as a group). The member's filter must run in
+ * the kernel: one it rejects fails the open. Call from init, after both
+ * were added. 0, or -EINVAL for bad indexes or a leader that is a member.
+ */
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member);
+/*
+ * Run another handler inside this session, over spec (a QZ_SPEC_PROFILER
+ * of one of its selectors): what its init adds to its own session joins
+ * this one's events and rings, and each of those events goes to both
+ * handlers, to the nested one first. Its -N ends its own events, its -i
+ * its own reports, which it writes to this session's output; -m and
+ * --watermark size the shared rings (the larger ring, the earlier
+ * wakeup), --order orders them all. Its env must watch what this one
+ * does: events of another -p/-t/--cgroup/-- cmd are refused. hook_ctx is
+ * its own check_spec/nest context. The nested session owns env and
+ * ops_opts through release(release_arg), called when it is freed (also
+ * on failure). Call from init; returns the index of the first event
+ * added, or a negative error (logged). Nests one level deep.
+ */
+QZ_API int qz_session__add_nested(struct qz_session *s, const struct qz_event_spec *spec,
+				  const struct qz_session_ops *ops, const void *ops_opts,
+				  struct qz_env *env, void *hook_ctx,
+				  void (*release)(void *arg), void *release_arg);
+/* The session event index runs in, or NULL; its own index there. */
+QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int index,
+					     int *nested_index);
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */
 QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on);
+/*
+ * The sample fields (PERF_SAMPLE_* bits) the handler reads from
+ * qz_event.sample; the others may be left zero, and are not decoded.
+ * Default ~0ull: all. qz_event__comm reads TID; qz_event__json_header reads
+ * CPU and TID. Call from init.
+ */
+QZ_API void qz_session__set_sample_fields(struct qz_session *s, uint64_t fields);
 QZ_API int qz_session__nr_events(const struct qz_session *s);
 QZ_API const struct qz_event_spec *qz_session__spec(const struct qz_session *s,
 						    int index);
@@ -183,12 +238,24 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 						int index);
 QZ_API struct qz_evsel *qz_session__evsel(struct qz_session *s, int index);
 /*
- * Compile an expression over event index's fields (an attr such as role=,
- * evaluated with qz_filter__eval); the session owns it. NULL + errno after
- * logging an error that names attr and points at the column.
+ * Compile an expression over event index's fields and variables (an attr
+ * such as role=, key=, evaluated with qz_filter__eval_sample); the session
+ * owns it. A number: a string is refused. NULL + errno after logging an
+ * error that names attr and points at the column.
  */
 QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 					       const char *attr, const char *text);
+/*
+ * qz_session__expr with enum qz_filter_flags: the value may be a string
+ * (comm=; qz_filter__is_str tells), and QZ_FILTER_KEY | QZ_FILTER_PRINTF
+ * compiles a printkey= over `key` alone. Expressions may call ksymbol()
+ * and comm_get(); without a tracepoint they read the variables only
+ * (_cpu, _pid, _tid, _time, _period). Evaluate with the _sample
+ * functions of quazar/filter.h.
+ */
+QZ_API const struct qz_filter *qz_session__expr_flags(struct qz_session *s, int index,
+						      const char *attr, const char *text,
+						      unsigned flags);
 /* The name to show for an event: alias=, else sys:name, else the text. */
 QZ_API const char *qz_session__event_name(const struct qz_session *s, int index);
 QZ_API struct qz_env *qz_session__env(struct qz_session *s);
@@ -204,6 +271,15 @@ QZ_API void qz_session__set_sampling(struct qz_session *s, uint64_t period,
 QZ_API struct qz_output *qz_session__output(struct qz_session *s);
 QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s);
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s);
+/*
+ * The session's symbolizer (borrowed; NULL + errno when it cannot be
+ * made). Asking for it, from init, makes the session follow every
+ * process's mappings (MMAP2, COMM, FORK, EXIT records, /proc at start)
+ * and read the rings in time order. Keep (pid, qz_symbolizer__gen(),
+ * address) per sample and resolve in the interval callback: after each
+ * one the session reaps (qz_symbolizer__reap) what exited processes left.
+ */
+QZ_API struct qz_symbolizer *qz_session__symbolizer(struct qz_session *s);
 /* Log a line through the session's log callback (for handlers). */
 QZ_API void qz_session__log(struct qz_session *s, enum qz_log_level level,
 			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

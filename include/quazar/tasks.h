@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/perf_event.h>
 #include <quazar/common.h>
@@ -30,6 +31,13 @@ QZ_API struct qz_tasks *qz_tasks__new(const struct qz_tasks_opts *opts);
 QZ_API void qz_tasks__free(struct qz_tasks *tasks);
 QZ_API int qz_tasks__set_comm(struct qz_tasks *tasks, pid_t pid, pid_t tid,
 			      const char *comm);
+/*
+ * The same, taken at time (the COMM record's): records read out of time
+ * order still give each sample the comm of its time. The last few comms
+ * of a task are kept.
+ */
+QZ_API int qz_tasks__set_comm_at(struct qz_tasks *tasks, pid_t pid, pid_t tid,
+				 const char *comm, uint64_t time);
 /* A new task inherits its parent thread's comm. */
 QZ_API int qz_tasks__fork(struct qz_tasks *tasks, pid_t pid, pid_t tid,
 			  pid_t ppid, pid_t ptid);
@@ -45,6 +53,9 @@ QZ_API int qz_tasks__record(struct qz_tasks *tasks,
  * unknown.
  */
 QZ_API const char *qz_tasks__comm(struct qz_tasks *tasks, pid_t tid);
+/* The comm tid had at time (a sample's); time 0: the latest. */
+QZ_API const char *qz_tasks__comm_at(struct qz_tasks *tasks, pid_t tid,
+				     uint64_t time);
 /* The pid (thread group) of tid, or -ENOENT. */
 QZ_API pid_t qz_tasks__pid(struct qz_tasks *tasks, pid_t tid);
 QZ_API size_t qz_tasks__nr(const struct qz_tasks *tasks);

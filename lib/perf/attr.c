@@ -53,6 +53,18 @@ QZ_API const struct qz_event_name *qz_event_names(size_t *nr)
 	return event_names;
 }
 
+void qz__attr_honour_period(struct perf_event_attr *attr, bool probe)
+{
+	bool hit_counted = probe || attr->type == PERF_TYPE_TRACEPOINT ||
+			   attr->type == PERF_TYPE_BREAKPOINT ||
+			   (attr->type == PERF_TYPE_SOFTWARE &&
+			    attr->config != PERF_COUNT_SW_CPU_CLOCK &&
+			    attr->config != PERF_COUNT_SW_TASK_CLOCK);
+
+	if (hit_counted && !attr->freq && attr->sample_period > 1)
+		attr->sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
+}
+
 QZ_API int qz_attr__named(struct perf_event_attr *attr, const char *name)
 {
 	for (size_t i = 0; name && i < QZ_ARRAY_SIZE(event_names); i++) {

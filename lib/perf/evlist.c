@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include "perf_internal.h"
 
 struct evl_ring {
@@ -30,7 +31,8 @@ struct qz_evlist {
 	int *cgroup_fds;	/* --cgroup a,b,...: a column each */
 	int nr_cgroups;
 	bool enabled;		/* for events added while running */
-	bool track_tasks, inherit, wakeup_every_event, filter_fallback;
+	bool track_tasks, track_maps, mmap_build_id, inherit, wakeup_every_event;
+	bool filter_fallback;
 	size_t ring_pages;
 	uint32_t watermark_bytes;
 	struct qz_logger log;
@@ -59,6 +61,7 @@ QZ_API struct qz_evlist *qz_evlist__new(const struct qz_evlist_opts *opts)
 	if (!el)
 		return NULL;
 	el->track_tasks = QZ_OPT(opts, track_tasks, false);
+	el->track_maps = QZ_OPT(opts, track_maps, false);
 	el->inherit = QZ_OPT(opts, inherit, false);
 	el->filter_fallback = QZ_OPT(opts, filter_fallback, false);
 	el->ring_pages = QZ_OPT(opts, ring_pages, 0) ?: QZ_DEFAULT_RING_PAGES;
@@ -249,6 +252,29 @@ static int build_ids(struct qz_evlist *el)
 	return 0;
 }
 
+/*
+ * Does the kernel put build-ids in MMAP2 records (attr.build_id, 5.12)?
+ * An unknown attr bit fails the open, so ask once with a dummy event.
+ */
+static bool kernel_has_mmap_build_id(void)
+{
+	static int known;	/* 0 unknown, 1 yes, 2 no; a race asks twice */
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
+		.config = PERF_COUNT_SW_DUMMY, .disabled = 1, .exclude_kernel = 1,
+		.exclude_hv = 1, .mmap = 1, .mmap2 = 1, .build_id = 1,
+	};
+	int fd;
+
+	if (!__atomic_load_n(&known, __ATOMIC_RELAXED)) {
+		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&known, fd >= 0 ? 1 : 2, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&known, __ATOMIC_RELAXED) == 1;
+}
+
 /* Give every event the same id layout and the fields the evlist relies on. */
 static void prepare_attrs(struct qz_evlist *el)
 {
@@ -283,10 +309,15 @@ static void prepare_attrs(struct qz_evlist *el)
 			a->watermark = 1;
 			a->wakeup_watermark = wm;
 		}
-		if (i == 0 && el->track_tasks) {
+		if (i == 0 && (el->track_tasks || el->track_maps)) {
 			a->comm = 1;
 			a->comm_exec = 1;
 			a->task = 1;
+		}
+		if (i == 0 && el->track_maps) {
+			a->mmap = 1;
+			a->mmap2 = 1;
+			a->build_id = el->mmap_build_id;
 		}
 	}
 }
@@ -308,6 +339,8 @@ QZ_API int qz_evlist__open(struct qz_evlist *el)
 		       "events for any thread need a CPU list, not \"any\"");
 		return -EINVAL;
 	}
+	if (el->track_maps)
+		el->mmap_build_id = kernel_has_mmap_build_id();
 	prepare_attrs(el);
 	for (int i = 0; i < el->nr_evsels && !err; i++)
 		err = qz__evsel_open(el->evsels[i], el->cpus, el->threads,
@@ -333,11 +366,15 @@ static int evlist_ioctl(struct qz_evlist *el, unsigned long req)
 		/* A leader switches its whole group. */
 		if (e->leader != e)
 			continue;
-		for (int j = 0; j < n; j++)
+		for (int j = 0; j < n; j++) {
+			if (req == PERF_EVENT_IOC_ENABLE &&
+			    !qz__evsel_fd_enabled(e, j))
+				continue; /* cpus=: never runs there */
 			if (ioctl(e->fds[j], req,
 				  e->nr_members > 1 ? PERF_IOC_FLAG_GROUP : 0) <
 			    0)
 				return -errno;
+		}
 	}
 	return 0;
 }

@@ -72,6 +72,7 @@ QZ_API void qz_evsel__free(struct qz_evsel *e)
 	if (!e)
 		return;
 	qz_evsel__close(e);
+	qz_cpu_map__put(e->only_cpus);
 	free(e->name);
 	free(e->filter);
 	free(e->uprobe_path);
@@ -134,6 +135,25 @@ QZ_API void qz_evsel__set_priv(struct qz_evsel *e, void *priv)
 QZ_API void *qz_evsel__priv(const struct qz_evsel *e)
 {
 	return e->priv;
+}
+
+QZ_API int qz_evsel__set_only_cpus(struct qz_evsel *e, struct qz_cpu_map *cpus)
+{
+	if (e->open)
+		return -EBUSY;
+	qz_cpu_map__put(e->only_cpus);
+	e->only_cpus = qz_cpu_map__get(cpus);
+	return 0;
+}
+
+bool qz__evsel_fd_enabled(const struct qz_evsel *e, int i)
+{
+	int cpu;
+
+	if (!e->only_cpus)
+		return true;
+	cpu = e->cpus->cpus[i / e->threads->nr];
+	return cpu >= 0 && qz_cpu_map__idx(e->only_cpus, cpu) >= 0;
 }
 
 bool qz__evsel_samples(const struct qz_evsel *e)
@@ -371,6 +391,20 @@ QZ_API int qz_evsel__fd(const struct qz_evsel *e, int cpu_idx, int thread_idx)
 	return *evsel_fdp(e, cpu_idx, thread_idx);
 }
 
+QZ_API int qz_evsel__set_period(struct qz_evsel *e, int cpu_idx, uint64_t period)
+{
+	if (!e->open || cpu_idx < -1 || cpu_idx >= e->cpus->nr || !period)
+		return -EINVAL;
+	for (int c = 0; c < e->cpus->nr; c++) {
+		if (cpu_idx >= 0 && c != cpu_idx)
+			continue;
+		for (int t = 0; t < e->threads->nr; t++)
+			if (ioctl(*evsel_fdp(e, c, t), PERF_EVENT_IOC_PERIOD, &period))
+				return -errno;
+	}
+	return 0;
+}
+
 QZ_API int qz_evsel__nr_ids(const struct qz_evsel *e)
 {
 	return e->open ? e->cpus->nr * e->threads->nr : 0;
@@ -387,9 +421,12 @@ static int ioctl_all(struct qz_evsel *e, unsigned long req, unsigned long arg)
 
 	if (!e->open)
 		return -EBADF;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (req == PERF_EVENT_IOC_ENABLE && !qz__evsel_fd_enabled(e, i))
+			continue;
 		if (ioctl(e->fds[i], req, arg) < 0)
 			return -errno;
+	}
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct qz_evsel {
 	int nr_members; /* leader only, itself included */
 	int idx; /* in the evlist */
 	struct qz_cpu_map *cpus;
+	struct qz_cpu_map *only_cpus; /* enabled on these alone; NULL: all */
 	struct qz_thread_map *threads;
 	int *fds; /* cpus->nr x threads->nr */
 	uint64_t *ids; /* same shape */
@@ -62,8 +63,27 @@ int qz__evsel_open(struct qz_evsel *evsel, struct qz_cpu_map *cpus,
 /* threadmap.c: n entries of -1 (a column per cgroup). */
 struct qz_thread_map *qz__thread_map_any_n(int n);
 bool qz__evsel_samples(const struct qz_evsel *evsel);
+/* Is fd i (cpu index i / threads) one to enable? (qz_evsel__set_only_cpus) */
+bool qz__evsel_fd_enabled(const struct qz_evsel *evsel, int i);
 /* Point config1 at a copy of path that lives as long as the evsel. */
 int qz__evsel_own_uprobe_path(struct qz_evsel *evsel, const char *path);
+
+/*
+ * attr.c: the kernel samples a software event, a tracepoint or a probe on
+ * every hit when its samples carry PERF_SAMPLE_PERIOD (perf_swevent_event
+ * reports each hit with its own period): a sample_period of N then has no
+ * effect. Such an event with a period above 1 leaves PERIOD out, so the
+ * kernel counts N hits per sample. probe: a uprobe (its PMU type is
+ * dynamic).
+ */
+void qz__attr_honour_period(struct perf_event_attr *attr, bool probe);
+
+/*
+ * sample.c: PERF_SAMPLE_READ's group or value at *p, bounded by end, into
+ * s->read (as qz_sample__parse does); *p is moved past it.
+ */
+int qz__sample_parse_read(const uint8_t **p, const uint8_t *end,
+			  uint64_t read_format, struct qz_sample *s);
 
 /* The first struct qz_counts callers can have. */
 #define COUNTS_SZ_V1 QZ_OFFSETOFEND(struct qz_counts, not_counted)

@@ -232,7 +232,7 @@ static void valid_terms(const struct qz_pmu *pmu, char *buf, size_t len)
 					pmu->formats[i].name);
 	if (off < len)
 		snprintf(buf + off, len - off,
-			 "period, freq, config, config1, config2");
+			 "period, freq, config, config1, config2, bp_type, bp_addr, bp_len");
 }
 
 static int apply_terms(const struct qz_pmu *pmu, struct perf_event_attr *attr,
@@ -304,6 +304,21 @@ static int apply_term(const struct qz_pmu *pmu, struct perf_event_attr *attr,
 			*attr_field(attr, i) = value;
 			return 0;
 		}
+	}
+	/* The breakpoint PMU's fields (perf_event_attr's bp_*). */
+	if (!strcmp(name, "bp_type") && eq) {
+		if (value > UINT32_MAX)
+			goto bad_value;
+		attr->bp_type = (uint32_t)value;
+		return 0;
+	}
+	if (!strcmp(name, "bp_addr") && eq) {
+		attr->bp_addr = value;
+		return 0;
+	}
+	if (!strcmp(name, "bp_len") && eq) {
+		attr->bp_len = value;
+		return 0;
 	}
 	if (!strcmp(name, "period") && eq) {
 		attr->sample_period = value;

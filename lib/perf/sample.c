@@ -101,6 +101,16 @@ static int parse_read(struct cursor *c, uint64_t fmt, struct qz_sample *s)
 	return 0;
 }
 
+int qz__sample_parse_read(const uint8_t **p, const uint8_t *end,
+			  uint64_t read_format, struct qz_sample *s)
+{
+	struct cursor c = { *p, end };
+	int err = parse_read(&c, read_format, s);
+
+	*p = c.p;
+	return err;
+}
+
 QZ_API int qz_sample__read_entry(const struct qz_sample *s, uint64_t i,
 				 uint64_t *value, uint64_t *id, uint64_t *lost)
 {
@@ -196,12 +206,10 @@ static int parse_sample(struct cursor *c, const struct qz_sample_format *f,
 		TRY(take(c, s->branch.nr, sizeof(struct perf_branch_entry),
 			 &at));
 		s->branch.entries = at;
-#ifdef PERF_SAMPLE_BRANCH_COUNTERS
-		if (f->branch_sample_type & PERF_SAMPLE_BRANCH_COUNTERS) {
+		if (f->branch_sample_type & QZ_SAMPLE_BRANCH_COUNTERS) {
 			TRY(take(c, s->branch.nr, 8, &at));
 			s->branch.counters = at;
 		}
-#endif
 	}
 	if (t & PERF_SAMPLE_REGS_USER)
 		TRY(parse_regs(c, f->sample_regs_user, &s->regs_user.abi,

@@ -4,6 +4,11 @@
  * tasks stay on a FIFO so samples that arrive after the exit (rings are
  * read late) still get a name; the oldest are dropped past max_exited.
  * Tasks from before tracing are looked up in /proc once and cached.
+ *
+ * Each task keeps its last few comms with the time it took each, so a
+ * sample gets the comm of its own time whatever order the rings are read
+ * in: `taskset -c 0 prog` execs on one CPU, and its COMM "prog" may be
+ * read before the COMM "taskset" of the other CPU's ring.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,10 +17,19 @@
 #include "perf_internal.h"
 
 #define COMM_LEN 16
+#define COMM_HISTORY 3	/* older comms kept: sh -c, taskset, exec'd program */
+
+struct old_comm {
+	uint64_t time;		/* when the task took it */
+	char comm[COMM_LEN];
+};
 
 struct task {
 	pid_t pid, tid;
-	char comm[COMM_LEN];
+	char comm[COMM_LEN];	/* the latest */
+	uint64_t comm_time;	/* since when; 0: since before tracing */
+	struct old_comm old[COMM_HISTORY];	/* newest first */
+	uint8_t nr_old;
 	bool exited;
 	struct task *hnext; /* hash chain */
 	struct task *dprev, *dnext; /* exited FIFO */
@@ -179,21 +193,64 @@ QZ_API int qz_tasks__set_comm(struct qz_tasks *t, pid_t pid, pid_t tid,
 	return 0;
 }
 
-QZ_API int qz_tasks__fork(struct qz_tasks *t, pid_t pid, pid_t tid, pid_t ppid,
-			  pid_t ptid)
+/* Keep comm of time in the history, newest first; the oldest falls off. */
+static void add_old(struct task *k, const char *comm, uint64_t time)
 {
-	const char *parent = qz_tasks__comm(t, ptid);
+	int i, n = k->nr_old;
+
+	for (i = 0; i < n && k->old[i].time >= time; i++)
+		;
+	if (i == COMM_HISTORY)
+		return;	/* older than all it keeps */
+	if (n == COMM_HISTORY)
+		n--;
+	memmove(&k->old[i + 1], &k->old[i], (size_t)(n - i) * sizeof(k->old[0]));
+	k->old[i].time = time;
+	copy_comm(k->old[i].comm, comm);
+	k->nr_old = (uint8_t)(n + 1);
+}
+
+QZ_API int qz_tasks__set_comm_at(struct qz_tasks *t, pid_t pid, pid_t tid,
+				 const char *comm, uint64_t time)
+{
+	struct task *k = upsert(t, pid, tid);
+
+	if (!k)
+		return -ENOMEM;
+	if (time < k->comm_time) {
+		add_old(k, comm, time);	/* read after a later one */
+		return 0;
+	}
+	if (k->comm[0])
+		add_old(k, k->comm, k->comm_time);
+	copy_comm(k->comm, comm);
+	k->comm_time = time;
+	return 0;
+}
+
+static void fork_at(struct qz_tasks *t, pid_t pid, pid_t tid, pid_t ptid,
+		    uint64_t time)
+{
+	const char *parent = qz_tasks__comm_at(t, ptid, time);
 	char comm[COMM_LEN] = "";
 	struct task *k;
 
-	(void)ppid;
 	if (parent)
 		copy_comm(comm, parent);
 	k = upsert(t, pid, tid);
 	if (!k)
-		return -ENOMEM;
+		return;
 	memcpy(k->comm, comm, sizeof(comm));
-	return 0;
+	k->comm_time = time;
+	k->nr_old = 0;	/* a reused tid: the old task's names are not this one's */
+}
+
+QZ_API int qz_tasks__fork(struct qz_tasks *t, pid_t pid, pid_t tid, pid_t ppid,
+			  pid_t ptid)
+{
+	(void)ppid;
+	fork_at(t, pid, tid, ptid, 0);
+	return find(t, tid) ? 0 : -ENOMEM;
 }
 
 QZ_API void qz_tasks__exit(struct qz_tasks *t, pid_t pid, pid_t tid)
@@ -232,11 +289,13 @@ QZ_API int qz_tasks__record(struct qz_tasks *t,
 		return err;
 	switch (r.type) {
 	case PERF_RECORD_COMM:
-		return qz_tasks__set_comm(t, (pid_t)r.comm.pid,
-					  (pid_t)r.comm.tid, r.comm.comm);
+		/* The time is the sample_id trailer's, 0 without one. */
+		return qz_tasks__set_comm_at(t, (pid_t)r.comm.pid, (pid_t)r.comm.tid,
+					     r.comm.comm, r.id.time);
 	case PERF_RECORD_FORK:
-		return qz_tasks__fork(t, (pid_t)r.task.pid, (pid_t)r.task.tid,
-				      (pid_t)r.task.ppid, (pid_t)r.task.ptid);
+		fork_at(t, (pid_t)r.task.pid, (pid_t)r.task.tid, (pid_t)r.task.ptid,
+			r.task.time);
+		return find(t, (pid_t)r.task.tid) ? 0 : -ENOMEM;
 	default:
 		qz_tasks__exit(t, (pid_t)r.task.pid, (pid_t)r.task.tid);
 		return 0;
@@ -270,6 +329,22 @@ QZ_API const char *qz_tasks__comm(struct qz_tasks *t, pid_t tid)
 	if (!k && !t->no_proc && tid > 0)
 		k = from_proc(t, tid);
 	return k ? k->comm : NULL;
+}
+
+QZ_API const char *qz_tasks__comm_at(struct qz_tasks *t, pid_t tid, uint64_t time)
+{
+	struct task *k = find(t, tid);
+
+	if (!k && !t->no_proc && tid > 0)
+		k = from_proc(t, tid);
+	if (!k)
+		return NULL;
+	if (!time || time >= k->comm_time)
+		return k->comm;
+	for (int i = 0; i < k->nr_old; i++)
+		if (time >= k->old[i].time || i == k->nr_old - 1)
+			return k->old[i].comm;
+	return k->comm;
 }
 
 QZ_API pid_t qz_tasks__pid(struct qz_tasks *t, pid_t tid)

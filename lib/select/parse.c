@@ -5,6 +5,8 @@
  *	cycles[:u|:k][//ATTR/.../]	hardware/software name
  *	pmu/term=value,.../[:u|:k]	dynamic PMU
  *	uprobe:/path:symbol[+off][/filter/ATTR/.../], uretprobe:/path:symbol
+ *	name/-options/ATTR/.../, name//ATTR/	a profiler as an event source
+ *	(and a bare name that is no event, with QZ_SELECTOR_PROFILERS)
  * Commas inside a /filter/ or an attribute do not split events. Errors
  * carry the column of the offending character.
  */
@@ -17,6 +19,7 @@
 struct cursor {
 	const char *text;
 	struct qz_parse_error *err;
+	unsigned flags;		/* enum qz_selector_flags */
 };
 
 static bool at_end(const char *s, int i)
@@ -110,17 +113,26 @@ static int scan_slash(struct cursor *c, int start, const char *what, int open,
 	return code;
 }
 
-/* /filter/ATTR/ATTR/.../ starting at the first '/'; *pos ends past it. */
+/*
+ * /filter/ATTR/ATTR/.../ starting at the first '/'; *pos ends past it. A
+ * profiler has its options where a tracepoint has its filter.
+ */
 static int parse_filter_attrs(struct cursor *c, struct qz_event_spec *spec,
 			      int *pos, bool filter_ok)
 {
 	const char *s = c->text;
+	bool prof = spec->kind == QZ_SPEC_PROFILER;
 	int p = *pos, q, ret;
 
-	q = scan_slash(c, p + 1, "filter", p, NULL);
+	q = scan_slash(c, p + 1, prof ? "options" : "filter", p, NULL);
 	if (q < 0)
 		return q;
-	if (q > p + 1) {
+	if (q > p + 1 && prof) {
+		ret = dup_range(&spec->profiler_opts, s, p + 1, q);
+		if (ret)
+			return ret;
+		spec->profiler_opts_column = p + 1;
+	} else if (q > p + 1) {
 		if (!filter_ok) {
 			qz__parse_error(c->err, p + 1,
 					"only tracepoints and uprobes take a filter; leave it empty: %s//ATTR/",
@@ -367,6 +379,24 @@ static int parse_event(struct cursor *c, struct qz_event_spec *spec, int *pos)
 		ret = s[p] == '/' ? parse_filter_attrs(c, spec, &p, true) : 0;
 		goto done;
 	}
+	if (s[p] == '/' && (s[p + 1] == '-' ||
+			    (s[p + 1] == '/' &&
+			     ((c->flags & QZ_SELECTOR_PROFILERS) ||
+			      !(at_end(s, p + 2) || isspace((unsigned char)s[p + 2]))) &&
+			     qz__builtin_lookup(s + tok, (size_t)(p - tok), &spec->kind,
+						&spec->config)))) {
+		/*
+		 * name/-F 99 -g/ATTR/: a profiler with its options; name//ATTR/
+		 * too when name is no event (a PMU takes terms between the
+		 * slashes, and an event named so keeps its meaning).
+		 */
+		spec->kind = QZ_SPEC_PROFILER;
+		spec->config = 0;
+		if ((ret = dup_range(&spec->name, s, tok, tok_end)))
+			return ret;
+		ret = parse_filter_attrs(c, spec, &p, false);
+		goto done;
+	}
 	if (!qz__builtin_lookup(s + tok, (size_t)(p - tok), &spec->kind,
 				&spec->config)) {
 		if ((ret = dup_range(&spec->name, s, tok, tok_end)))
@@ -379,6 +409,15 @@ static int parse_event(struct cursor *c, struct qz_event_spec *spec, int *pos)
 		if ((ret = dup_range(&spec->sys, s, tok, tok_end)))
 			return ret;
 		ret = parse_pmu(c, spec, &p);
+		goto done;
+	}
+	if ((at_end(s, p) || isspace((unsigned char)s[p])) &&
+	    (c->flags & QZ_SELECTOR_PROFILERS) && !qz__has_glob_n(s + tok, p - tok)) {
+		/* task-state: the caller resolves the name. */
+		spec->kind = QZ_SPEC_PROFILER;
+		if ((ret = dup_range(&spec->name, s, tok, tok_end)))
+			return ret;
+		ret = 0;
 		goto done;
 	}
 	if (at_end(s, p) || isspace((unsigned char)s[p])) {
@@ -428,15 +467,22 @@ static void spec_clear(struct qz_event_spec *e)
 	free(e->role);
 	free(e->cpus);
 	free(e->printkey);
+	free(e->profiler_opts);
 	memset(e, 0, sizeof(*e));
 }
 
 QZ_API int qz_selector__parse(struct qz_selector *sel, const char *text,
 			      struct qz_parse_error *err)
 {
+	return qz_selector__parse_flags(sel, text, 0, err);
+}
+
+QZ_API int qz_selector__parse_flags(struct qz_selector *sel, const char *text,
+				    unsigned flags, struct qz_parse_error *err)
+{
 	struct qz_parse_error scratch;
 	struct qz_event_spec spec, *grown;
-	struct cursor c = { text, err ? err : &scratch };
+	struct cursor c = { text, err ? err : &scratch, flags };
 	int p = 0, old = sel ? sel->nr_events : 0, ret = 0;
 
 	if (!sel || !text)

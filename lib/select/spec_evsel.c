@@ -69,20 +69,14 @@ QZ_API int qz_attr__from_spec(struct perf_event_attr *attr,
 		attr->sample_freq = spec->freq;
 		attr->freq = 1;
 	}
-	/*
-	 * A software event recording PERF_SAMPLE_PERIOD samples every event,
-	 * whatever its period (perf_swevent_event): period=N needs PERIOD left
-	 * out. The clocks are hrtimers, which the rule does not touch.
-	 */
-	if (attr->type == PERF_TYPE_SOFTWARE && !attr->freq && attr->sample_period > 1 &&
-	    attr->config != PERF_COUNT_SW_CPU_CLOCK && attr->config != PERF_COUNT_SW_TASK_CLOCK)
-		attr->sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
 	attr->exclude_user = spec->exclude_user;
 	attr->exclude_kernel = spec->exclude_kernel;
 	if (spec->stack || spec->max_stack > 0)
 		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (spec->max_stack > 0)
 		attr->sample_max_stack = (uint16_t)spec->max_stack;
+	qz__attr_honour_period(attr, spec->kind == QZ_SPEC_UPROBE ||
+				     spec->kind == QZ_SPEC_URETPROBE);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include "session_internal.h"
+#include "../util/util.h"
+#include "../select/select_internal.h"
 
 QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 					  const void *ops_opts,
@@ -32,7 +34,12 @@ QZ_API struct qz_session *qz_session__new(const struct qz_session_ops *ops,
 	s->ready_ctx = QZ_OPT(opts, ready_ctx, NULL);
 	s->status_out = QZ_OPT(opts, status_out, NULL);
 	s->cur_ring = -1;
+	s->check_spec = QZ_OPT(opts, check_spec, NULL);
+	s->nest = QZ_OPT(opts, nest, NULL);
+	s->hook_ctx = QZ_OPT(opts, hook_ctx, NULL);
+	s->nest_names = QZ_OPT(opts, nest_names, NULL);
 	s->track_tasks = true;
+	s->sample_fields = ~0ull;
 	if (!env->interval_ns && ops->default_interval_ms && !env->workload)
 		env->interval_ns = ops->default_interval_ms * 1000000ull;
 	env->order |= ops->default_order;
@@ -51,19 +58,28 @@ QZ_API void qz_session__free(struct qz_session *s)
 {
 	if (!s)
 		return;
+	qz__nest_free(s);
 	for (int i = 0; i < s->nr_events; i++) {
 		free(s->events[i].name);
-		qz_filter__free(s->events[i].user_filter);
+		if (!s->events[i].borrowed_filter)
+			qz_filter__free(s->events[i].user_filter);
+		qz_sample_layout__free(s->events[i].layout);
 	}
+	free(s->ids);
 	for (int i = 0; i < s->nr_exprs; i++)
 		qz_filter__free(s->exprs[i]);
 	free(s->exprs);
+	qz_symbolizer__free(s->ksyms);
+	qz_tasks__free(s->expr_tasks);
 	for (int i = 0; i < s->nr_selectors; i++)
 		qz_selector__clear(&s->selectors[i]);
 	qz__follow_free(s);
 	qz__self_free(s);
-	qz_evlist__free(s->evlist);
-	qz_tasks__free(s->tasks);
+	if (!s->parent) {
+		qz_evlist__free(s->evlist);
+		qz_tasks__free(s->tasks);
+		qz_symbolizer__free(s->sym);
+	}
 	qz_workload__free(s->workload);
 	qz_tp__free(s->tp);
 	close(s->stop_fd);
@@ -111,6 +127,17 @@ QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx
 	return 0;
 }
 
+QZ_API int qz_session__set_group(struct qz_session *s, int leader, int member)
+{
+	if (leader < 0 || leader >= s->nr_events || member < 0 ||
+	    member >= s->nr_events || leader == member ||
+	    s->events[leader].member)
+		return -EINVAL;
+	s->events[member].member = true;
+	s->events[member].leader = leader;
+	return 0;
+}
+
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 {
 	s->counting = counting;
@@ -119,6 +146,11 @@ QZ_API void qz_session__set_counting(struct qz_session *s, bool counting)
 QZ_API void qz_session__set_track_tasks(struct qz_session *s, bool on)
 {
 	s->track_tasks = on;
+}
+
+QZ_API void qz_session__set_sample_fields(struct qz_session *s, uint64_t fields)
+{
+	s->sample_fields = fields;
 }
 
 QZ_API int qz_session__nr_events(const struct qz_session *s)
@@ -138,22 +170,55 @@ QZ_API struct qz_tp_event *qz_session__tp_event(const struct qz_session *s,
 	return s->events[index].tp;
 }
 
-QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
-					       const char *attr, const char *text)
+static const char *expr_ksymbol(uint64_t addr, void *ctx)
+{
+	struct qz_session *s = ctx;
+	struct qz_symbol sym;
+
+	if (!s->ksyms && !(s->ksyms = qz_symbolizer__new()))
+		return NULL;
+	return qz_symbolizer__kernel(s->ksyms, addr, &sym) ? NULL : sym.name;
+}
+
+static const char *expr_comm(int pid, void *ctx)
+{
+	struct qz_session *s = ctx;
+	struct qz_tasks *tasks = s->tasks;
+
+	if (!tasks && !s->expr_tasks)
+		s->expr_tasks = qz_tasks__new(NULL);
+	if (!tasks)
+		tasks = s->expr_tasks;
+	if (!pid)
+		return "swapper";
+	return tasks ? qz_tasks__comm(tasks, (pid_t)pid) : NULL;
+}
+
+void qz__session_expr_opts(struct qz_session *s, const struct qz_event_spec *spec,
+			   unsigned flags, struct qz_filter_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->ksymbol = expr_ksymbol;
+	opts->comm = expr_comm;
+	opts->ctx = s;
+	/* What a sample stands for when it carries no period (period=N). */
+	opts->period = spec->period ?: s->period ?: 1;
+	opts->flags = flags;
+}
+
+QZ_API const struct qz_filter *qz_session__expr_flags(struct qz_session *s, int index,
+						      const char *attr, const char *text,
+						      unsigned flags)
 {
 	struct session_event *ev = &s->events[index];
+	struct qz_filter_opts opts;
 	struct qz_filter **grown, *f;
 	struct qz_parse_error perr;
 	char diag[1024];
 
-	if (!ev->tp) {
-		qz_log(&s->log, QZ_LOG_ERROR,
-		       "%s=%s on '%s': expressions read tracepoint fields; drop %s= or use a tracepoint",
-		       attr, text, ev->name, attr);
-		errno = QZ_ERR_UNKNOWN_FIELD;
-		return NULL;
-	}
-	f = qz_filter__compile(text, ev->tp, &perr);
+	qz__session_expr_opts(s, ev->spec, flags | QZ_FILTER_VALUE, &opts);
+	f = qz_filter__compile_opts(text, (flags & QZ_FILTER_KEY) ? NULL : ev->tp, &opts, &perr);
 	if (!f) {
 		int err = errno;
 
@@ -170,6 +235,22 @@ QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
 	}
 	s->exprs = grown;
 	s->exprs[s->nr_exprs++] = f;
+	return f;
+}
+
+QZ_API const struct qz_filter *qz_session__expr(struct qz_session *s, int index,
+					       const char *attr, const char *text)
+{
+	const struct qz_filter *f = qz_session__expr_flags(s, index, attr, text, 0);
+
+	if (f && qz_filter__is_str(f)) {
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s=%s on %s: %s= takes a number, and this is a string%s", attr, text,
+		       s->events[index].name, attr,
+		       !strcmp(attr, "key") ? "; name keys with comm=EXPR" : "");
+		errno = QZ_ERR_FILTER;
+		return NULL;
+	}
 	return f;
 }
 
@@ -213,6 +294,19 @@ QZ_API struct qz_evlist *qz_session__evlist(struct qz_session *s)
 QZ_API struct qz_tasks *qz_session__tasks(struct qz_session *s)
 {
 	return s->tasks;
+}
+
+QZ_API struct qz_symbolizer *qz_session__symbolizer(struct qz_session *s)
+{
+	/* A nested handler's records are its parent's. */
+	if (s->parent)
+		return qz_session__symbolizer(s->parent);
+	if (!s->sym) {
+		QZ_OPTS(qz_symbolizer_opts, opts, .log = s->log.fn, .log_ctx = s->log.ctx);
+
+		s->sym = qz_symbolizer__new_opts(&opts);
+	}
+	return s->sym;
 }
 
 QZ_API void qz_session__stop(struct qz_session *s)
@@ -305,8 +399,8 @@ static uint64_t default_sample_type(const struct qz_session *s,
 }
 
 /* One session event per exact event: globs expand here. */
-static int add_event(struct qz_session *s, struct qz_event_spec *spec,
-		     struct qz_tp_event *tp, uint64_t sample_type)
+int qz__session_add_event(struct qz_session *s, struct qz_event_spec *spec,
+			  struct qz_tp_event *tp, uint64_t sample_type)
 {
 	struct session_event *ev;
 	char name[256];
@@ -360,7 +454,48 @@ struct expand_ctx {
 	uint64_t sample_type;
 	int first;
 	int err;
+	bool glob;
+	char left_out[512];	/* matches the filter cannot read */
+	size_t nr_left_out;
+	struct qz_parse_error perr;	/* why the first was left out */
 };
+
+/*
+ * A glob's filter applies to every match that has its fields: a match
+ * lacking one is left out (and named), not an error, unless all are.
+ */
+static bool filter_fits(struct expand_ctx *x, struct qz_tp_event *tp)
+{
+	struct qz_filter_opts opts;
+	struct qz_parse_error perr;
+	struct qz_filter *f;
+	size_t n;
+
+	if (!x->glob || !x->spec->filter)
+		return true;
+	qz__session_expr_opts(x->s, x->spec, 0, &opts);
+	f = qz_filter__compile_opts(x->spec->filter, tp, &opts, &perr);
+	if (f || errno != QZ_ERR_UNKNOWN_FIELD) {
+		/* Other errors are the filter's own: reported when it is set. */
+		qz_filter__free(f);
+		return true;
+	}
+	if (!x->nr_left_out++)
+		x->perr = perr;
+	n = strlen(x->left_out);
+	{
+		/* The name the filter reads that this match lacks. */
+		const char *f = x->spec->filter;
+		int c = perr.column >= 0 && (size_t)perr.column < strlen(f) ? perr.column : 0;
+		int len = (int)strspn(f + c, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+
+		snprintf(x->left_out + n, sizeof(x->left_out) - n, "%s%s:%s (no field '%.*s')",
+			 n ? ", " : "", qz_tp_event__sys(tp), qz_tp_event__name(tp),
+			 len > 40 ? 40 : len, f + c);
+	}
+	return false;
+}
 
 static int add_expanded(const char *sys, const char *name, void *arg)
 {
@@ -374,7 +509,9 @@ static int add_expanded(const char *sys, const char *name, void *arg)
 		       sys, name, qz_strerror(x->err));
 		return 1;
 	}
-	idx = add_event(x->s, x->spec, tp, x->sample_type);
+	if (!filter_fits(x, tp))
+		return 0;
+	idx = qz__session_add_event(x->s, x->spec, tp, x->sample_type);
 	if (idx < 0) {
 		x->err = idx;
 		return 1;
@@ -387,7 +524,7 @@ static int add_expanded(const char *sys, const char *name, void *arg)
 static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 			   uint64_t sample_type)
 {
-	struct expand_ctx x = { s, spec, sample_type, -1, 0 };
+	struct expand_ctx x = { .s = s, .spec = spec, .sample_type = sample_type, .first = -1 };
 	char pattern[512];
 	int ret;
 
@@ -395,9 +532,23 @@ static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 	if (ret)
 		return ret;
 	snprintf(pattern, sizeof(pattern), "%s:%s", spec->sys, spec->name);
+	x.glob = qz__has_glob(pattern);
 	ret = qz_tp__expand(s->tp, pattern, add_expanded, &x);
 	if (x.err)
 		return x.err;
+	if (x.nr_left_out && x.first < 0) {
+		char diag[1024];
+
+		qz_parse_error__format(&x.perr, spec->filter, diag, sizeof(diag));
+		qz_log(&s->log, QZ_LOG_ERROR,
+		       "%s: no match of the glob has the fields of its filter:\n%s",
+		       spec->text, diag);
+		return -QZ_ERR_UNKNOWN_FIELD;
+	}
+	if (x.nr_left_out)
+		qz_log(&s->log, QZ_LOG_WARN,
+		       "%s: the filter applies to the matches that have its fields; left out %s",
+		       spec->text, x.left_out);
 	if (ret < 0) {
 		char hint[512] = "";
 
@@ -408,6 +559,61 @@ static int add_tracepoints(struct qz_session *s, struct qz_event_spec *spec,
 		return ret;
 	}
 	return x.first;
+}
+
+/* "did you mean" over the event names and the names nest takes. */
+static const char *closest_name(const struct qz_session *s, const char *name)
+{
+	const char *best = qz__builtin_closest(name, strlen(name));
+	int best_d = best ? qz__edit_distance(name, strlen(name), best, strlen(best), 8) :
+			    qz__suggest_limit(strlen(name)) + 1;
+
+	for (const char *const *n = s->nest_names; n && *n; n++) {
+		int d = qz__edit_distance(name, strlen(name), *n, strlen(*n), best_d);
+
+		if (d < best_d) {
+			best = *n;
+			best_d = d;
+		}
+	}
+	return best_d <= qz__suggest_limit(strlen(name)) ? best : NULL;
+}
+
+/* An event of a selector that names a profiler: the nest hook runs it. */
+static int add_profiler(struct qz_session *s, const char *selector,
+			struct qz_event_spec *spec)
+{
+	struct qz_parse_error perr = { .column = spec->column };
+	const char *near;
+	int idx;
+
+	if (!s->nest) {
+		snprintf(perr.message, sizeof(perr.message),
+			 "'%s' names no event%s", spec->name,
+			 spec->profiler_opts ? "; profilers run as event sources inside quazar's profilers" : "");
+		log_parse_error(s, "bad event selector", selector, &perr);
+		return -QZ_ERR_UNKNOWN_EVENT;
+	}
+	if (s->parent) {
+		snprintf(perr.message, sizeof(perr.message),
+			 "a profiler running inside another cannot run '%s' inside itself: give it to the outer profiler",
+			 spec->name);
+		log_parse_error(s, "bad event selector", selector, &perr);
+		return -QZ_ERR_SELECTOR;
+	}
+	idx = s->nest(s, spec, s->hook_ctx);
+	if (idx != -ENOENT)
+		return idx;
+	near = closest_name(s, spec->name);
+	if (near)
+		snprintf(perr.message, sizeof(perr.message),
+			 "unknown event or profiler '%.48s'; did you mean '%s'?", spec->name, near);
+	else
+		snprintf(perr.message, sizeof(perr.message),
+			 "unknown event or profiler '%.48s': a tracepoint is written sys:name ('quazar list' lists events, 'quazar --help' the profilers)",
+			 spec->name);
+	log_parse_error(s, "bad event selector", selector, &perr);
+	return -QZ_ERR_UNKNOWN_EVENT;
 }
 
 QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
@@ -421,7 +627,8 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 		return -E2BIG;
 	sel = &s->selectors[s->nr_selectors];
 	memset(sel, 0, sizeof(*sel));
-	err = qz_selector__parse(sel, selector, &perr);
+	err = qz_selector__parse_flags(sel, selector, s->nest ? QZ_SELECTOR_PROFILERS : 0,
+				       &perr);
 	if (err) {
 		log_parse_error(s, "bad event selector", selector, &perr);
 		qz_selector__clear(sel);
@@ -432,10 +639,14 @@ QZ_API int qz_session__add_events(struct qz_session *s, const char *selector,
 		struct qz_event_spec *spec = &sel->events[i];
 		int idx;
 
+		if (s->check_spec && (err = s->check_spec(s, spec, s->hook_ctx)))
+			return err;
 		if (spec->kind == QZ_SPEC_TRACEPOINT)
 			idx = add_tracepoints(s, spec, sample_type);
+		else if (spec->kind == QZ_SPEC_PROFILER)
+			idx = add_profiler(s, selector, spec);
 		else
-			idx = add_event(s, spec, NULL, sample_type);
+			idx = qz__session_add_event(s, spec, NULL, sample_type);
 		if (idx < 0)
 			return idx;
 		if (first < 0)

@@ -18,7 +18,7 @@
 #define DEFAULT_ORDER_WINDOW_NS 100000000ull
 
 enum { TAG_RING, TAG_STOP, TAG_INTERVAL, TAG_DRAIN, TAG_WORKLOAD, TAG_USAGE, TAG_TICK,
-       TAG_FD };
+       TAG_NESTED, TAG_FD };
 
 /* The handler's own fds (qz_session__add_fd): read when readable or quiet. */
 static void call_fds(struct qz_session *s)
@@ -74,6 +74,7 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 		STAT_ADD(s->stats.lost_per_cpu[cpu], lost);
 	if (s->ops->lost)
 		s->ops->lost(s->ctx, cpu, lost);
+	qz__nest_lost(s, cpu, lost);
 	if (qz_output__json(out)) {
 		struct qz_json *j = qz_output__begin(out, "lost", now_ns());
 
@@ -86,59 +87,87 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 	}
 }
 
+/*
+ * The event of a sample's IDENTIFIER: the last one again (samples come in
+ * runs), else the ids of open, else (an id they lack) the evlist's.
+ */
+static struct session_event *event_of(struct qz_session *s, uint64_t id)
+{
+	struct session_event *ev = NULL;
+
+	if (s->last.ev && s->last.id == id)
+		return s->last.ev;
+	if (s->ids) {
+		for (uint64_t i = qz__session_id_slot(s, id); s->ids[i].ev;
+		     i = (i + 1) & s->ids_mask) {
+			if (s->ids[i].id == id) {
+				ev = s->ids[i].ev;
+				break;
+			}
+		}
+	}
+	if (!ev) {
+		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
+
+		ev = evsel ? qz_evsel__priv(evsel) : NULL;
+	}
+	s->last.id = id;
+	s->last.ev = ev;
+	return ev;
+}
+
+/*
+ * A sample, parsed through its event's layout into the event's own sample
+ * (no general walk, nothing cleared), handed on as the event's qz_event.
+ */
 static void dispatch_sample(struct qz_session *s,
 			    const struct perf_event_header *rec)
 {
-	struct qz_evsel *evsel = NULL;
 	struct session_event *ev;
-	struct qz_sample sample;
-	struct qz_event event;
+	uint64_t id;
 
-	sample.sz = sizeof(sample); /* not QZ_OPTS: parsing zeroes it anyway */
-	if (qz_evlist__parse_sample(s->evlist, rec, &sample, &evsel) || !evsel) {
+	if (rec->size < sizeof(*rec) + sizeof(id)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
-	ev = qz_evsel__priv(evsel);
-	if (!(sample.type & PERF_SAMPLE_PERIOD))	/* left out for period=N */
-		sample.period = qz_evsel__attr(evsel)->sample_period;
+	/* Every sample starts with its IDENTIFIER: qz_evlist__open asks for it. */
+	memcpy(&id, rec + 1, sizeof(id));
+	ev = event_of(s, id);
+	if (!ev || !ev->layout || qz_sample_layout__parse(ev->layout, rec, &ev->sample)) {
+		STAT_ADD(s->stats.filtered, 1);
+		return;
+	}
 	if (ev->user_filter &&
-	    !qz_filter__match(ev->user_filter, sample.raw, sample.raw_size)) {
+	    !qz_filter__match_sample(ev->user_filter, &ev->sample)) {
 		STAT_ADD(s->stats.filtered, 1);
 		return;
 	}
 	if (s->env->exit_n && s->stats.samples >= s->env->exit_n)
 		return;
-	sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
-	if (s->env->sampling_limit && qz__self_over_limit(s, &sample))
+	ev->sample.time += s->env->clock_offset;	/* --clock-offset, mod 2^64 */
+	if (s->env->sampling_limit && qz__self_over_limit(s, &ev->sample))
 		return;
-	event = (struct qz_event){
-		.sample = &sample,
-		.index = (int)(ev - s->events),
-		.spec = ev->spec,
-		.tp = ev->tp,
-		.session = s,
-	};
+	/* An event of a nested handler: it sees it first (or is done). */
+	if (ev->nest && !qz__nest_sample(s, ev, &ev->sample))
+		return;
 	if (s->self && qz__self_perfeval(s))
-		qz__self_sample(s, &event);
+		qz__self_sample(s, &ev->event);
 	else
-		s->ops->sample(s->ctx, &event);
+		s->ops->sample(s->ctx, &ev->event);
 	STAT_ADD(s->stats.samples, 1);
 	if (s->stats.samples == s->env->exit_n)
 		qz_session__stop(s);
 }
 
-static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+/* The records that are not samples (apart: their frame is large). */
+static __attribute__((noinline)) void on_other_record(const struct perf_event_header *rec,
+						      int ring, void *ctx)
 {
 	struct qz_session *s = ctx;
 	struct qz_sample_format fmt;
 	struct qz_record r;
 
 	switch (rec->type) {
-	case PERF_RECORD_SAMPLE:
-		s->cur_ring = ring;
-		dispatch_sample(s, rec);
-		break;
 	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES:
 		qz_evlist__account(s->evlist, rec, ring);
@@ -159,11 +188,28 @@ static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
 	case PERF_RECORD_COMM:
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT:
-		if (s->tasks) {
-			fmt = qz_evlist__sample_format(s->evlist);
+		fmt = qz_evlist__sample_format(s->evlist);
+		if (s->tasks)
 			qz_tasks__record(s->tasks, rec, &fmt);
+		if (s->sym)
+			qz_symbolizer__record(s->sym, rec, &fmt);
+		break;
+	case PERF_RECORD_MMAP2:
+		if (s->sym) {
+			fmt = qz_evlist__sample_format(s->evlist);
+			qz_symbolizer__record(s->sym, rec, &fmt);
 		}
 		break;
+	}
+}
+
+static void on_record(const struct perf_event_header *rec, int ring, void *ctx)
+{
+	if (rec->type == PERF_RECORD_SAMPLE) {
+		((struct qz_session *)ctx)->cur_ring = ring;	/* --sampling-limit */
+		dispatch_sample(ctx, rec);
+	} else {
+		on_other_record(rec, ring, ctx);
 	}
 }
 
@@ -197,7 +243,8 @@ static void read_rings(struct qz_session *s, struct qz_ordered *ordered,
 
 		cutoff = now > window ? now - window : 0;
 	}
-	if (!s->env->order && s->ops->any_order)
+	/* Mappings and comms change over time: read them in time order. */
+	if (!s->env->order && s->any_order)
 		qz_ordered__drain(ordered, on_record, s);
 	else
 		qz_ordered__read(ordered, cutoff, on_record, s);
@@ -211,6 +258,36 @@ static void report_interval(struct qz_session *s, bool final)
 		s->ops->interval(s->ctx, s->out, final);
 	qz_output__flush(s->out);
 	qz__self_perfeval_report(s, final);
+	/*
+	 * The handler has resolved its stacks: exited processes may go. Nested
+	 * handlers report on clocks of their own: then the bounds alone do it.
+	 */
+	if (s->sym && !s->nr_nested)
+		qz_symbolizer__reap(s->sym);
+}
+
+/*
+ * The mappings of what runs already, read once the events are on so no
+ * mmap falls in between: every process, or those of -p/-t. A workload
+ * alone needs none: its exec is recorded.
+ */
+static void seed_maps(struct qz_session *s)
+{
+	struct qz_thread_map *threads = qz_evlist__threads(s->evlist);
+	int nr = qz_thread_map__nr(threads);
+
+	if (!s->sym)
+		return;
+	if (nr == 1 && qz_thread_map__tid(threads, 0) == -1) {
+		qz_symbolizer__seed(s->sym, -1);
+		return;
+	}
+	for (int i = 0; i < nr && !s->workload; i++) {
+		pid_t tid = qz_thread_map__tid(threads, i);
+		pid_t pid = s->tasks ? qz_tasks__pid(s->tasks, tid) : tid;
+
+		qz_symbolizer__seed(s->sym, pid > 0 ? pid : tid);
+	}
 }
 
 /* Requests from qz_session__request (signals): answered here, on this thread. */
@@ -226,6 +303,16 @@ static void answer_requests(struct qz_session *s, struct qz_ordered *ordered)
 		qz__self_status(s);
 	if (what & QZ_SESSION_USAGE)
 		qz__self_usage(s);
+}
+
+/* A nested handler's report: on its own -i, and the final one. */
+static void report_nested(struct qz_session *n, bool final)
+{
+	if (!final && n->stopping)
+		return;		/* its -N was reached: only the final report */
+	if (n->ops->interval && n->inited)
+		n->ops->interval(n->ctx, n->out, final);
+	qz_output__flush(n->out);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag, uint32_t idx)
@@ -294,11 +381,23 @@ int qz__session_loop(struct qz_session *s)
 	struct qz_ordered *ordered = NULL;
 	int epfd, interval_fd = -1, drain_fd_ = -1, pid_fd = -1, err = 0;
 	int usage_fd = -1, tick_fd = -1;
+	int nested_fd[QZ_MAX_EVENT_ARGS * 2];
 	bool done = false;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
+	/* Reading rings one after another suits only handlers that all allow it. */
+	s->any_order = s->ops->any_order && !s->sym;
+	for (int i = 0; i < s->nr_nested; i++)
+		s->any_order &= s->nested[i].s->ops->any_order;
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++) {
+		uint64_t ns = i < s->nr_nested ? s->nested[i].s->env->interval_ns : 0;
+
+		nested_fd[i] = ns ? timer_new(ns) : -1;
+		if (nested_fd[i] >= 0)
+			epoll_add(epfd, nested_fd[i], TAG_NESTED, (uint32_t)i);
+	}
 	epoll_add(epfd, s->stop_fd, TAG_STOP, 0);
 	if (!s->counting) {
 		QZ_OPTS(qz_ordered_opts, oopts, .late = on_late,
@@ -337,6 +436,7 @@ int qz__session_loop(struct qz_session *s)
 	err = qz_evlist__enable(s->evlist);
 	if (err)
 		goto out;
+	seed_maps(s);
 	if (s->workload) {
 		pid_fd = (int)syscall(SYS_pidfd_open, qz_workload__pid(s->workload), 0);
 		if (pid_fd >= 0)
@@ -362,6 +462,16 @@ int qz__session_loop(struct qz_session *s)
 			switch (events[i].data.u64 >> 32) {
 			case TAG_RING:
 				rings = true;
+				/*
+				 * The task of a per-thread ring exited: level
+				 * triggered, it would wake us forever. The
+				 * drain timer still reads what it holds.
+				 */
+				if (events[i].events & (EPOLLHUP | EPOLLERR))
+					epoll_ctl(epfd, EPOLL_CTL_DEL,
+						  qz_evlist__ring_fd(s->evlist,
+								     (int)(uint32_t)events[i].data.u64),
+						  NULL);
 				break;
 			case TAG_FD:
 				s->fds[(uint32_t)events[i].data.u64].fn(s->ctx);
@@ -388,6 +498,14 @@ int qz__session_loop(struct qz_session *s)
 				call_fds(s);
 				report_interval(s, false);
 				break;
+			case TAG_NESTED: {
+				uint32_t k = (uint32_t)events[i].data.u64;
+
+				drain_fd(nested_fd[k]);
+				read_rings(s, ordered, false);
+				report_nested(s->nested[k].s, false);
+				break;
+			}
 			case TAG_WORKLOAD:
 				done = true;
 				break;
@@ -409,8 +527,13 @@ int qz__session_loop(struct qz_session *s)
 	if (!s->counting)
 		reconcile_lost(s);
 	report_interval(s, true);
+	for (int i = 0; i < s->nr_nested; i++)
+		report_nested(s->nested[i].s, true);
 	log_summary(s);
 out:
+	for (int i = 0; i < (int)QZ_ARRAY_SIZE(nested_fd); i++)
+		if (nested_fd[i] >= 0)
+			close(nested_fd[i]);
 	qz_ordered__free(ordered);
 	if (interval_fd >= 0)
 		close(interval_fd);
@@ -436,6 +559,7 @@ QZ_API int qz_session__run(struct qz_session *s)
 			s->ready(err, s->ready_ctx);
 		return err;
 	}
+	s->inited = true;
 	err = qz__session_open(s);
 	if (s->ready)
 		s->ready(err, s->ready_ctx);
@@ -443,14 +567,20 @@ QZ_API int qz_session__run(struct qz_session *s)
 		err = qz__session_loop(s);
 	if (s->ops->deinit)
 		s->ops->deinit(s->ctx);
+	s->inited = false;
 	s->ctx = NULL;
+	qz__nest_deinit(s);
 	return err;
 }
 
 QZ_API const char *qz_event__comm(const struct qz_event *ev)
 {
 	struct qz_tasks *tasks = ev->session->tasks;
-	const char *comm = tasks ? qz_tasks__comm(tasks, (pid_t)ev->sample->tid) : NULL;
+	/* COMM records have the kernel's time: without --clock-offset. */
+	uint64_t time = ev->sample->type & PERF_SAMPLE_TIME ?
+				ev->sample->time - ev->session->env->clock_offset : 0;
+	const char *comm = tasks ? qz_tasks__comm_at(tasks, (pid_t)ev->sample->tid, time) :
+				   NULL;
 
 	if (!comm && !ev->sample->tid)
 		return "swapper";

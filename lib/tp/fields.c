@@ -105,6 +105,13 @@ static void fill_field(struct qz_tp_field *f, struct tep_format_field *tf,
 		f->elem_size = type_size(base);
 	if (!f->elem_size)
 		f->elem_size = 1;
+
+	f->end = f->offset + f->size;
+	/* A 1, 2, 4 or 8-byte field that ends 8 bytes or more into the
+	 * record is the top bytes of the little-endian word ending with it. */
+	f->word = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && f->end >= 8 &&
+		  (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
+	f->shift = (uint8_t)(f->word ? 64 - 8 * f->size : 0);
 }
 
 struct qz_tp_event *qz__tp_event_new(struct qz_tp *tp, struct tep_event *e)
@@ -252,21 +259,38 @@ static inline int64_t sign_extend(uint64_t v, unsigned n)
 	return (int64_t)v;
 }
 
+/*
+ * One load at a fixed offset: the 8 bytes that end where the field ends
+ * are inside raw[0..size) whenever the field is, and its value is their
+ * top bytes.
+ */
 QZ_API uint64_t qz_tp_field__u64(const struct qz_tp_field *f, const void *raw,
 				 size_t size)
 {
-	if (!f || !raw || !fits(f->offset, f->size, size))
+	uint64_t v;
+
+	if (!f || !raw || f->end > size)
 		return 0;
-	return load((const uint8_t *)raw + f->offset, f->size);
+	if (!f->word)
+		return load((const uint8_t *)raw + f->offset, f->size);
+	memcpy(&v, (const uint8_t *)raw + f->end - 8, 8);
+	return v >> f->shift;
 }
 
 QZ_API int64_t qz_tp_field__s64(const struct qz_tp_field *f, const void *raw,
 				size_t size)
 {
-	uint64_t v = qz_tp_field__u64(f, raw, size);
+	uint64_t v;
 
-	return f && (f->flags & QZ_TP_FIELD_SIGNED) ? sign_extend(v, f->size)
-						     : (int64_t)v;
+	if (!f || !raw || f->end > size)
+		return 0;
+	if (!f->word) {
+		v = load((const uint8_t *)raw + f->offset, f->size);
+		return (f->flags & QZ_TP_FIELD_SIGNED) ? sign_extend(v, f->size) : (int64_t)v;
+	}
+	memcpy(&v, (const uint8_t *)raw + f->end - 8, 8);
+	return (f->flags & QZ_TP_FIELD_SIGNED) ? (int64_t)v >> f->shift
+					       : (int64_t)(v >> f->shift);
 }
 
 QZ_API int qz_tp_field__data(const struct qz_tp_field *f, const void *raw,

@@ -13,6 +13,14 @@ struct qz_tp_field {
 	const char *name;		/* borrowed from the tep field */
 	const char *type;
 	unsigned offset, size, elem_size, flags;
+	/*
+	 * How u64/s64 read it: bounded by end (offset + size); when word,
+	 * one 8-byte load ending at end, shifted right by shift (an
+	 * arithmetic shift sign-extends), instead of a switch on size.
+	 */
+	unsigned end;
+	bool word;
+	uint8_t shift;
 };
 
 struct qz_tp_event {

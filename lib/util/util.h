@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * edit_distance.c: Levenshtein distance between a[0..alen) and
@@ -35,6 +36,14 @@ static inline bool qz__has_glob(const char *s)
 	return false;
 }
 
+static inline bool qz__has_glob_n(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
 /*
  * caret.c: write a two-line diagnostic into buf, text (NULL: "") and a
  * caret under column (clamped to the text) followed by message:
@@ -43,5 +52,11 @@ static inline bool qz__has_glob(const char *s)
  */
 void qz__caret_format(const char *text, int column, const char *message,
 		      char *buf, size_t len);
+
+/*
+ * exit_reasons.c: the name of a KVM exit reason, isa 1 (VMX) or 2 (SVM)
+ * as kvm:kvm_exit gives it; NULL when unknown. Static.
+ */
+const char *qz__exit_reason(uint64_t isa, uint64_t reason);
 
 #endif

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Callchains to symbols, for trace, kmemleak and profile. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include "callchain.h"
-#include "symcache.h"
 
 struct qz_stack_printer {
 	struct qz_symbolizer *sym;
-	struct symcache *cache;	/* qz_stack_printer__set_cache */
 };
 
 struct qz_stack_printer *qz_stack_printer__new(void)
@@ -26,22 +23,8 @@ void qz_stack_printer__free(struct qz_stack_printer *p)
 {
 	if (!p)
 		return;
-	qz_symcache__free(p->cache);
 	qz_symbolizer__free(p->sym);
 	free(p);
-}
-
-int qz_stack_printer__set_cache(struct qz_stack_printer *p)
-{
-	if (!p->cache && !(p->cache = qz_symcache__new(p->sym)))
-		return -ENOMEM;
-	return 0;
-}
-
-void qz_stack_printer__forget(struct qz_stack_printer *p, pid_t pid)
-{
-	if (p->cache)
-		qz_symcache__forget(p->cache, pid);
 }
 
 struct qz_symbolizer *qz_stack_printer__symbolizer(struct qz_stack_printer *p)
@@ -66,16 +49,8 @@ void qz_callchain__walk(const uint64_t *ips, uint64_t nr,
 static int resolve(struct qz_stack_printer *p, pid_t pid, bool user,
 		   uint64_t addr, struct qz_symbol *s)
 {
-	if (p->cache)
-		return qz_symcache__resolve(p->cache, pid, user, addr, s);
 	return user ? qz_symbolizer__user(p->sym, pid, addr, s) :
 		      qz_symbolizer__kernel(p->sym, addr, s);
-}
-
-int qz_stack_printer__resolve(struct qz_stack_printer *p, pid_t pid, bool user,
-			      uint64_t addr, struct qz_symbol *s)
-{
-	return resolve(p, pid, user, addr, s);
 }
 
 void qz_stack_printer__frame(struct qz_stack_printer *p, pid_t pid, bool user,
@@ -119,18 +94,26 @@ void qz_stack_printer__text(struct qz_stack_printer *p,
 static void json_frame(uint64_t addr, bool user, void *arg)
 {
 	struct walk_ctx *w = arg;
-	struct qz_symbol s;
+	QZ_OPTS(qz_symbol_info, s);
 	char hex[24];
+	int err;
 
+	if (user)
+		qz_symbolizer__prepare(w->p->sym, w->pid);
+	err = qz_symbolizer__resolve(w->p->sym, w->pid, qz_symbolizer__gen(w->p->sym, w->pid),
+				     user, addr, &s);
 	snprintf(hex, sizeof(hex), "0x%" PRIx64, addr);
 	qz_json__begin_object(w->j);
 	qz_json__key_str(w->j, "addr", hex);
-	if (!resolve(w->p, w->pid, user, addr, &s)) {
+	if (!err) {
 		qz_json__key_str(w->j, "sym", s.name);
 		qz_json__key_u64(w->j, "off", s.offset);
-		if (s.module)
-			qz_json__key_str(w->j, "module", s.module);
 	}
+	/* The file and its build-id, for offline symbols, even without a name. */
+	if (s.module)
+		qz_json__key_str(w->j, "module", s.module);
+	if (s.build_id)
+		qz_json__key_str(w->j, "build_id", s.build_id);
 	qz_json__end_object(w->j);
 }
 

@@ -27,16 +27,6 @@ void qz_stack_printer__frame(struct qz_stack_printer *p, pid_t pid, bool user,
  * Walk a callchain: calls fn for each real frame with whether it is a
  * user-space address; context markers are consumed.
  */
-/*
- * Keep resolved addresses across calls (symcache.h), for a user that
- * tells of changed mappings with forget. 0 or -ENOMEM.
- */
-int qz_stack_printer__set_cache(struct qz_stack_printer *p);
-void qz_stack_printer__forget(struct qz_stack_printer *p, pid_t pid);
-/* An address's symbol, through the cache when there is one. 0 or -ENOENT. */
-int qz_stack_printer__resolve(struct qz_stack_printer *p, pid_t pid, bool user,
-			      uint64_t addr, struct qz_symbol *s);
-
 void qz_callchain__walk(const uint64_t *ips, uint64_t nr,
 			void (*fn)(uint64_t addr, bool user, void *ctx), void *ctx);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <quazar/session.h>
+#include "flamegraph.h"
 #include "folded.h"
 #include "strcount.h"
 
@@ -12,6 +13,8 @@ struct folded {
 	struct qz_stack_printer *printer;
 	struct strcount *stacks;
 	char *path;		/* FILE.folded */
+	char *svg;		/* FILE.svg */
+	const char *title, *count_name;
 };
 
 struct folded *qz_folded__new(struct qz_stack_printer *printer, const char *file)
@@ -19,13 +22,21 @@ struct folded *qz_folded__new(struct qz_stack_printer *printer, const char *file
 	size_t len = strlen(file) + sizeof(".folded");
 	struct folded *f = calloc(1, sizeof(*f));
 
-	if (!f || !(f->stacks = qz_strcount__new()) || !(f->path = malloc(len))) {
+	if (!f || !(f->stacks = qz_strcount__new()) || !(f->path = malloc(len)) ||
+	    !(f->svg = malloc(len))) {
 		qz_folded__free(f);
 		return NULL;
 	}
 	snprintf(f->path, len, "%s.folded", file);
+	snprintf(f->svg, len, "%s.svg", file);
 	f->printer = printer;
 	return f;
+}
+
+void qz_folded__set_graph(struct folded *f, const char *title, const char *count_name)
+{
+	f->title = title;
+	f->count_name = count_name;
 }
 
 void qz_folded__free(struct folded *f)
@@ -34,6 +45,7 @@ void qz_folded__free(struct folded *f)
 		return;
 	qz_strcount__free(f->stacks);
 	free(f->path);
+	free(f->svg);
 	free(f);
 }
 
@@ -72,7 +84,9 @@ size_t qz_folded__line(struct qz_stack_printer *printer, const char *comm,
 
 		if (plus)
 			*plus = 0;
-		len += (size_t)snprintf(line + len, size - len, ";%s", frame);
+		/* Kernel frames carry stackcollapse-perf.pl --kernel's mark. */
+		len += (size_t)snprintf(line + len, size - len, ";%s%s", frame,
+					fr.user[i] ? "" : "_[k]");
 	}
 	return len < size ? len : size - 1;
 }
@@ -117,13 +131,22 @@ static int write_lines(struct folded *f)
 
 void qz_folded__write(struct folded *f, struct qz_session *s)
 {
+	struct qz_flamegraph_opts o = { .title = f->title, .count_name = f->count_name };
+	char msg[512];
 	int err = write_lines(f);
 
-	if (err)
+	if (err) {
 		qz_session__log(s, QZ_LOG_ERROR, "cannot write %s: %s", f->path,
 				qz_strerror(err));
+		return;
+	}
+	err = qz_flamegraph__render(f->path, NULL, f->svg, &o, msg, sizeof(msg));
+	if (err == -ENODATA)
+		qz_session__log(s, QZ_LOG_WARN, "wrote %s; no stacks were sampled, so no %s",
+				f->path, f->svg);
+	else if (err)
+		qz_session__log(s, QZ_LOG_ERROR, "wrote %s; cannot write the SVG: %s",
+				f->path, msg);
 	else
-		qz_session__log(s, QZ_LOG_INFO,
-				"wrote %s; make an SVG with: flamegraph.pl %s > %s.svg",
-				f->path, f->path, f->path);
+		qz_session__log(s, QZ_LOG_INFO, "wrote %s and %s", f->path, f->svg);
 }

@@ -8,6 +8,7 @@ int qz_keytable__init(struct keytable *t)
 {
 	t->cap = 1024;
 	t->nr = 0;
+	t->last = NULL;
 	t->rows = calloc(t->cap, sizeof(*t->rows));
 	return t->rows ? 0 : -ENOMEM;
 }
@@ -16,12 +17,14 @@ void qz_keytable__free(struct keytable *t)
 {
 	free(t->rows);
 	t->rows = NULL;
+	t->last = NULL;
 }
 
 void qz_keytable__reset(struct keytable *t)
 {
 	memset(t->rows, 0, t->cap * sizeof(*t->rows));
 	t->nr = 0;
+	t->last = NULL;
 }
 
 static size_t slot_of(uint64_t key, size_t cap)
@@ -41,6 +44,7 @@ static int grow(struct keytable *t)
 		return -ENOMEM;
 	}
 	t->cap = old_cap * 2;
+	t->last = NULL;
 	for (size_t i = 0; i < old_cap; i++) {
 		size_t s;
 
@@ -55,7 +59,8 @@ static int grow(struct keytable *t)
 	return 0;
 }
 
-struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
+/* Find key's row, or add it. Apart, so a run of one key costs no frame. */
+static __attribute__((noinline)) struct keytable_row *find(struct keytable *t, uint64_t key)
 {
 	size_t s;
 
@@ -65,12 +70,19 @@ struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
 	if ((t->nr + 1) * 10 > t->cap * 7) {
 		if (grow(t))
 			return NULL;
-		return qz_keytable__get(t, key);
+		return find(t, key);
 	}
 	t->rows[s].used = true;
 	t->rows[s].key = key;
 	t->nr++;
 	return &t->rows[s];
+}
+
+struct keytable_row *qz_keytable__get(struct keytable *t, uint64_t key)
+{
+	if (t->last && t->last->key == key)
+		return t->last;
+	return t->last = find(t, key);
 }
 
 static int row_cmp(const void *a, const void *b, void *arg)

@@ -25,6 +25,7 @@ struct keytable_row {
 struct keytable {
 	struct keytable_row *rows;
 	size_t cap, nr;
+	struct keytable_row *last;	/* the last row got: events come in runs */
 };
 
 int qz_keytable__init(struct keytable *t);

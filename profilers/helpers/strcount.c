@@ -1,31 +1,45 @@
 // SPDX-License-Identifier: MIT
-/* A chained hash table of strings with a count each. */
+/*
+ * A chained hash table of strings with a count each. Buckets double as
+ * keys come (a profile's interval may hold tens of thousands of stacks),
+ * and each node keeps its hash, so a probe compares strings only when
+ * the hashes agree.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "strcount.h"
 
-#define BUCKETS 4096
+#define MIN_BUCKETS 1024
 
 struct node {
 	struct node *next;
 	uint64_t count;
+	uint32_t hash;
 	char key[];
 };
 
 struct strcount {
-	struct node *buckets[BUCKETS];
-	size_t nr;
+	struct node **buckets;	/* power of two */
+	size_t nr_buckets, nr;
 };
 
 struct strcount *qz_strcount__new(void)
 {
-	return calloc(1, sizeof(struct strcount));
+	struct strcount *sc = calloc(1, sizeof(*sc));
+
+	if (sc && !(sc->buckets = calloc(MIN_BUCKETS, sizeof(*sc->buckets)))) {
+		free(sc);
+		return NULL;
+	}
+	if (sc)
+		sc->nr_buckets = MIN_BUCKETS;
+	return sc;
 }
 
 void qz_strcount__reset(struct strcount *sc)
 {
-	for (int i = 0; i < BUCKETS; i++) {
+	for (size_t i = 0; i < sc->nr_buckets; i++) {
 		while (sc->buckets[i]) {
 			struct node *next = sc->buckets[i]->next;
 
@@ -41,38 +55,71 @@ void qz_strcount__free(struct strcount *sc)
 	if (!sc)
 		return;
 	qz_strcount__reset(sc);
+	free(sc->buckets);
 	free(sc);
 }
 
-static uint32_t hash(const char *s)
+/* Eight bytes a step: stacks make keys of hundreds of bytes. */
+static uint32_t hash(const char *s, size_t *len)
 {
-	uint32_t h = 2166136261u;
+	size_t n = strlen(s), i = 0;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	*len = n;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static void grow(struct strcount *sc)
+{
+	size_t n = sc->nr_buckets * 2;
+	struct node **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;	/* longer chains, still right */
+	for (size_t i = 0; i < sc->nr_buckets; i++) {
+		struct node *node = sc->buckets[i], *next;
+
+		for (; node; node = next) {
+			next = node->next;
+			node->next = b[node->hash & (n - 1)];
+			b[node->hash & (n - 1)] = node;
+		}
+	}
+	free(sc->buckets);
+	sc->buckets = b;
+	sc->nr_buckets = n;
 }
 
 int qz_strcount__add(struct strcount *sc, const char *key, uint64_t n)
 {
-	struct node **slot = &sc->buckets[hash(key) % BUCKETS], *node;
 	size_t len;
+	uint32_t h = hash(key, &len);
+	struct node **slot = &sc->buckets[h & (sc->nr_buckets - 1)], *node;
 
 	for (node = *slot; node; node = node->next) {
-		if (!strcmp(node->key, key)) {
+		if (node->hash == h && !strcmp(node->key, key)) {
 			node->count += n;
 			return 0;
 		}
 	}
-	len = strlen(key) + 1;
-	node = malloc(sizeof(*node) + len);
+	node = malloc(sizeof(*node) + len + 1);
 	if (!node)
 		return -ENOMEM;
-	memcpy(node->key, key, len);
+	memcpy(node->key, key, len + 1);
 	node->count = n;
+	node->hash = h;
 	node->next = *slot;
 	*slot = node;
-	sc->nr++;
+	if (++sc->nr > sc->nr_buckets)
+		grow(sc);
 	return 0;
 }
 
@@ -87,14 +134,53 @@ static int by_count(const void *a, const void *b)
 
 struct strcount_entry *qz_strcount__sorted(const struct strcount *sc, size_t *nr)
 {
-	struct strcount_entry *out = malloc((sc->nr + 1) * sizeof(*out));
+	return qz_strcount__top(sc, sc->nr, nr);
+}
+
+/* Sift the heap's root down: the root is the least of the best k. */
+static void sift(struct strcount_entry *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, least = i;
+		struct strcount_entry t;
+
+		if (l < n && by_count(&h[l], &h[least]) > 0)
+			least = l;
+		if (r < n && by_count(&h[r], &h[least]) > 0)
+			least = r;
+		if (least == i)
+			return;
+		t = h[i];
+		h[i] = h[least];
+		h[least] = t;
+		i = least;
+	}
+}
+
+struct strcount_entry *qz_strcount__top(const struct strcount *sc, size_t k, size_t *nr)
+{
+	struct strcount_entry *out;
 	size_t n = 0;
 
+	if (k > sc->nr)
+		k = sc->nr;
+	out = malloc((k + 1) * sizeof(*out));
 	if (!out)
 		return NULL;
-	for (int i = 0; i < BUCKETS; i++)
-		for (const struct node *node = sc->buckets[i]; node; node = node->next)
-			out[n++] = (struct strcount_entry){ node->key, node->count };
+	/* A heap of the best k seen, its worst at the root. */
+	for (size_t i = 0; i < sc->nr_buckets; i++)
+		for (const struct node *node = sc->buckets[i]; node; node = node->next) {
+			struct strcount_entry e = { node->key, node->count };
+
+			if (n < k) {
+				out[n++] = e;
+				for (size_t j = n / 2; n == k && j-- > 0;)
+					sift(out, n, j);
+			} else if (k && by_count(&e, &out[0]) < 0) {
+				out[0] = e;
+				sift(out, n, 0);
+			}
+		}
 	qsort(out, n, sizeof(*out), by_count);
 	*nr = n;
 	return out;

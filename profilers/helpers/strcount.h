@@ -19,6 +19,8 @@ void qz_strcount__free(struct strcount *sc);
 int qz_strcount__add(struct strcount *sc, const char *key, uint64_t n);
 /* Every key, highest count first (ties by key); free() the array. */
 struct strcount_entry *qz_strcount__sorted(const struct strcount *sc, size_t *nr);
+/* The k first of those only, without sorting the rest. */
+struct strcount_entry *qz_strcount__top(const struct strcount *sc, size_t k, size_t *nr);
 /* Forget every key. */
 void qz_strcount__reset(struct strcount *sc);
 

@@ -405,6 +405,7 @@ const struct qz_profiler qz_profiler_kvm = {
 		 "  quazar kvm -i 10000\n"
 		 "  quazar kvm --json -- qemu-system-x86_64 -enable-kvm -name guest=web-1 ...\n"
 		 "  quazar kvm --proc /host/proc --no-stats",
+	.nest = true,
 	.options = kvm_options,
 	.opts_size = sizeof(struct kvm_opts),
 	.opts_defaults = &kvm_defaults,

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include <quazar/session.h>
+#include <quazar/filter.h>
 #include <quazar/tasks.h>
 #include <quazar/tp.h>
 #include "detail.h"
+#include "folded.h"
 #include "heatmap.h"
 #include "multi_trace.h"
 #include "print.h"
@@ -35,6 +37,7 @@ struct mt {
 	struct heatmap *heatmap;
 	const char *key_name;		/* perins column */
 	bool key_is_tid;
+	const struct qz_filter *printkey;	/* printkey=, or NULL */
 
 	bool detail;
 	struct mt_detail_opts dopts;
@@ -276,30 +279,42 @@ static void on_latency(void *ctx, uint64_t time, uint64_t delta)
 
 /* ---- the per-event path -------------------------------------------- */
 
+/* With --detail: every event joins the timeline around the pairing. */
+static __attribute__((noinline)) void sample_detail(struct mt *m, const struct qz_event *ev,
+						    uint64_t key, unsigned role)
+{
+	struct mt_core *c = m->core;
+	struct mt_rec *r = qz_mt_timeline__append(&m->tl, ev, key,
+					       c->ev[ev->index].backup &&
+					       (role & MT_ROLE_EVENT1));
+
+	m->cur_seq = r ? r->seq : UINT64_MAX;
+	if (!c->ev[ev->index].untraced)
+		qz_mt_core__event(c, ev, key, role);
+	if (m->nr_defer)
+		flush_deferred(m, false);
+	qz_mt_timeline__trim(&m->tl);
+}
+
 void qz_mt__sample(void *ctx, const struct qz_event *ev)
 {
 	struct mt *m = ctx;
 	struct mt_core *c = m->core;
-	uint64_t key = qz_mt_core__key(c, ev);
-	unsigned role = qz_mt_core__role(c, ev);
+	uint64_t key;
+	unsigned role;
 
 	if (ev->sample->callchain_nr && m->printer.stacks)
 		qz_symbolizer__prepare(qz_stack_printer__symbolizer(m->printer.stacks),
 				       (pid_t)ev->sample->pid);
-	if (m->detail) {
-		struct mt_rec *r = qz_mt_timeline__append(&m->tl, ev, key,
-						       c->ev[ev->index].backup &&
-						       (role & MT_ROLE_EVENT1));
-
-		m->cur_seq = r ? r->seq : UINT64_MAX;
-	}
-	if (!c->ev[ev->index].untraced)
+	key = qz_mt_core__key(c, ev);
+	role = qz_mt_core__role(c, ev);
+	if (m->detail)
+		sample_detail(m, ev, key, role);
+	else if (!c->ev[ev->index].untraced)
 		qz_mt_core__event(c, ev, key, role);
-	if (m->detail) {
-		if (m->nr_defer)
-			flush_deferred(m, false);
-		qz_mt_timeline__trim(&m->tl);
-	}
+	/* trigger: this event prints the report, not (only) the interval. */
+	if (c->ev[ev->index].trigger && m->out)
+		qz_mt__interval(m, m->out, false);
 }
 
 /* ---- reports --------------------------------------------------------- */
@@ -312,10 +327,17 @@ static const char *inst_comm(struct mt *m, uint64_t inst)
 	return comm ? comm : "";
 }
 
+/* printkey=: the instance as the user formats it. */
+static const char *print_key(struct mt *m, uint64_t inst, char *buf, size_t len)
+{
+	qz_filter__eval_str(m->printkey, NULL, inst, buf, len);
+	return buf;
+}
+
 static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 {
 	struct qz_session *s = m->session;
-	char v[8][32];
+	char v[8][32], key[128];
 
 	fputc('\n', f);
 	if (m->core->perins)
@@ -339,6 +361,8 @@ static void report_text(struct mt *m, struct mt_row **rows, size_t nr, FILE *f)
 		if (m->core->perins) {
 			if (rows[i]->other)
 				fprintf(f, "%-12s %s", "(other)", m->key_is_tid ? "                 " : "");
+			else if (m->printkey)
+				fprintf(f, "%-12s ", print_key(m, rows[i]->inst, key, sizeof(key)));
 			else
 				fprintf(f, "%-12" PRIu64 " ", rows[i]->inst);
 			if (m->key_is_tid && !rows[i]->other)
@@ -359,6 +383,7 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 {
 	struct qz_session *s = m->session;
 	struct qz_json *j = qz_output__begin(m->out, "multi_trace", now);
+	char key[128];
 
 	qz_json__key_u64(j, "interval_ns", now - m->interval_start);
 	qz_json__key_bool(j, "final", final);
@@ -377,6 +402,9 @@ static void report_json(struct mt *m, struct mt_row **rows, size_t nr,
 				qz_json__key_bool(j, "other", true);
 			else
 				qz_json__key_u64(j, "instance", rows[i]->inst);
+			if (m->printkey && !rows[i]->other)
+				qz_json__key_str(j, "printkey",
+						 print_key(m, rows[i]->inst, key, sizeof(key)));
 			if (m->key_is_tid && !rows[i]->other)
 				qz_json__key_str(j, "comm", inst_comm(m, rows[i]->inst));
 		}
@@ -455,6 +483,8 @@ void qz_mt__interval(void *ctx, struct qz_output *out, bool final)
 	free(rows);
 	qz_mt_core__reset_stats(m->core);
 	m->interval_start = now;
+	if (final && m->printer.flame)
+		qz_folded__write(m->printer.flame, m->session);
 	if (final && m->heatmap) {
 		int err = qz_heatmap__write(m->heatmap, "multi-trace latency");
 
@@ -530,6 +560,7 @@ void qz_mt__free(struct mt *m)
 	qz_mt_core__free(m->core);
 	qz_mt_timeline__free(&m->tl);
 	qz_heatmap__free(m->heatmap);
+	qz_folded__free(m->printer.flame);
 	qz_stack_printer__free(m->printer.stacks);
 	free(m);
 }
@@ -561,12 +592,21 @@ struct mt *qz_mt__new(const struct mt_config *cfg)
 	m->key_name = cfg->key_name;
 	m->only_than = cfg->only_than;
 	m->than = cfg->than;
-	m->key_is_tid = cfg->key_tid && !cfg->has_key_field;
+	m->printkey = cfg->printkey;
+	m->key_is_tid = (cfg->key_tid && !cfg->has_key_field) || cfg->key_comm;
 	m->interval_start = now_ns();
 	if (cfg->session && (o.keep_records || cfg->impl == MT_IMPL_PAIR)) {
 		m->printer.stacks = qz_stack_printer__new();
 		if (!m->printer.stacks)
 			goto fail;
+		if (cfg->flame_graph) {
+			m->printer.flame = qz_folded__new(m->printer.stacks, cfg->flame_graph);
+			if (!m->printer.flame)
+				goto fail;
+			qz_folded__set_graph(m->printer.flame,
+					     "quazar multi-trace: stacks of the printed events",
+					     "events");
+		}
 	}
 	if (cfg->detail) {
 		m->detail = true;

@@ -14,6 +14,7 @@
 struct qz_session;
 struct qz_event;
 struct qz_output;
+struct qz_filter;
 
 struct mt_config {
 	struct qz_session *session;	/* for names and output; may be NULL */
@@ -21,7 +22,9 @@ struct mt_config {
 	const struct mt_event_cfg *events;
 	int nr_pos;
 	bool cycle, perins, key_tid, has_key_field;
+	bool key_comm;			/* the key is a pid: show its comm (--perins) */
 	const char *key_name;		/* the perins column */
+	const struct qz_filter *printkey; /* printkey=: the perins key as text */
 	enum mt_impl impl;
 	uint64_t than, lower, max_keys;
 	bool only_than;			/* --only-than: a table only past than */
@@ -29,8 +32,18 @@ struct mt_config {
 	struct mt_detail_opts dopts;
 	size_t detail_max_bytes;
 	const char *heatmap;		/* SVG path, or NULL */
+	const char *flame_graph;	/* FILE of FILE.folded/.svg, or NULL */
 	uint64_t heatmap_col_ns;
 };
+
+/*
+ * The sample fields multi-trace reads (qz_session__set_sample_fields): pid
+ * and tid, time, cpu, the tracepoint fields and the callchain. Key and role
+ * expressions may read anything: then all of them.
+ */
+#define MT_SAMPLE_FIELDS                                                   \
+	((uint64_t)(PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |   \
+		    PERF_SAMPLE_RAW | PERF_SAMPLE_CALLCHAIN))
 
 struct mt;
 

@@ -6,6 +6,7 @@
 #include <quazar/tp.h>
 #include "print.h"
 #include "callchain.h"
+#include "folded.h"
 
 static const char *comm_of(struct qz_session *s, uint32_t tid)
 {
@@ -45,6 +46,8 @@ void qz_mt__print_text(struct mt_printer *p, const struct mt_rec *r,
 	fputc('\n', f);
 	if (smp.callchain_nr && p->stacks)
 		qz_stack_printer__text(p->stacks, &smp, f);
+	if (smp.callchain_nr && p->flame)
+		qz_folded__add(p->flame, comm_of(p->session, r->tid), &smp);
 }
 
 void qz_mt__print_json(struct mt_printer *p, const struct mt_rec *r,
@@ -71,6 +74,8 @@ void qz_mt__print_json(struct mt_printer *p, const struct mt_rec *r,
 		qz_json__key(j, "stack");
 		qz_stack_printer__json(p->stacks, &smp, j);
 	}
+	if (smp.callchain_nr && p->flame)
+		qz_folded__add(p->flame, comm_of(p->session, r->tid), &smp);
 	qz_json__end_object(j);
 }
 

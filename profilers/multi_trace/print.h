@@ -10,15 +10,18 @@
 
 struct qz_session;
 struct qz_stack_printer;
+struct folded;
 
 struct mt_printer {
 	struct qz_session *session;
 	struct qz_stack_printer *stacks;
+	struct folded *flame;		/* --flame-graph: printed stacks counted */
 	char line[4096];
 };
 
 const char *qz_mt__short_name(struct qz_session *s, int index);
-/* One trace-style line (and its stack), prefixed by mark. */
+/* One trace-style line (and its stack), prefixed by mark; printers count
+ * the stacks they print into flame, when set. */
 void qz_mt__print_text(struct mt_printer *p, const struct mt_rec *r,
 		   const char *mark, FILE *f);
 /* An object: time, event, cpu, pid, tid, comm, fields, stack. */

@@ -115,6 +115,8 @@ struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 	c->keep = o->keep_records || o->impl == MT_IMPL_PAIR;
 	c->outlier = o->outlier;
 	c->latency = o->latency;
+	c->paired_fn = o->paired;
+	c->stash = o->stash;
 	c->copy = o->copy;
 	c->release = o->release;
 	c->ctx = o->ctx;
@@ -243,7 +245,7 @@ uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 	if (e->key)
 		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
 	if (e->key_expr)
-		return (uint64_t)qz_filter__eval(e->key_expr, smp->raw, smp->raw_size);
+		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
 	return c->key_tid ? smp->tid : smp->cpu;
 }
 
@@ -253,8 +255,7 @@ unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
 
 	if (!e->role)
 		return MT_ROLE_ANY;
-	return (unsigned)qz_filter__eval(e->role, ev->sample->raw, ev->sample->raw_size) &
-	       MT_ROLE_ANY;
+	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
 }
 
 void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
@@ -281,7 +282,10 @@ void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t ke
 					delta = 0;
 				}
 				c->paired++;
-				qz_hist__record(hist_of(c, key, pair), delta);
+				if (c->paired_fn)
+					c->paired_fn(c->ctx, p, ev, key, delta);
+				else
+					qz_hist__record(hist_of(c, key, pair), delta);
 				if (c->latency)
 					c->latency(c->ctx, time, delta);
 				if (c->impl == MT_IMPL_DELAY && c->outlier &&
@@ -327,7 +331,7 @@ void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t ke
 	}
 	p->time = time;
 	p->ev = (uint32_t)ev->index;
-	p->aux = ev->sample->cpu;
+	p->aux = c->stash ? c->stash(c->ctx, ev) : ev->sample->cpu;
 	if (c->keep)
 		p->data = c->copy ? c->copy(c->ctx, ev, key) : qz_mt_rec__new(ev, key);
 }

@@ -52,6 +52,7 @@ struct mt_event_cfg {
 	const struct qz_filter *role;
 	int pos;			/* which -e */
 	bool untraced;
+	bool trigger;			/* report when it arrives */
 	bool find_prev;			/* event2 of a pair */
 	bool backup;			/* event1 of a pair */
 };
@@ -87,6 +88,14 @@ struct mt_core_opts {
 	uint64_t max_keys, max_rows;	/* 0: defaults */
 	mt_outlier_fn outlier;
 	void (*latency)(void *ctx, uint64_t time, uint64_t delta); /* heatmap */
+	/*
+	 * Optional: a pair is recorded by the caller instead of in the
+	 * pair's histogram (prev->aux holds what stash gave its event1).
+	 */
+	void (*paired)(void *ctx, const struct reltab_entry *prev,
+		       const struct qz_event *ev, uint64_t key, uint64_t delta);
+	/* Optional: a value kept with a backed-up event1 (default: its CPU). */
+	uint64_t (*stash)(void *ctx, const struct qz_event *ev);
 	/* How event1 copies are made and dropped (default qz_mt_rec__new/free). */
 	struct mt_rec *(*copy)(void *ctx, const struct qz_event *ev, uint64_t key);
 	void (*release)(void *ctx, struct mt_rec *rec);
@@ -104,6 +113,9 @@ struct mt_core {
 	uint64_t than, lower;
 	mt_outlier_fn outlier;
 	void (*latency)(void *ctx, uint64_t time, uint64_t delta);
+	void (*paired_fn)(void *ctx, const struct reltab_entry *prev,
+		       const struct qz_event *ev, uint64_t key, uint64_t delta);
+	uint64_t (*stash)(void *ctx, const struct qz_event *ev);
 	struct mt_rec *(*copy)(void *ctx, const struct qz_event *ev, uint64_t key);
 	void (*release)(void *ctx, struct mt_rec *rec);
 	void *ctx;

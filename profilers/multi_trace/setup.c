@@ -9,6 +9,7 @@
 #include <string.h>
 #include <quazar/session.h>
 #include <quazar/tp.h>
+#include <quazar/filter.h>
 #include "multi_trace.h"
 #include "profiler_table.h"
 
@@ -18,6 +19,7 @@ struct mt_opts {
 	uint64_t than, lower, only_than;
 	bool perins;
 	char *heatmap;
+	char *flame_graph;
 	char *detail;
 	bool cycle;
 	char *impl;
@@ -67,6 +69,26 @@ int qz_mt__resolve_field(struct qz_session *s, int idx, const char *attr,
 			"%s=%s: %s has no field '%s'; its fields are: %s",
 			attr, name, ev, name, fields);
 	return -QZ_ERR_UNKNOWN_FIELD;
+}
+
+/*
+ * Does text name a field of session event idx (rather than an expression)?
+ * A bare name is a field unless it is a variable the event lacks as a
+ * field (_cpu): a misspelt field is then reported with the event's fields.
+ */
+bool qz_mt__is_field(struct qz_session *s, int idx, const char *text)
+{
+	static const char *const vars[] = { "_cpu", "_pid", "_tid", "_time", "_period" };
+	const struct qz_tp_event *tp = qz_session__tp_event(s, idx);
+
+	if (!is_field_name(text))
+		return false;
+	if (tp && qz_tp_event__field(tp, text))
+		return true;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!strcmp(text, vars[i]))
+			return false;
+	return true;
 }
 
 static int parse_impl(struct qz_session *s, const char *impl, enum mt_impl *out)
@@ -146,7 +168,24 @@ static int mt_init(struct qz_session *s, void **ctx)
 		const struct qz_event_spec *spec = qz_session__spec(s, idx);
 		const char *key = spec->key ? spec->key : opts->key;
 
+		/*
+		 * An untraced event without fields (profile/-F 99/untraced/)
+		 * only shows in --detail: -k's field does not apply to it.
+		 */
+		if (!spec->key && spec->untraced && !qz_session__tp_event(s, idx))
+			key = NULL;
+
 		evs[idx].untraced = spec->untraced;
+		evs[idx].trigger = spec->trigger;
+		if (spec->printkey && !cfg.printkey) {
+			/* Rows merge every event's keys: the first printkey= prints them. */
+			cfg.printkey = qz_session__expr_flags(s, idx, "printkey", spec->printkey,
+							      QZ_FILTER_KEY | QZ_FILTER_PRINTF);
+			if (!cfg.printkey) {
+				ret = -errno;
+				break;
+			}
+		}
 		if (spec->role) {
 			evs[idx].role = qz_session__expr(s, idx, "role", spec->role);
 			if (!evs[idx].role) {
@@ -154,8 +193,8 @@ static int mt_init(struct qz_session *s, void **ctx)
 				break;
 			}
 		}
-		if (key && !is_field_name(key)) {
-			/* Not a field name: an expression over the fields. */
+		if (key && !qz_mt__is_field(s, idx, key)) {
+			/* Not a field: an expression over fields and variables (_cpu). */
 			evs[idx].key_expr = qz_session__expr(s, idx, spec->key ? "key" : "-k", key);
 			ret = evs[idx].key_expr ? 0 : -errno;
 			cfg.has_key_field = true;
@@ -185,6 +224,11 @@ static int mt_init(struct qz_session *s, void **ctx)
 		free(evs);
 		return ret;
 	}
+	/* The fields it reads, unless an expression may read any. */
+	qz_session__set_sample_fields(s, MT_SAMPLE_FIELDS);
+	for (int idx = 0; idx < n; idx++)
+		if (evs[idx].key_expr || evs[idx].role || cfg.printkey)
+			qz_session__set_sample_fields(s, ~0ull);
 	cfg.key_tid = env->pids || env->tids || env->workload;
 	if (!cfg.key_name)
 		cfg.key_name = cfg.key_tid ? "THREAD" : "CPU";
@@ -199,6 +243,13 @@ static int mt_init(struct qz_session *s, void **ctx)
 	cfg.than = opts->than ? opts->than : opts->only_than;
 	cfg.only_than = opts->only_than != 0;
 	cfg.lower = opts->lower;
+	if (opts->flame_graph && !opts->than && !opts->lower) {
+		qz_session__log(s, QZ_LOG_ERROR,
+				"--flame-graph folds the stacks of the events --than/--lower print (with --detail, those around them too): give --than TIME, and the stack attr (or -g)");
+		free(evs);
+		return -QZ_ERR_OPTION;
+	}
+	cfg.flame_graph = opts->flame_graph;
 	if (opts->heatmap) {
 		size_t len = strlen(opts->heatmap);
 
@@ -228,8 +279,8 @@ static void mt_deinit(void *ctx)
 }
 
 static const struct qz_option mt_options[] = {
-	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "FIELD",
-			"field relating events (like key=FIELD)"),
+	QZ_OPTION_ENTRY(struct mt_opts, key, "key", 'k', QZ_OPTION_STRING, "EXPR",
+			"key of events without key= (a field or an expression: -k '(_cpu<<16)|vec')"),
 	QZ_OPTION_ENTRY(struct mt_opts, than, "than", 0, QZ_OPTION_TIME, "TIME",
 			"report what exceeds TIME (ns, us, ms, s)"),
 	QZ_OPTION_ENTRY(struct mt_opts, only_than, "only-than", 0, QZ_OPTION_TIME, "TIME",
@@ -240,6 +291,8 @@ static const struct qz_option mt_options[] = {
 			"statistics per instance (CPU, thread or key)"),
 	QZ_OPTION_ENTRY(struct mt_opts, heatmap, "heatmap", 0, QZ_OPTION_STRING, "FILE",
 			"write a latency heatmap (FILE.svg)"),
+	QZ_OPTION_ENTRY(struct mt_opts, flame_graph, "flame-graph", 0, QZ_OPTION_STRING, "FILE",
+			"at exit, the stacks of the printed events to FILE.folded and FILE.svg"),
 	QZ_OPTION_ENTRY(struct mt_opts, detail, "detail", 0, QZ_OPTION_OPT_STRING, "[=-N,+N,samecpu,...]",
 			"print the events between outlier pairs"),
 	QZ_OPTION_ENTRY(struct mt_opts, cycle, "cycle", 0, QZ_OPTION_BOOL, NULL,
@@ -261,6 +314,8 @@ const struct qz_profiler qz_profiler_multi_trace = {
 		 "  quazar multi-trace -e 'kmem:kmalloc//key=ptr/' -e 'kmem:kfree//key=ptr/' --impl pair",
 	.options = mt_options,
 	.opts_size = sizeof(struct mt_opts),
+	.attrs = QZ_PATTR_KEY | QZ_PATTR_PRINTKEY | QZ_PATTR_ROLE | QZ_PATTR_UNTRACED | QZ_PATTR_TRIGGER,
+	.nest = true,
 	.ops = {
 		.init = mt_init,
 		.sample = qz_mt__sample,

@@ -423,12 +423,14 @@ def parse_prometheus(text, strict=True):
 def kafka_config(broker_addr, spool_dir, collectors, host="e2e", http=True,
                  message_timeout="5s", extra_global=""):
     """A config with one Kafka sink 'bus' and the given collectors (YAML
-    list items, already indented two spaces), each sent to 'bus'."""
+    list items, already indented two spaces), each sent to 'bus'. Never
+    the machine's unix socket (/run/quazar/agent.sock): several agents run
+    at once, a test's and other people's."""
     return f"""global:
   host: {host}
   labels: {{suite: e2e}}
   http_listen: {"127.0.0.1:0" if http else "off"}
-  http_socket: off
+  http_socket: "off"
   spool_dir: {spool_dir}
 {extra_global}sinks:
   bus:

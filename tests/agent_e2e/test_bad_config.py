@@ -23,6 +23,7 @@ holder, dead_port = free_port_nobody_listens()
 HEAD = f"""global:
   host: bad
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 sinks:
   file:
@@ -56,24 +57,24 @@ def collector(events='[cpu-clock]', profiler="stat", extra=""):
 # name: (config text, regexes the error must match)
 CASES = {
     "syntax error": (collector(events="[cpu-clock, page-faults"),
-                     [r"line 1[78], column \d+: syntax error"]),
+                     [r"line 1[89], column \d+: syntax error"]),
     "unknown key": (collector().replace("    interval: 300ms\n", "    intervall: 300ms\n"),
-                    [r"line 18, column 5: collectors\[1\]\.intervall: unknown key \(known here: .*interval"]),
+                    [r"line 19, column 5: collectors\[1\]\.intervall: unknown key \(known here: .*interval"]),
     "unknown profiler": (collector(profiler="nosuch"),
-                         [r"collector 'second' \(line 15\): unknown profiler 'nosuch'; one of: .*stat"]),
+                         [r"collector 'second' \(line 16\): unknown profiler 'nosuch'; one of: .*stat"]),
     "bad selector": (collector(events='["sched:sched_switch//bogus=1/"]'),
-                     [r"collector 'second' \(line 15\): bad event selector",
+                     [r"collector 'second' \(line 16\): bad event selector",
                       r"\^ unknown attribute 'bogus'"]),
     "bad filter": (collector(events='["sched:sched_switch/prev_pid==/"]'),
-                   [r"collector 'second' \(line 15\): cannot start: bad filter for sched:sched_switch",
+                   [r"collector 'second' \(line 16\): cannot start: bad filter for sched:sched_switch",
                     r"\^ expected a field"]),
     "unknown field": (collector(profiler="top", events='["sched:sched_switch//top-by=nosuch/"]'),
-                      [r"collector 'second' \(line 15\): cannot start: sched:sched_switch has no field 'nosuch'"]),
+                      [r"collector 'second' \(line 16\): cannot start: sched:sched_switch has no field 'nosuch'"]),
     "option of another profiler": (collector(extra="").replace(
         "    interval: 300ms\n", "    interval: 300ms\n    options: [--than, 5ms]\n"),
-        [r"collector 'second' \(line 15\): option --than is not used by 'stat'; it is used by: multi-trace, kmemleak, task-state"]),
+        [r"collector 'second' \(line 16\): option --than is not used by 'stat'; it is used by: multi-trace, kmemleak, task-state"]),
     "unknown tracepoint": (collector(events='["sched:sched_nosuch"]'),
-                           [r"collector 'second' \(line 15\): unknown tracepoint 'sched:sched_nosuch'"]),
+                           [r"collector 'second' \(line 16\): unknown tracepoint 'sched:sched_nosuch'"]),
     "unreachable broker": (HEAD + f"""  bus:
     type: kafka
     brokers: 127.0.0.1:{dead_port}
@@ -90,7 +91,7 @@ collectors:
     events: [page-faults]
     interval: 300ms
     sink: bus
-""", [rf"sink 'bus' \(line 9\): cannot reach Kafka brokers '127.0.0.1:{dead_port}' for topic 'quazar' within 500 ms"]),
+""", [rf"sink 'bus' \(line 10\): cannot reach Kafka brokers '127.0.0.1:{dead_port}' for topic 'quazar' within 500 ms"]),
 }
 
 

@@ -20,6 +20,7 @@ write(cfg, f"""global:
   host: ep-host
   labels: {{dc: "eu \\"1\\"", rack: r12}}
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 sinks:
   file:

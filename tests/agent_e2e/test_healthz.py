@@ -44,6 +44,7 @@ SHORT = """  - name: short
 def config(collectors):
     return f"""global:
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 collectors:
 {collectors}"""

@@ -26,6 +26,7 @@ out = d + "/reports.jsonl"
 HEAD = f"""global:
   host: reload
   http_listen: 127.0.0.1:0
+  http_socket: "off"
   spool_dir: {d}/spool
 sinks:
   file:

@@ -22,6 +22,7 @@ def run(name, state_dir, seconds=1.0):
     write(cfg, f"""global:
   host: {name}
   http_listen: "off"
+  http_socket: "off"
   state_dir: {state_dir}
 sinks:
   file:

@@ -91,6 +91,7 @@ with tempfile.TemporaryDirectory() as root:
         f.write(f"""global:
   host: h
   http_listen: "off"
+  http_socket: "off"
 sinks:
   file:
     type: file

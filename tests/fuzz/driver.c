@@ -91,8 +91,14 @@ int main(int argc, char **argv)
 		replayed += n;
 	}
 	for (long r = 0; r < runs; r++) {
-		size_t size = (size_t)(x % sizeof(buf));
+		size_t size;
 
+		/* Step first: an empty input must not leave x, and every run
+		 * after it, where it was. */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size = (size_t)(x % sizeof(buf));
 		for (size_t i = 0; i < size; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;

@@ -174,6 +174,14 @@ static void test_pmu_terms(void)
 	CHECK_EQ(a.freq, 1);
 	CHECK_EQ(a.sample_freq, 99);
 
+	/* The breakpoint PMU's fields. */
+	memset(&a, 0, sizeof(a));
+	CHECK_EQ(qz_pmu__apply_terms(pmu, &a, "bp_addr=0x404028,bp_len=8,bp_type=2", &o), 0);
+	CHECK_EQ(a.bp_addr, 0x404028);
+	CHECK_EQ(a.bp_len, 8);
+	CHECK_EQ(a.bp_type, 2);
+	CHECK_EQ(qz_pmu__apply_terms(pmu, &a, "bp_type=0x100000000", &o), -QZ_ERR_PMU_TERM);
+
 	/* An alias from events/. */
 	memset(&a, 0, sizeof(a));
 	CHECK_EQ(qz_pmu__apply_terms(pmu, &a, "loads", &o), 0);

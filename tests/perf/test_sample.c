@@ -5,6 +5,9 @@
  * together, each parsed back field by field, then truncated at every
  * length (the record sits in an exact-size heap block, so ASan catches any
  * read past it). Fails when the installed header has a bit we do not know.
+ * Sample layouts are checked against the same records: the fields asked
+ * for as the general parser gives them, the others left zero, and the
+ * same truncations refused.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -60,6 +63,8 @@ static struct qz_sample_format random_format(struct builder *b, uint64_t type)
 			f.read_format |= read_bits[i];
 	if (rnd(b) & 1)
 		f.branch_sample_type |= PERF_SAMPLE_BRANCH_HW_INDEX;
+	if (rnd(b) & 1)
+		f.branch_sample_type |= QZ_SAMPLE_BRANCH_COUNTERS;
 	f.sample_regs_user = rnd(b) & 0xffffff;
 	f.sample_regs_intr = rnd(b) & 0xffffff;
 	return f;
@@ -162,6 +167,11 @@ static void build(struct builder *b, const struct qz_sample_format *f,
 		want->branch.entries = here(b);
 		for (uint64_t i = 0; i < want->branch.nr * 3; i++)
 			put64(b, rnd(b));
+		if (f->branch_sample_type & QZ_SAMPLE_BRANCH_COUNTERS) {
+			want->branch.counters = here(b);
+			for (uint64_t i = 0; i < want->branch.nr; i++)
+				put64(b, rnd(b));
+		}
 	}
 	if (t & PERF_SAMPLE_REGS_USER)
 		put_regs(b, f->sample_regs_user, &want->regs_user.abi,
@@ -236,6 +246,7 @@ static int compare(const struct qz_sample *got, const struct qz_sample *w,
 	CHECK_EQ(got->branch.nr, w->branch.nr);
 	CHECK_EQ(got->branch.hw_idx, w->branch.hw_idx);
 	CHECK(got->branch.entries == rebase(w->branch.entries, b, copy));
+	CHECK(got->branch.counters == rebase(w->branch.counters, b, copy));
 	CHECK_EQ(got->regs_user.abi, w->regs_user.abi);
 	CHECK_EQ(got->regs_user.nr, w->regs_user.nr);
 	CHECK(got->regs_user.regs == rebase(w->regs_user.regs, b, copy));
@@ -257,7 +268,107 @@ static int compare(const struct qz_sample *got, const struct qz_sample *w,
 	return test_failures != before;
 }
 
-static uint64_t combos;
+static uint64_t combos, layouts;
+
+/* The fields a layout reads itself; past them qz_sample__parse reads all. */
+#define LAYOUT_BITS ((uint64_t)(PERF_SAMPLE_RAW * 2 - 1) | PERF_SAMPLE_IDENTIFIER)
+
+/* What a layout decoding type gives: want, with the other fields zero. */
+static void keep_fields(struct qz_sample *w, uint64_t type)
+{
+	w->type = type;
+	if (!(type & (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_ID)))
+		w->id = 0;
+	if (!(type & PERF_SAMPLE_IP))
+		w->ip = 0;
+	if (!(type & PERF_SAMPLE_TID))
+		w->pid = w->tid = 0;
+	if (!(type & PERF_SAMPLE_TIME))
+		w->time = 0;
+	if (!(type & PERF_SAMPLE_ADDR))
+		w->addr = 0;
+	if (!(type & PERF_SAMPLE_STREAM_ID))
+		w->stream_id = 0;
+	if (!(type & PERF_SAMPLE_CPU))
+		w->cpu = w->cpu_res = 0;
+	if (!(type & PERF_SAMPLE_PERIOD))
+		w->period = 0;
+	if (!(type & PERF_SAMPLE_READ))
+		memset(&w->read, 0, sizeof(w->read));
+	if (!(type & PERF_SAMPLE_CALLCHAIN)) {
+		w->callchain_nr = 0;
+		w->callchain = NULL;
+	}
+	if (!(type & PERF_SAMPLE_RAW)) {
+		w->raw_size = 0;
+		w->raw = NULL;
+	}
+}
+
+/*
+ * Layouts for f, for all fields and for a random few: two records parsed
+ * into one sample zeroed once give what the general parser gives, less
+ * the fields not asked for (zero); then every truncation is refused. The
+ * records come from their own builder, so the sample types the test
+ * builds stay those it always built.
+ */
+static void check_layouts(const struct qz_sample_format *f)
+{
+	static struct builder lb = { .rng = 0x2545f4914f6cdd1dull };
+	uint64_t t = f->sample_type;
+	uint64_t fields[] = { ~0ull, rnd(&lb) & QZ_SAMPLE_KNOWN_BITS, 0 };
+
+	for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+		struct qz_sample_layout *l = qz_sample_layout__new(f, fields[k]);
+		uint64_t type = (t & ~LAYOUT_BITS) ? t : t & fields[k];
+		struct qz_sample got, want, general;
+		uint8_t *copy;
+		int err;
+
+		CHECK(l != NULL);
+		if (!l)
+			return;
+		CHECK_EQ(qz_sample_layout__type(l), type);
+		/* Zeroed once, padding included (compared whole), for both records. */
+		memset(&got, 0, sizeof(got));
+		got.sz = sizeof(got);
+		for (int n = 0; n < 2; n++) {
+			build(&lb, f, &want);
+			keep_fields(&want, type);
+			copy = malloc(lb.len);
+			memcpy(copy, lb.buf, lb.len);
+			err = qz_sample_layout__parse(l, (const void *)copy, &got);
+			CHECK_EQ(err, 0);
+			if (!err && compare(&got, &want, &lb, copy))
+				fprintf(stderr, "  layout: sample_type 0x%" PRIx64 " fields 0x%" PRIx64
+					" read_format 0x%" PRIx64 "\n", t, fields[k], f->read_format);
+			/* and the general parser agrees on the fields asked for */
+			general.sz = sizeof(general);
+			CHECK_EQ(qz_sample__parse((const void *)copy, f, &general), 0);
+			keep_fields(&general, type);
+			CHECK(!memcmp(&general, &got, sizeof(got)));
+			free(copy);
+		}
+		for (size_t len = sizeof(struct perf_event_header); len < lb.len; len += 4) {
+			struct perf_event_header hdr;
+
+			copy = malloc(len);
+			memcpy(copy, lb.buf, len);
+			memcpy(&hdr, copy, sizeof(hdr));
+			hdr.size = (uint16_t)len;
+			memcpy(copy, &hdr, sizeof(hdr));
+			err = qz_sample_layout__parse(l, (const void *)copy, &got);
+			if (err != -QZ_ERR_RECORD_SHORT) {
+				fprintf(stderr, "layout: type 0x%" PRIx64 " fields 0x%" PRIx64
+					" cut to %zu of %zu: %d\n", t, fields[k], len, lb.len, err);
+				test_failures++;
+			}
+			free(copy);
+		}
+		qz_sample_layout__free(l);
+		layouts++;
+	}
+}
 
 /* Build, parse, compare; then every truncation must fail cleanly. */
 static void check_type(struct builder *b, uint64_t type)
@@ -297,6 +408,7 @@ static void check_type(struct builder *b, uint64_t type)
 		}
 		free(copy);
 	}
+	check_layouts(&f);
 }
 
 static void test_known_bits(void)
@@ -327,8 +439,10 @@ static void test_combinations(void)
 		check_type(&b, rnd(&b) & all);
 	for (int n = 0; n < 50; n++)
 		check_type(&b, all);
-	fprintf(stderr, "  %" PRIu64 " sample types parsed\n", combos);
+	fprintf(stderr, "  %" PRIu64 " sample types parsed, %" PRIu64 " layouts\n", combos,
+		layouts);
 	CHECK(combos > 4000);
+	CHECK_EQ(layouts, combos * 3);
 }
 
 static void test_read_entries(void)
@@ -411,11 +525,59 @@ static void test_sz(void)
 	CHECK_EQ(s.ip, 0x1234);
 }
 
+/* Layouts: other records are not samples; a newer caller's sz is kept. */
+static void test_layout_edges(void)
+{
+	uint64_t rec[4] = { 0 };
+	struct perf_event_header hdr = { .type = PERF_RECORD_SAMPLE, .size = 8 + 16 };
+	struct qz_sample_format f = {
+		.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TIME,
+	};
+	struct qz_sample_layout *l = qz_sample_layout__new(&f, PERF_SAMPLE_TIME);
+	struct {
+		struct qz_sample s;
+		uint64_t later[3];
+	} newer;
+	QZ_OPTS(qz_sample, s);
+
+	CHECK(l != NULL);
+	if (!l)
+		return;
+	memcpy(rec, &hdr, sizeof(hdr));
+	rec[1] = 0x1234;
+	rec[2] = 99;
+	CHECK_EQ(qz_sample_layout__parse(l, (void *)rec, &s), 0);
+	CHECK_EQ(s.time, 99);
+	CHECK_EQ(s.ip, 0);
+	CHECK_EQ(s.type, PERF_SAMPLE_TIME);
+
+	memset(&newer, 0xa5, sizeof(newer));
+	newer.s.sz = sizeof(newer);
+	CHECK_EQ(qz_sample_layout__parse(l, (void *)rec, &newer.s), 0);
+	CHECK_EQ(newer.s.sz, sizeof(newer));
+	CHECK_EQ(newer.s.time, 99);
+	CHECK_EQ(newer.later[0] | newer.later[1] | newer.later[2], 0);
+	s.sz = 0;
+	CHECK_EQ(qz_sample_layout__parse(l, (void *)rec, &s), -EINVAL);
+
+	s.sz = sizeof(s);
+	hdr.type = PERF_RECORD_COMM;
+	memcpy(rec, &hdr, sizeof(hdr));
+	CHECK_EQ(qz_sample_layout__parse(l, (void *)rec, &s), -ENOTSUP);
+	qz_sample_layout__free(l);
+	qz_sample_layout__free(NULL);
+	CHECK_EQ(qz_sample_layout__type(NULL), 0);
+	errno = 0;
+	CHECK(qz_sample_layout__new(NULL, ~0ull) == NULL);
+	CHECK_EQ(errno, EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_known_bits);
 	RUN(test_combinations);
 	RUN(test_read_entries);
 	RUN(test_sz);
+	RUN(test_layout_edges);
 	return test_result();
 }

@@ -64,9 +64,9 @@ static const struct perf_event_header *end(struct rec *r, uint32_t pid,
 	return (const void *)r->w;
 }
 
-static const struct perf_event_header *comm_rec(struct rec *r, uint32_t pid,
-						uint32_t tid, const char *comm,
-						bool exec)
+static const struct perf_event_header *comm_rec_at(struct rec *r, uint32_t pid,
+						   uint32_t tid, const char *comm,
+						   bool exec, uint64_t time)
 {
 	char buf[24] = { 0 };
 
@@ -74,7 +74,14 @@ static const struct perf_event_header *comm_rec(struct rec *r, uint32_t pid,
 	add32x2(r, pid, tid);
 	snprintf(buf, sizeof(buf), "%s", comm);
 	add(r, buf, strlen(buf) + 1);
-	return end(r, pid, 100);
+	return end(r, pid, time);
+}
+
+static const struct perf_event_header *comm_rec(struct rec *r, uint32_t pid,
+						uint32_t tid, const char *comm,
+						bool exec)
+{
+	return comm_rec_at(r, pid, tid, comm, exec, 100);
 }
 
 static const struct perf_event_header *task_rec(struct rec *r, uint32_t type,
@@ -227,7 +234,7 @@ static void test_task_table(void)
 	CHECK_EQ(qz_tasks__pid(t, 11), 10);
 	CHECK_STR(qz_tasks__comm(t, 20), "parent");
 	/* exec renames the child only. */
-	CHECK_EQ(qz_tasks__record(t, comm_rec(&r, 20, 20, "child", true), &fmt), 0);
+	CHECK_EQ(qz_tasks__record(t, comm_rec_at(&r, 20, 20, "child", true, 600), &fmt), 0);
 	CHECK_STR(qz_tasks__comm(t, 20), "child");
 	CHECK_STR(qz_tasks__comm(t, 10), "parent");
 	/* Exited tasks keep their names for late events... */
@@ -263,6 +270,45 @@ static void test_task_table(void)
 	CHECK_STR(qz_tasks__comm(t, 10), "parent");
 	qz_tasks__free(t);
 	qz_tasks__free(NULL);
+}
+
+/*
+ * `sh -c 'taskset -c 0 prog'`: two execs, whose COMM records are read in
+ * another order than they happened (two rings). Each sample gets the comm
+ * of its time, never the last one read.
+ */
+static void test_comm_by_time(void)
+{
+	QZ_OPTS(qz_tasks_opts, o, .no_proc = true);
+	struct qz_tasks *t = qz_tasks__new(&o);
+	struct rec r;
+
+	CHECK(t);
+	CHECK_EQ(qz_tasks__record(t, comm_rec_at(&r, 40, 40, "sh", false, 1000), &fmt), 0);
+	CHECK_EQ(qz_tasks__record(t, comm_rec_at(&r, 40, 40, "prog", true, 3000), &fmt), 0);
+	CHECK_EQ(qz_tasks__record(t, comm_rec_at(&r, 40, 40, "taskset", true, 2000), &fmt), 0);
+	CHECK_STR(qz_tasks__comm(t, 40), "prog");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 3500), "prog");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 3000), "prog");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 2999), "taskset");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 2000), "taskset");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 1500), "sh");
+	CHECK_STR(qz_tasks__comm_at(t, 40, 10), "sh");	/* before all: the oldest */
+	CHECK_STR(qz_tasks__comm_at(t, 40, 0), "prog");	/* no time: the latest */
+	/* A child forked at 555 (task_rec's time) gets the comm of then. */
+	CHECK_EQ(qz_tasks__record(t, task_rec(&r, PERF_RECORD_FORK, 41, 40, 41, 40), &fmt), 0);
+	CHECK_STR(qz_tasks__comm(t, 41), "sh");
+	/* Only the last few are kept: the oldest fall off. */
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		qz_tasks__set_comm_at(t, 50, 50, name, 100 + (uint64_t)i * 10);
+	}
+	CHECK_STR(qz_tasks__comm_at(t, 50, 195), "n9");
+	CHECK_STR(qz_tasks__comm_at(t, 50, 185), "n8");
+	CHECK_STR(qz_tasks__comm_at(t, 50, 165), "n6");
+	qz_tasks__free(t);
 }
 
 static void test_task_proc_fallback(void)
@@ -359,6 +405,7 @@ int main(void)
 {
 	RUN(test_records);
 	RUN(test_task_table);
+	RUN(test_comm_by_time);
 	RUN(test_task_proc_fallback);
 	RUN(test_counts);
 	return test_result();

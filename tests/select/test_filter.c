@@ -4,6 +4,7 @@
  * field-to-field compares, strings and globs, precedence, arithmetic,
  * compile errors with columns, and the kernel-or-user-space decision.
  */
+#include <stdint.h>
 #include <quazar/filter.h>
 #include <quazar/tp.h>
 #include "../test.h"
@@ -199,12 +200,75 @@ static const struct {
 	{ "prev_comm[x] == 1", 10, QZ_ERR_FILTER, "an array index must be a number" },
 	{ "prev_comm[1 == 1", 12, QZ_ERR_FILTER, "expected ']'" },
 	{ "next_comm[0] == 'k'", 13, QZ_ERR_FILTER, "cannot compare a string with a number" },
-	{ "* 2", 0, QZ_ERR_FILTER, "expected a field, number or string" },
+	{ "* 2", 0, QZ_ERR_FILTER, "'*' would read memory through a pointer" },
+	{ "/ 2", 0, QZ_ERR_FILTER, "expected a field, number or string" },
 	{ "prev_pid ? 1", 12, QZ_ERR_FILTER, "expected ':' of the '?' here" },
 	{ "prev_pid : 1", 9, QZ_ERR_FILTER, "':' without a '?' before it" },
 	{ "prev_comm ? 1 : 2", 0, QZ_ERR_FILTER, "a string alone is not a condition" },
-	{ "prev_pid ? prev_comm : 2", 11, QZ_ERR_FILTER, "a string cannot be used in arithmetic" },
+	{ "prev_pid ? prev_comm : 2", 23, QZ_ERR_FILTER, "both sides of ':' must be strings, or both numbers" },
+	{ "prev_comm + 1", 0, QZ_ERR_FILTER, "a string cannot be used in arithmetic" },
+	/* expressions: variables, casts, calls */
+	{ "_cpux == 1", 0, QZ_ERR_UNKNOWN_FIELD, "did you mean _cpu?" },
+	{ "key == 1", 0, QZ_ERR_UNKNOWN_FIELD, "unknown field 'key'" },
+	{ "prev_pid++ > 1", 8, QZ_ERR_FILTER, "'++' would change a value" },
+	{ "prev_pid-- > 1", 8, QZ_ERR_FILTER, "'--' would change a value" },
+	{ "&prev_pid == 1", 0, QZ_ERR_FILTER, "'&' would take an address" },
+	{ "(int)prev_comm == 1", 5, QZ_ERR_FILTER, "a string cannot be cast to a number" },
+	{ "(int prev_pid) == 1", 5, QZ_ERR_FILTER, "unknown type word 'prev_pid'" },
+	{ "(unsigned long == 1", 15, QZ_ERR_FILTER, "expected ')' to close the cast" },
+	{ "ksymbl(prev_pid) == 1", 0, QZ_ERR_FILTER, "unknown function 'ksymbl'; did you mean ksymbol()?" },
+	{ "frobnicate(1) == 1", 0, QZ_ERR_FILTER, "unknown function 'frobnicate' (functions: ksymbol(ADDR)" },
+	{ "system(\"ls\") == 0", 0, QZ_ERR_FILTER, "system() would run a command for every event" },
+	{ "ksymbol(prev_pid) ~ \"a*\"", 0, QZ_ERR_FILTER, "ksymbol(ADDR) needs kernel symbols" },
+	{ "comm_get(prev_pid) ~ \"a*\"", 0, QZ_ERR_FILTER, "comm_get(PID) needs task names" },
+	{ "printf(\"%d\", prev_pid)", 0, QZ_ERR_FILTER, "printf() formats printkey=" },
+	{ "ntohl(1, 2) == 1", 0, QZ_ERR_FILTER, "ntohl takes fewer arguments: ntohl(X)" },
+	{ "strncmp(prev_comm, \"a\") == 1", 0, QZ_ERR_FILTER, "strncmp takes more arguments: strncmp(S1, S2, N)" },
+	{ "strncmp(prev_pid, \"a\", 1) == 1", 8, QZ_ERR_FILTER, "argument 1 of strncmp is a string" },
+	{ "ntohs(prev_comm) == 1", 6, QZ_ERR_FILTER, "argument 1 of ntohs is a number" },
+	{ "syscall_name(prev_pid) == 1", 23, QZ_ERR_FILTER, "cannot compare a string with a number" },
+	{ "ntohl(1 == 1", 0, QZ_ERR_FILTER, "unbalanced '(' of this call" },
+	{ "ntohl(1 2) == 1", 8, QZ_ERR_FILTER, "expected ',' or ')' in the arguments" },
+	{ "sizeof(bogus) == 1", 7, QZ_ERR_UNKNOWN_FIELD, "sizeof(bogus): no such field or type" },
+	{ "sizeof 1", 7, QZ_ERR_FILTER, "expected an operator" },
 };
+
+/*
+ * A 4 MB chain of operators (prev_pid+prev_pid+...) or commas: refused at
+ * the 4097th with the limit named, where the recursive walks of the tree
+ * once overflowed the stack. 4096 still compiles and evaluates.
+ */
+static void test_long_chains(struct qz_tp_event *ev)
+{
+	static const char *const joiners[] = { "+", "," };
+	size_t len = 4u << 20;
+	char *text = malloc(len + 1);
+	struct qz_parse_error err;
+
+	for (size_t j = 0; text && j < ARRAY_SIZE(joiners); j++) {
+		size_t n = 0;
+
+		while (n + 2 < len) {
+			text[n++] = '1';
+			text[n++] = joiners[j][0];
+		}
+		text[n++] = '1';
+		text[n] = 0;
+		CHECK(qz_filter__compile(text, ev, &err) == NULL);
+		CHECK_EQ(errno, QZ_ERR_FILTER);
+		CHECK(strstr(err.message, "too many operators (at most 4096)") != NULL);
+		CHECK_EQ(err.column, 2 * 4096 + 1);
+		/* 4096 operators: fine. */
+		text[2 * 4096 + 1] = 0;
+		{
+			struct qz_filter *f = qz_filter__compile(text, ev, &err);
+
+			CHECK(f != NULL);
+			qz_filter__free(f);
+		}
+	}
+	free(text);
+}
 
 static void test_errors(void)
 {
@@ -246,6 +310,7 @@ static void test_errors(void)
 	}
 	CHECK(qz_filter__compile("1", NULL, NULL) == NULL);
 	CHECK_EQ(errno, EINVAL);
+	test_long_chains(ev);
 }
 
 /* Expressions as values: multi-trace's role=. */
@@ -322,6 +387,248 @@ static void test_needs_user_space(void)
 	qz_filter__free(NULL);
 }
 
+static const char *fake_ksymbol(uint64_t addr, void *ctx)
+{
+	(void)ctx;
+	return addr == 100 ? "schedule_timeout" : NULL;
+}
+
+static const char *fake_comm(int pid, void *ctx)
+{
+	(void)ctx;
+	return pid == 5 ? "kworker/0:1" : NULL;
+}
+
+static int64_t value_of(const char *text, const void *rec, size_t size,
+			const struct qz_sample *smp)
+{
+	QZ_OPTS(qz_filter_opts, opts, .ksymbol = fake_ksymbol, .comm = fake_comm,
+		.period = 1000);
+	struct qz_parse_error err;
+	struct qz_filter *f = qz_filter__compile_opts(text, qz_tp__event(tp, "sched",
+									  "sched_switch"),
+						     &opts, &err);
+	int64_t v;
+
+	if (!f) {
+		fprintf(stderr, "  \"%s\" did not compile: %d: %s\n", text, err.column,
+			err.message);
+		test_failures++;
+		return INT64_MIN;
+	}
+	if (smp)
+		v = qz_filter__eval_sample(f, smp);
+	else
+		v = qz_filter__eval(f, rec, size);
+	qz_filter__free(f);
+	return v;
+}
+
+/* perf-prof's expression language: variables, casts, calls, the comma. */
+static const struct {
+	const char *text;
+	int64_t want;
+} expr_cases[] = {
+	{ "_cpu", 3 },
+	{ "_pid", 40 },
+	{ "_tid", 41 },
+	{ "_time", 123456789 },
+	{ "_period", 7 },
+	{ "(_cpu << 16) | prev_pid", (3 << 16) | 100 },
+	{ "(_cpu<<16)|next_pid", (3 << 16) | 5 },
+	{ "_cpu == 3 && prev_pid == 100", 1 },
+	{ "(char)0x1ff", -1 },
+	{ "(unsigned char)0x1ff", 255 },
+	{ "(signed char)0x80", -128 },
+	{ "(short)0x18000", -32768 },
+	{ "(u16)-1", 65535 },
+	{ "(int)0x1ffffffff", -1 },
+	{ "(unsigned)-1", 4294967295ll },
+	{ "(unsigned int)-1", 4294967295ll },
+	{ "(long)-1", -1 },
+	{ "(unsigned long long)prev_pid", 100 },
+	{ "(long int)prev_pid", 100 },
+	{ "(char *)prev_pid", 100 },
+	{ "(u8)prev_pid + (s8)0xff", 99 },
+	{ "+prev_pid", 100 },
+	{ "(1, 2)", 2 },
+	{ "(prev_pid, next_pid) == 5", 1 },
+	{ "sizeof(prev_comm)", 16 },
+	{ "sizeof(prev_pid)", 4 },
+	{ "sizeof(int)", 4 },
+	{ "sizeof(unsigned long)", 8 },
+	{ "sizeof(u16)", 2 },
+	{ "ntohl(0x01020304)", 0x04030201 },
+	{ "ntohl(0x80)", (int32_t)0x80000000 },
+	{ "ntohs(0x0102)", 0x0201 },
+	{ "strncmp(prev_comm, \"ba\", 2)", 0 },
+	{ "strncmp(prev_comm, \"bz\", 2) < 0", 1 },
+	{ "strncmp(prev_comm, \"bash-more\", 9) < 0", 1 },
+	{ "strncmp(prev_comm, \"bash\", 100)", 0 },
+	{ "ksymbol(prev_pid) == \"schedule_timeout\"", 1 },
+	{ "ksymbol(prev_pid) ~ \"sched*\"", 1 },
+	{ "ksymbol(next_pid) == \"\"", 1 },
+	{ "comm_get(next_pid) ~ \"kworker*\"", 1 },
+	{ "comm_get(_tid) == \"\"", 1 },
+	{ "exit_reason_str(1, 0) == \"EXCEPTION_NMI\"", 1 },
+	{ "exit_reason_str(1, 12) == \"HLT\"", 1 },
+	{ "exit_reason_str(2, 0x78) == \"hlt\"", 1 },
+	{ "exit_reason_str(3, 0) == \"\"", 1 },
+	{ "(prev_pid ? \"yes\" : \"no\") == \"yes\"", 1 },
+	/* '~' binds as '<' does, tighter than '==' */
+	{ "prev_comm ~ \"b*\" == 1", 1 },
+	{ "next_comm ~ \"b*\" == 0", 1 },
+	/* perf-prof's examples */
+	{ "(((prev_state>>18)&1)?42:0) + ((prev_pid>>2)&0x3f)", 25 },
+	{ "(next_pid?1:0)|(prev_pid?2:0)", 3 },
+	{ "prev_prio<10?prev_pid*1000:prev_pid", 100 },
+	{ "prev_pid*10000+next_pid", 1000005 },
+	{ "(4096<<prev_state)", 8192 },
+};
+
+static void test_expressions(void)
+{
+	uint8_t rec[128];
+	size_t n = rec_sched_switch(rec, "bash", 100, 120, 1, "kworker/0:1", 5, 100);
+	struct qz_sample smp = {
+		.sz = sizeof(smp),
+		.type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			PERF_SAMPLE_PERIOD | PERF_SAMPLE_RAW,
+		.pid = 40, .tid = 41, .time = 123456789, .cpu = 3, .period = 7,
+		.raw = rec, .raw_size = (uint32_t)n,
+	};
+	char name[64];
+	long nr = qz_syscall_nr("getppid");
+
+	for (size_t i = 0; i < ARRAY_SIZE(expr_cases); i++) {
+		int64_t got = value_of(expr_cases[i].text, rec, n, &smp);
+
+		if (got != expr_cases[i].want) {
+			fprintf(stderr, "  \"%s\": got %lld want %lld\n", expr_cases[i].text,
+				(long long)got, (long long)expr_cases[i].want);
+			test_failures++;
+		}
+	}
+	/* Without a sample, variables read 0 and _period its fallback. */
+	CHECK_EQ(value_of("_cpu + _pid + _tid + _time", rec, n, NULL), 0);
+	CHECK_EQ(value_of("_period", rec, n, NULL), 1000);
+	/* A sample without PERF_SAMPLE_PERIOD (period=N events) gives N. */
+	smp.type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
+	CHECK_EQ(value_of("_period", rec, n, &smp), 1000);
+
+	/* System call names, from this architecture's table. */
+	CHECK(nr >= 0);
+	CHECK_STR(qz_syscall_name(nr), "getppid");
+	CHECK(qz_syscall_name(-1) == NULL);
+	CHECK(qz_syscall_name(1 << 20) == NULL);
+	CHECK_EQ(qz_syscall_nr("no_such_call"), -1);
+	snprintf(name, sizeof(name), "syscall_name(%ld) == \"getppid\"", nr);
+	CHECK_EQ(value_of(name, rec, n, &smp), 1);
+
+	/* The kernel cannot run a variable or a call: user space does. */
+	CHECK_EQ(qz_filter__text_needs_user_space("_cpu == 1", NULL), 1);
+	CHECK_EQ(qz_filter__text_needs_user_space("ntohs(prev_pid) == 1", NULL), 1);
+	CHECK_EQ(qz_filter__text_needs_user_space("prev_pid == 1", NULL), 0);
+}
+
+/* Values as text: strings, numbers and printkey='s printf. */
+static void test_eval_str(void)
+{
+	QZ_OPTS(qz_filter_opts, vopts, .ksymbol = fake_ksymbol, .flags = QZ_FILTER_VALUE);
+	QZ_OPTS(qz_filter_opts, kopts, .flags = QZ_FILTER_KEY | QZ_FILTER_PRINTF);
+	struct qz_tp_event *ev = qz_tp__event(tp, "sched", "sched_switch");
+	uint8_t rec[128];
+	size_t n = rec_sched_switch(rec, "bash", 100, 120, 1, "kworker/0:1", 5, 100);
+	struct qz_sample smp = { .sz = sizeof(smp), .raw = rec, .raw_size = (uint32_t)n,
+				 .cpu = 1 };
+	struct qz_parse_error err;
+	struct qz_filter *f;
+	char buf[64];
+
+	f = qz_filter__compile_opts("ksymbol(prev_pid)", ev, &vopts, &err);
+	CHECK(f && qz_filter__is_str(f));
+	CHECK_EQ(qz_filter__eval_str(f, &smp, 0, buf, sizeof(buf)), 16);
+	CHECK_STR(buf, "schedule_timeout");
+	CHECK_EQ(qz_filter__eval_str(f, &smp, 0, buf, 6), 16);
+	CHECK_STR(buf, "sched");
+	qz_filter__free(f);
+	f = qz_filter__compile_opts("prev_comm", ev, &vopts, &err);
+	CHECK(f && qz_filter__is_str(f));
+	qz_filter__eval_str(f, &smp, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "bash");
+	qz_filter__free(f);
+	f = qz_filter__compile_opts("prev_pid - 200", ev, &vopts, &err);
+	CHECK(f && !qz_filter__is_str(f));
+	qz_filter__eval_str(f, &smp, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "-100");
+	qz_filter__free(f);
+	/* A condition must not be a string; a value may. */
+	CHECK(qz_filter__compile_opts("prev_comm", ev, NULL, &err) == NULL);
+
+	/* printkey=: only `key`, and printf formats it. */
+	f = qz_filter__compile_opts("printf(\"  %03d      %d\",key>>32,(int)key)", NULL, &kopts,
+				    &err);
+	CHECK(f != NULL);
+	CHECK_EQ(qz_filter__eval_str(f, NULL, 3ull << 32 | 7, buf, sizeof(buf)), 12);
+	CHECK_STR(buf, "  003      7");
+	qz_filter__free(f);
+	f = qz_filter__compile_opts("printf(\"cpu%d->vec%d\",key/1000,key%1000)", NULL, &kopts,
+				    &err);
+	qz_filter__eval_str(f, NULL, 2042, buf, sizeof(buf));
+	CHECK_STR(buf, "cpu2->vec42");
+	qz_filter__free(f);
+	f = qz_filter__compile_opts("printf(\"%-4s|%x|%X|%o|%%|%c|%5.2d\", \"ab\", key, 255, 8, 65, 3)",
+				    NULL, &kopts, &err);
+	CHECK(f != NULL);
+	qz_filter__eval_str(f, NULL, 255, buf, sizeof(buf));
+	CHECK_STR(buf, "ab  |ff|FF|10|%|A|   03");
+	qz_filter__free(f);
+	f = qz_filter__compile_opts("printf(\"%lx|%s|%p|%hhd|%hu\", -1, syscall_name(key - 255), 4096, "
+				    "key, -1)", NULL, &kopts, &err);
+	CHECK(f != NULL);
+	if (f) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "ffffffffffffffff|%s|0x1000|-1|65535",
+			 qz_syscall_name(0) ? qz_syscall_name(0) : "");
+		qz_filter__eval_str(f, NULL, 255, buf, sizeof(buf));
+		CHECK_STR(buf, want);
+	}
+	qz_filter__free(f);
+	CHECK(!qz_filter__compile_opts("printf(\"%d%d%d%d%d%d%d\", 1, 2, 3, 4, 5, 6, 7)", NULL,
+				       &kopts, &err));
+	CHECK(strstr(err.message, "printf takes fewer arguments") != NULL);
+	f = qz_filter__compile_opts("key", NULL, &kopts, &err);
+	qz_filter__eval_str(f, NULL, 18446744073709551615ull, buf, sizeof(buf));
+	CHECK_STR(buf, "18446744073709551615");
+	qz_filter__free(f);
+
+	/* printf's format is checked against its arguments at compile time. */
+	CHECK(!qz_filter__compile_opts("printf(\"%d %d\", key)", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "more conversions than arguments") != NULL);
+	CHECK(!qz_filter__compile_opts("printf(\"%d\", key, key)", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "more arguments than the format has conversions") != NULL);
+	CHECK_EQ(err.column, 18);
+	CHECK(!qz_filter__compile_opts("printf(\"%s\", key)", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "%s needs a string here") != NULL);
+	CHECK(!qz_filter__compile_opts("printf(\"%d\", syscall_name(key))", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "%d needs a number here") != NULL);
+	CHECK(!qz_filter__compile_opts("printf(\"%n\", key)", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "is not one of") != NULL);
+	CHECK(!qz_filter__compile_opts("printf(\"%*d\", key)", NULL, &kopts, &err));
+	CHECK(!qz_filter__compile_opts("printf(syscall_name(key))", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "format must be a \"string\"") != NULL);
+	CHECK(!qz_filter__compile_opts("prev_pid", NULL, &kopts, &err));
+	CHECK(strstr(err.message, "printkey= reads only the variable key") != NULL);
+
+	/* No format: the variables only. */
+	f = qz_filter__compile_opts("_cpu == 1", NULL, NULL, &err);
+	CHECK(f && qz_filter__match_sample(f, &smp));
+	qz_filter__free(f);
+	CHECK(!qz_filter__compile_opts("prev_pid == 1", NULL, NULL, &err));
+	CHECK(strstr(err.message, "this event has no fields") != NULL);
+}
+
 int main(void)
 {
 	tp = test_tp();
@@ -334,6 +641,8 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_eval);
 	RUN(test_needs_user_space);
+	RUN(test_expressions);
+	RUN(test_eval_str);
 	qz_tp__free(tp);
 	return test_result();
 }

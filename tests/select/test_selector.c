@@ -295,6 +295,75 @@ static void test_builtin_names(void)
 	CHECK(qz_select__builtin_name(-1, NULL) == NULL);
 }
 
+/* perf-prof's profilers as event sources: name/OPTIONS/ATTR/.../ */
+static void test_profilers(void)
+{
+	struct qz_selector sel = { 0 };
+	struct qz_parse_error err;
+	const struct qz_event_spec *e;
+
+	CHECK_EQ(qz_selector__parse(&sel,
+		"task-state/--perins -m 64/,profile/-F 5000 -N 10/untraced/stack/,"
+		"page-faults/-N 10/,page-faults,page-faults//stack/,"
+		"top/-e 'sched:sched_wakeup//key=pid/' -i 100/alias=t/,task-state//untraced/",
+		&err), 0);
+	CHECK_EQ(sel.nr_events, 7);
+	if (sel.nr_events != 7)
+		goto out;
+	e = &sel.events[0];
+	CHECK_EQ(e->kind, QZ_SPEC_PROFILER);
+	CHECK_STR(e->name, "task-state");
+	CHECK_STR(e->profiler_opts, "--perins -m 64");
+	CHECK_EQ(e->profiler_opts_column, 11);
+	CHECK(e->filter == NULL);
+	e = &sel.events[1];
+	CHECK_EQ(e->kind, QZ_SPEC_PROFILER);
+	CHECK_STR(e->profiler_opts, "-F 5000 -N 10");
+	CHECK(e->untraced && e->stack);
+	/* A software event's name with options is the profiler... */
+	e = &sel.events[2];
+	CHECK_EQ(e->kind, QZ_SPEC_PROFILER);
+	CHECK_STR(e->name, "page-faults");
+	CHECK_STR(e->profiler_opts, "-N 10");
+	/* ...without, the event, whose filter slot stays empty. */
+	CHECK_EQ(sel.events[3].kind, QZ_SPEC_SOFTWARE);
+	CHECK_EQ(sel.events[4].kind, QZ_SPEC_SOFTWARE);
+	CHECK(sel.events[4].stack);
+	/* Quotes and slashes inside quotes stay in the options. */
+	e = &sel.events[5];
+	CHECK_STR(e->profiler_opts, "-e 'sched:sched_wakeup//key=pid/' -i 100");
+	CHECK_STR(e->alias, "t");
+	e = &sel.events[6];
+	CHECK_EQ(e->kind, QZ_SPEC_PROFILER);
+	CHECK(e->profiler_opts == NULL && e->untraced);
+	qz_selector__clear(&sel);
+
+	/* A bare name that is no event: a profiler where the caller asks. */
+	CHECK_EQ(qz_selector__parse_flags(&sel, "task-state,sched:sched_switch,cycles",
+					  QZ_SELECTOR_PROFILERS, &err), 0);
+	CHECK_EQ(sel.nr_events, 3);
+	if (sel.nr_events == 3) {
+		CHECK_EQ(sel.events[0].kind, QZ_SPEC_PROFILER);
+		CHECK_STR(sel.events[0].name, "task-state");
+		CHECK_EQ(sel.events[2].kind, QZ_SPEC_HARDWARE);
+	}
+	qz_selector__clear(&sel);
+	CHECK_EQ(qz_selector__parse(&sel, "task-state", &err), -QZ_ERR_SELECTOR);
+	CHECK(strstr(err.message, "missing ':' in 'task-state'") != NULL);
+	/* A glob is never a profiler's name. */
+	CHECK_EQ(qz_selector__parse_flags(&sel, "sched_*", QZ_SELECTOR_PROFILERS, &err),
+		 -QZ_ERR_SELECTOR);
+	/* Unbalanced quotes in the options point at them. */
+	CHECK_EQ(qz_selector__parse(&sel, "top/-e 'x/", &err), -QZ_ERR_SELECTOR);
+	CHECK_EQ(err.column, 7);
+	CHECK(strstr(err.message, "unterminated string in options") != NULL);
+	/* A PMU keeps its terms; cpu// with nothing after stays a PMU error. */
+	CHECK_EQ(qz_selector__parse(&sel, "cpu//", &err), -QZ_ERR_SELECTOR);
+	CHECK(strstr(err.message, "empty PMU terms") != NULL);
+out:
+	qz_selector__clear(&sel);
+}
+
 int main(void)
 {
 	RUN(test_tracepoint_filter_attrs);
@@ -304,5 +373,6 @@ int main(void)
 	RUN(test_bad_inputs);
 	RUN(test_format);
 	RUN(test_builtin_names);
+	RUN(test_profilers);
 	return test_result();
 }

@@ -12,6 +12,13 @@
  *			all but that one are replayed, and the sink settles
  *	fatal		a fatal idempotent-producer error mid-stream: the
  *			producer is recreated, nothing is lost
+ *	disk		durability disk: each report is safe (settled) as
+ *			write returns; an outage; then a writer killed with
+ *			SIGKILL while the broker acks late, and a restart that
+ *			reads back what it had in flight rather than resend it
+ *
+ * Every report written is settled (qz_sink__write_tracked) exactly once
+ * by the time the sink is closed.
  *
  * usage: test-kafka CASE MOCK_BROKER KCAT
  */
@@ -34,6 +41,7 @@
 
 #define TOPIC "quazar"
 #define NKEYS 2
+#define MAX_SEQ 16384
 
 static const char *mock_path, *kcat_path;
 static char spool_dir[64];
@@ -44,6 +52,32 @@ static void on_log(enum qz_log_level level, const char *msg, void *ctx)
 	(void)ctx;
 	if (verbose || level <= QZ_LOG_WARN)
 		fprintf(stderr, "[%ld] log %d: %s\n", (long)time(NULL), level, msg);
+}
+
+/* How many times each report was settled, and how. */
+static uint8_t settled_times[NKEYS][MAX_SEQ + 1];
+static uint64_t settled_n, settled_errors, settled_twice;
+
+static void on_settled(void *owner, uint64_t id, int err)
+{
+	uint64_t key = id / 1000000, seq = id % 1000000;
+
+	(void)owner;
+	settled_n++;
+	settled_errors += err != 0;
+	if (key < NKEYS && seq <= MAX_SEQ && settled_times[key][seq]++)
+		settled_twice++;
+}
+
+/* After close: every report written was settled once, none given up. */
+static void check_settled(uint64_t written)
+{
+	fprintf(stderr, "settled %" PRIu64 " of %" PRIu64 " written, %" PRIu64
+		" errors, %" PRIu64 " twice\n", settled_n, written, settled_errors,
+		settled_twice);
+	CHECK_EQ(settled_n, written);
+	CHECK_EQ(settled_errors, 0);
+	CHECK_EQ(settled_twice, 0);
 }
 
 static double now(void)
@@ -63,8 +97,10 @@ static struct qz_sink *open_sink_spool(struct broker *b, unsigned int timeout_ms
 		.topic = TOPIC, .spool_dir = spool_dir, .properties = props,
 		.message_timeout_ms = timeout_ms, .retry_ms = 500,
 		.spool_max_bytes = spool_max_bytes);
+	struct qz_sink *s = qz_sink__new_kafka(&o);
 
-	return qz_sink__new_kafka(&o);
+	qz_sink__set_settled(s, on_settled);
+	return s;
 }
 
 static struct qz_sink *open_sink(struct broker *b, unsigned int timeout_ms)
@@ -86,13 +122,29 @@ static int write_report(struct qz_sink *s, int key, unsigned int seq)
 	char line[512], name[16];
 	int n = format_report(line, sizeof(line), name, key, seq);
 
-	return qz_sink__write(s, line, (size_t)n, name);
+	return qz_sink__write_tracked(s, line, (size_t)n, name, &settled_n,
+				      (uint64_t)key * 1000000 + seq);
 }
 
 struct tally {
-	uint64_t next[NKEYS];	/* the seq expected next */
+	uint64_t next[NKEYS];	/* past the highest seq seen */
 	uint64_t dups, gaps, bad, total;
+	uint64_t late;		/* arrived after a later one of its key */
+	uint8_t seen[NKEYS][MAX_SEQ + 1];
 };
+
+/* Reports acked after an earlier one failed, as the sinks counted them. */
+static uint64_t reorders_counted;
+
+/* Frees a sink, keeping what it counted of reordering. */
+static void free_sink(struct qz_sink *s)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+
+	qz_sink__stats(s, &st);
+	reorders_counted += st.reordered;
+	qz_sink__free(s);
+}
 
 /* kcat reads the whole topic; every key's seqs must be 1, 2, 3, ... */
 static void consume(struct broker *b, struct tally *t)
@@ -131,38 +183,46 @@ static void consume(struct broker *b, struct tally *t)
 		}
 		n = (uint64_t)json_object_get_int64(seq);
 		json_object_put(obj);
-		if (n < t->next[k]) {
+		if (!n || n > MAX_SEQ) {
+			t->bad++;
+		} else if (t->seen[k][n]++) {
 			if (t->dups++ < 5)
-				fprintf(stderr, "key %d: seq %" PRIu64 " again (next %"
-					PRIu64 ")\n", k, n, t->next[k]);
-		} else if (n > t->next[k]) {
-			if (t->gaps++ < 5)
-				fprintf(stderr, "key %d: seq %" PRIu64 ", want %" PRIu64
-					"\n", k, n, t->next[k]);
-			t->next[k] = n + 1;
-		} else {
-			t->next[k]++;
+				fprintf(stderr, "key %d: seq %" PRIu64 " again\n", k, n);
+		} else if (n < t->next[k]) {
+			if (t->late++ < 5)
+				fprintf(stderr, "key %d: seq %" PRIu64 " after %" PRIu64 "\n",
+					k, n, t->next[k] - 1);
 		}
+		if (n <= MAX_SEQ && n >= t->next[k])
+			t->next[k] = n + 1;
 	}
 	CHECK_EQ(pclose(p), 0);
+	for (int k = 0; k < NKEYS; k++)
+		for (uint64_t n = 1; n < t->next[k]; n++)
+			if (!t->seen[k][n] && t->gaps++ < 5)
+				fprintf(stderr, "key %d: seq %" PRIu64 " missing\n", k, n);
 }
 
 /*
  * Every report of every key, once and in order. A report may come twice
  * only when the sink counted it as a possible duplicate: one that failed
  * after it was sent (the broker went down before acking it) and was tried
- * again rather than risk losing it.
+ * again rather than risk losing it. One may come after a later one only
+ * when a sink counted it reordered: it timed out in librdkafka while the
+ * later one got through, and was replayed from the spool.
  */
 static void check_all(struct broker *b, uint64_t per_key, uint64_t possible_dups)
 {
-	struct tally t;
+	static struct tally t;
 
 	consume(b, &t);
 	fprintf(stderr, "consumed %" PRIu64 " reports: %" PRIu64 " dups (%" PRIu64
-		" possible), %" PRIu64 " gaps, %" PRIu64 " bad\n", t.total, t.dups,
-		possible_dups, t.gaps, t.bad);
+		" possible), %" PRIu64 " gaps, %" PRIu64 " late (%" PRIu64 " reorders "
+		"counted), %" PRIu64 " bad\n", t.total, t.dups, possible_dups, t.gaps,
+		t.late, reorders_counted, t.bad);
 	CHECK_EQ(t.total, per_key * NKEYS + t.dups);
 	CHECK(t.dups <= possible_dups);
+	CHECK(!t.late || reorders_counted);
 	CHECK_EQ(t.gaps, 0);
 	CHECK_EQ(t.bad, 0);
 	for (int k = 0; k < NKEYS; k++)
@@ -230,8 +290,9 @@ static void test_delivery(struct broker *b)
 	CHECK_EQ(st.spooled, 0);
 	CHECK_EQ(st.errors, 0);
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	check_settled(st.written);
 	CHECK_EQ(write_report(s, 0, n + 1), -ESHUTDOWN);
-	qz_sink__free(s);
+	free_sink(s);
 	check_all(b, n, 0);
 }
 
@@ -278,7 +339,8 @@ static void test_outage(struct broker *b)
 	CHECK_EQ(st.delivered, st.written);
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
 	qz_sink__stats(s, &st);
-	qz_sink__free(s);
+	check_settled(st.written);
+	free_sink(s);
 	check_all(b, seq - 1, st.possible_dups);
 }
 
@@ -311,7 +373,7 @@ static void test_late_acks(struct broker *b)
 	CHECK(st.spooled > 0);		/* the late acks did time reports out */
 	CHECK_EQ(st.possible_dups, 0);	/* each was read back, not guessed */
 	CHECK_EQ(st.delivered, st.written);	/* those found count as delivered */
-	qz_sink__free(s);
+	free_sink(s);
 	check_all(b, seq - 1, 0);
 }
 
@@ -341,7 +403,7 @@ static void test_restart(struct broker *b)
 	CHECK_EQ(st.spool_records, 300);
 	CHECK_EQ(st.queued, 0);
 	possible_dups = st.possible_dups;
-	qz_sink__free(s);
+	free_sink(s);
 
 	/* The next start, with the broker back: spool first, then new data. */
 	CHECK_EQ(broker_cmd(b, "up\n"), 0);
@@ -359,7 +421,7 @@ static void test_restart(struct broker *b)
 	CHECK_EQ(st.replayed, 400);	/* the 300 left, then the 100 new */
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
 	qz_sink__stats(s, &st);
-	qz_sink__free(s);
+	free_sink(s);
 	check_all(b, 300, possible_dups + st.possible_dups);
 }
 
@@ -387,7 +449,7 @@ static void test_sigterm(struct broker *b)
 	delivered = st.delivered;
 	spooled = st.spool_records;
 	possible_dups = st.possible_dups;
-	qz_sink__free(s);
+	free_sink(s);
 
 	s = open_sink(b, 30000);
 	CHECK(s);
@@ -407,7 +469,7 @@ static void test_sigterm(struct broker *b)
 	CHECK(st.replayed >= spooled);
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
 	qz_sink__stats(s, &st);
-	qz_sink__free(s);
+	free_sink(s);
 	check_all(b, 6100, possible_dups + st.possible_dups);
 }
 
@@ -425,7 +487,7 @@ static void test_corrupt(struct broker *b)
 	struct qz_spool *sp = qz_spool__open(spool_dir, &so);
 	char line[512], name[16], cmd[256], seg[256] = "";
 	struct qz_sink *s;
-	struct tally t;
+	static struct tally t;
 	FILE *p;
 	int fd;
 
@@ -473,7 +535,7 @@ static void test_corrupt(struct broker *b)
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
 	qz_sink__stats(s, &st);
 	CHECK_EQ(st.delivered, 2 * n + 1);
-	qz_sink__free(s);
+	free_sink(s);
 	consume(b, &t);
 	CHECK_EQ(t.total, 2 * (n + 1) - 1);
 	CHECK_EQ(t.gaps, 1);		/* the damaged one */
@@ -543,9 +605,139 @@ static void test_fatal(struct broker *b)
 	CHECK_EQ(qz_sink__close(s, 10000), 0);
 	qz_sink__stats(s, &st);
 	CHECK_EQ(st.delivered, st.written);
+	check_settled(st.written);
 	possible_dups = st.possible_dups;
-	qz_sink__free(s);
+	free_sink(s);
 	check_all(b, seq - 1, possible_dups);
+}
+
+static struct qz_sink *open_disk(struct broker *b, unsigned int timeout_ms)
+{
+	static const char *const props[] = { "linger.ms", "5", NULL };
+	QZ_OPTS(qz_sink_kafka_opts, o, .log_fn = on_log, .brokers = b->addr,
+		.topic = TOPIC, .spool_dir = spool_dir, .properties = props,
+		.message_timeout_ms = timeout_ms, .retry_ms = 500,
+		.spool_max_bytes = 1 << 20, .durability_disk = true);
+	struct qz_sink *s = qz_sink__new_kafka(&o);
+
+	qz_sink__set_settled(s, on_settled);
+	return s;
+}
+
+/*
+ * A writer with durability disk: `from` to `first` delivered (the producer
+ * is up), then, after the parent's go (acks made slow), up to `last`;
+ * SIGKILLed once those writes returned.
+ */
+static void disk_child(struct broker *b, unsigned int from, unsigned int first,
+		       unsigned int last, int ready, int go)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s;
+	unsigned int seq;
+	char c;
+
+	settled_n = settled_errors = 0;
+	s = open_disk(b, 30000);
+	if (!s)
+		_exit(1);
+	for (seq = from; seq <= first; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			if (write_report(s, k, seq))
+				_exit(1);
+	do {
+		usleep(10 * 1000);
+		qz_sink__stats(s, &st);
+	} while (st.delivered < st.written);
+	if (write(ready, "1", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(1);
+	for (; seq <= last; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			if (write_report(s, k, seq))
+				_exit(1);
+	/* Durability disk: every one of them settled as its write returned. */
+	if (settled_n != (last - from + 1) * NKEYS || settled_errors ||
+	    write(ready, "2", 1) != 1)
+		_exit(1);
+	pause();
+	_exit(1);
+}
+
+static void test_disk(struct broker *b)
+{
+	struct qz_sink_stats st = { .sz = sizeof(st) };
+	struct qz_sink *s = open_disk(b, 2000);
+	unsigned int seq = 1, crash_at;
+	int fds[2], gos[2], status;
+	char c;
+	pid_t pid;
+
+	CHECK(s);
+	if (!s)
+		return;
+	for (; seq <= 500; seq++) {
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+		/* Safe as write returns: in the spool, before any ack. */
+		CHECK_EQ(settled_n, seq * NKEYS);
+	}
+	CHECK_EQ(broker_cmd(b, "down\n"), 0);
+	write_for(s, 4, 100, &seq);
+	CHECK_EQ(broker_cmd(b, "up\n"), 0);
+	write_for(s, 2, 100, &seq);
+	wait_settled(s, 60);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "written %" PRIu64 " delivered %" PRIu64 " spooled %" PRIu64
+		" replayed %" PRIu64 " in spool %" PRIu64 "\n", st.written, st.delivered,
+		st.spooled, st.replayed, st.spool_records);
+	CHECK_EQ(st.spooled, st.written);	/* every one, before it was sent */
+	CHECK_EQ(st.delivered, st.written);
+	CHECK(st.replayed > 0);			/* the outage's */
+	CHECK_EQ(st.spool_records, 0);
+	check_settled(st.written);
+	free_sink(s);
+
+	/* Acks 1 s late, reports stored at once: killed with them in flight. */
+	crash_at = seq + 300;
+	CHECK_EQ(pipe(fds), 0);
+	CHECK_EQ(pipe(gos), 0);
+	pid = fork();
+	if (!pid)
+		disk_child(b, seq, seq + 50, crash_at, fds[1], gos[0]);
+	CHECK(pid > 0);
+	close(fds[1]);
+	close(gos[0]);
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+	CHECK_EQ(broker_cmd(b, "rtt 1000\n"), 0);
+	CHECK_EQ(write(gos[1], "g", 1), 1);
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	close(gos[1]);
+	usleep(300 * 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(broker_cmd(b, "rtt 0\n"), 0);
+
+	/* The restart reads back what the child had in flight, then goes on. */
+	s = open_disk(b, 30000);
+	CHECK(s);
+	if (!s)
+		return;
+	for (seq = crash_at + 1; seq <= crash_at + 100; seq++)
+		for (int k = 0; k < NKEYS; k++)
+			CHECK_EQ(write_report(s, k, seq), 0);
+	wait_settled(s, 60);
+	CHECK_EQ(qz_sink__close(s, 10000), 0);
+	qz_sink__stats(s, &st);
+	fprintf(stderr, "after the kill: delivered %" PRIu64 " (found in the topic or "
+		"replayed), replayed %" PRIu64 ", possible duplicates %" PRIu64 "\n",
+		st.delivered, st.replayed, st.possible_dups);
+	CHECK_EQ(st.possible_dups, 0);
+	CHECK(st.delivered > st.replayed);	/* some were found, not resent */
+	free_sink(s);
+	check_all(b, seq - 1, 0);
 }
 
 int main(int argc, char **argv)
@@ -554,7 +746,7 @@ int main(int argc, char **argv)
 	char cmd[128];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm|corrupt|fatal MOCK_BROKER KCAT\n",
+		fprintf(stderr, "usage: %s delivery|outage|late-acks|restart|sigterm|corrupt|fatal|disk MOCK_BROKER KCAT\n",
 			argv[0]);
 		return 2;
 	}
@@ -584,6 +776,8 @@ int main(int argc, char **argv)
 		RUN_ARGS(test_corrupt, &b);
 	else if (!strcmp(argv[1], "fatal"))
 		RUN_ARGS(test_fatal, &b);
+	else if (!strcmp(argv[1], "disk"))
+		RUN_ARGS(test_disk, &b);
 	else
 		CHECK(!"unknown case");
 	CHECK_EQ(broker_stop(&b), 0);

@@ -588,6 +588,50 @@ static void test_rotation_fsync(void)
 	rm_dir();
 }
 
+/*
+ * The user's note rides in the checkpoint with the head: set, written by
+ * commit, checkpoint or sync, read back at open. Not fsynced by checkpoint.
+ */
+static void test_note(void)
+{
+	QZ_OPTS(qz_spool_opts, o, .log_fn = on_log);
+	char big[5000];
+	struct qz_spool *sp;
+	int fd;
+
+	fresh_dir("note");
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	CHECK_STR(qz_spool__note(sp), "");
+	CHECK_EQ(qz_spool__set_note(sp, "two\nlines"), -EINVAL);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	CHECK_EQ(qz_spool__set_note(sp, big), -EINVAL);
+	CHECK_EQ(qz_spool__set_note(sp, "sent 12 0:5"), 0);
+	for (unsigned int i = 1; i <= 10; i++)
+		CHECK_EQ(put(sp, i, 100), 0);
+	fsyncs = 0;
+	CHECK_EQ(qz_spool__checkpoint(sp), 0);
+	CHECK_EQ(fsyncs, 0);
+	fd = qz_spool__dup_fd(sp);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* The latest note goes with every checkpoint, the one at close too. */
+	CHECK_EQ(qz_spool__set_note(sp, "sent 13 0:7"), 0);
+	CHECK_EQ(qz_spool__commit(sp, 4), 0);
+	qz_spool__free(sp);
+	sp = qz_spool__open(dir, &o);
+	CHECK(sp);
+	if (!sp)
+		return;
+	CHECK_STR(qz_spool__note(sp), "sent 13 0:7");
+	qz_spool__free(sp);
+	rm_dir();
+}
+
 int main(void)
 {
 	RUN(test_order);
@@ -598,5 +642,6 @@ int main(void)
 	RUN(test_corrupt_header);
 	RUN(test_unreadable_segment);
 	RUN(test_rotation_fsync);
+	RUN(test_note);
 	return test_result();
 }

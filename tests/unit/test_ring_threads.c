@@ -2,25 +2,29 @@
 /*
  * A producer thread and a consumer thread exchange 10^7 sequence-numbered
  * records over one memory ring: none lost, none duplicated, none reordered.
+ * usage: test-ring-threads [RECORDS]  (fewer under ThreadSanitizer)
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <quazar/ring.h>
 #include "../test.h"
 
 #define RECORDS 10000000ull
+
+static uint64_t records = RECORDS;
 
 static void *produce(void *arg)
 {
 	struct qz_ring *ring = arg;
 	uint64_t payload[3];
 
-	for (uint64_t seq = 0; seq < RECORDS;) {
+	for (uint64_t seq = 0; seq < records;) {
 		qz_ring__start_write_batch(ring);
 		/* Vary the size so records wrap at many offsets. */
-		for (int i = 0; i < 64 && seq < RECORDS; i++) {
+		for (int i = 0; i < 64 && seq < records; i++) {
 			size_t len = 8 * (1 + seq % 3);
 
 			payload[0] = payload[1] = payload[2] = seq;
@@ -34,7 +38,7 @@ static void *produce(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct qz_storage *s = qz_storage__new_memory(2);
 	struct qz_ring *ring = qz_storage__ring(s);
@@ -42,8 +46,12 @@ int main(void)
 	uint64_t rec[4];
 	pthread_t producer;
 
+	if (argc > 1 && !(records = strtoull(argv[1], NULL, 10))) {
+		fprintf(stderr, "usage: %s [RECORDS]\n", argv[0]);
+		return 1;
+	}
 	pthread_create(&producer, NULL, produce, ring);
-	while (expect < RECORDS && !bad) {
+	while (expect < records && !bad) {
 		int size;
 
 		qz_ring__start_read_batch(ring);
@@ -63,7 +71,7 @@ int main(void)
 	pthread_join(producer, NULL);
 	qz_ring__start_read_batch(ring);
 	CHECK_EQ(bad, 0);
-	CHECK_EQ(expect, RECORDS);
+	CHECK_EQ(expect, records);
 	CHECK_EQ(qz_ring__bytes_remaining(ring), 0);
 	qz_storage__free(s);
 	printf("%llu records exchanged\n", (unsigned long long)expect);

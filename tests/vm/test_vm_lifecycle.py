@@ -92,6 +92,7 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(f"""global:
   host: vmhost
   http_listen: "off"
+  http_socket: "off"
 sinks:
   file:
     type: file
