@@ -173,7 +173,8 @@ static void peers(double seconds, const char *dir, struct tool *q, struct tool *
 		  struct tool *bpf, bool perf_first)
 {
 	char qout[256], pdata[256], bout[256], secs[16];
-	char *q_argv[] = { (char *)quazar, "profile", "-g", "-F", "4999", "-i", "1000",
+	/* The ring path, analysing as it reads: bench/profile_bpf has --bpf. */
+	char *q_argv[] = { (char *)quazar, "profile", "--no-bpf", "-g", "-F", "4999", "-i", "1000",
 			   "--json", "-o", qout, NULL };
 	char *p_argv[] = { "perf", "record", "-q", "-g", "-F", "4999", "-a", "-o", pdata,
 			   NULL };
@@ -232,9 +233,10 @@ static void idle_cost(double seconds, const char *pct, bool sys, const char *cgr
 {
 	char out[] = "/tmp/qz-bench-idle-XXXXXX";
 	char *t_argv[12] = { (char *)quazar, "profile", "--than", (char *)pct, NULL };
-	char *p_argv[12] = { (char *)quazar, "profile", "-F", "99", "-o", "/dev/null", NULL };
+	char *p_argv[12] = { (char *)quazar, "profile", "--no-bpf", "-F", "99", "-o", "/dev/null",
+			     NULL };
 	struct child t, p;
-	int fd = mkstemp(out), n = 4, m = 6;
+	int fd = mkstemp(out), n = 4, m = 7;
 	char line[4096];
 	FILE *f;
 
