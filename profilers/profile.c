@@ -119,9 +119,27 @@ static void profile_news(void *ctx)
 }
 
 /*
- * Count in the kernel unless --no-bpf, or when BPF is unavailable and
- * --bpf was not given (then the ring, said at -v). -g's stacks then come
- * from the BPF stack map, so the session asks the kernel for none.
+ * What needs each sample in user space, so the ring: a profiler this one
+ * runs inside (it reads them too), and the session's per-sample options.
+ */
+static const char *needs_samples(struct qz_session *s, const struct qz_env *env)
+{
+	if (qz_session__parent(s))
+		return "the profiler it runs inside";
+	if (env->exit_n)
+		return "-N";
+	if (env->sampling_limit)
+		return "--sampling-limit";
+	if (env->perfeval_cpus || env->perfeval_pids)
+		return "--perfeval-cpus/--perfeval-pids";
+	return NULL;
+}
+
+/*
+ * Count in the kernel unless --no-bpf, or something needs each sample, or
+ * BPF is unavailable and --bpf was not given (then the ring, said at -v).
+ * -g's stacks then come from the BPF stack map, so the session asks the
+ * kernel for none.
  */
 static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile_opts *opts,
 		     const struct qz_filter_cfg *filter)
@@ -135,6 +153,7 @@ static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile
 		.news = p->pprof != NULL,
 	};
 	char why[4096];
+	const char *ring;
 
 	if (opts->bpf && opts->no_bpf) {
 		qz_session__log(p->session, QZ_LOG_ERROR, "give --bpf or --no-bpf, not both");
@@ -142,6 +161,18 @@ static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile
 	}
 	if (opts->no_bpf)
 		return 0;
+	ring = needs_samples(p->session, env);
+	if (ring && opts->bpf) {
+		qz_session__log(p->session, QZ_LOG_ERROR,
+				"--bpf counts samples in the kernel, but %s reads them one by one: drop --bpf or it",
+				ring);
+		return -QZ_ERR_OPTION;
+	}
+	if (ring) {
+		qz_session__log(p->session, QZ_LOG_INFO,
+				"reading samples through the ring: %s reads them one by one", ring);
+		return 0;
+	}
 	p->bpf = qz_profile_bpf__new(&bopts, why, sizeof(why));
 	if (!p->bpf) {
 		int err = errno ? -errno : -EOPNOTSUPP;

@@ -220,6 +220,8 @@ QZ_API int qz_session__add_nested(struct qz_session *s, const struct qz_event_sp
 /* The session event index runs in, or NULL; its own index there. */
 QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int index,
 					     int *nested_index);
+/* The session s runs inside (qz_session__add_nested), or NULL; borrowed. */
+QZ_API struct qz_session *qz_session__parent(const struct qz_session *s);
 /* Events are counted, never sampled (stat). Call before add_events. */
 QZ_API void qz_session__set_counting(struct qz_session *s, bool counting);
 /* Follow COMM/FORK/EXIT so events keep their comm (default on). */

@@ -168,6 +168,11 @@ QZ_API struct qz_session *qz_session__nested(const struct qz_session *s, int ind
 	return s->events[index].nest;
 }
 
+QZ_API struct qz_session *qz_session__parent(const struct qz_session *s)
+{
+	return s->parent;
+}
+
 /* Every event of s belongs to a nested handler whose -N was reached. */
 static bool all_stopped(const struct qz_session *s)
 {

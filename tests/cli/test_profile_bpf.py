@@ -2,7 +2,8 @@
 """profile --bpf against the ring path on the same spinner, at the same
 time: the same top function and stack, sample counts within 5%, the same
 JSON fields (plus "bpf") and the same folded stacks; BPF is the default;
-a too small map makes collisions and hash-full drops that are reported."""
+a too small map makes collisions and hash-full drops that are reported;
+what needs each sample (-N, a profiler it runs inside) reads the ring."""
 import os
 from qzt import *
 from qzbpf import TMP, Gated, comm_samples, final, require_bpf, run_over
@@ -74,4 +75,18 @@ check("dropped (hash full)" in err and "stack map collisions" in err,
 # 4. --bpf and --no-bpf together are refused.
 r = run(["profile", "--bpf", "--no-bpf", "--", prog("spin"), "10"])
 check(r.returncode != 0 and "not both" in r.stderr, f"--bpf --no-bpf refused: {r.stderr!r}")
+
+# 5. What reads each sample takes the ring: -N, and a profiler profile runs inside.
+r = run(["profile", "--json", "-N", "50", "-F", "999", "--", prog("spin"), "2000"])
+recs = [x for x in json_lines(r.stdout) if x.get("type") == "profile"]
+check(r.returncode == 0 and recs and "bpf" not in recs[-1], f"-N reads the ring: {r.stderr!r}")
+n = sum(c.get("samples", 0) for x in recs for c in x.get("cpus", []))
+check(n == 50, f"and stops after its 50 samples: {n}")
+r = run(["profile", "--bpf", "-N", "50", "--", prog("spin"), "10"])
+check(r.returncode != 0 and "-N" in r.stderr, f"--bpf -N refused: {r.stderr!r}")
+r = run(["trace", "-e", "profile/-F 499/", "-N", "20", "--", prog("spin"), "2000"])
+check(r.returncode == 0 and r.stdout.count("profile(cpu-clock)") == 20,
+      f"profile inside trace hands trace its samples: {r.stdout[-300:]!r} {r.stderr!r}")
+r = run(["trace", "-e", "profile/--bpf/", "-N", "20", "--", prog("spin"), "10"])
+check(r.returncode != 0 and "--bpf" in r.stderr, f"--bpf inside trace refused: {r.stderr!r}")
 done()
