@@ -4,7 +4,9 @@ time: the same top function and stack, sample counts within 5%, the same
 JSON fields (plus "bpf") and the same folded stacks; BPF is the default;
 a too small map makes collisions and hash-full drops that are reported;
 what needs each sample (-N, a profiler it runs inside) reads the ring."""
+import gzip
 import os
+import re
 from qzt import *
 from qzbpf import TMP, Gated, comm_samples, final, require_bpf, run_over
 
@@ -15,8 +17,8 @@ spin = Gated("spin_both", 2000, cpu=1)
 common = ["profile", "-p", str(spin.pid), "-F", "199", "-g", "--json", "-i", "100000"]
 flame_b, flame_r = os.path.join(TMP, "bpf"), os.path.join(TMP, "ring")
 (rc_b, out_b, err_b), (rc_r, out_r, err_r), (rc_d, out_d, err_d) = run_over(
-    [spin], [common + ["--bpf", "--flame-graph", flame_b],
-             common + ["--no-bpf", "--flame-graph", flame_r],
+    [spin], [common + ["-v", "--bpf", "--flame-graph", flame_b, "--pprof", flame_b + ".pb.gz"],
+             common + ["-v", "--no-bpf", "--flame-graph", flame_r, "--pprof", flame_r + ".pb.gz"],
              common])
 check_eq(rc_b, 0, f"--bpf exit status (stderr: {err_b})")
 check_eq(rc_r, 0, f"--no-bpf exit status (stderr: {err_r})")
@@ -55,6 +57,26 @@ top_b, top_r = folded(flame_b)[0], folded(flame_r)[0]
 check_eq(top_b[0], top_r[0], "the same top folded stack")
 check(abs(int(top_b[1]) - int(top_r[1])) <= 0.05 * int(top_r[1]),
       f"its counts within 5%: {top_b[1]} vs {top_r[1]}")
+check(os.path.getsize(flame_b + ".svg") > 0 if os.path.exists(flame_b + ".svg") else False,
+      "--bpf drew its SVG")
+
+
+def pprof(path, err):
+    """The samples --pprof says it wrote, and whether the profile names burn."""
+    m = re.search(r"wrote \S+: (\d+) samples", err)
+    try:
+        with gzip.open(path) as f:
+            names = b"burn" in f.read()
+    except OSError as e:
+        check(False, f"{path}: {e}")
+        names = False
+    return int(m.group(1)) if m else 0, names
+
+
+pb, pr = pprof(flame_b + ".pb.gz", err_b), pprof(flame_r + ".pb.gz", err_r)
+check(pb[1] and pr[1], f"both pprof profiles name burn: bpf {pb[1]}, ring {pr[1]}")
+check(pr[0] > 300 and abs(pb[0] - pr[0]) <= 0.05 * pr[0],
+      f"pprof samples within 5%: bpf {pb[0]}, ring {pr[0]}")
 
 # 2. Text output is the ring path's table.
 spin = Gated("spin_text", 300, cpu=1)
