@@ -180,7 +180,7 @@ QZ_API int qz_session__set_regs_user(struct qz_session *s, int index,
  * Attach BPF program prog_fd to event index when it opens, and to its
  * clones (qz_evsel__set_bpf): a program that returns 0 drops the sample
  * in the kernel. The fd is borrowed: keep it open while the session runs.
- * Call from init. 0 or -EINVAL.
+ * Call from init. 0, -EINVAL, or -EEXIST when the event has another.
  */
 QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd);
 /*

@@ -113,6 +113,8 @@ QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd)
 {
 	if (index < 0 || index >= s->nr_events || prog_fd < 0)
 		return -EINVAL;
+	if (s->events[index].bpf_fd >= 0 && s->events[index].bpf_fd != prog_fd)
+		return -EEXIST;
 	s->events[index].bpf_fd = prog_fd;
 	return 0;
 }

@@ -289,6 +289,28 @@ static int prog_fd(struct bpf_filter *f, int kind)
 }
 #endif
 
+/*
+ * Event i's own session and index: a nested profiler's events are opened
+ * as its session has them (-e 'profile/-F 99/'), so the program goes there.
+ */
+static struct qz_session *owner(struct qz_session *s, int i, int *index)
+{
+	struct qz_session *n = qz_session__nested(s, i, index);
+
+	if (n)
+		return n;
+	*index = i;
+	return s;
+}
+
+static int event_kind(struct qz_session *s, int i)
+{
+	int index;
+	struct qz_session *o = owner(s, i, &index);
+
+	return prog_kind(qz_session__spec(o, index));
+}
+
 struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_filter_cfg *cfg)
 {
 	struct bpf_filter *f = calloc(1, sizeof(*f));
@@ -299,7 +321,7 @@ struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_f
 		return NULL;
 	f->cfg = *cfg;
 	for (int i = 0; i < n; i++)
-		need[prog_kind(qz_session__spec(s, i))] = true;
+		need[event_kind(s, i)] = true;
 	if (need[PROG_TP] && (cfg->nr_running_set || cfg->policy_set || cfg->prio_set)) {
 		qz_session__log(s, QZ_LOG_ERROR,
 				"--nr_running_min/max, --sched_policy and --prio read the task in a BPF "
@@ -317,11 +339,16 @@ struct bpf_filter *qz_bpf_filter__attach(struct qz_session *s, const struct qz_f
 			goto fail;
 	}
 	for (int i = 0; i < n; i++) {
-		int kind = prog_kind(qz_session__spec(s, i));
+		int kind = event_kind(s, i), index;
+		struct qz_session *o = owner(s, i, &index);
 
 		if (kind == PROG_TP)
 			continue;
-		err = qz_session__set_bpf(s, i, prog_fd(f, kind));
+		err = qz_session__set_bpf(o, index, prog_fd(f, kind));
+		if (err == -EEXIST)
+			qz_session__log(s, QZ_LOG_ERROR,
+					"%s: it runs a BPF program already (its profiler counts in the kernel, or filters it): give the BPF filters once",
+					qz_session__event_name(s, i));
 		if (err)
 			goto fail;
 	}

@@ -97,6 +97,18 @@ r = run(["trace", "-e", "page-faults", "--json", "--prio", "0-99", "--", prog("t
 n = len([x for x in json_lines(r.stdout) if x.get("type") == "event"])
 check(r.returncode == 0 and n == 0, f"trace --prio 0-99 drops them: {n} {r.stderr}")
 
+# trace of a profiler run as an event source: its events take the program too.
+def nested(*extra):
+    r = run(["trace", "-e", "profile/-F 499/"] + list(extra) + ["--", prog("spin"), "500"])
+    check_eq(r.returncode, 0, f"trace -e profile {extra} exit status ({r.stderr})")
+    return r.stdout.count("profile(cpu-clock)")
+
+
+check(nested("--prio", "120") >= 100, "trace --prio 120 keeps the samples of profile inside it")
+check_eq(nested("--prio", "0-99"), 0, "trace --prio 0-99 drops them")
+r = run(["trace", "-e", "profile/-F 499 --prio 120/", "--prio", "120", "--", prog("spin"), "10"])
+check(r.returncode != 0 and "once" in r.stderr, f"filters given twice refused: {r.stderr!r}")
+
 # trace on tracepoints: sched_switch always runs with interrupts off.
 def switches(*extra):
     r = run(["trace", "-e", "sched:sched_switch", "--json"] + list(extra) +
