@@ -97,6 +97,23 @@ QZ_API int qz_symbolizer__resolve(struct qz_symbolizer *sym, pid_t pid,
 				  struct qz_symbol_info *out);
 
 /*
+ * Names one kernel address as the kernel's "%pS" prints it, into buf:
+ * "name+0xOFF/0xSIZE", then " [module]" for a module's symbol. 0, or a
+ * negative errno (or a bare "0x...") when addr has no symbol.
+ */
+typedef int (*qz_kernel_lookup_fn)(void *ctx, uint64_t addr, char *buf, size_t len);
+
+/*
+ * Name kernel addresses through fn, each asked once and remembered,
+ * instead of reading /proc/kallsyms whole at the first one (~40 ms of
+ * kernel time on a 120,000-symbol kernel). libquazar-bpf's
+ * qz_bpf_ksym__lookup asks the kernel itself. Set it before the first
+ * kernel address is resolved. 0, -EBUSY after, or -ENOMEM.
+ */
+QZ_API int qz_symbolizer__set_kernel_lookup(struct qz_symbolizer *sym,
+					    qz_kernel_lookup_fn fn, void *ctx);
+
+/*
  * Drop what only the past needed: processes that had exited at the
  * previous call, and mappings replaced before the last generation. Call
  * once each report is resolved.

@@ -25,6 +25,15 @@ int qz__ksyms__find(const struct qz__ksyms *k, uint64_t addr, const char **name,
 		    uint64_t *offset, const char **module);
 size_t qz__ksyms__nr(const struct qz__ksyms *k);
 
+/* ksym_lookup.c: kernel addresses named by the caller's function, remembered. */
+struct qz__ksym_lookup;
+
+struct qz__ksym_lookup *qz__ksym_lookup__new(qz_kernel_lookup_fn fn, void *ctx);
+void qz__ksym_lookup__free(struct qz__ksym_lookup *k);
+/* As qz__ksyms__find; -ENOMEM when a new address cannot be remembered. */
+int qz__ksym_lookup__find(struct qz__ksym_lookup *k, uint64_t addr, const char **name,
+			  uint64_t *offset, const char **module);
+
 /*
  * dso.c: one mapped file and, once loaded, its function symbols. Its
  * identity is what the kernel said of it: device and inode, or build-id.
@@ -147,6 +156,7 @@ struct qz_symbolizer {
 
 	struct qz__ksyms *ksyms;
 	bool ksyms_tried;
+	struct qz__ksym_lookup *ksym_lookup;	/* instead of ksyms, when set */
 	char kernel_build_id[2 * QZ_BUILD_ID_MAX + 1];
 
 	struct qz_symbolizer_stats stats;

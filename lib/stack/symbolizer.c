@@ -58,6 +58,7 @@ QZ_API void qz_symbolizer__free(struct qz_symbolizer *sym)
 	qz__maps__free_all(sym);
 	qz__dsos__free_all(sym);
 	qz__ksyms__free(sym->ksyms);
+	qz__ksym_lookup__free(sym->ksym_lookup);
 	free(sym->proc_root);
 	free(sym->debug_dir);
 	free(sym->jit_dir);
@@ -154,21 +155,47 @@ QZ_API void qz_symbolizer__reap(struct qz_symbolizer *sym)
 	qz__maps__reap(sym);
 }
 
+QZ_API int qz_symbolizer__set_kernel_lookup(struct qz_symbolizer *sym,
+					    qz_kernel_lookup_fn fn, void *ctx)
+{
+	if (sym->ksyms_tried)
+		return -EBUSY;
+	qz__ksym_lookup__free(sym->ksym_lookup);
+	sym->ksym_lookup = NULL;
+	if (fn && !(sym->ksym_lookup = qz__ksym_lookup__new(fn, ctx)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int find_kernel(struct qz_symbolizer *sym, uint64_t addr,
+		       struct qz_symbol_info *out)
+{
+	if (sym->ksym_lookup)
+		return qz__ksym_lookup__find(sym->ksym_lookup, addr, &out->name,
+					     &out->offset, &out->module);
+	if (!sym->ksyms)
+		return -ENOENT;
+	return qz__ksyms__find(sym->ksyms, addr, &out->name, &out->offset, &out->module);
+}
+
 static int resolve_kernel(struct qz_symbolizer *sym, uint64_t addr,
 			  struct qz_symbol_info *out)
 {
+	int err;
+
 	if (!sym->ksyms_tried) {
 		sym->ksyms_tried = true;
-		sym->ksyms = qz__ksyms__load(sym->kallsyms);
+		if (!sym->ksym_lookup)
+			sym->ksyms = qz__ksyms__load(sym->kallsyms);
 		qz__kernel_build_id("/sys/kernel/notes", sym->kernel_build_id,
 				    sizeof(sym->kernel_build_id));
 	}
 	out->module = "[kernel]";
 	out->build_id = sym->kernel_build_id[0] ? sym->kernel_build_id : NULL;
 	out->file_offset = addr;
-	if (!sym->ksyms ||
-	    qz__ksyms__find(sym->ksyms, addr, &out->name, &out->offset, &out->module))
-		return -ENOENT;
+	err = find_kernel(sym, addr, out);
+	if (err)
+		return err == -ENOMEM ? err : -ENOENT;
 	/* A module's symbols are its own, not the kernel image's. */
 	if (strcmp(out->module, "[kernel]"))
 		out->build_id = NULL;

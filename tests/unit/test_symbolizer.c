@@ -347,6 +347,77 @@ static void test_kernel_modules(void)
 	unlink(path);
 }
 
+/* A lookup function that answers as the kernel's %pS does, from kallsyms. */
+struct pS {
+	struct qz_symbolizer *kallsyms;
+	int calls;
+};
+
+static int print_pS(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct pS *p = ctx;
+	QZ_OPTS(qz_symbol_info, info);
+
+	p->calls++;
+	if (qz_symbolizer__resolve(p->kallsyms, -1, 0, false, addr, &info)) {
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+		return 0;
+	}
+	if (strcmp(info.module, "[kernel]"))
+		snprintf(buf, len, "%s+0x%llx/0x40 %s", info.name,
+			 (unsigned long long)info.offset, info.module);
+	else
+		snprintf(buf, len, "%s+0x%llx/0x40", info.name, (unsigned long long)info.offset);
+	return 0;
+}
+
+/* Kernel addresses named by a caller's function give what kallsyms gives, asking once each. */
+static void test_kernel_lookup(void)
+{
+	static const uint64_t addrs[] = {
+		0xffffffff81000150ull, 0xffffffffc0a02010ull, 0xffffffffc0b00008ull,
+		0xffffffff80000000ull, 0xffffffff81000100ull,
+	};
+	struct pS p = { .kallsyms = qz_symbolizer__new() };
+	struct qz_symbolizer *sym = qz_symbolizer__new();
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long long text = 0;
+	char line[512];
+
+	CHECK(p.kallsyms && sym && f);
+	if (!p.kallsyms || !sym || !f)
+		return;
+	/* Real addresses too: this kernel's first text symbol and beyond. */
+	while (!text && fgets(line, sizeof(line), f)) {
+		char type;
+
+		if (sscanf(line, "%llx %c", &text, &type) != 2 || (type != 'T' && type != 't'))
+			text = 0;
+	}
+	fclose(f);
+	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, print_pS, &p), 0);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]) + 2; i++) {
+			uint64_t addr = i < sizeof(addrs) / sizeof(addrs[0]) ? addrs[i] :
+					text + (i - sizeof(addrs) / sizeof(addrs[0])) * 0x1000;
+			QZ_OPTS(qz_symbol_info, want);
+			QZ_OPTS(qz_symbol_info, got);
+			int want_err = qz_symbolizer__resolve(p.kallsyms, -1, 0, false, addr, &want);
+
+			CHECK_EQ(qz_symbolizer__resolve(sym, -1, 0, false, addr, &got), want_err);
+			if (want_err || !text)
+				continue;
+			CHECK_STR(got.name, want.name);
+			CHECK_EQ(got.offset, want.offset);
+			CHECK_STR(got.module, want.module);
+		}
+	}
+	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 2);
+	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, NULL, NULL), -EBUSY);
+	qz_symbolizer__free(sym);
+	qz_symbolizer__free(p.kallsyms);
+}
+
 /* Code in anonymous memory, named by its JIT in perf-PID.map. */
 static void test_jit_map(void)
 {
@@ -413,6 +484,7 @@ int main(void)
 	RUN(test_records);
 	RUN(test_bounds);
 	RUN(test_kernel_modules);
+	RUN(test_kernel_lookup);
 	RUN(test_jit_map);
 	RUN(test_debuginfo);
 	return test_result();
