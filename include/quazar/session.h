@@ -188,7 +188,9 @@ QZ_API int qz_session__set_bpf(struct qz_session *s, int index, int prog_fd);
  * 100 ms (so a source that wakes at a watermark is still read promptly),
  * before each interval report and once more before the final one: for a
  * handler's own sources, such as the rings of BPF program output. fd is
- * borrowed. Call from init. 0, -EINVAL or -ENOSPC (at most 8).
+ * borrowed. Call from init. 0, -EINVAL, -ENOSPC (at most 8), or
+ * -EOPNOTSUPP in a nested session (qz_session__add_nested: the loop is
+ * its parent's).
  */
 QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx));
 /*

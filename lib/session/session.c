@@ -123,6 +123,8 @@ QZ_API int qz_session__add_fd(struct qz_session *s, int fd, void (*fn)(void *ctx
 {
 	if (fd < 0 || !fn)
 		return -EINVAL;
+	if (s->parent)
+		return -EOPNOTSUPP;
 	if (s->nr_fds == QZ_SESSION_MAX_FDS)
 		return -ENOSPC;
 	s->fds[s->nr_fds++] = (struct session_fd){ .fd = fd, .fn = fn };
