@@ -22,6 +22,7 @@
 #include "strcount.h"
 #include "trigger.h"
 #include "bpf_filter.h"
+#include "bpf_ksyms.h"
 #include "profile_bpf.h"
 
 /* Options beyond the common ones (profile_options below). */
@@ -54,6 +55,7 @@ struct profile {
 	struct qz_output *out;
 	struct qz_stack_printer *printer;
 	struct qz_symbolizer *sym;	/* the session's */
+	struct qz_bpf_ksym *ksyms;	/* its kernel symbols, where BPF works */
 	/* Raw, as read: symbolized only when the interval is reported. */
 	struct qz_stacktab *raw_ips, *raw_stacks;	/* without, with callchain */
 	struct qz_stackfold *fold;
@@ -98,6 +100,7 @@ static void profile_free(struct profile *p)
 	qz_stack_printer__free(p->printer);
 	qz_profile_bpf__free(p->bpf);
 	qz_bpf_filter__free(p->filter);
+	qz_bpf_ksyms__free(p->sym, p->ksyms);
 	free(p->cpu_samples);
 	free(p->cpu_idle);
 	free(p);
@@ -272,6 +275,7 @@ static int profile_init(struct qz_session *s, void **ctx)
 	p->raw_ips = qz_stacktab__new(0);
 	p->raw_stacks = qz_stacktab__new(0);
 	p->sym = qz_session__symbolizer(s);
+	p->ksyms = qz_bpf_ksyms__use(p->sym);
 	p->fold = p->sym ? qz_stackfold__new(p->sym) : NULL;
 	if (!p->cpu_samples || !p->cpu_idle || !p->printer || !p->functions || !p->stacks ||
 	    !p->raw_ips || !p->raw_stacks || !p->fold)

@@ -147,6 +147,27 @@ QZ_API int qz_bpf__maps_dump(struct qz_bpf *b, struct qz_json *j);
 /* The same for people: a heading per map, an entry a line. 0 or -errno. */
 QZ_API int qz_bpf__maps_print(struct qz_bpf *b, FILE *f);
 
+/*
+ * Kernel symbols named by the kernel, one address at a time: a small
+ * program prints the address with bpf_snprintf()'s %pS. A lookup costs a
+ * syscall, where naming any address through /proc/kallsyms first costs
+ * reading all of it (~40 ms of kernel time). For a symbolizer:
+ *
+ *	struct qz_bpf_ksym *k = qz_bpf_ksym__new();
+ *	if (k)
+ *		qz_symbolizer__set_kernel_lookup(sym, qz_bpf_ksym__lookup, k);
+ *
+ * NULL + errno where it cannot load (kernels before 5.14 have no syscall
+ * programs; ENOTSUP when quazar was built without its BPF programs).
+ */
+struct qz_bpf_ksym;
+
+QZ_API struct qz_bpf_ksym *qz_bpf_ksym__new(void);
+/* Accepts NULL. Free it after the symbolizer that uses it. */
+QZ_API void qz_bpf_ksym__free(struct qz_bpf_ksym *k);
+/* A qz_kernel_lookup_fn (quazar/stack.h); ctx is the struct qz_bpf_ksym. */
+QZ_API int qz_bpf_ksym__lookup(void *ctx, uint64_t addr, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

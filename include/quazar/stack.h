@@ -108,7 +108,9 @@ typedef int (*qz_kernel_lookup_fn)(void *ctx, uint64_t addr, char *buf, size_t l
  * instead of reading /proc/kallsyms whole at the first one (~40 ms of
  * kernel time on a 120,000-symbol kernel). libquazar-bpf's
  * qz_bpf_ksym__lookup asks the kernel itself. Set it before the first
- * kernel address is resolved. 0, -EBUSY after, or -ENOMEM.
+ * kernel address is resolved (-EBUSY after). fn NULL takes it back: the
+ * names it gave are freed, and kallsyms names the addresses from then on.
+ * 0, -EBUSY or -ENOMEM.
  */
 QZ_API int qz_symbolizer__set_kernel_lookup(struct qz_symbolizer *sym,
 					    qz_kernel_lookup_fn fn, void *ctx);

@@ -158,11 +158,15 @@ QZ_API void qz_symbolizer__reap(struct qz_symbolizer *sym)
 QZ_API int qz_symbolizer__set_kernel_lookup(struct qz_symbolizer *sym,
 					    qz_kernel_lookup_fn fn, void *ctx)
 {
-	if (sym->ksyms_tried)
+	if (fn && sym->ksyms_tried)
 		return -EBUSY;
 	qz__ksym_lookup__free(sym->ksym_lookup);
 	sym->ksym_lookup = NULL;
-	if (fn && !(sym->ksym_lookup = qz__ksym_lookup__new(fn, ctx)))
+	if (!fn) {
+		sym->ksyms_tried = sym->ksyms != NULL;	/* kallsyms from now on */
+		return 0;
+	}
+	if (!(sym->ksym_lookup = qz__ksym_lookup__new(fn, ctx)))
 		return -ENOMEM;
 	return 0;
 }

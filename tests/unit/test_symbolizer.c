@@ -413,7 +413,18 @@ static void test_kernel_lookup(void)
 		}
 	}
 	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 2);
-	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, NULL, NULL), -EBUSY);
+	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, print_pS, &p), -EBUSY);
+	/* Taken back: kallsyms names them, the function is asked no more. */
+	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, NULL, NULL), 0);
+	if (text) {
+		QZ_OPTS(qz_symbol_info, want);
+		QZ_OPTS(qz_symbol_info, got);
+
+		CHECK_EQ(qz_symbolizer__resolve(p.kallsyms, -1, 0, false, text, &want), 0);
+		CHECK_EQ(qz_symbolizer__resolve(sym, -1, 0, false, text, &got), 0);
+		CHECK_STR(got.name, want.name);
+	}
+	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 2);
 	qz_symbolizer__free(sym);
 	qz_symbolizer__free(p.kallsyms);
 }
