@@ -44,6 +44,7 @@ struct profile_bpf {
 	uint64_t *stats;		/* nr_cpus */
 	uint64_t *frames;		/* depth */
 	uint64_t *chain;		/* 2 + 2 x depth */
+	uint32_t *ids;			/* a stack map's, entries of them */
 	bool batch_ops;			/* lookup_and_delete_batch works */
 	struct qz_storage **news;	/* a ring per online CPU: processes first seen */
 	int nr_news;
@@ -105,6 +106,7 @@ void qz_profile_bpf__free(struct profile_bpf *pb)
 	free(pb->stats);
 	free(pb->frames);
 	free(pb->chain);
+	free(pb->ids);
 	free(pb);
 }
 
@@ -190,6 +192,38 @@ void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t
 	}
 }
 
+/*
+ * The counts' hashes allocate as keys come (kernels since 6.1 allow that
+ * in perf_event programs): preallocating them costs ~15 ms of CPU at
+ * start. Older kernels refuse it with EINVAL; prealloc then.
+ */
+static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries,
+		bool prealloc)
+{
+	struct qz_profile_bpf *skel = qz_profile_bpf__open();
+
+	pb->skel = skel;
+	if (!skel)
+		return errno ? -errno : -ENOMEM;
+	skel->rodata->want_stacks = opts->stacks;
+	skel->rodata->kernel_stacks = opts->kernel_stacks;
+	skel->rodata->user_stacks = opts->user_stacks;
+	skel->rodata->tell_news = opts->news;
+	if (opts->filter)
+		skel->rodata->qz_filter = *opts->filter;
+	bpf_map__set_max_entries(skel->maps.counts0, entries);
+	bpf_map__set_max_entries(skel->maps.counts1, entries);
+	if (!prealloc) {
+		bpf_map__set_map_flags(skel->maps.counts0, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.counts1, BPF_F_NO_PREALLOC);
+	}
+	bpf_map__set_max_entries(skel->maps.stacks0, entries);
+	bpf_map__set_max_entries(skel->maps.stacks1, entries);
+	bpf_map__set_value_size(skel->maps.stacks0, pb->depth * sizeof(uint64_t));
+	bpf_map__set_value_size(skel->maps.stacks1, pb->depth * sizeof(uint64_t));
+	return qz_profile_bpf__load(skel);
+}
+
 struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, char *why,
 					size_t len)
 {
@@ -228,33 +262,24 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 	pb->stats = calloc((size_t)pb->nr_cpus, sizeof(uint64_t));
 	pb->frames = calloc(pb->depth, sizeof(uint64_t));
 	pb->chain = calloc(2 + 2 * (size_t)pb->depth, sizeof(uint64_t));
-	if (!pb->keys || !pb->values || !pb->stats || !pb->frames || !pb->chain) {
+	pb->ids = calloc(entries, sizeof(uint32_t));
+	if (!pb->keys || !pb->values || !pb->stats || !pb->frames || !pb->chain || !pb->ids) {
 		err = -ENOMEM;
 		snprintf(why, len, "out of memory");
 		goto fail;
 	}
 	qz__bpf_capture_begin(&cap);
-	pb->skel = qz_profile_bpf__open();
+	err = load(pb, opts, entries, false);
+	if (err == -EINVAL) {
+		qz_profile_bpf__destroy(pb->skel);
+		err = load(pb, opts, entries, true);
+	}
+	qz__bpf_capture_end(&cap);
 	if (!pb->skel) {
-		err = -errno;
 		qz__bpf_capture_free(&cap);
 		snprintf(why, len, "cannot open quazar's profile.bpf.c: %s", strerror(-err));
 		goto fail;
 	}
-	pb->skel->rodata->want_stacks = opts->stacks;
-	pb->skel->rodata->kernel_stacks = opts->kernel_stacks;
-	pb->skel->rodata->user_stacks = opts->user_stacks;
-	pb->skel->rodata->tell_news = opts->news;
-	if (opts->filter)
-		pb->skel->rodata->qz_filter = *opts->filter;
-	bpf_map__set_max_entries(pb->skel->maps.counts0, entries);
-	bpf_map__set_max_entries(pb->skel->maps.counts1, entries);
-	bpf_map__set_max_entries(pb->skel->maps.stacks0, entries);
-	bpf_map__set_max_entries(pb->skel->maps.stacks1, entries);
-	bpf_map__set_value_size(pb->skel->maps.stacks0, pb->depth * sizeof(uint64_t));
-	bpf_map__set_value_size(pb->skel->maps.stacks1, pb->depth * sizeof(uint64_t));
-	err = qz_profile_bpf__load(pb->skel);
-	qz__bpf_capture_end(&cap);
 	if (err) {
 		qz__bpf_explain(cap.text, err, NULL, msg, sizeof(msg));
 		snprintf(why, len, "quazar's profile.bpf.c: %s", msg);
@@ -401,16 +426,18 @@ static int drain(struct profile_bpf *pb, int set, int fd, int stacks_fd, profile
 	}
 }
 
-static void clear_stacks(int fd)
+/*
+ * Ids listed first, deleted after: a stack map's next key after a deleted
+ * one is its first again, so deleting as listed would rescan it each time.
+ */
+static void clear_stacks(int fd, uint32_t *ids, uint32_t max)
 {
-	uint32_t id, next;
-	void *prev = NULL;
+	uint32_t nr = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		id = next;
-		bpf_map_delete_elem(fd, &id);
-		prev = &id;
-	}
+	while (nr < max && !bpf_map_get_next_key(fd, nr ? &ids[nr - 1] : NULL, &ids[nr]))
+		nr++;
+	for (uint32_t i = 0; i < nr; i++)
+		bpf_map_delete_elem(fd, &ids[i]);
 }
 
 static uint64_t stat_delta(struct profile_bpf *pb, uint32_t which)
@@ -445,7 +472,7 @@ int qz_profile_bpf__read(struct profile_bpf *pb, profile_bpf_fn fn, void *ctx,
 	stats->hash_full = stat_delta(pb, QZ_PROFILE_HASH_FULL);
 	stats->errors = stat_delta(pb, QZ_PROFILE_ERRORS);
 	if (pb->added[old] > pb->entries / 4 || stats->collisions) {
-		clear_stacks(stacks_fd);
+		clear_stacks(stacks_fd, pb->ids, pb->entries);
 		forget_stacks(&pb->stacks[old]);
 		pb->added[old] = 0;
 	}
