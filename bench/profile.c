@@ -4,12 +4,14 @@
  * a 20-frame stack (tests/progs/deep), each tool sampling every CPU at
  * 4999 Hz with callchains for SECONDS:
  *
- *	quazar profile -g -F 4999                       (analyses as it reads)
+ *	quazar profile --no-bpf -g -F 4999              (analyses as it reads)
+ *	quazar profile --bpf -g -F 4999                 (counts in the kernel)
  *	perf record -g -F 4999 -a, then perf script     (writes, then decodes)
  *	bpftrace profile:hz:4999 { @[kstack, ustack] = count(); }
  *
- * For each: its CPU seconds, the samples it got and CPU per sample; the
- * target is quazar <= perf record alone (perf script comes on top).
+ * For each: its CPU seconds, the samples it got and CPU per sample. The
+ * targets: the ring path <= perf record alone (perf script comes on top);
+ * --bpf <= 0.25x perf record and <= bpftrace.
  * Then, for IDLE_SECONDS each, the cost of watching beside plain
  * `profile -F 99`, side by side on the same host: `profile --than 30`
  * (on a shared host it fires), `profile --than 100 --sys` (nothing above
@@ -168,14 +170,23 @@ static void busy_cpus(struct child load[2])
 	}
 }
 
+static void run_quazar(struct tool *t, char *const argv[], const char *out, double seconds)
+{
+	t->cpu_s = run_for(argv, "/dev/null", seconds, SIGTERM);
+	t->samples = quazar_samples(out, &t->lost);
+	t->ran = t->cpu_s >= 0;
+}
+
 /* One run of each; odd runs start with perf, so neither always goes first. */
-static void peers(double seconds, const char *dir, struct tool *q, struct tool *perf,
-		  struct tool *bpf, bool perf_first)
+static void peers(double seconds, const char *dir, struct tool *q, struct tool *qb,
+		  struct tool *perf, struct tool *bpf, bool perf_first)
 {
 	char qout[256], pdata[256], bout[256], secs[16];
-	/* The ring path, analysing as it reads: bench/profile_bpf has --bpf. */
+	/* The ring path, analysing as it reads, and counting in the kernel. */
 	char *q_argv[] = { (char *)quazar, "profile", "--no-bpf", "-g", "-F", "4999", "-i", "1000",
 			   "--json", "-o", qout, NULL };
+	char *qb_argv[] = { (char *)quazar, "profile", "--bpf", "-g", "-F", "4999", "-i", "1000",
+			    "--json", "-o", qout, NULL };
 	char *p_argv[] = { "perf", "record", "-q", "-g", "-F", "4999", "-a", "-o", pdata,
 			   NULL };
 	char *s_argv[] = { "perf", "script", "-i", pdata, NULL };
@@ -189,9 +200,8 @@ static void peers(double seconds, const char *dir, struct tool *q, struct tool *
 	snprintf(bout, sizeof(bout), "%s/bpftrace.txt", dir);
 
 	if (!perf_first) {
-		q->cpu_s = run_for(q_argv, "/dev/null", seconds, SIGTERM);
-		q->samples = quazar_samples(qout, &q->lost);
-		q->ran = q->cpu_s >= 0;
+		run_quazar(q, q_argv, qout, seconds);
+		run_quazar(qb, qb_argv, qout, seconds);
 	}
 	perf->cpu_s = run_for(p_argv, "/dev/null", seconds, SIGINT);
 	perf->ran = perf->cpu_s >= 0;
@@ -211,9 +221,8 @@ static void peers(double seconds, const char *dir, struct tool *q, struct tool *
 		perf->extra_cpu_s = c.cpu_s;
 	}
 	if (perf_first) {
-		q->cpu_s = run_for(q_argv, "/dev/null", seconds, SIGTERM);
-		q->samples = quazar_samples(qout, &q->lost);
-		q->ran = q->cpu_s >= 0;
+		run_quazar(qb, qb_argv, qout, seconds);
+		run_quazar(q, q_argv, qout, seconds);
 	}
 
 	bpf->ran = !system("command -v bpftrace >/dev/null 2>&1");
@@ -290,9 +299,9 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 10, idle = argc > 2 ? atof(argv[2]) : 60;
 	int reps = argc > 3 ? atoi(argv[3]) : 3;
-	struct tool q = { "quazar profile -g" }, perf = { "perf record -g" },
-		    bpf = { "bpftrace profile:hz" };
-	struct tool qs[MAX_REPS], perfs[MAX_REPS], bpfs[MAX_REPS];
+	struct tool q = { "quazar profile --no-bpf" }, qb = { "quazar profile --bpf" },
+		    perf = { "perf record -g" }, bpf = { "bpftrace profile:hz" };
+	struct tool qs[MAX_REPS], qbs[MAX_REPS], perfs[MAX_REPS], bpfs[MAX_REPS];
 	double than = 0, plain = 0, than_cg = 0, plain_cg = 0, quiet = 0, plain_q = 0;
 	int triggers = 0, triggers_cg = 0, triggers_q = 0;
 	char dir[] = "/tmp/qz-bench-profile-XXXXXX";
@@ -314,11 +323,13 @@ int main(int argc, char **argv)
 	busy_cpus(load);
 	for (int i = 0; i < reps; i++) {
 		qs[i] = q;
+		qbs[i] = qb;
 		perfs[i] = perf;
 		bpfs[i] = bpf;
-		peers(seconds, dir, &qs[i], &perfs[i], &bpfs[i], i % 2);
+		peers(seconds, dir, &qs[i], &qbs[i], &perfs[i], &bpfs[i], i % 2);
 	}
 	q = median(qs, reps);
+	qb = median(qbs, reps);
 	perf = median(perfs, reps);
 	bpf = median(bpfs, reps);
 	child_stop(&load[0], SIGKILL);
@@ -330,6 +341,8 @@ int main(int argc, char **argv)
 	printf("%-22s %10s %12s %14s\n", "tool", "CPU s", "samples", "CPU us/sample");
 	printf("%-22s %10.3f %12.0f %14.2f\n", q.name, q.cpu_s, q.samples,
 	       q.samples ? q.cpu_s / q.samples * 1e6 : 0);
+	printf("%-22s %10.3f %12.0f %14.2f\n", qb.name, qb.cpu_s, qb.samples,
+	       qb.samples ? qb.cpu_s / qb.samples * 1e6 : 0);
 	printf("%-22s %10.3f %12.0f %14.2f\n", perf.name, perf.cpu_s, perf.samples,
 	       perf.samples ? perf.cpu_s / perf.samples * 1e6 : 0);
 	printf("%-22s %10.3f %12s %14.2f\n", "  + perf script", perf.extra_cpu_s, "",
@@ -341,6 +354,9 @@ int main(int argc, char **argv)
 	       perf.cpu_s > 0 ? q.cpu_s / perf.cpu_s : 0,
 	       perf.cpu_s + perf.extra_cpu_s > 0 ? q.cpu_s / (perf.cpu_s + perf.extra_cpu_s) : 0,
 	       q.lost);
+	printf("--bpf / perf record CPU: %.3f (target <= 0.25); / bpftrace: %.3f (target <= 1)\n",
+	       perf.cpu_s > 0 ? qb.cpu_s / perf.cpu_s : 0,
+	       bpf.ran && bpf.cpu_s > 0 ? qb.cpu_s / bpf.cpu_s : 0);
 
 	if (idle > 0) {
 		idle_cost(idle, "30", false, NULL, &than, &plain, &triggers);
@@ -365,6 +381,7 @@ int main(int argc, char **argv)
 	}
 	printf("{\"bench\":\"profile\",\"seconds\":%g,\"reps\":%d,\"freq\":4999"
 	       ",\"quazar_cpu_s\":%.3f,\"quazar_samples\":%.0f,\"quazar_lost\":%.0f"
+	       ",\"quazar_bpf_cpu_s\":%.3f,\"quazar_bpf_samples\":%.0f"
 	       ",\"perf_record_cpu_s\":%.3f,\"perf_script_cpu_s\":%.3f,\"perf_samples\":%.0f"
 	       ",\"bpftrace_cpu_s\":%.3f,\"bpftrace_samples\":%.0f"
 	       ",\"cpu_ratio_vs_perf_record\":%.3f"
@@ -372,7 +389,7 @@ int main(int argc, char **argv)
 	       ",\"idle_than_triggers\":%d,\"idle_quiet_than_cpu_s\":%.3f"
 	       ",\"idle_quiet_plain_cpu_s\":%.3f,\"idle_quiet_triggers\":%d"
 	       ",\"idle_cgroup_than_cpu_s\":%.3f,\"idle_cgroup_plain_cpu_s\":%.3f}\n",
-	       seconds, reps, q.cpu_s, q.samples, q.lost, perf.cpu_s, perf.extra_cpu_s,
+	       seconds, reps, q.cpu_s, q.samples, q.lost, qb.cpu_s, qb.samples, perf.cpu_s, perf.extra_cpu_s,
 	       perf.samples, bpf.ran ? bpf.cpu_s : -1.0, bpf.ran ? bpf.samples : -1.0,
 	       perf.cpu_s > 0 ? q.cpu_s / perf.cpu_s : 0, idle, than, plain, triggers, quiet,
 	       plain_q, triggers_q, than_cg, plain_cg);

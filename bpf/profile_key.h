@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * profile --bpf: what the program counts (profile.bpf.c) and user space
- * reads (profilers/profile_bpf.c). A per-CPU hash maps a key to its
- * samples on each CPU.
+ * reads (profilers/profile_bpf.c). A hash maps a key to its samples; the
+ * key holds the CPU, so each CPU counts in entries of its own.
  */
 #ifndef QUAZAR_BPF_PROFILE_KEY_H
 #define QUAZAR_BPF_PROFILE_KEY_H
@@ -12,6 +12,8 @@
 struct qz_profile_key {
 	__u32 pid;		/* the process (tgid); 0 for the idle task */
 	__u32 tid;
+	__u32 cpu;
+	__u32 pad;		/* zero: hash keys compare every byte */
 	__s32 kstack;		/* ids in the stack map, -1 for none */
 	__s32 ustack;
 	__u64 ip;		/* the sampled instruction */

@@ -40,7 +40,7 @@ struct profile_bpf {
 	uint32_t depth;			/* frames a stack map entry holds */
 	uint64_t stats_seen[QZ_PROFILE_NR_STATS];
 	struct qz_profile_key *keys;	/* BATCH of them */
-	uint64_t *values;		/* BATCH x nr_cpus */
+	uint64_t *values;		/* BATCH */
 	uint64_t *stats;		/* nr_cpus */
 	uint64_t *frames;		/* depth */
 	uint64_t *chain;		/* 2 + 2 x depth */
@@ -192,13 +192,8 @@ void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t
 	}
 }
 
-/*
- * The counts' hashes allocate as keys come (kernels since 6.1 allow that
- * in perf_event programs): preallocating them costs ~15 ms of CPU at
- * start. Older kernels refuse it with EINVAL; prealloc then.
- */
-static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries,
-		bool prealloc)
+/* Open quazar's profile.bpf.c, sized for entries and the stack depth, and load it. */
+static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries)
 {
 	struct qz_profile_bpf *skel = qz_profile_bpf__open();
 
@@ -213,10 +208,6 @@ static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uin
 		skel->rodata->qz_filter = *opts->filter;
 	bpf_map__set_max_entries(skel->maps.counts0, entries);
 	bpf_map__set_max_entries(skel->maps.counts1, entries);
-	if (!prealloc) {
-		bpf_map__set_map_flags(skel->maps.counts0, BPF_F_NO_PREALLOC);
-		bpf_map__set_map_flags(skel->maps.counts1, BPF_F_NO_PREALLOC);
-	}
 	bpf_map__set_max_entries(skel->maps.stacks0, entries);
 	bpf_map__set_max_entries(skel->maps.stacks1, entries);
 	bpf_map__set_value_size(skel->maps.stacks0, pb->depth * sizeof(uint64_t));
@@ -258,7 +249,7 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 		goto fail;
 	}
 	pb->keys = calloc(BATCH, sizeof(*pb->keys));
-	pb->values = calloc((size_t)BATCH * (size_t)pb->nr_cpus, sizeof(uint64_t));
+	pb->values = calloc(BATCH, sizeof(uint64_t));
 	pb->stats = calloc((size_t)pb->nr_cpus, sizeof(uint64_t));
 	pb->frames = calloc(pb->depth, sizeof(uint64_t));
 	pb->chain = calloc(2 + 2 * (size_t)pb->depth, sizeof(uint64_t));
@@ -269,11 +260,12 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 		goto fail;
 	}
 	qz__bpf_capture_begin(&cap);
-	err = load(pb, opts, entries, false);
-	if (err == -EINVAL) {
-		qz_profile_bpf__destroy(pb->skel);
-		err = load(pb, opts, entries, true);
-	}
+	/*
+	 * The counts' hashes stay preallocated: without, emptying them each
+	 * interval frees every element (bpf_mem_alloc's unit_free), which
+	 * cost more than the ~15 ms preallocation takes at start.
+	 */
+	err = load(pb, opts, entries);
 	qz__bpf_capture_end(&cap);
 	if (!pb->skel) {
 		qz__bpf_capture_free(&cap);
@@ -350,8 +342,7 @@ static uint64_t add_stack(struct profile_bpf *pb, int set, int fd, int32_t id,
 }
 
 static void emit(struct profile_bpf *pb, int set, int stacks_fd,
-		 const struct qz_profile_key *k, const uint64_t *values, profile_bpf_fn fn,
-		 void *ctx)
+		 const struct qz_profile_key *k, uint64_t count, profile_bpf_fn fn, void *ctx)
 {
 	struct qz_sample smp = {
 		.sz = sizeof(smp),
@@ -359,30 +350,23 @@ static void emit(struct profile_bpf *pb, int set, int stacks_fd,
 		.ip = k->ip,
 		.pid = k->pid,
 		.tid = k->tid,
+		.cpu = k->cpu,
 		.callchain = pb->chain,
 	};
 	char comm[QZ_PROFILE_COMM_LEN + 1];
-	bool stacks = false;
 
+	if (!count)
+		return;
 	memcpy(comm, k->comm, QZ_PROFILE_COMM_LEN);
 	comm[QZ_PROFILE_COMM_LEN] = 0;
 	if (!k->pid && !k->tid)
 		snprintf(comm, sizeof(comm), "swapper");
-	for (int c = 0; c < pb->nr_cpus; c++) {
-		if (!values[c])
-			continue;
-		if (!stacks) {
-			smp.callchain_nr = add_stack(pb, set, stacks_fd, k->kstack,
-						     PERF_CONTEXT_KERNEL, 0);
-			smp.callchain_nr = add_stack(pb, set, stacks_fd, k->ustack,
-						     PERF_CONTEXT_USER, smp.callchain_nr);
-			if (smp.callchain_nr)
-				smp.type |= PERF_SAMPLE_CALLCHAIN;
-			stacks = true;
-		}
-		smp.cpu = (uint32_t)c;
-		fn(ctx, &smp, comm, values[c]);
-	}
+	smp.callchain_nr = add_stack(pb, set, stacks_fd, k->kstack, PERF_CONTEXT_KERNEL, 0);
+	smp.callchain_nr = add_stack(pb, set, stacks_fd, k->ustack, PERF_CONTEXT_USER,
+				     smp.callchain_nr);
+	if (smp.callchain_nr)
+		smp.type |= PERF_SAMPLE_CALLCHAIN;
+	fn(ctx, &smp, comm, count);
 }
 
 /* Every key of the map, deleted as read: batches where the kernel has them. */
@@ -408,7 +392,7 @@ static int drain(struct profile_bpf *pb, int set, int fd, int stacks_fd, profile
 			return -err;
 		for (uint32_t i = 0; i < count; i++)
 			emit(pb, set, stacks_fd, &pb->keys[i],
-			     pb->values + (size_t)i * pb->nr_cpus, fn, ctx);
+			     pb->values[i], fn, ctx);
 		if (err)
 			return 0;	/* ENOENT: that was the last batch */
 		in = out;
@@ -420,7 +404,7 @@ static int drain(struct profile_bpf *pb, int set, int fd, int stacks_fd, profile
 		if (bpf_map_get_next_key(fd, NULL, k))
 			return 0;
 		if (!bpf_map_lookup_elem(fd, k, pb->values))
-			emit(pb, set, stacks_fd, k, pb->values, fn, ctx);
+			emit(pb, set, stacks_fd, k, pb->values[0], fn, ctx);
 		if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
 			return -errno;
 	}
