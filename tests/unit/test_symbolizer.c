@@ -363,11 +363,14 @@ static int print_pS(void *ctx, uint64_t addr, char *buf, size_t len)
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
 		return 0;
 	}
+	/* kallsyms has no sizes: the function is said to end just after addr. */
 	if (strcmp(info.module, "[kernel]"))
-		snprintf(buf, len, "%s+0x%llx/0x40 %s", info.name,
-			 (unsigned long long)info.offset, info.module);
+		snprintf(buf, len, "%s+0x%llx/0x%llx %s", info.name,
+			 (unsigned long long)info.offset, (unsigned long long)info.offset + 1,
+			 info.module);
 	else
-		snprintf(buf, len, "%s+0x%llx/0x40", info.name, (unsigned long long)info.offset);
+		snprintf(buf, len, "%s+0x%llx/0x%llx", info.name, (unsigned long long)info.offset,
+			 (unsigned long long)info.offset + 1);
 	return 0;
 }
 
@@ -413,6 +416,20 @@ static void test_kernel_lookup(void)
 		}
 	}
 	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 2);
+	/* An address inside a function already told of: named without asking. */
+	if (text) {
+		QZ_OPTS(qz_symbol_info, want);
+		QZ_OPTS(qz_symbol_info, got);
+
+		uint64_t back;
+
+		CHECK_EQ(qz_symbolizer__resolve(sym, -1, 0, false, text + 0x1008, &want), 0);
+		back = want.offset < 4 ? want.offset : 4;	/* still in the function */
+		CHECK_EQ(qz_symbolizer__resolve(sym, -1, 0, false, text + 0x1008 - back, &got), 0);
+		CHECK_STR(got.name, want.name);
+		CHECK_EQ(got.offset + back, want.offset);
+		CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 3);
+	}
 	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, print_pS, &p), -EBUSY);
 	/* Taken back: kallsyms names them, the function is asked no more. */
 	CHECK_EQ(qz_symbolizer__set_kernel_lookup(sym, NULL, NULL), 0);
@@ -424,7 +441,7 @@ static void test_kernel_lookup(void)
 		CHECK_EQ(qz_symbolizer__resolve(sym, -1, 0, false, text, &got), 0);
 		CHECK_STR(got.name, want.name);
 	}
-	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 2);
+	CHECK_EQ(p.calls, (int)(sizeof(addrs) / sizeof(addrs[0])) + 3);
 	qz_symbolizer__free(sym);
 	qz_symbolizer__free(p.kallsyms);
 }
