@@ -143,7 +143,8 @@ static void dispatch_sample(struct qz_session *s,
 	/* An event of a nested handler: it sees it first (or is done). */
 	if (ev->nest && !qz__nest_sample(s, ev, &ev->sample))
 		return;
-	if (s->self && qz__self_perfeval(s))
+	/* --perfeval-* times the handler; asked of the env first: no call per sample. */
+	if ((s->env->perfeval_cpus || s->env->perfeval_pids) && qz__self_perfeval(s))
 		qz__self_sample(s, &ev->event);
 	else
 		s->ops->sample(s->ctx, &ev->event);

@@ -237,27 +237,6 @@ static struct qz_hist *hist_of(struct mt_core *c, uint64_t inst, int pair)
 	return &c->rows[s].hist;
 }
 
-uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
-{
-	const struct mt_event_cfg *e = &c->ev[ev->index];
-	const struct qz_sample *smp = ev->sample;
-
-	if (e->key)
-		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
-	if (e->key_expr)
-		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
-	return c->key_tid ? smp->tid : smp->cpu;
-}
-
-unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
-{
-	const struct mt_event_cfg *e = &c->ev[ev->index];
-
-	if (!e->role)
-		return MT_ROLE_ANY;
-	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
-}
-
 void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
 		    unsigned role)
 {

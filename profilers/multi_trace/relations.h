@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <quazar/hist.h>
 #include <quazar/event.h>
+#include <quazar/filter.h>
+#include <quazar/tp.h>
 #include "reltab.h"
 
 struct qz_event;
@@ -132,11 +134,29 @@ struct mt_core {
 
 struct mt_core *qz_mt_core__new(const struct mt_core_opts *opts);
 void qz_mt_core__free(struct mt_core *c);
-/* Key of an event as this core sees it. */
-uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev);
+/* Key of an event as this core sees it (inline: read once per event). */
+static inline uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
+{
+	const struct mt_event_cfg *e = &c->ev[ev->index];
+	const struct qz_sample *smp = ev->sample;
+
+	if (e->key)
+		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
+	if (e->key_expr)
+		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
+	return c->key_tid ? smp->tid : smp->cpu;
+}
+
 enum { MT_ROLE_EVENT1 = 1, MT_ROLE_EVENT2 = 2, MT_ROLE_ANY = 3 };
 /* What an event may be in a pair: its role= value, else MT_ROLE_ANY. */
-unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev);
+static inline unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
+{
+	const struct mt_event_cfg *e = &c->ev[ev->index];
+
+	if (!e->role)
+		return MT_ROLE_ANY;
+	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
+}
 /*
  * The per-event path: pair with the key's pending event1 (when role allows
  * event2), record the latency, back the event up (when it allows event1).
