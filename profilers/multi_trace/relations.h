@@ -114,6 +114,7 @@ struct mt_core {
 	bool perins, key_tid, keep;
 	uint64_t than, lower;
 	mt_outlier_fn outlier;
+	bool bounds;			/* outlier is called past than or below lower */
 	void (*latency)(void *ctx, uint64_t time, uint64_t delta);
 	void (*paired_fn)(void *ctx, const struct reltab_entry *prev,
 		       const struct qz_event *ev, uint64_t key, uint64_t delta);
