@@ -126,6 +126,9 @@ struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 	if (!c->ev)
 		goto fail;
 	memcpy(c->ev, o->events, (size_t)o->nr_events * sizeof(*c->ev));
+	for (int i = 0; i < c->nr_events; i++)
+		if (!c->ev[i].key || qz_tp_field__word(c->ev[i].key, &c->ev[i].key_word))
+			c->ev[i].key_word.end = 0;
 	if (setup_pairs(c, o->nr_pos, o->cycle))
 		goto fail;
 	if (qz_reltab__init(&c->pending, o->max_keys ? o->max_keys : DEFAULT_MAX_KEYS,

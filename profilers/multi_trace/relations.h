@@ -49,6 +49,7 @@ enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
 
 struct mt_event_cfg {
 	const struct qz_tp_field *key;	/* NULL: key_expr, or the default key */
+	struct qz_tp_word key_word;	/* key in one inline load (end 0: none); set by the core */
 	const struct qz_filter *key_expr;	/* key=EXPR that is not a field */
 	/* role=: bit 0 lets it be an event1, bit 1 an event2 (NULL: both) */
 	const struct qz_filter *role;
@@ -135,12 +136,14 @@ struct mt_core {
 
 struct mt_core *qz_mt_core__new(const struct mt_core_opts *opts);
 void qz_mt_core__free(struct mt_core *c);
-/* Key of an event as this core sees it (inline: read once per event). */
+/* Key of an event as this core sees it (inline: the per-event path reads it). */
 static inline uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
 {
 	const struct mt_event_cfg *e = &c->ev[ev->index];
 	const struct qz_sample *smp = ev->sample;
 
+	if (e->key_word.end)
+		return (uint64_t)qz_tp_word__s64(&e->key_word, smp->raw, smp->raw_size);
 	if (e->key)
 		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
 	if (e->key_expr)
