@@ -52,7 +52,8 @@
 /*
  * The live runs' ring pages per CPU: pingpong writes ~40 MB/s per CPU here
  * and --order (multi-trace's default) keeps 100 ms unread; 1024 pages lost
- * a third of the events, and a run that loses events does less work.
+ * up to a third of the events while other work loaded the host, and a run
+ * that loses events does less work.
  */
 #define LIVE_PAGES "2048"
 
