@@ -12,7 +12,10 @@
 # traced and counted too; the ratio holds).
 # multi-trace: bench/relations under callgrind; what its replays execute in
 # the sample parser and in multi-trace's per-event path (qz_mt__sample),
-# inclusive, divided by the calls.
+# inclusive, divided by the calls; and the whole replay (qz_ordered__read:
+# ring, merge, parse, multi-trace) divided by the events.
+# multi-trace live: as for top, read_rings and below while pingpong runs
+# (wakeup => switch-in, keyed by pid), divided by the events it counted.
 set -e
 build=${1:-build}
 n=${2:-200000}
@@ -50,3 +53,30 @@ awk -v calls=$((recorded * 6)) '
 		printf "multi-trace: %d calls, parse %.1f + qz_mt__sample %.1f = %.1f instructions per event\n",
 			calls, parse / calls, mt / calls, (parse + mt) / calls
 	}' "$tmp/rel.txt"
+# It is listed several times (its inlined lines apart); the largest entry
+# is the whole function.
+awk -v events=$((recorded * 3)) '
+	/Auto-annotated source/ { exit }
+	/=>/ { next }
+	/:qz_ordered__read( |$)/ { v = $1; gsub(",", "", v); if (v + 0 > ord) ord = v + 0 }
+	END {
+		printf "multi-trace replay with ring read and ordered merge: %.1f instructions per event\n",
+			ord / events
+	}' "$tmp/rel.txt"
+
+valgrind --tool=callgrind --callgrind-out-file="$tmp/mt.cg" --toggle-collect=read_rings \
+	"$build/quazar" multi-trace -e 'sched:sched_wakeup//key=pid/' \
+	-e 'sched:sched_switch//key=next_pid/' -m 8192 --json -o "$tmp/mt.json" \
+	2>"$tmp/mt.log" &
+pid=$!
+sleep 12
+"$build/tests/progs/pingpong" $((n / 10))	# 4 events a round; 32 MiB rings hold them
+sleep 8
+kill -TERM "$pid"
+wait "$pid" || true
+events=$(grep -o '"events":[0-9]*' "$tmp/mt.json" | tail -1 | cut -d: -f2)
+ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$tmp/mt.cg")
+lost=$(grep -c '"type":"lost"' "$tmp/mt.json" || true)
+awk -v ir="$ir" -v ev="${events:-0}" -v lost="$lost" 'BEGIN {
+	printf "multi-trace live: %d events (%d lost records), %.1f instructions per event\n",
+		ev, lost, ev ? ir / ev : 0 }'

@@ -21,7 +21,8 @@ QZ_API int qz_hist__init(struct qz_hist *h, size_t sz)
 	return 0;
 }
 
-QZ_API unsigned qz_hist__bucket(uint64_t v)
+/* Inline in qz_hist__record: an exported function is not inlined (-fPIC). */
+static inline unsigned bucket_of(uint64_t v)
 {
 	unsigned top, shift;
 
@@ -32,6 +33,11 @@ QZ_API unsigned qz_hist__bucket(uint64_t v)
 	/* Row (shift + 1), column = the SUB_BITS bits below the top bit. */
 	return (shift + 1) * QZ_HIST_SUB +
 	       (unsigned)((v >> shift) & (QZ_HIST_SUB - 1));
+}
+
+QZ_API unsigned qz_hist__bucket(uint64_t v)
+{
+	return bucket_of(v);
 }
 
 QZ_API uint64_t qz_hist__bucket_low(unsigned b)
@@ -55,7 +61,7 @@ static uint64_t bucket_high(unsigned b)
 
 QZ_API void qz_hist__record(struct qz_hist *h, uint64_t v)
 {
-	uint32_t *slot = &h->buckets[qz_hist__bucket(v)];
+	uint32_t *slot = &h->buckets[bucket_of(v)];
 
 	if (*slot != UINT32_MAX)
 		(*slot)++;

@@ -18,10 +18,7 @@ QZ_API int qz_record__time(const struct perf_event_header *rec,
 	if (!(sample_type & PERF_SAMPLE_TIME))
 		return -ENOENT;
 	if (rec->type == PERF_RECORD_SAMPLE) {
-		/* IDENTIFIER, IP and TID (pid+tid) precede TIME. */
-		off = sizeof(*rec) + 8 * (bit(sample_type, PERF_SAMPLE_IDENTIFIER) +
-					  bit(sample_type, PERF_SAMPLE_IP) +
-					  bit(sample_type, PERF_SAMPLE_TID));
+		off = sample_time_offset(sample_type);
 	} else {
 		size_t after;
 

@@ -85,7 +85,7 @@ struct qz_session {
 	struct session_id {
 		uint64_t id;
 		struct session_event *ev;
-	} last,				/* the last sample's event, by id */
+	} last,				/* the last id ids lacked, and its event */
 	  *ids;				/* every kernel id at open: open addressing */
 	uint64_t ids_mask;		/* slots - 1, a power of two */
 

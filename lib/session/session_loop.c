@@ -88,32 +88,29 @@ static void report_lost(struct qz_session *s, int cpu, uint64_t lost)
 }
 
 /*
- * The event of a sample's IDENTIFIER: the last one again (samples come in
- * runs), else the ids of open, else (an id they lack) the evlist's.
+ * The event of a sample's IDENTIFIER: the ids of open, in a probe or two;
+ * else (an id they lack: events opened later) the last such id again, or
+ * the evlist's search. The ids come first: asking whether this sample's
+ * event is the last one's is a branch the CPU guesses wrong whenever two
+ * events interleave (multi-trace's pairs), about every other sample.
  */
 static struct session_event *event_of(struct qz_session *s, uint64_t id)
 {
-	struct session_event *ev = NULL;
+	struct qz_evsel *evsel;
 
-	if (s->last.ev && s->last.id == id)
-		return s->last.ev;
 	if (s->ids) {
 		for (uint64_t i = qz__session_id_slot(s, id); s->ids[i].ev;
 		     i = (i + 1) & s->ids_mask) {
-			if (s->ids[i].id == id) {
-				ev = s->ids[i].ev;
-				break;
-			}
+			if (s->ids[i].id == id)
+				return s->ids[i].ev;
 		}
 	}
-	if (!ev) {
-		struct qz_evsel *evsel = qz_evlist__evsel_by_id(s->evlist, id);
-
-		ev = evsel ? qz_evsel__priv(evsel) : NULL;
-	}
+	if (s->last.ev && s->last.id == id)
+		return s->last.ev;
+	evsel = qz_evlist__evsel_by_id(s->evlist, id);
 	s->last.id = id;
-	s->last.ev = ev;
-	return ev;
+	s->last.ev = evsel ? qz_evsel__priv(evsel) : NULL;
+	return s->last.ev;
 }
 
 /*
@@ -150,7 +147,8 @@ static void dispatch_sample(struct qz_session *s,
 	/* An event of a nested handler: it sees it first (or is done). */
 	if (ev->nest && !qz__nest_sample(s, ev, &ev->sample))
 		return;
-	if (s->self && qz__self_perfeval(s))
+	/* --perfeval-* times the handler; asked of the env first: no call per sample. */
+	if ((s->env->perfeval_cpus || s->env->perfeval_pids) && qz__self_perfeval(s))
 		qz__self_sample(s, &ev->event);
 	else
 		s->ops->sample(s->ctx, &ev->event);

@@ -293,6 +293,18 @@ QZ_API int64_t qz_tp_field__s64(const struct qz_tp_field *f, const void *raw,
 					       : (int64_t)(v >> f->shift);
 }
 
+QZ_API int qz_tp_field__word(const struct qz_tp_field *f, struct qz_tp_word *w)
+{
+	if (!f || !w || !f->word)
+		return -ENOTSUP;
+	*w = (struct qz_tp_word){
+		.end = f->end,
+		.shift = f->shift,
+		.sign = f->flags & QZ_TP_FIELD_SIGNED,
+	};
+	return 0;
+}
+
 QZ_API int qz_tp_field__data(const struct qz_tp_field *f, const void *raw,
 			     size_t size, const void **data, size_t *len)
 {

@@ -300,6 +300,7 @@ void qz_mt__sample(void *ctx, const struct qz_event *ev)
 {
 	struct mt *m = ctx;
 	struct mt_core *c = m->core;
+	const struct mt_event_cfg *e = &c->ev[ev->index];
 	uint64_t key;
 	unsigned role;
 
@@ -310,10 +311,10 @@ void qz_mt__sample(void *ctx, const struct qz_event *ev)
 	role = qz_mt_core__role(c, ev);
 	if (m->detail)
 		sample_detail(m, ev, key, role);
-	else if (!c->ev[ev->index].untraced)
+	else if (!e->untraced)
 		qz_mt_core__event(c, ev, key, role);
 	/* trigger: this event prints the report, not (only) the interval. */
-	if (c->ev[ev->index].trigger && m->out)
+	if (e->trigger && m->out)
 		qz_mt__interval(m, m->out, false);
 }
 

@@ -114,6 +114,7 @@ struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 	c->lower = o->lower;
 	c->keep = o->keep_records || o->impl == MT_IMPL_PAIR;
 	c->outlier = o->outlier;
+	c->bounds = o->impl == MT_IMPL_DELAY && o->outlier && (o->than || o->lower);
 	c->latency = o->latency;
 	c->paired_fn = o->paired;
 	c->stash = o->stash;
@@ -125,6 +126,9 @@ struct mt_core *qz_mt_core__new(const struct mt_core_opts *o)
 	if (!c->ev)
 		goto fail;
 	memcpy(c->ev, o->events, (size_t)o->nr_events * sizeof(*c->ev));
+	for (int i = 0; i < c->nr_events; i++)
+		if (!c->ev[i].key || qz_tp_field__word(c->ev[i].key, &c->ev[i].key_word))
+			c->ev[i].key_word.end = 0;
 	if (setup_pairs(c, o->nr_pos, o->cycle))
 		goto fail;
 	if (qz_reltab__init(&c->pending, o->max_keys ? o->max_keys : DEFAULT_MAX_KEYS,
@@ -237,25 +241,36 @@ static struct qz_hist *hist_of(struct mt_core *c, uint64_t inst, int pair)
 	return &c->rows[s].hist;
 }
 
-uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
+/* A pair's latency: into its histogram (or the caller's), the heatmap, and --than/--lower. */
+static void record_pair(struct mt_core *c, struct reltab_entry *p, const struct qz_event *ev,
+			uint64_t key, uint64_t time, int pair)
 {
-	const struct mt_event_cfg *e = &c->ev[ev->index];
-	const struct qz_sample *smp = ev->sample;
+	uint64_t delta = time - p->time;
 
-	if (e->key)
-		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
-	if (e->key_expr)
-		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
-	return c->key_tid ? smp->tid : smp->cpu;
+	if (time < p->time) {
+		c->backwards++;
+		delta = 0;
+	}
+	c->paired++;
+	if (c->paired_fn)
+		c->paired_fn(c->ctx, p, ev, key, delta);
+	else
+		qz_hist__record(hist_of(c, key, pair), delta);
+	if (c->latency)
+		c->latency(c->ctx, time, delta);
+	if (c->bounds && ((c->than && delta > c->than) || (c->lower && delta < c->lower))) {
+		c->outliers++;
+		c->outlier(c->ctx, p, ev, key, delta, pair);
+	}
 }
 
-unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
+/* --impl pair: an event2 with no event1 before it. */
+static __attribute__((noinline)) void unpaired_event2(struct mt_core *c,
+						      const struct qz_event *ev, uint64_t key)
 {
-	const struct mt_event_cfg *e = &c->ev[ev->index];
-
-	if (!e->role)
-		return MT_ROLE_ANY;
-	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
+	c->unpaired_to++;
+	if (c->outlier)
+		c->outlier(c->ctx, NULL, ev, key, 0, -1);
 }
 
 void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t key,
@@ -269,46 +284,20 @@ void qz_mt_core__event(struct mt_core *c, const struct qz_event *ev, uint64_t ke
 
 	c->events++;
 	if (find_prev) {
+		int pair = -1;
+
 		p = reltab_find(&c->pending, key);
-		if (p) {
-			int pair = c->pair_of[p->ev * (uint32_t)c->nr_events +
-					      (uint32_t)ev->index];
-
-			if (pair >= 0) {
-				uint64_t delta = time - p->time;
-
-				if (time < p->time) {
-					c->backwards++;
-					delta = 0;
-				}
-				c->paired++;
-				if (c->paired_fn)
-					c->paired_fn(c->ctx, p, ev, key, delta);
-				else
-					qz_hist__record(hist_of(c, key, pair), delta);
-				if (c->latency)
-					c->latency(c->ctx, time, delta);
-				if (c->impl == MT_IMPL_DELAY && c->outlier &&
-				    ((c->than && delta > c->than) ||
-				     (c->lower && delta < c->lower))) {
-					c->outliers++;
-					c->outlier(c->ctx, p, ev, key, delta, pair);
-				}
-				drop_data(c, p);
-				if (!backup) {
-					qz_reltab__remove(&c->pending, p);
-					return;
-				}
-			} else if (c->impl == MT_IMPL_PAIR) {
-				c->unpaired_to++;
-				if (c->outlier)
-					c->outlier(c->ctx, NULL, ev, key, 0, -1);
+		if (p)
+			pair = c->pair_of[p->ev * (uint32_t)c->nr_events + (uint32_t)ev->index];
+		if (pair >= 0) {
+			record_pair(c, p, ev, key, time, pair);
+			drop_data(c, p);
+			if (!backup) {
+				qz_reltab__remove(&c->pending, p);
+				return;
 			}
 		} else if (c->impl == MT_IMPL_PAIR) {
-			/* event2 with no event1 before it */
-			c->unpaired_to++;
-			if (c->outlier)
-				c->outlier(c->ctx, NULL, ev, key, 0, -1);
+			unpaired_event2(c, ev, key);
 		}
 	}
 	if (!backup)

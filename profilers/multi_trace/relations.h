@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <quazar/hist.h>
 #include <quazar/event.h>
+#include <quazar/filter.h>
+#include <quazar/tp.h>
 #include "reltab.h"
 
 struct qz_event;
@@ -47,6 +49,7 @@ enum mt_impl { MT_IMPL_DELAY, MT_IMPL_PAIR };
 
 struct mt_event_cfg {
 	const struct qz_tp_field *key;	/* NULL: key_expr, or the default key */
+	struct qz_tp_word key_word;	/* key in one inline load (end 0: none); set by the core */
 	const struct qz_filter *key_expr;	/* key=EXPR that is not a field */
 	/* role=: bit 0 lets it be an event1, bit 1 an event2 (NULL: both) */
 	const struct qz_filter *role;
@@ -112,6 +115,7 @@ struct mt_core {
 	bool perins, key_tid, keep;
 	uint64_t than, lower;
 	mt_outlier_fn outlier;
+	bool bounds;			/* outlier is called past than or below lower */
 	void (*latency)(void *ctx, uint64_t time, uint64_t delta);
 	void (*paired_fn)(void *ctx, const struct reltab_entry *prev,
 		       const struct qz_event *ev, uint64_t key, uint64_t delta);
@@ -132,11 +136,31 @@ struct mt_core {
 
 struct mt_core *qz_mt_core__new(const struct mt_core_opts *opts);
 void qz_mt_core__free(struct mt_core *c);
-/* Key of an event as this core sees it. */
-uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev);
+/* Key of an event as this core sees it (inline: the per-event path reads it). */
+static inline uint64_t qz_mt_core__key(const struct mt_core *c, const struct qz_event *ev)
+{
+	const struct mt_event_cfg *e = &c->ev[ev->index];
+	const struct qz_sample *smp = ev->sample;
+
+	if (e->key_word.end)
+		return (uint64_t)qz_tp_word__s64(&e->key_word, smp->raw, smp->raw_size);
+	if (e->key)
+		return (uint64_t)qz_tp_field__s64(e->key, smp->raw, smp->raw_size);
+	if (e->key_expr)
+		return (uint64_t)qz_filter__eval_sample(e->key_expr, smp);
+	return c->key_tid ? smp->tid : smp->cpu;
+}
+
 enum { MT_ROLE_EVENT1 = 1, MT_ROLE_EVENT2 = 2, MT_ROLE_ANY = 3 };
 /* What an event may be in a pair: its role= value, else MT_ROLE_ANY. */
-unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev);
+static inline unsigned qz_mt_core__role(const struct mt_core *c, const struct qz_event *ev)
+{
+	const struct mt_event_cfg *e = &c->ev[ev->index];
+
+	if (!e->role)
+		return MT_ROLE_ANY;
+	return (unsigned)qz_filter__eval_sample(e->role, ev->sample) & MT_ROLE_ANY;
+}
 /*
  * The per-event path: pair with the key's pending event1 (when role allows
  * event2), record the latency, back the event up (when it allows event1).

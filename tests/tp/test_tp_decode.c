@@ -187,7 +187,7 @@ static void test_readers_every_field(void)
 		{ "bridge", "br_fdb_add" }, { "raw_syscalls", "sys_enter" },
 		{ "test", "rel_test" },
 	};
-	uint64_t rng = 0x9e3779b97f4a7c15ull, checked = 0;
+	uint64_t rng = 0x9e3779b97f4a7c15ull, checked = 0, words = 0;
 	uint8_t bytes[128];
 
 	for (size_t e = 0; e < ARRAY_SIZE(events); e++) {
@@ -197,6 +197,10 @@ static void test_readers_every_field(void)
 		for (int i = 0; ev && i < qz_tp_event__nr_fields(ev); i++) {
 			const struct qz_tp_field *f = qz_tp_event__field_at(ev, i);
 			size_t end = qz_tp_field__offset(f) + qz_tp_field__size(f);
+			struct qz_tp_word w;
+			bool word = !qz_tp_field__word(f, &w);
+
+			words += word;
 
 			for (int round = 0; round < 8; round++) {
 				for (size_t k = 0; k < sizeof(bytes); k++) {
@@ -209,9 +213,14 @@ static void test_readers_every_field(void)
 					uint8_t *raw = malloc(size ? size : 1);
 
 					memcpy(raw, bytes, size);
+					/* and the inline reads, where the field has them */
 					if ((uint64_t)qz_tp_field__u64(f, raw, size) !=
 					    (uint64_t)ref_read(f, raw, size, false) ||
-					    qz_tp_field__s64(f, raw, size) != ref_read(f, raw, size, true)) {
+					    qz_tp_field__s64(f, raw, size) != ref_read(f, raw, size, true) ||
+					    (word && (qz_tp_word__u64(&w, raw, size) !=
+						      (uint64_t)ref_read(f, raw, size, false) ||
+						      qz_tp_word__s64(&w, raw, size) !=
+						      ref_read(f, raw, size, true)))) {
 						fprintf(stderr, "%s:%s %s, size %zu: u64 0x%llx s64 %lld\n",
 							events[e][0], events[e][1], qz_tp_field__name(f), size,
 							(unsigned long long)qz_tp_field__u64(f, raw, size),
@@ -225,6 +234,10 @@ static void test_readers_every_field(void)
 		}
 	}
 	CHECK(checked > 1000);
+	CHECK(words > 10);
+	CHECK_EQ(qz_tp_field__word(NULL, NULL), -ENOTSUP);
+	CHECK_EQ(qz_tp_field__word(field("sched", "sched_switch", "prev_comm"), &(struct qz_tp_word){ 0 }),
+		 -ENOTSUP);
 	CHECK_EQ(qz_tp_field__u64(NULL, bytes, sizeof(bytes)), 0);
 	CHECK_EQ(qz_tp_field__s64(field("sched", "sched_switch", "prev_pid"), NULL, 64), 0);
 }

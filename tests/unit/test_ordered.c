@@ -102,6 +102,91 @@ static void test_merge(void)
 	free_all(o, s, 3);
 }
 
+/*
+ * Rings whose records come in runs (as CPUs' rings do), with ties, of
+ * varied sizes so they wrap the rings' ends, TIME after IDENTIFIER and TID,
+ * read in rounds and with a cutoff inside a run: time order, each ring's
+ * own order kept, nothing lost, nothing late.
+ */
+struct run_seen {
+	int n;
+	uint64_t last_time, next_seq[4];
+	int bad;
+};
+
+static void run_record(const struct perf_event_header *rec, int ring_id, void *ctx)
+{
+	struct run_seen *rs = ctx;
+	uint64_t body[3];	/* IDENTIFIER, TID (our sequence number), TIME */
+	int r = ring_id - 10;
+
+	memcpy(body, rec + 1, sizeof(body));
+	if (body[2] < rs->last_time || r < 0 || r > 3 || body[0] != (uint64_t)r ||
+	    body[1] != rs->next_seq[r])
+		rs->bad++;
+	else
+		rs->next_seq[r]++;
+	rs->last_time = body[2];
+	rs->n++;
+}
+
+static void run_late(const struct perf_event_header *rec, int ring_id, void *ctx)
+{
+	(void)rec;
+	(void)ring_id;
+	((struct run_seen *)ctx)->bad++;
+}
+
+static void test_runs(void)
+{
+	QZ_OPTS(qz_ordered_opts, opts, .late = run_late,
+		.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME);
+	struct qz_ordered *o = qz_ordered__new(&opts);
+	struct qz_storage *s[4];
+	struct run_seen rs = { 0 };
+	uint64_t seq[4] = { 0 }, time = 1, rnd = 42, written = 0;
+
+	for (int i = 0; i < 4; i++) {
+		s[i] = qz_storage__new_memory(4);	/* 16 KiB: wraps every few rounds */
+		CHECK_EQ(qz_ordered__add_ring(o, qz_storage__ring(s[i]), 10 + i), 0);
+	}
+	for (int round = 0; round < 40; round++) {
+		uint64_t mid = 0;
+
+		for (int i = 0; i < 4; i++)
+			qz_ring__start_write_batch(qz_storage__ring(s[i]));
+		for (int k = 0; k < 60; k++) {
+			int r, len;
+
+			rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+			r = (int)(rnd >> 62);
+			len = 1 + (int)(rnd >> 40) % 8;	/* a run of 1..8 */
+			for (int j = 0; j < len; j++) {
+				uint64_t body[8] = { (uint64_t)r, seq[r], time };
+				size_t size = 24 + 8 * ((rnd >> (j * 3)) % 6);
+
+				if (qz_ring__write(qz_storage__ring(s[r]), body, size,
+						   PERF_RECORD_SAMPLE) < 0)
+					break;
+				seq[r]++;
+				written++;
+				time += (rnd >> (20 + j)) & 1;	/* ties */
+			}
+			if (k == 30)
+				mid = time;
+		}
+		for (int i = 0; i < 4; i++)
+			qz_ring__finish_write_batch(qz_storage__ring(s[i]));
+		if (round % 2)
+			qz_ordered__read(o, mid, run_record, &rs);
+		qz_ordered__read(o, QZ_ORDERED_ALL, run_record, &rs);
+		CHECK_EQ((uint64_t)rs.n, written);
+	}
+	CHECK_EQ(rs.bad, 0);
+	CHECK(written > 40 * 60);
+	free_all(o, s, 4);
+}
+
 static void test_cutoff_and_late(void)
 {
 	struct qz_storage *s[2];
@@ -238,6 +323,7 @@ static void test_record_time(void)
 int main(void)
 {
 	RUN(test_merge);
+	RUN(test_runs);
 	RUN(test_cutoff_and_late);
 	RUN(test_untimed_first);
 	RUN(test_malformed_and_corrupt);
