@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * Links every exported symbol from the shared library. check-exports.sh
- * compares this table with the library's dynamic symbols, so an export
- * added without a line here fails the test.
+ * Links every exported symbol from the shared library: libquazar's, or
+ * with QZ_EXPORTS_BPF libquazar-bpf's. check-exports.py compares this
+ * table with the library's dynamic symbols, so an export added without a
+ * line here fails the test.
  */
 #include <stdio.h>
 #include <string.h>
+#ifdef QZ_EXPORTS_BPF
+#include <quazar/bpf.h>
+#define EXPORTS "exports-bpf.inc"
+#else
 #include <quazar/quazar.h>
+#define EXPORTS "exports.inc"
+#endif
 
 #define SYM(name) { #name, (const void *)(name) }
 
@@ -14,7 +21,7 @@ static const struct {
 	const char *name;
 	const void *addr;
 } symbols[] = {
-#include "exports.inc"
+#include EXPORTS
 };
 
 int main(int argc, char **argv)
