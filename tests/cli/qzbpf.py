@@ -66,12 +66,33 @@ class Gated:
         return self.p.wait(timeout=timeout)
 
 
+def wait_events_open(pid, timeout=20.0):
+    """Until quazar (pid) holds a perf event: on a loaded host, loading its
+    BPF programs can take longer than any fixed settle time."""
+    until = time.time() + timeout
+    while time.time() < until:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            return
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[perf_event]":
+                    return
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
 def run_over(loads, argsets, settle=1.0, after=0.3):
-    """Start one quazar per argset, let them settle, release the loads, wait
-    for them, stop quazar with SIGTERM. Returns [(returncode, out, err)]."""
+    """Start one quazar per argset, wait for its events and let them settle,
+    release the loads, wait for them, stop quazar with SIGTERM. Returns
+    [(returncode, out, err)]."""
     qs = [subprocess.Popen([QUAZAR] + a, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True) for a in argsets]
     try:
+        for q in qs:
+            wait_events_open(q.pid)
         time.sleep(settle)
         for load in loads:
             load.go()

@@ -89,8 +89,10 @@ spin = Gated("spin_tiny", 500, cpu=1)
                                      "--json", "-i", "100000", "--bpf-entries", "1"]])
 t = final(out)
 check_eq(rc, 0, f"--bpf-entries 1 runs (stderr: {err})")
-check(t.get("bpf", {}).get("hash_full", 0) > 0, f"hash-full drops counted: {t.get('bpf')}")
-check(t.get("bpf", {}).get("stack_collisions", 0) > 0, f"stack collisions counted: {t.get('bpf')}")
+check(t.get("bpf", {}).get("hash_full", 0) > 0,
+      f"hash-full drops counted: {t.get('bpf')}, {t.get('samples')} samples")
+check(t.get("bpf", {}).get("stack_collisions", 0) > 0,
+      f"stack collisions counted: {t.get('bpf')}, {t.get('samples')} samples")
 check("dropped (hash full)" in err and "stack map collisions" in err,
       f"and said on stderr: {err[-300:]!r}")
 
