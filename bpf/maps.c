@@ -180,8 +180,11 @@ static void dump_free(struct dump *d)
 	free(d->e);
 }
 
+/* map's entries read, decoded and sorted, largest first. */
 static int dump_init(struct dump *d, struct qz_bpf *b, struct bpf_map *map)
 {
+	int err;
+
 	memset(d, 0, sizeof(*d));
 	d->b = b;
 	d->map = map;
@@ -199,7 +202,10 @@ static int dump_init(struct dump *d, struct qz_bpf *b, struct bpf_map *map)
 		d->value_id = id > 0 ? (uint32_t)id : 0;
 		d->key_id = 0;
 	}
-	return collect(d);
+	err = collect(d);
+	if (!err && d->n)	/* an empty map has no array at all */
+		qsort(d->e, d->n, sizeof(*d->e), by_value);
+	return err;
 }
 
 /* bytes as a string of hex digits */
@@ -275,7 +281,6 @@ QZ_API int qz_bpf__maps_dump(struct qz_bpf *b, struct qz_json *j)
 			continue;
 		err = dump_init(&d, b, map);
 		if (!err) {
-			qsort(d.e, d.n, sizeof(*d.e), by_value);
 			qz_json__key(j, map_label(map));
 			qz_json__begin_array(j);
 			for (size_t i = 0; i < d.n; i++) {
@@ -323,7 +328,6 @@ QZ_API int qz_bpf__maps_print(struct qz_bpf *b, FILE *f)
 			continue;
 		err = dump_init(&d, b, map);
 		if (!err) {
-			qsort(d.e, d.n, sizeof(*d.e), by_value);
 			fprintf(f, "%s (%s): %zu entr%s\n", map_label(map),
 				map_kind(bpf_map__type(map)), d.n, d.n == 1 ? "y" : "ies");
 			for (size_t i = 0; i < d.n; i++) {
