@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <quazar/select.h>
 #include <quazar/session.h>
 #include "bpf_config.h"
@@ -142,10 +143,15 @@ static int bpf_prof_init(struct qz_session *s, void **ctx)
 	if (!p->line)
 		goto fail;
 	{
+		/* -m and --watermark size the record rings too. */
+		size_t pages = env->mmap_pages ? env->mmap_pages : 64;
 		QZ_OPTS(qz_bpf_opts, bopts, .prog = opts->prog, .btf_path = opts->btf,
 			.record_type = opts->record_type, .on_record = on_record, .ctx = p,
-			.log = log_session, .log_ctx = s);
+			.ring_pages = pages, .log = log_session, .log_ctx = s);
 
+		if (env->watermark > 0)
+			bopts.watermark_bytes = (uint32_t)(pages * (size_t)sysconf(_SC_PAGESIZE) *
+							   (size_t)env->watermark / 100);
 		p->bpf = qz_bpf__open(opts->object, &bopts);
 	}
 	if (!p->bpf) {

@@ -63,7 +63,7 @@ check_eq(rec.get("map"), "records", "from the records map")
 # 2. Every 8th fault: the program gives each comm the faults counted since
 # its last run, so the counts are exact to the last 7 faults of a CPU, and
 # touch_pages's own startup faults cover those.
-q = bpf("-e", "page-faults//period=8/", "-C", "1", "--json", "-i", "500")
+q = bpf("-e", "page-faults//period=8/", "-C", "1", "--json", "-i", "500", "-m", "512")
 time.sleep(1)
 load(1)
 time.sleep(0.5)
