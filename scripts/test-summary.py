@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Sum meson's test logs of every build dir into one closing line."""
+"""Sum meson's test logs of every build dir (testlog.json, and fuzzlog.json
+where the fuzzers ran apart) into one closing line."""
 import json
+import os
 import sys
 
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 skipped = []
-for build in sys.argv[1:]:
-    with open(f"{build}/meson-logs/testlog.json") as log:
+logs = [f"{build}/meson-logs/{name}.json" for build in sys.argv[1:]
+        for name in ("testlog", "fuzzlog")]
+for path in logs:
+    if path.endswith("fuzzlog.json") and not os.path.exists(path):
+        continue
+    build = path.split("/meson-logs/")[0]
+    with open(path) as log:
         for line in log:
             test = json.loads(line)
             result = test["result"]
