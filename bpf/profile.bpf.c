@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * profile --bpf: on each cpu-clock sample, count (pid, tid, comm, ip,
- * kernel stack, user stack) in a per-CPU hash; nothing per sample goes to
+ * profile --bpf: on each cpu-clock sample, count (pid, tid, CPU, comm,
+ * ip, kernel stack, user stack) in a hash; nothing per sample goes to
  * user space. Two sets of maps: the programs fill the one `active` names
  * while user space reads and clears the other, then flips it, at each
  * interval. perf-prof's filters (filter.bpf.h) apply first.

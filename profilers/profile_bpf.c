@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * profile --bpf: bpf/profile.bpf.c counts each cpu-clock sample in a
- * per-CPU hash and keeps the sample out of the ring. At each interval the
+ * hash keyed by CPU too, and keeps the sample out of the ring. At each interval the
  * programs are switched to the other set of maps (a variable in .bss,
  * shared by mmap), and the set they left is read and emptied. Its stacks
  * are read once per id and kept, and its stack map is emptied once it has

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * profile --bpf: samples counted in the kernel by bpf/profile.bpf.c, a
- * per-CPU hash of (pid, tid, comm, ip, kernel stack, user stack), read and
+ * hash of (pid, tid, CPU, comm, ip, kernel stack, user stack), read and
  * cleared once per interval and handed back as samples with a count, so
  * that profile's tables, folded stacks and outputs are the ring path's.
  */
