@@ -47,8 +47,6 @@ struct profile_opts {
  * bytes of stack text, so a report still fits a Kafka message (1 MB by
  * default).
  */
-#define MAX_FOLDED 10000
-#define MAX_FOLDED_BYTES (512u << 10)
 
 struct profile {
 	struct qz_session *session;
@@ -446,39 +444,6 @@ static void json_stack(struct qz_json *j, const char *line)
 	qz_json__end_array(j);
 }
 
-/*
- * Every stack of the interval as a flamegraph.pl line and its count, so a
- * consumer can draw any window; past MAX_FOLDED lines or MAX_FOLDED_BYTES
- * the rest (the rarest, st is sorted) are summed under "[more stacks]", so
- * the counts still add up to the samples.
- */
-static void json_folded(struct qz_json *j, struct strcount_entry *st, size_t nr)
-{
-	uint64_t more = 0;
-	size_t bytes = 0;
-
-	qz_json__key(j, "folded");
-	qz_json__begin_array(j);
-	for (size_t i = 0; i < nr; i++) {
-		bytes += strlen(st[i].key);
-		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
-			more += st[i].count;
-			continue;
-		}
-		qz_json__begin_object(j);
-		qz_json__key_str(j, "stack", st[i].key);
-		qz_json__key_u64(j, "count", st[i].count);
-		qz_json__end_object(j);
-	}
-	if (more) {
-		qz_json__begin_object(j);
-		qz_json__key_str(j, "stack", "[more stacks]");
-		qz_json__key_u64(j, "count", more);
-		qz_json__end_object(j);
-	}
-	qz_json__end_array(j);
-}
-
 static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_fn,
 		       struct strcount_entry *st, size_t nr_st, uint64_t interval_ns,
 		       uint64_t now)
@@ -540,7 +505,7 @@ static void print_json(struct profile *p, struct strcount_entry *fn, size_t nr_f
 	}
 	qz_json__end_array(j);
 	if (p->callchain)
-		json_folded(j, st, nr_st);
+		qz_strcount__json_folded(j, st, nr_st);
 	qz_output__end(p->out);
 }
 

@@ -8,7 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <quazar/json.h>
 #include "strcount.h"
+
+#define MAX_FOLDED 10000
+#define MAX_FOLDED_BYTES (512u << 10)
 
 #define MIN_BUCKETS 1024
 
@@ -184,4 +188,31 @@ struct strcount_entry *qz_strcount__top(const struct strcount *sc, size_t k, siz
 	qsort(out, n, sizeof(*out), by_count);
 	*nr = n;
 	return out;
+}
+
+void qz_strcount__json_folded(struct qz_json *j, const struct strcount_entry *st, size_t nr)
+{
+	uint64_t more = 0;
+	size_t bytes = 0;
+
+	qz_json__key(j, "folded");
+	qz_json__begin_array(j);
+	for (size_t i = 0; i < nr; i++) {
+		bytes += strlen(st[i].key);
+		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
+			more += st[i].count;
+			continue;
+		}
+		qz_json__begin_object(j);
+		qz_json__key_str(j, "stack", st[i].key);
+		qz_json__key_u64(j, "count", st[i].count);
+		qz_json__end_object(j);
+	}
+	if (more) {
+		qz_json__begin_object(j);
+		qz_json__key_str(j, "stack", "[more stacks]");
+		qz_json__key_u64(j, "count", more);
+		qz_json__end_object(j);
+	}
+	qz_json__end_array(j);
 }

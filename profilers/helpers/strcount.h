@@ -24,4 +24,13 @@ struct strcount_entry *qz_strcount__top(const struct strcount *sc, size_t k, siz
 /* Forget every key. */
 void qz_strcount__reset(struct strcount *sc);
 
+struct qz_json;
+/*
+ * "folded": each stack of st (sorted, most first) as a flamegraph.pl line
+ * and its count, so a consumer can draw any window; past 10,000 lines or
+ * 512 KiB the rarest are summed under "[more stacks]", so the counts still
+ * add up to the samples.
+ */
+void qz_strcount__json_folded(struct qz_json *j, const struct strcount_entry *st, size_t nr);
+
 #endif

@@ -16,8 +16,6 @@
 
 #define TOP_FUNCTIONS 5
 /* JSON lines and bytes of stack text, so a report fits a Kafka message. */
-#define MAX_FOLDED 10000
-#define MAX_FOLDED_BYTES (512u << 10)
 
 void qz__trigger_resolve(struct qz_trigger *t, struct trigger_cpu *tc)
 {
@@ -146,33 +144,6 @@ static void json_functions(struct qz_json *j, struct trigger_cpu *tc,
 	qz_json__end_array(j);
 }
 
-static void json_folded(struct qz_json *j, const struct strcount_entry *st, size_t nr)
-{
-	uint64_t more = 0;
-	size_t bytes = 0;
-
-	qz_json__key(j, "folded");
-	qz_json__begin_array(j);
-	for (size_t i = 0; i < nr; i++) {
-		bytes += strlen(st[i].key);
-		if (i >= MAX_FOLDED || bytes > MAX_FOLDED_BYTES) {
-			more += st[i].count;
-			continue;
-		}
-		qz_json__begin_object(j);
-		qz_json__key_str(j, "stack", st[i].key);
-		qz_json__key_u64(j, "count", st[i].count);
-		qz_json__end_object(j);
-	}
-	if (more) {
-		qz_json__begin_object(j);
-		qz_json__key_str(j, "stack", "[more stacks]");
-		qz_json__key_u64(j, "count", more);
-		qz_json__end_object(j);
-	}
-	qz_json__end_array(j);
-}
-
 static void print_json(struct qz_trigger *t, int cpu, struct trigger_cpu *tc,
 		       const struct strcount_entry *fn, size_t nr_fn,
 		       const struct strcount_entry *st, size_t nr_st, const char *file,
@@ -197,7 +168,7 @@ static void print_json(struct qz_trigger *t, int cpu, struct trigger_cpu *tc,
 	if (file[0])
 		qz_json__key_str(j, "file", file);
 	json_functions(j, tc, fn, nr_fn);
-	json_folded(j, st, nr_st);
+	qz_strcount__json_folded(j, st, nr_st);
 	qz_output__end(out);
 }
 
