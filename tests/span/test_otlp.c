@@ -9,6 +9,7 @@
  * argv: node, receiver.js, setup.sh
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -214,6 +215,14 @@ static void make_spans(struct json_object *want)
 	struct qz_span_data slp = { .sz = sizeof(slp) };
 	struct qz_span_data cont = { .sz = sizeof(cont) };
 	struct qz_span *r, *s;
+	cpu_set_t one_cpu, was;
+
+	/* The request expects perf.migrated false: a loaded machine may
+	 * wake the sleeper elsewhere unless the thread is held to one CPU. */
+	sched_getaffinity(0, sizeof(was), &was);
+	CPU_ZERO(&one_cpu);
+	CPU_SET(sched_getcpu(), &one_cpu);
+	CHECK_EQ(sched_setaffinity(0, sizeof(one_cpu), &one_cpu), 0);
 
 	r = qz_span__begin("GET /work", &server);
 	qz_span__set_attr(r, "http.route", "/work");
@@ -229,6 +238,7 @@ static void make_spans(struct json_object *want)
 	qz_span__set_attr_bool(s, "cached", true);
 	qz_span__set_attr_f64(s, "ratio", 0.25);
 	qz_span__end_copy(s, &cont);
+	sched_setaffinity(0, sizeof(was), &was);
 
 	expect(want, &req, counters ?
 		"{\"http.route\":\"/work\",\"perf.task_clock_ns\":{\"min\":1},\"perf.migrated\":false}" :
