@@ -20,9 +20,10 @@ struct qz_profile_key {
 	char comm[QZ_PROFILE_COMM_LEN];
 };
 
-/* The per-CPU counters of what went wrong, an array indexed by these. */
+/* The per-CPU counters of what went wrong, an array indexed by these (the
+ * second set's after the first's). */
 enum {
-	QZ_PROFILE_COLLISIONS,	/* a stack's bucket held another stack */
+	QZ_PROFILE_COLLISIONS,	/* a sample lost its stack: its bucket held another */
 	QZ_PROFILE_HASH_FULL,	/* a new key found the hash full: sample dropped */
 	QZ_PROFILE_ERRORS,	/* any other failure to count: sample dropped */
 	QZ_PROFILE_NR_STATS,

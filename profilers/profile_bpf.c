@@ -5,8 +5,10 @@
  * programs are switched to the other set of maps (a variable in .bss,
  * shared by mmap), and the set they left is read and emptied. Its stacks
  * are read once per id and kept, and its stack map is emptied once it has
- * taken a quarter of its buckets (or had a collision), so stale stacks do
- * not crowd it.
+ * taken an eighth of its buckets (or had a collision), so stale stacks do
+ * not crowd it. Without filters or news of new processes, the lean build
+ * of the program is loaded: it has no CO-RE reads, so libbpf need not
+ * parse the kernel's BTF.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "bpf_internal.h"
 #include "profile_key.h"
 #include "profile.skel.h"
+#include "profile_lean.skel.h"
 #endif
 
 #if QZ_HAVE_BPF_SKELETONS
@@ -35,10 +38,15 @@
 #define BATCH 1024
 
 struct profile_bpf {
-	struct qz_profile_bpf *skel;
+	struct qz_profile_bpf *skel;		/* one of these two */
+	struct qz_profile_lean_bpf *lean;
+	/* What both skeletons have, by name. */
+	struct bpf_program *prog;
+	struct bpf_map *counts[2], *stack_maps[2], *stats_map;
+	struct bpf_map *news_map;		/* the full skeleton's only */
+	uint32_t *active;			/* in .bss, mmap'd */
 	int nr_cpus;			/* possible: the per-CPU values' count */
 	uint32_t depth;			/* frames a stack map entry holds */
-	uint64_t stats_seen[QZ_PROFILE_NR_STATS];
 	struct qz_profile_key *keys;	/* BATCH of them */
 	uint64_t *values;		/* BATCH */
 	uint64_t *stats;		/* nr_cpus */
@@ -53,7 +61,7 @@ struct profile_bpf {
 	/*
 	 * Each set's stacks as read, by id: an entry of a stack map stays as
 	 * it is until deleted, so it is read once, and the map is emptied
-	 * only when it has taken a quarter of its buckets since last time
+	 * only when it has taken an eighth of its buckets since last time
 	 * (or had collisions).
 	 */
 	struct u64map stacks[2];	/* id -> uint64_t *: [nr, frames...] */
@@ -101,6 +109,7 @@ void qz_profile_bpf__free(struct profile_bpf *pb)
 		qz_u64map__free(&pb->stacks[i]);
 	}
 	qz_profile_bpf__destroy(pb->skel);
+	qz_profile_lean_bpf__destroy(pb->lean);
 	free(pb->keys);
 	free(pb->values);
 	free(pb->stats);
@@ -124,7 +133,7 @@ static int open_news(struct profile_bpf *pb)
 		.sample_type = PERF_SAMPLE_RAW,
 		.sample_period = 1,
 	};
-	int map_fd = bpf_map__fd(pb->skel->maps.news), err = 0;
+	int map_fd = bpf_map__fd(pb->news_map), err = 0;
 
 	pb->news_epfd = epoll_create1(EPOLL_CLOEXEC);
 	pb->scratch = malloc(QZ_RECORD_MAX + 8);
@@ -192,27 +201,72 @@ void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t
 	}
 }
 
-/* Open quazar's profile.bpf.c, sized for entries and the stack depth, and load it. */
-static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries)
+/* Open the full build of profile.bpf.c: its filters and news set. */
+static int open_full(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
 {
 	struct qz_profile_bpf *skel = qz_profile_bpf__open();
 
-	pb->skel = skel;
 	if (!skel)
 		return errno ? -errno : -ENOMEM;
+	pb->skel = skel;
 	skel->rodata->want_stacks = opts->stacks;
 	skel->rodata->kernel_stacks = opts->kernel_stacks;
 	skel->rodata->user_stacks = opts->user_stacks;
 	skel->rodata->tell_news = opts->news;
 	if (opts->filter)
 		skel->rodata->qz_filter = *opts->filter;
-	bpf_map__set_max_entries(skel->maps.counts0, entries);
-	bpf_map__set_max_entries(skel->maps.counts1, entries);
-	bpf_map__set_max_entries(skel->maps.stacks0, entries);
-	bpf_map__set_max_entries(skel->maps.stacks1, entries);
-	bpf_map__set_value_size(skel->maps.stacks0, pb->depth * sizeof(uint64_t));
-	bpf_map__set_value_size(skel->maps.stacks1, pb->depth * sizeof(uint64_t));
-	return qz_profile_bpf__load(skel);
+	pb->prog = skel->progs.qz_profile;
+	pb->counts[0] = skel->maps.counts0;
+	pb->counts[1] = skel->maps.counts1;
+	pb->stack_maps[0] = skel->maps.stacks0;
+	pb->stack_maps[1] = skel->maps.stacks1;
+	pb->stats_map = skel->maps.stats;
+	pb->news_map = skel->maps.news;
+	return 0;
+}
+
+static int open_lean(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
+{
+	struct qz_profile_lean_bpf *skel = qz_profile_lean_bpf__open();
+
+	if (!skel)
+		return errno ? -errno : -ENOMEM;
+	pb->lean = skel;
+	skel->rodata->want_stacks = opts->stacks;
+	skel->rodata->kernel_stacks = opts->kernel_stacks;
+	skel->rodata->user_stacks = opts->user_stacks;
+	pb->prog = skel->progs.qz_profile;
+	pb->counts[0] = skel->maps.counts0;
+	pb->counts[1] = skel->maps.counts1;
+	pb->stack_maps[0] = skel->maps.stacks0;
+	pb->stack_maps[1] = skel->maps.stacks1;
+	pb->stats_map = skel->maps.stats;
+	return 0;
+}
+
+/* Open quazar's profile.bpf.c, sized for entries and the stack depth, and load it. */
+static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries)
+{
+	int err = opts->filter || opts->news ? open_full(pb, opts) : open_lean(pb, opts);
+
+	if (err)
+		return err;
+	for (int set = 0; set < 2; set++) {
+		bpf_map__set_max_entries(pb->counts[set], entries);
+		bpf_map__set_max_entries(pb->stack_maps[set], entries);
+		bpf_map__set_value_size(pb->stack_maps[set], pb->depth * sizeof(uint64_t));
+	}
+	/* `active` is read where the skeleton mmap'd .bss. */
+	if (pb->skel) {
+		err = qz_profile_bpf__load(pb->skel);
+		if (!err && pb->skel->bss)
+			pb->active = &pb->skel->bss->active;
+	} else {
+		err = qz_profile_lean_bpf__load(pb->lean);
+		if (!err && pb->lean->bss)
+			pb->active = &pb->lean->bss->active;
+	}
+	return err;
 }
 
 struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, char *why,
@@ -267,7 +321,7 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 	 */
 	err = load(pb, opts, entries);
 	qz__bpf_capture_end(&cap);
-	if (!pb->skel) {
+	if (!pb->prog) {
 		qz__bpf_capture_free(&cap);
 		snprintf(why, len, "cannot open quazar's profile.bpf.c: %s", strerror(-err));
 		goto fail;
@@ -279,7 +333,7 @@ struct profile_bpf *qz_profile_bpf__new(const struct profile_bpf_opts *opts, cha
 		goto fail;
 	}
 	qz__bpf_capture_free(&cap);
-	if (!pb->skel->bss) {
+	if (!pb->active) {
 		err = -EOPNOTSUPP;
 		snprintf(why, len, "the kernel cannot mmap BPF global data (needs 5.5)");
 		goto fail;
@@ -298,7 +352,7 @@ fail:
 
 int qz_profile_bpf__prog_fd(struct profile_bpf *pb)
 {
-	return bpf_program__fd(pb->skel->progs.qz_profile);
+	return bpf_program__fd(pb->prog);
 }
 
 /* Stack id's frames, [nr, frames...], from the cache or the map; NULL if gone. */
@@ -424,38 +478,42 @@ static void clear_stacks(int fd, uint32_t *ids, uint32_t max)
 		bpf_map_delete_elem(fd, &ids[i]);
 }
 
-static uint64_t stat_delta(struct profile_bpf *pb, uint32_t which)
+/* A set's counter, zeroed once read: the programs write the other set. */
+static uint64_t take_stat(struct profile_bpf *pb, uint32_t set, uint32_t which)
 {
-	uint64_t sum = 0, d;
+	uint32_t idx = set * QZ_PROFILE_NR_STATS + which;
+	int fd = bpf_map__fd(pb->stats_map);
+	uint64_t sum = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(pb->skel->maps.stats), &which, pb->stats))
+	if (bpf_map_lookup_elem(fd, &idx, pb->stats))
 		return 0;
 	for (int c = 0; c < pb->nr_cpus; c++)
 		sum += pb->stats[c];
-	d = sum - pb->stats_seen[which];
-	pb->stats_seen[which] = sum;
-	return d;
+	if (sum) {
+		memset(pb->stats, 0, (size_t)pb->nr_cpus * sizeof(uint64_t));
+		bpf_map_update_elem(fd, &idx, pb->stats, BPF_ANY);
+	}
+	return sum;
 }
 
 int qz_profile_bpf__read(struct profile_bpf *pb, profile_bpf_fn fn, void *ctx,
 			 struct profile_bpf_stats *stats)
 {
-	struct qz_profile_bpf *skel = pb->skel;
-	uint32_t old = __atomic_load_n(&skel->bss->active, __ATOMIC_RELAXED) & 1;
+	uint32_t old = __atomic_load_n(pb->active, __ATOMIC_RELAXED) & 1;
 	struct timespec pause = { 0, 200000 };
 	int counts_fd, stacks_fd, err;
 
 	/* Programs that read `active` before the switch finish within
 	 * microseconds: wait that out before emptying their set. */
-	__atomic_store_n(&skel->bss->active, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(pb->active, old ^ 1, __ATOMIC_SEQ_CST);
 	nanosleep(&pause, NULL);
-	counts_fd = bpf_map__fd(old ? skel->maps.counts1 : skel->maps.counts0);
-	stacks_fd = bpf_map__fd(old ? skel->maps.stacks1 : skel->maps.stacks0);
+	counts_fd = bpf_map__fd(pb->counts[old]);
+	stacks_fd = bpf_map__fd(pb->stack_maps[old]);
 	err = drain(pb, (int)old, counts_fd, stacks_fd, fn, ctx);
-	stats->collisions = stat_delta(pb, QZ_PROFILE_COLLISIONS);
-	stats->hash_full = stat_delta(pb, QZ_PROFILE_HASH_FULL);
-	stats->errors = stat_delta(pb, QZ_PROFILE_ERRORS);
-	if (pb->added[old] > pb->entries / 4 || stats->collisions) {
+	stats->collisions = take_stat(pb, old, QZ_PROFILE_COLLISIONS);
+	stats->hash_full = take_stat(pb, old, QZ_PROFILE_HASH_FULL);
+	stats->errors = take_stat(pb, old, QZ_PROFILE_ERRORS);
+	if (pb->added[old] > pb->entries / 8 || stats->collisions) {
 		clear_stacks(stacks_fd, pb->ids, pb->entries);
 		forget_stacks(&pb->stacks[old]);
 		pb->added[old] = 0;
