@@ -95,6 +95,6 @@ for sig in (signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2):
 qzt.check(a.poll() is None, "agent: alive after SIGUSR1/SIGUSR2")
 a.terminate()
 _, err = a.communicate(timeout=60)
-qzt.check_eq(a.returncode, 0, "agent exit status")
+qzt.check_eq(a.returncode, 0, f"agent exit status ({err[-500:]!r})")
 qzt.check_eq(err.count("SIGUSR2: cpu"), 2, "agent: usage lines")
 qzt.done()
