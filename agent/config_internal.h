@@ -3,11 +3,9 @@
 #ifndef QUAZAR_CONFIG_INTERNAL_H
 #define QUAZAR_CONFIG_INTERNAL_H
 
-#include <yaml.h>
-#include "config.h"
+#include "config_schema.h"
 
-/* Fills cfg (holding the defaults) from doc; -QZ_ERR_CONFIG with err set. */
-int qz_config_parse(yaml_document_t *doc, struct qz_config *cfg,
-		    struct qz_config_error *err);
+/* Fills cfg (a struct qz_config holding the defaults) from root. */
+int qz_config_parse(struct qz_schema *ld, yaml_node_t *root, void *cfg);
 
 #endif

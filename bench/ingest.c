@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	int seconds = argc > 2 ? atoi(argv[2]) : 10, runs = argc > 3 ? atoi(argv[3]) : 3;
 	double rps[8], rows_s[8], per_cpu[8], ch_per_cpu[8], bytes = 0;
 	char dir[] = "/tmp/qz-bench-ingest-XXXXXX", url[64], group[32], err[512];
-	struct qz_ingest_config_error cerr;
+	struct qz_config_error cerr;
 	struct broker b;
 	pid_t ch;
 	long n;

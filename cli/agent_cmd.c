@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include "agent.h"
 #include "commands.h"
+#include "daemon_args.h"
 #include "logger.h"
 
 #define SHUTDOWN_DEADLINE_MS 10000
@@ -106,36 +107,25 @@ static int reload(struct qz_agent *agent, const char *path)
 
 int cmd_agent(int argc, char **argv)
 {
-	const char *path = NULL;
-	bool check = false, journal = false;
-	int verbose = 0, ret;
+	struct daemon_args a = { 0 };
+	const char *path;
 	struct qz_config *cfg;
 	struct qz_agent *agent;
 	char err[2048];
 	sigset_t set;
+	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			path = argv[++i];
-		} else if (!strcmp(argv[i], "--check")) {
-			check = true;
-		} else if (!strcmp(argv[i], "--print-default")) {
+		if (daemon_args_take(&a, argc, argv, &i))
+			continue;
+		if (!strcmp(argv[i], "--print-default")) {
 			fputs(qz_config__default_yaml(), stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			verbose++;
-		} else if (!strcmp(argv[i], "--journal")) {
-			journal = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "quazar agent: unknown argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
 		}
+		return daemon_args_help_or_refuse("agent", argv[i], usage);
 	}
-	logger_init(journal, verbose ? QZ_LOG_DEBUG : QZ_LOG_INFO);
+	path = a.path;
+	logger_init(a.journal, a.verbose ? QZ_LOG_DEBUG : QZ_LOG_INFO);
 
 	/* Every thread inherits this mask, so signals reach sigwaitinfo only. */
 	sigemptyset(&set);
@@ -150,7 +140,7 @@ int cmd_agent(int argc, char **argv)
 	cfg = load(path);
 	if (!cfg)
 		return 2;
-	logger_set_level(verbose ? QZ_LOG_DEBUG : cfg->log_level);
+	logger_set_level(a.verbose ? QZ_LOG_DEBUG : cfg->log_level);
 	{
 		QZ_OPTS(qz_agent_opts, opts, .log = logger_log, .debug = logger_log);
 
@@ -164,7 +154,7 @@ int cmd_agent(int argc, char **argv)
 		qz_config__free(cfg);
 		return 2;
 	}
-	if (check) {
+	if (a.check) {
 		printf("%s: OK, %zu collectors, %zu sinks\n", path ? path : "built-in config",
 		       cfg->n_collectors, cfg->n_sinks);
 		qz_agent__shutdown(agent, 0);

@@ -100,7 +100,7 @@ static int parse(struct args *a, int argc, char **argv)
 
 static int connection(struct args *a)
 {
-	struct qz_ingest_config_error err;
+	struct qz_config_error err;
 
 	if (a->config) {
 		a->cfg = qz_ingest_config__load_file(a->config, &err);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "fleet.h"
 #include "commands.h"
+#include "daemon_args.h"
 #include "logger.h"
 
 static volatile int stop;
@@ -36,50 +37,41 @@ static void usage(FILE *out)
 int cmd_ingest(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
-	bool init = false, check = false, journal = false;
-	struct qz_ingest_config_error cerr;
+	struct daemon_args a = { 0 };
+	struct qz_config_error cerr;
 	struct qz_ingest_config *cfg;
-	const char *path = NULL;
 	struct qz_ingest *in;
-	int verbose = 0, ret;
+	const char *path;
+	bool init = false;
 	char err[1024];
+	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			path = argv[++i];
-		} else if (!strcmp(argv[i], "--init")) {
+		if (daemon_args_take(&a, argc, argv, &i))
+			continue;
+		if (!strcmp(argv[i], "--init")) {
 			init = true;
-		} else if (!strcmp(argv[i], "--check")) {
-			check = true;
 		} else if (!strcmp(argv[i], "--print-schema")) {
 			fputs(qz_fleet__schema_sql(), stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			verbose++;
-		} else if (!strcmp(argv[i], "--journal")) {
-			journal = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
 		} else {
-			fprintf(stderr, "quazar ingest: unknown argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
+			return daemon_args_help_or_refuse("ingest", argv[i], usage);
 		}
 	}
+	path = a.path;
 	if (!path) {
 		fprintf(stderr, "quazar ingest: -c FILE is required\n");
 		usage(stderr);
 		return 2;
 	}
-	logger_init(journal, verbose ? QZ_LOG_DEBUG : QZ_LOG_INFO);
+	logger_init(a.journal, a.verbose ? QZ_LOG_DEBUG : QZ_LOG_INFO);
 	cfg = qz_ingest_config__load_file(path, &cerr);
 	if (!cfg) {
 		logger_printf(QZ_LOG_ERROR, "%s: %s", path, cerr.msg);
 		return 2;
 	}
-	logger_set_level(verbose ? QZ_LOG_DEBUG : cfg->log_level);
-	if (check) {
+	logger_set_level(a.verbose ? QZ_LOG_DEBUG : cfg->log_level);
+	if (a.check) {
 		printf("%s: OK\n", path);
 		qz_ingest_config__free(cfg);
 		return 0;

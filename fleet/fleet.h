@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <quazar/common.h>
+#include "config.h"
 
 /* `quazar ingest -c FILE`: the config, in the agent's YAML style. */
 struct qz_ingest_config {
@@ -40,17 +41,14 @@ struct qz_ingest_config {
 	enum qz_log_level log_level;
 };
 
-struct qz_ingest_config_error {
-	int line, column;
-	char key[128];
-	char msg[512];			/* "line L, column C: key: what" */
-};
-
-/* NULL with errno (QZ_ERR_CONFIG with err filled, ENOENT, ENOMEM). */
+/*
+ * NULL with errno (QZ_ERR_CONFIG with err filled, ENOENT, ENOMEM). Errors
+ * are the agent's kind (config.h): "line L, column C: key: what".
+ */
 struct qz_ingest_config *qz_ingest_config__load_file(const char *path,
-						     struct qz_ingest_config_error *err);
+						     struct qz_config_error *err);
 struct qz_ingest_config *qz_ingest_config__load_string(const char *text, size_t len,
-						       struct qz_ingest_config_error *err);
+						       struct qz_config_error *err);
 void qz_ingest_config__free(struct qz_ingest_config *c);
 /* "30d", "12h", "2w" to days (at least 1). */
 int qz_ingest_config__parse_days(const char *text, unsigned int *days);

@@ -4,15 +4,12 @@
 #define QUAZAR_FLEET_INTERNAL_H
 
 #include <stdio.h>
-#include <yaml.h>
 #include "batch.h"
+#include "config_schema.h"
 #include "fleet.h"
 
-/* Fills cfg (holding the defaults) from doc; -QZ_ERR_CONFIG with err set. */
-int qz_ingest_config__parse(yaml_document_t *doc, struct qz_ingest_config *cfg,
-			    struct qz_ingest_config_error *err);
-/* All of f, NUL-terminated, in *out (owned); 0 or -errno. */
-int qz_fleet__read_all(FILE *f, char **out, size_t *len);
+/* Fills cfg (a struct qz_ingest_config holding the defaults) from root. */
+int qz_ingest_config__parse(struct qz_schema *ld, yaml_node_t *root, void *cfg);
 
 /* ClickHouse over HTTP (clickhouse.c). */
 struct qz_ch;

@@ -2,14 +2,14 @@
 /* Loading and freeing ingest's config; ingest_config.c checks it. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 #include "fleet_internal.h"
 
-static int set_defaults(struct qz_ingest_config *c)
+static int set_defaults(void *cfg)
 {
+	struct qz_ingest_config *c = cfg;
+
 	c->group = strdup("quazar-ingest");
 	c->url = strdup("http://127.0.0.1:8123/");
 	c->database = strdup("quazar");
@@ -23,73 +23,6 @@ static int set_defaults(struct qz_ingest_config *c)
 	c->max_backoff_ms = 10000;
 	c->log_level = QZ_LOG_INFO;
 	return c->group && c->url && c->database && c->http_listen ? 0 : -ENOMEM;
-}
-
-struct qz_ingest_config *qz_ingest_config__load_string(const char *text, size_t len,
-						       struct qz_ingest_config_error *err)
-{
-	struct qz_ingest_config_error scratch;
-	struct qz_ingest_config_error *e = err ? err : &scratch;
-	struct qz_ingest_config *cfg;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int ret;
-
-	memset(e, 0, sizeof(*e));
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg || set_defaults(cfg) || !yaml_parser_initialize(&parser)) {
-		qz_ingest_config__free(cfg);
-		errno = ENOMEM;
-		return NULL;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		e->line = (int)parser.problem_mark.line + 1;
-		e->column = (int)parser.problem_mark.column + 1;
-		snprintf(e->msg, sizeof(e->msg), "line %d, column %d: syntax error: %s%s%s",
-			 e->line, e->column, parser.problem ? parser.problem : "?",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		qz_ingest_config__free(cfg);
-		errno = QZ_ERR_CONFIG;
-		return NULL;
-	}
-	yaml_parser_delete(&parser);
-	ret = qz_ingest_config__parse(&doc, cfg, e);
-	yaml_document_delete(&doc);
-	if (ret) {
-		qz_ingest_config__free(cfg);
-		errno = -ret;
-		return NULL;
-	}
-	return cfg;
-}
-
-struct qz_ingest_config *qz_ingest_config__load_file(const char *path,
-						     struct qz_ingest_config_error *err)
-{
-	struct qz_ingest_config *c;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (err)
-		memset(err, 0, sizeof(*err));
-	f = fopen(path, "re");
-	if (!f || qz_fleet__read_all(f, &text, &len)) {
-		int e = errno ? errno : EIO;
-
-		if (f)
-			fclose(f);
-		if (err)
-			snprintf(err->msg, sizeof(err->msg), "%s", strerror(e));
-		errno = e;
-		return NULL;
-	}
-	fclose(f);
-	c = qz_ingest_config__load_string(text, len, err);
-	free(text);
-	return c;
 }
 
 void qz_ingest_config__free(struct qz_ingest_config *c)
@@ -108,6 +41,30 @@ void qz_ingest_config__free(struct qz_ingest_config *c)
 	free(c->password);
 	free(c->http_listen);
 	free(c);
+}
+
+static void free_config(void *cfg)
+{
+	qz_ingest_config__free(cfg);
+}
+
+static const struct qz_schema_ops ingest_config_ops = {
+	.size = sizeof(struct qz_ingest_config),
+	.set_defaults = set_defaults,
+	.free = free_config,
+	.check = qz_ingest_config__parse,
+};
+
+struct qz_ingest_config *qz_ingest_config__load_string(const char *text, size_t len,
+						       struct qz_config_error *err)
+{
+	return qz_schema__load_string(&ingest_config_ops, text, len, err);
+}
+
+struct qz_ingest_config *qz_ingest_config__load_file(const char *path,
+						     struct qz_config_error *err)
+{
+	return qz_schema__load_file(&ingest_config_ops, path, err);
 }
 
 int qz_ingest_config__parse_days(const char *text, unsigned int *days)
@@ -137,37 +94,4 @@ int qz_ingest_config__parse_days(const char *text, unsigned int *days)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-int qz_fleet__read_all(FILE *f, char **out, size_t *len)
-{
-	size_t cap = 0;
-	char *text = NULL;
-
-	*len = 0;
-	for (;;) {
-		if (*len + 1 >= cap) {
-			char *grown;
-
-			cap = cap ? cap * 2 : 8192;
-			grown = realloc(text, cap);
-			if (!grown) {
-				free(text);
-				errno = ENOMEM;
-				return -ENOMEM;
-			}
-			text = grown;
-		}
-		*len += fread(text + *len, 1, cap - *len - 1, f);
-		if (*len + 1 < cap)
-			break;
-	}
-	if (ferror(f)) {
-		free(text);
-		errno = EIO;
-		return -EIO;
-	}
-	text[*len] = 0;
-	*out = text;
-	return 0;
 }

@@ -31,7 +31,7 @@ static const char full[] =
 
 static void test_full(void)
 {
-	struct qz_ingest_config_error e;
+	struct qz_config_error e;
 	struct qz_ingest_config *c = qz_ingest_config__load_string(full, strlen(full), &e);
 
 	CHECK(c);
@@ -113,7 +113,7 @@ static const struct {
 static void test_bad(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		struct qz_ingest_config_error e;
+		struct qz_config_error e;
 		struct qz_ingest_config *c =
 			qz_ingest_config__load_string(bad[i].text, strlen(bad[i].text), &e);
 
