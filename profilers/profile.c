@@ -140,8 +140,9 @@ static const char *needs_samples(struct qz_session *s, const struct qz_env *env)
  * Count in the kernel unless --no-bpf, or something needs each sample, or
  * BPF is unavailable and --bpf was not given (then the ring, said at -v).
  * -g's stacks then come from the BPF stack map, so the session asks the
- * kernel for none.
+ * kernel for none, and the ring is small unless -m says otherwise.
  */
+#define BPF_RING_PAGES 64
 static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile_opts *opts,
 		     const struct qz_filter_cfg *filter)
 {
@@ -190,6 +191,9 @@ static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile
 		return 0;
 	}
 	env->callchain = false;
+	/* The ring carries only the symbolizer's MMAP2, COMM and task records. */
+	if (!env->mmap_pages)
+		env->mmap_pages = BPF_RING_PAGES;
 	return 0;
 }
 
