@@ -45,8 +45,9 @@ test-fast: all
 bench: all
 	@for b in $(BUILD)/bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && echo "== $$b" && "$$b"; done
 
-# libquazar (.so, .a, headers, libquazar.pc), the quazar binary, the docs and
-# the man pages under PREFIX, staged in DESTDIR when it is set.
+# libquazar (.so, .a, headers, libquazar.pc), quazar (bin/) and quazar-fleet
+# (libexec/quazar/), the docs and the man pages under PREFIX, staged in
+# DESTDIR when it is set.
 install: $(BUILD)/build.ninja
 	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	ninja -C $(BUILD)

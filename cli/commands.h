@@ -20,6 +20,8 @@ int cmd_ingest(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_man(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+/* quazar's agent, ingest and fleet: exec quazar-fleet (fleet_exec.c). */
+int cmd_fleet_exec(int argc, char **argv);
 
 /* The command table (main.c), hidden entries included. */
 const struct command *cli_commands(size_t *nr);

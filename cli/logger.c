@@ -45,7 +45,12 @@ static void emit(enum qz_log_level level, const char *msg)
 	struct tm tm;
 
 	if (logger.journal) {
-		sd_journal_print(priority[level], "%s", msg);
+		/*
+		 * The identifier journalctl shows (and -t matches), else it
+		 * shows the process's name: quazar-fleet, which quazar execs.
+		 */
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", priority[level],
+				"SYSLOG_IDENTIFIER=quazar", NULL);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -5,10 +5,11 @@ libquazar.pc, quazar, docs, a man page per profiler), both examples built
 with `cc ... $(pkg-config --cflags --libs libquazar)`, then run against a
 workload this test builds: count_tracepoint must count exactly its N
 getppid calls, print_samples must decode the tracepoint's fields and name
-the workload's function in the user stack.
+the workload's function in the user stack. quazar-fleet is where the
+installed quazar looks for it: `quazar agent --help` runs it.
 
 Environment (set by tests/install/meson.build): MESON, BUILD_ROOT,
-SOURCE_ROOT and CC.
+SOURCE_ROOT, CC and QUAZAR_FLEET.
 """
 import glob
 import os
@@ -28,6 +29,10 @@ CC = shlex.split(os.environ.get("CC", "cc"))
 CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"]
 N = 5000
 EVENT = "syscalls:sys_enter_getppid"
+# Where meson installs quazar-fleet, compiled into quazar (meson.build).
+FLEET = os.environ["QUAZAR_FLEET"]
+# What only agent, ingest and fleet need: quazar must not load them.
+FLEET_LIBS = ["librdkafka", "libcurl", "libmicrohttpd", "libyaml", "libsystemd", "libjson-c"]
 
 
 def run(args, **kw):
@@ -62,6 +67,51 @@ def check_layout(root, prefix, libdir):
     for page in ["quazar"] + ["quazar-" + n for n in names]:
         check(os.path.isfile(os.path.join(top, "share/man/man1", page + ".1")),
               f"man page {page}.1 installed")
+
+
+def check_fleet(dest, prefix):
+    """quazar-fleet installed at FLEET, and quazar without the libraries it carries."""
+    fleet = dest + FLEET
+    if not check(os.access(fleet, os.X_OK), f"quazar-fleet installed at {FLEET}"):
+        return
+    libs = must(run(["ldd", os.path.join(dest + prefix, "bin/quazar")]), "ldd quazar").stdout
+    check(not [lib for lib in FLEET_LIBS if lib in libs],
+          f"the installed quazar loads none of {FLEET_LIBS}: {libs}")
+    r = run([fleet, "agent", "--help"])
+    check(r.returncode == 0 and r.stdout.startswith("usage: quazar agent"),
+          f"quazar-fleet agent --help: {r.returncode} {r.stdout[:200]!r} {r.stderr!r}")
+
+
+def in_namespace(mount, argv):
+    """argv run after `mount` in a mount namespace of its own, so the
+    host's tree is left as it is."""
+    return run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                mount + ' && exec "$@"', "sh"] + argv)
+
+
+def check_fleet_exec(dest, prefix):
+    """The installed `quazar agent --help` runs quazar-fleet from FLEET, the
+    path compiled in: seen where the staged tree covers the host's from the
+    first folder of FLEET that exists. Where FLEET is missing, a clear error
+    and 127."""
+    quazar = os.path.join(dest + prefix, "bin/quazar")
+    top = os.path.dirname(FLEET)
+    while not os.path.isdir(top):
+        top = os.path.dirname(top)
+    # Covering / or /usr would hide the loader and libc; covering an
+    # ancestor of dest, dest itself.
+    if top in ("/", "/usr") or (dest + "/").startswith(top + "/") or not shutil.which("unshare"):
+        print(f"skipped: the installed quazar agent --help (it would cover {top})")
+        return
+    r = in_namespace(f"mount --bind {shlex.quote(dest + top)} {shlex.quote(top)}",
+                     [quazar, "agent", "--help"])
+    check(r.returncode == 0 and r.stdout.startswith("usage: quazar agent"),
+          f"installed quazar agent --help: {r.returncode} {r.stdout[:200]!r} {r.stderr!r}")
+    r = in_namespace(f"mount -t tmpfs none {shlex.quote(top)}", [quazar, "agent", "--help"])
+    beside = os.path.join(dest + prefix, "bin/quazar-fleet")
+    check(r.returncode == 127 and beside in r.stderr and FLEET in r.stderr and
+          "make install" in r.stderr,
+          f"no quazar-fleet: exit 127, both paths and the fix named: {r.returncode} {r.stderr!r}")
 
 
 def check_count(tool, workload, env):
@@ -153,6 +203,7 @@ def main():
             prefix = re.search(r"^prefix=(.*)$", f.read(), re.M).group(1)
         libdir = os.path.dirname(pc_dir)[len(dest):]
         check_layout(dest, prefix, libdir)
+        check_fleet(dest, prefix)
         print(f"installed under {dest}, prefix {prefix}, libdir {libdir}")
 
         # pkg-config of the staged tree: its prefix moved under DESTDIR.
@@ -173,6 +224,7 @@ def main():
         if os.geteuid() != 0:
             print("skipped: running the examples needs root (perf_event_open of tracepoints)")
             sys.exit(SKIP)
+        check_fleet_exec(dest, prefix)
         env = dict(os.environ, LD_LIBRARY_PATH=dest + libdir)
         ldd = run(["ldd", os.path.join(tmp, "count_tracepoint")], env=env).stdout
         check(dest + libdir + "/libquazar.so.0" in ldd, f"the examples load the installed library: {ldd}")
