@@ -202,12 +202,12 @@ void qz_profile_bpf__news(struct profile_bpf *pb, void (*fn)(void *ctx, uint32_t
 }
 
 /* Open the full build of profile.bpf.c: its filters and news set. */
-static int open_full(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
+static struct bpf_object *open_full(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
 {
 	struct qz_profile_bpf *skel = qz_profile_bpf__open();
 
 	if (!skel)
-		return errno ? -errno : -ENOMEM;
+		return NULL;
 	pb->skel = skel;
 	skel->rodata->want_stacks = opts->stacks;
 	skel->rodata->kernel_stacks = opts->kernel_stacks;
@@ -215,42 +215,39 @@ static int open_full(struct profile_bpf *pb, const struct profile_bpf_opts *opts
 	skel->rodata->tell_news = opts->news;
 	if (opts->filter)
 		skel->rodata->qz_filter = *opts->filter;
-	pb->prog = skel->progs.qz_profile;
-	pb->counts[0] = skel->maps.counts0;
-	pb->counts[1] = skel->maps.counts1;
-	pb->stack_maps[0] = skel->maps.stacks0;
-	pb->stack_maps[1] = skel->maps.stacks1;
-	pb->stats_map = skel->maps.stats;
-	pb->news_map = skel->maps.news;
-	return 0;
+	return skel->obj;
 }
 
-static int open_lean(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
+static struct bpf_object *open_lean(struct profile_bpf *pb, const struct profile_bpf_opts *opts)
 {
 	struct qz_profile_lean_bpf *skel = qz_profile_lean_bpf__open();
 
 	if (!skel)
-		return errno ? -errno : -ENOMEM;
+		return NULL;
 	pb->lean = skel;
 	skel->rodata->want_stacks = opts->stacks;
 	skel->rodata->kernel_stacks = opts->kernel_stacks;
 	skel->rodata->user_stacks = opts->user_stacks;
-	pb->prog = skel->progs.qz_profile;
-	pb->counts[0] = skel->maps.counts0;
-	pb->counts[1] = skel->maps.counts1;
-	pb->stack_maps[0] = skel->maps.stacks0;
-	pb->stack_maps[1] = skel->maps.stacks1;
-	pb->stats_map = skel->maps.stats;
-	return 0;
+	return skel->obj;
 }
 
 /* Open quazar's profile.bpf.c, sized for entries and the stack depth, and load it. */
 static int load(struct profile_bpf *pb, const struct profile_bpf_opts *opts, uint32_t entries)
 {
-	int err = opts->filter || opts->news ? open_full(pb, opts) : open_lean(pb, opts);
+	struct bpf_object *obj = opts->filter || opts->news ? open_full(pb, opts)
+							   : open_lean(pb, opts);
+	int err;
 
-	if (err)
-		return err;
+	if (!obj)
+		return errno ? -errno : -ENOMEM;
+	/* Both builds name them alike; news is the full build's only. */
+	pb->prog = bpf_object__find_program_by_name(obj, "qz_profile");
+	pb->counts[0] = bpf_object__find_map_by_name(obj, "counts0");
+	pb->counts[1] = bpf_object__find_map_by_name(obj, "counts1");
+	pb->stack_maps[0] = bpf_object__find_map_by_name(obj, "stacks0");
+	pb->stack_maps[1] = bpf_object__find_map_by_name(obj, "stacks1");
+	pb->stats_map = bpf_object__find_map_by_name(obj, "stats");
+	pb->news_map = bpf_object__find_map_by_name(obj, "news");
 	for (int set = 0; set < 2; set++) {
 		bpf_map__set_max_entries(pb->counts[set], entries);
 		bpf_map__set_max_entries(pb->stack_maps[set], entries);
