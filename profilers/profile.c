@@ -136,13 +136,14 @@ static const char *needs_samples(struct qz_session *s, const struct qz_env *env)
 	return NULL;
 }
 
+#define BPF_RING_PAGES 64	/* per CPU, when samples stay in the kernel */
+
 /*
  * Count in the kernel unless --no-bpf, or something needs each sample, or
  * BPF is unavailable and --bpf was not given (then the ring, said at -v).
  * -g's stacks then come from the BPF stack map, so the session asks the
  * kernel for none, and the ring is small unless -m says otherwise.
  */
-#define BPF_RING_PAGES 64
 static int setup_bpf(struct profile *p, struct qz_env *env, const struct profile_opts *opts,
 		     const struct qz_filter_cfg *filter)
 {
