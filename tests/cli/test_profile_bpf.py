@@ -83,10 +83,14 @@ spin = Gated("spin_text", 300, cpu=1)
 (rc, out, err), = run_over([spin], [["profile", "-p", str(spin.pid), "-i", "100000"]])
 check(rc == 0 and "burn" in out and "FUNCTION" in out, f"text table: {out[-300:]!r} {err}")
 
-# 3. One entry and one stack bucket: losses are counted and reported.
+# 3. One entry and one stack bucket: losses are counted and reported. Two
+# programs, so two keys and two stacks at least (one spinner alone may land
+# every sample on one instruction, one key, one stack: nothing to lose).
 spin = Gated("spin_tiny", 500, cpu=1)
-(rc, out, err), = run_over([spin], [["profile", "-p", str(spin.pid), "-F", "499", "-g",
-                                     "--json", "-i", "100000", "--bpf-entries", "1"]])
+deep = Gated("deep_tiny", 500, cpu=0, base="deep")
+(rc, out, err), = run_over([spin, deep], [["profile", "-p", f"{spin.pid},{deep.pid}", "-F",
+                                           "499", "-g", "--json", "-i", "100000",
+                                           "--bpf-entries", "1"]])
 t = final(out)
 check_eq(rc, 0, f"--bpf-entries 1 runs (stderr: {err})")
 check(t.get("bpf", {}).get("hash_full", 0) > 0,

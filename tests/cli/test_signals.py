@@ -28,8 +28,11 @@ CASES = [
 
 
 def load(n=2000):
-    subprocess.run(["taskset", "-c", "0", qzt.prog("getppid_loop"), str(n)],
-                   stdout=subprocess.DEVNULL, check=True)
+    """Run the getppid load; its pid."""
+    p = subprocess.Popen(["taskset", "-c", "0", qzt.prog("getppid_loop"), str(n)],
+                         stdout=subprocess.DEVNULL)
+    qzt.check_eq(p.wait(), 0, "the getppid load's exit status")
+    return p.pid
 
 
 for args, want in CASES:
@@ -39,7 +42,7 @@ for args, want in CASES:
     q = subprocess.Popen([qzt.QUAZAR] + args, stdout=outf,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
-    load()
+    load_pid = load()
     for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2):
         q.send_signal(sig)
         time.sleep(0.3)
@@ -61,8 +64,11 @@ for args, want in CASES:
         span = float(lines[1].split(" over ")[1].split(" s,")[0])
         qzt.check(0.4 < span < 3, f"{name}: usage covers the time since the last: {lines[1]}")
     if name == "top":
-        # The status rows are not reset: the final report (at SIGHUP) has the load.
-        qzt.check("getppid_loop" in out, f"top: final report after SIGHUP: {out[-400:]!r}")
+        # The status rows are not reset: the final report (at SIGHUP) has the
+        # load's row, by pid (its comm may show taskset's, which exec'd it).
+        rows = [l.split() for l in out.splitlines()]
+        qzt.check(any(r[0] == str(load_pid) and r[-1] == "2000" for r in rows if r),
+                  f"top: final report after SIGHUP has pid {load_pid}: {out[-400:]!r}")
     if name == "trace":
         qzt.check(out.count("sys_enter_getppid") >= 2000, "trace: events before SIGHUP")
 
