@@ -20,7 +20,6 @@
  *
  * The last line is one JSON object.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,44 +47,14 @@ struct run {
 	double lost[MAX_REPS];
 };
 
-/* CPU time of every thread of pid, ns (0 for pid 0). */
-static uint64_t proc_cpu_ns(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	uint64_t total = 0;
-	DIR *d;
-
-	if (!pid)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	while (d && (e = readdir(d))) {
-		char p[320];
-		unsigned long long ns;
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "/proc/%d/task/%s/schedstat", pid, e->d_name);
-		f = fopen(p, "r");
-		if (f && fscanf(f, "%llu", &ns) == 1)
-			total += ns;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return total;
-}
-
 /*
  * Run the paused guest for seconds, with collector pid (0: none) running:
  * the only exits while it runs are the window's.
  */
 static void window(struct guest *g, pid_t pid, double seconds, struct run *r, int rep)
 {
-	uint64_t e0 = guest_exits(g), c0 = guest_cpu_ns(g), p0 = proc_cpu_ns(pid);
+	uint64_t e0 = guest_exits(g), c0 = guest_cpu_ns(g);
+	double p0 = pid ? proc_tasks_cpu_ns(pid) : 0;
 	double t0 = bench_now(), n;
 
 	guest_pause(g, false);
@@ -95,7 +64,7 @@ static void window(struct guest *g, pid_t pid, double seconds, struct run *r, in
 	r->offered[rep] = n;
 	r->rate[rep] = n / (bench_now() - t0);
 	r->guest_ns[rep] = (double)(guest_cpu_ns(g) - c0) / n;
-	r->own_ns[rep] = (double)(proc_cpu_ns(pid) - p0) / n;
+	r->own_ns[rep] = ((pid ? proc_tasks_cpu_ns(pid) : 0) - p0) / n;
 }
 
 /* kvm:kvm_exit counted on every CPU over seconds, or -1 when unknown. */

@@ -24,5 +24,8 @@ int child_stop(struct child *c, int sig);
 bool child_wait_for(struct child *c, const char *needle, double timeout_s);
 /* Run argv to completion; returns its CPU seconds (or -1). */
 double run_measured(char *const argv[], double *wall_s);
+/* CPU time of every thread of a running pid so far, ns (schedstat's first
+ * field: no wait needed); -1 if its /proc is gone. */
+double proc_tasks_cpu_ns(pid_t pid);
 
 #endif

@@ -26,7 +26,6 @@
  *
  * The last line is one JSON object.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -400,35 +399,6 @@ static int replay(struct recorded *r, int reps, double *full_med, double *mt_med
 	return 0;
 }
 
-/* CPU time of all of pid's tasks so far, ns: schedstat's first field. */
-static double tasks_cpu_ns(pid_t pid)
-{
-	char dir[64], path[512];
-	double sum = 0;
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		unsigned long long ns;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/schedstat", dir, de->d_name);
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%llu", &ns) == 1)
-			sum += (double)ns;
-		if (f)
-			fclose(f);
-	}
-	closedir(d);
-	return sum;
-}
-
 struct live_figures {
 	double events, lost;
 	double cpu_ns;		/* whole process, per event */
@@ -455,10 +425,10 @@ static void live(const char *quazar_path, const char *rounds, struct live_figure
 	if (child_start(&c, argv, out))
 		return;
 	usleep(500000);		/* open and ready: start-up stays out of run_ns */
-	run0 = tasks_cpu_ns(c.pid);
+	run0 = proc_tasks_cpu_ns(c.pid);
 	run_pingpong(rounds);
 	usleep(300000);		/* the drain timer reads what is left */
-	run1 = tasks_cpu_ns(c.pid);
+	run1 = proc_tasks_cpu_ns(c.pid);
 	child_stop(&c, SIGTERM);
 	f = fopen(out, "r");
 	if (!f)
